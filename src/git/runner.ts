@@ -1,0 +1,138 @@
+// The one place that spawns git. Every git call in the project goes through GitRunner.run,
+// which drives @actions/exec with a full, fixed environment and typed errors.
+import * as exec from '@actions/exec'
+
+export interface GitLogger {
+  debug(message: string): void
+}
+
+export interface RunOptions {
+  /** stdin for batch commands whose whole request is known up front. */
+  input?: Buffer
+  /** Exit codes that are not errors (default: only 0). */
+  okCodes?: number[]
+  /** Extra environment for this call only (identity, auth config pairs). */
+  env?: Record<string, string>
+  /** Extra environment-scoped config pairs for this call (rendered as GIT_CONFIG_*). */
+  config?: Array<[string, string]>
+  /** Receives stdout chunks as they arrive; when set, stdout is not collected. */
+  onStdout?: (chunk: Buffer) => void
+}
+
+export interface RunResult {
+  exitCode: number
+  stdout: Buffer
+  stderr: string
+}
+
+/** A git command failed. Carries argv (never a secret: secrets only travel in env), exit code and stderr. */
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number,
+    readonly stderr: string
+  ) {
+    super(`git ${args.join(' ')} failed with exit code ${exitCode}${stderr ? `: ${stderr}` : ''}`)
+    this.name = 'GitError'
+  }
+}
+
+const STDERR_CAP = 4096
+
+/** Render ordered config pairs as GIT_CONFIG_COUNT/KEY/VALUE environment entries (git >= 2.31). */
+export function configEnv(pairs: Array<[string, string]>): Record<string, string> {
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(pairs.length) }
+  pairs.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = k
+    env[`GIT_CONFIG_VALUE_${i}`] = v
+  })
+  return env
+}
+
+export class GitRunner {
+  /** Number of git processes started by this runner (tests assert batch reads use one). */
+  processCount = 0
+  private readonly secrets: string[] = []
+
+  constructor(
+    readonly repoDir: string,
+    private readonly logger: GitLogger = { debug: () => undefined }
+  ) {}
+
+  /** Strings that must never appear in an error message (token and its header forms). */
+  addSecret(secret: string): void {
+    if (secret) this.secrets.push(secret)
+  }
+
+  redact(text: string): string {
+    let out = text
+    for (const s of this.secrets) out = out.split(s).join('***')
+    return out
+  }
+
+  private baseConfig(): Array<[string, string]> {
+    return [
+      ['safe.directory', this.repoDir],
+      ['gc.auto', '0'],
+      ['maintenance.auto', 'false'],
+      ['core.pager', 'cat']
+    ]
+  }
+
+  private environment(opts: RunOptions): Record<string, string> {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries(process.env)) {
+      // Inherited GIT_CONFIG_* would shift our numbered pairs; replace objects must never apply.
+      if (v !== undefined && !k.startsWith('GIT_CONFIG_')) env[k] = v
+    }
+    Object.assign(env, {
+      GIT_TERMINAL_PROMPT: '0',
+      GCM_INTERACTIVE: 'Never',
+      LC_ALL: 'C',
+      GIT_PAGER: 'cat',
+      GIT_NO_REPLACE_OBJECTS: '1'
+    })
+    Object.assign(env, configEnv([...this.baseConfig(), ...(opts.config ?? [])]))
+    Object.assign(env, opts.env ?? {})
+    return env
+  }
+
+  async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    let errLen = 0
+    this.processCount++
+    this.logger.debug(`git ${args.join(' ')}`)
+    const exitCode = await exec.exec('git', args, {
+      cwd: this.repoDir,
+      env: this.environment(opts),
+      silent: true,
+      ignoreReturnCode: true,
+      input: opts.input,
+      listeners: {
+        stdout: opts.onStdout ?? ((b: Buffer) => void out.push(b)),
+        stderr: (b: Buffer) => {
+          if (errLen < STDERR_CAP * 4) {
+            err.push(b)
+            errLen += b.length
+          }
+        }
+      }
+    })
+    const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP)
+    if (exitCode !== 0 && !(opts.okCodes ?? []).includes(exitCode)) {
+      throw new GitError(
+        args.map((a) => this.redact(a)),
+        exitCode,
+        stderr
+      )
+    }
+    return { exitCode, stdout: Buffer.concat(out), stderr }
+  }
+
+  /** stdout as a string with the trailing newline removed. */
+  async text(args: string[], opts: RunOptions = {}): Promise<string> {
+    const r = await this.run(args, opts)
+    return r.stdout.toString('utf8').replace(/\n$/, '')
+  }
+}
