@@ -1,0 +1,44 @@
+import { describe, it, expect } from '@jest/globals'
+import {
+  buildV1Repo,
+  claudeTranscript,
+  listFiles,
+  readFileAt,
+  sessionMeta,
+  V1_REF
+} from './helpers/v1repo.js'
+
+describe('buildV1Repo', () => {
+  it('lays out checkpoints, sessions, chunks, missing directories and tasks as v1 does', async () => {
+    const id = 'a1b2c3d4e5f6'
+    const repo = await buildV1Repo(undefined, [
+      {
+        id,
+        sessions: [
+          {
+            transcript: claudeTranscript(1),
+            prompt: 'hi',
+            metadata: sessionMeta(id, { is_task: true })
+          },
+          null,
+          { transcript: [Buffer.from('{"a":1}'), Buffer.from('{"b":2}')] }
+        ],
+        files: { 'tasks/toolu_1/checkpoint.json': '{}' }
+      }
+    ])
+    const files = await listFiles(repo.git, V1_REF)
+    expect(files).toEqual([
+      'a1/b2c3d4e5f6/0/full.jsonl',
+      'a1/b2c3d4e5f6/0/metadata.json',
+      'a1/b2c3d4e5f6/0/prompt.txt',
+      'a1/b2c3d4e5f6/2/full.jsonl',
+      'a1/b2c3d4e5f6/2/full.jsonl.001',
+      'a1/b2c3d4e5f6/2/metadata.json',
+      'a1/b2c3d4e5f6/metadata.json',
+      'a1/b2c3d4e5f6/tasks/toolu_1/checkpoint.json'
+    ])
+    const summary = JSON.parse((await readFileAt(repo.git, V1_REF, 'a1/b2c3d4e5f6/metadata.json'))!)
+    expect(summary.sessions).toHaveLength(3)
+    expect(summary.sessions[1].metadata).toBe('/a1/b2c3d4e5f6/1/metadata.json')
+  })
+})
