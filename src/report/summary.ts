@@ -248,9 +248,9 @@ function timingsSection(r: ActionRunReport): string {
  */
 export function ganttChart(r: ActionRunReport, rows: TimingRow[] = timingRows(r)): string {
   let spans: PhaseSpan[] = r.spans.filter((s) => s.endMs >= s.startMs)
-  const covered = new Set(spans.map((s) => (s.phase === 'prepare' ? 'fetch' : s.phase)))
+  const covered = new Set<string>(spans.map((s) => (s.phase === 'prepare' ? 'fetch' : s.phase)))
   if (rows.some((row) => !covered.has(row.phase))) {
-    // Lay out the phases that have no span after the spans we know, in order.
+    // Some phase has no measured span: lay all phases out end to end, in order.
     let t = 0
     spans = []
     for (const row of rows) {
