@@ -1,1 +1,6 @@
 export * from './runner.js'
+export * from './format.js'
+export * from './objects.js'
+export * from './tree.js'
+export * from './refs.js'
+export * from './repo.js'

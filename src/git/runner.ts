@@ -49,6 +49,22 @@ export function configEnv(pairs: Array<[string, string]>): Record<string, string
   return env
 }
 
+const noText = (): string => ''
+
+/**
+ * @actions/exec decodes every stdout chunk to text (`data.toString()`) to split lines for `stdline`
+ * listeners, which we never use. For a `cat-file --batch` that triples the time, and a long
+ * newline-free blob makes it quadratic. After our listener has taken the chunk, shadow its
+ * `toString` for exec's synchronous line step only; the microtask restores the Buffer as it was.
+ */
+function skipLineSplitting(listener: (b: Buffer) => void): (b: Buffer) => void {
+  return (b: Buffer) => {
+    listener(b)
+    Object.defineProperty(b, 'toString', { value: noText, configurable: true, writable: true })
+    queueMicrotask(() => void delete (b as { toString?: unknown }).toString)
+  }
+}
+
 export class GitRunner {
   /** Number of git processes started by this runner (tests assert batch reads use one). */
   processCount = 0
@@ -61,7 +77,7 @@ export class GitRunner {
 
   /** Strings that must never appear in an error message (token and its header forms). */
   addSecret(secret: string): void {
-    if (secret) this.secrets.push(secret)
+    if (secret && !this.secrets.includes(secret)) this.secrets.push(secret)
   }
 
   redact(text: string): string {
@@ -110,7 +126,7 @@ export class GitRunner {
       ignoreReturnCode: true,
       input: opts.input,
       listeners: {
-        stdout: opts.onStdout ?? ((b: Buffer) => void out.push(b)),
+        stdout: skipLineSplitting(opts.onStdout ?? ((b: Buffer) => void out.push(b))),
         stderr: (b: Buffer) => {
           if (errLen < STDERR_CAP * 4) {
             err.push(b)

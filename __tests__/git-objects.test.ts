@@ -1,0 +1,159 @@
+import { describe, it, expect, beforeAll } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import type { GitRunner } from '../src/git/runner.js'
+import {
+  CatFileBatchParser,
+  checkObjects,
+  readObjects,
+  readObjectsAll,
+  resolveMany,
+  streamObjects,
+  type FoundObject,
+  type MissingObject,
+  type ObjectResult,
+  type ObjectStreamSink
+} from '../src/git/objects.js'
+import { blobOid, hashObject, mktree, newRepo, writeBlobsRaw } from './git-helpers.js'
+
+const text = Buffer.from('hello, wörld\nline 2\n', 'utf8')
+const binary = Buffer.from([0, 1, 2, 0, 0, 255, 10, 13, 0, 0x80, 0xfe])
+const empty = Buffer.alloc(0)
+const big = randomBytes(1_500_000) // spans many stdout chunks
+const absent = 'deadbeef'.repeat(5)
+
+describe('batch object read (cat-file --batch)', () => {
+  let git: GitRunner
+  let ids: string[]
+  beforeAll(async () => {
+    git = await newRepo('objects')
+    ids = await writeBlobsRaw(git, [text, binary, empty, big])
+  })
+
+  it('reads text, binary (NUL bytes), empty and large blobs exactly, reports missing, one process', async () => {
+    const before = git.processCount
+    const got = await readObjectsAll(git, [ids[0], ids[1], absent, ids[2], ids[3]])
+    expect(git.processCount - before).toBe(1)
+    expect(got.map((o) => o.index)).toEqual([0, 1, 2, 3, 4])
+    const found = (i: number): FoundObject => got[i] as FoundObject
+    expect(found(0)).toMatchObject({ oid: ids[0], type: 'blob', size: text.length, missing: false })
+    expect(found(0).content.equals(text)).toBe(true)
+    expect(found(1).content.equals(binary)).toBe(true)
+    expect(got[2]).toEqual({ index: 2, oid: absent, missing: true, reason: 'missing' })
+    expect(found(3).size).toBe(0)
+    expect(found(3).content.length).toBe(0)
+    expect(found(4).size).toBe(big.length)
+    expect(found(4).content.equals(big)).toBe(true)
+  })
+
+  it('reads 10,000 small blobs with one git process', async () => {
+    const blobs = Array.from({ length: 10_000 }, (_, i) => Buffer.from(`blob number ${i}\n`))
+    const blobIds = await writeBlobsRaw(git, blobs)
+    const before = git.processCount
+    let n = 0
+    let ok = 0
+    await readObjects(git, blobIds, (o) => {
+      if (!o.missing && o.content.equals(blobs[o.index]) && o.oid === blobIds[o.index]) ok++
+      n++
+    })
+    expect(git.processCount - before).toBe(1)
+    expect(n).toBe(10_000)
+    expect(ok).toBe(10_000)
+  })
+
+  it('streams content in chunks that reassemble to the object', async () => {
+    const events: string[] = []
+    const pieces: Buffer[][] = []
+    const sink: ObjectStreamSink = {
+      start: (h) => {
+        events.push(`start ${h.index} ${h.type} ${h.size}`)
+        pieces.push([])
+      },
+      chunk: (d) => void pieces[pieces.length - 1].push(Buffer.from(d)),
+      end: () => void events.push('end'),
+      missing: (m) => void events.push(`missing ${m.index}`)
+    }
+    await streamObjects(git, [ids[3], absent, ids[2]], sink)
+    expect(events).toEqual([
+      `start 0 blob ${big.length}`,
+      'end',
+      'missing 1',
+      'start 2 blob 0',
+      'end'
+    ])
+    expect(pieces[0].length).toBeGreaterThan(1)
+    expect(Buffer.concat(pieces[0]).equals(big)).toBe(true)
+    expect(pieces[1]).toEqual([])
+  })
+
+  it('parses output split at every possible byte boundary', async () => {
+    const names = [ids[0], absent, ids[2], ids[1]]
+    const raw = (
+      await git.run(['cat-file', '--batch'], { input: Buffer.from(names.join('\n') + '\n') })
+    ).stdout
+    const collect = (splits: number[]): string[] => {
+      const out: string[] = []
+      let cur: Buffer[] = []
+      const parser = new CatFileBatchParser({
+        start: (h) => void (cur = [Buffer.from(`${h.oid} ${h.type} ${h.size}:`)]),
+        chunk: (d) => void cur.push(Buffer.from(d)),
+        end: () => void out.push(Buffer.concat(cur).toString('latin1')),
+        missing: (m) => void out.push(`missing ${m.oid}`)
+      })
+      let pos = 0
+      for (const s of [...splits, raw.length]) {
+        parser.push(raw.subarray(pos, s))
+        pos = s
+      }
+      expect(parser.complete).toBe(true)
+      return out
+    }
+    const whole = collect([])
+    expect(whole).toHaveLength(4)
+    for (let i = 1; i < raw.length; i++) expect(collect([i])).toEqual(whole)
+    expect(collect(Array.from({ length: raw.length - 1 }, (_, i) => i + 1))).toEqual(whole)
+  })
+
+  it('reads trees and commits as objects', async () => {
+    const tree = await mktree(git, [`100644 blob ${ids[0]}\ta`])
+    const [obj] = await readObjectsAll(git, [tree])
+    expect(obj).toMatchObject({ oid: tree, type: 'tree', missing: false })
+  })
+
+  it('batch-check gives type and size only, and resolves expressions', async () => {
+    const tree = await mktree(git, [`100644 blob ${ids[1]}\tx y`])
+    const before = git.processCount
+    const info = await checkObjects(git, [ids[3], absent, `${tree}:x y`])
+    expect(git.processCount - before).toBe(1)
+    expect(info).toEqual([
+      { index: 0, oid: ids[3], type: 'blob', size: big.length, missing: false },
+      { index: 1, oid: absent, missing: true, reason: 'missing' },
+      { index: 2, oid: ids[1], type: 'blob', size: binary.length, missing: false }
+    ])
+    expect(await resolveMany(git, [`${tree}:x y`, `${tree}:nope`])).toEqual([ids[1], null])
+  })
+
+  it('starts no process for an empty request and rejects names with newlines', async () => {
+    const before = git.processCount
+    expect(await readObjectsAll(git, [])).toEqual([])
+    expect(git.processCount).toBe(before)
+    await expect(readObjectsAll(git, ['a\nb'])).rejects.toThrow(/invalid object name/)
+  })
+
+  it('rethrows an error thrown by the consumer after the process ends', async () => {
+    const seen: ObjectResult[] = []
+    await expect(
+      readObjects(git, [ids[0], ids[1]], (o) => {
+        seen.push(o)
+        throw new Error('consumer failed')
+      })
+    ).rejects.toThrow('consumer failed')
+    expect(seen).toHaveLength(1)
+  })
+
+  it('agrees with an independently computed blob id', async () => {
+    const oid = await hashObject(git, 'x')
+    expect(oid).toBe(blobOid('x'))
+    const [o] = (await readObjectsAll(git, [oid])) as Array<FoundObject | MissingObject>
+    expect(!o.missing && o.content.toString()).toBe('x')
+  })
+})

@@ -1,0 +1,91 @@
+import { describe, it, expect } from '@jest/globals'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { GitRunner } from '../src/git/runner.js'
+import { isFullOid, objectFormat, oidHexLength, zeroOid, zeroOidLike } from '../src/git/format.js'
+import {
+  checkGitVersion,
+  configGet,
+  gitCommonDir,
+  gitDir,
+  gitUserIdentity,
+  initRepo,
+  isShallow,
+  parseGitVersion,
+  shallowCommits
+} from '../src/git/repo.js'
+import { updateRef } from '../src/git/refs.js'
+import { commitTree, hashObject, mktree, newRepo, tempDir } from './git-helpers.js'
+
+describe('repository queries', () => {
+  it('checks the git version against the minimum', async () => {
+    const git = await newRepo('repo')
+    expect(parseGitVersion('git version 2.39.5')).toEqual([2, 39, 5])
+    expect(parseGitVersion('git version 2.45.1.windows.1')).toEqual([2, 45, 1])
+    expect(await checkGitVersion(git)).toMatch(/^\d+\.\d+\.\d+$/)
+    await expect(checkGitVersion(git, '99.0.0')).rejects.toThrow(/too old.*>= 99\.0\.0/)
+  })
+
+  it('derives ids from the object format', async () => {
+    const git = await newRepo('repo')
+    expect(await objectFormat(git)).toBe('sha1')
+    expect(zeroOid('sha1')).toBe('0'.repeat(40))
+    expect(zeroOid('sha256')).toHaveLength(64)
+    expect(oidHexLength('sha256')).toBe(64)
+    expect(zeroOidLike('ab'.repeat(32))).toBe('0'.repeat(64))
+    expect(isFullOid(await hashObject(git, 'x'))).toBe(true)
+    const g256 = new GitRunner(tempDir('repo256'))
+    await initRepo(g256, { objectFormat: 'sha256', bare: true })
+    expect(await objectFormat(g256)).toBe('sha256')
+    const blob = await hashObject(g256, 'x')
+    expect(blob).toHaveLength(64)
+    const tree = await mktree(g256, [`100644 blob ${blob}\tx`])
+    await updateRef(g256, 'refs/t/x', await commitTree(g256, tree), null)
+  })
+
+  it('reads config by scope and resolves the git user identity (local over global)', async () => {
+    const git = await newRepo('repo')
+    const home = tempDir('home')
+    const saved = { HOME: process.env.HOME, XDG: process.env.XDG_CONFIG_HOME }
+    process.env.HOME = home
+    process.env.XDG_CONFIG_HOME = join(home, '.config')
+    try {
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Unknown', email: 'unknown@local' })
+      writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Global Name\n\temail = g@x\n')
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Global Name', email: 'g@x' })
+      await git.run(['config', '--local', 'user.name', 'Local Näme'])
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Local Näme', email: 'g@x' })
+      expect(await configGet(git, 'user.name', 'global')).toBe('Global Name')
+      expect(await configGet(git, 'no.such')).toBeNull()
+      expect(await configGet(git, 'gc.auto')).toBe('0') // env-scoped pair from the runner
+    } finally {
+      process.env.HOME = saved.HOME
+      if (saved.XDG === undefined) delete process.env.XDG_CONFIG_HOME
+      else process.env.XDG_CONFIG_HOME = saved.XDG
+    }
+  })
+
+  it('finds the git and common directories, and initializes bare repositories', async () => {
+    const git = await newRepo('repo')
+    expect(await gitDir(git)).toBe(join(git.repoDir, '.git'))
+    expect(await gitCommonDir(git)).toBe(join(git.repoDir, '.git'))
+    const bare = new GitRunner(join(tempDir('bare'), 'nested', 'remote.git'))
+    await initRepo(bare, { bare: true })
+    expect(existsSync(join(bare.repoDir, 'HEAD'))).toBe(true)
+    expect(await gitCommonDir(bare)).toBe(bare.repoDir)
+  })
+
+  it('detects shallow repositories and lists the boundary', async () => {
+    const src = await newRepo('src')
+    const tree = await mktree(src, [`100644 blob ${await hashObject(src, 'x')}\tx`])
+    const c1 = await commitTree(src, tree, [], 'one')
+    const c2 = await commitTree(src, tree, [c1], 'two')
+    await updateRef(src, 'refs/heads/main', c2)
+    const clone = await newRepo('shallow')
+    expect(await isShallow(clone)).toBe(false)
+    expect(await shallowCommits(clone)).toEqual([])
+    await clone.run(['fetch', '-q', '--depth=1', `file://${src.repoDir}`, 'refs/heads/main'])
+    expect(await isShallow(clone)).toBe(true)
+    expect(await shallowCommits(clone)).toEqual([c2])
+  })
+})

@@ -1,0 +1,309 @@
+// Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
+// parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
+import { GitError, type GitRunner } from './runner.js'
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag'
+
+/** Header of an object found by cat-file. `index` is the position of its name in the request. */
+export interface ObjectHeader {
+  index: number
+  oid: string
+  type: ObjectType
+  size: number
+}
+
+/**
+ * A found object. `content` may be a view into a chunk shared with neighbouring small objects:
+ * do not mutate it; copy it (`Buffer.from(content)`) only if it is kept beyond the batch and
+ * memory matters.
+ */
+export interface FoundObject extends ObjectHeader {
+  missing: false
+  content: Buffer
+}
+
+/** A requested name that does not resolve to an object (`missing`, or `ambiguous` short id). */
+export interface MissingObject {
+  index: number
+  /** The name as requested (cat-file echoes it). */
+  oid: string
+  missing: true
+  reason: 'missing' | 'ambiguous'
+}
+
+export type ObjectResult = FoundObject | MissingObject
+
+export interface ObjectInfo extends ObjectHeader {
+  missing: false
+}
+export type ObjectInfoResult = ObjectInfo | MissingObject
+
+/** Receives objects as content chunks (for objects too big to hold whole). */
+export interface ObjectStreamSink {
+  /** An object starts; `size` bytes follow in `chunk` calls (none for an empty object). */
+  start(header: ObjectHeader): void
+  /** Next piece of the current object's content; a view into a reused chunk: copy to keep. */
+  chunk(data: Buffer): void
+  /** The current object is complete. */
+  end(): void
+  missing(result: MissingObject): void
+}
+
+const LF = 0x0a
+const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag'])
+
+/** Object names for cat-file's stdin: one per line; a name with a newline cannot be requested. */
+function requestInput(names: readonly string[]): Buffer {
+  for (const n of names) {
+    if (n.length === 0 || n.includes('\n')) {
+      throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`)
+    }
+  }
+  return Buffer.from(names.join('\n') + '\n', 'utf8')
+}
+
+type Header =
+  | { missing: false; oid: string; type: ObjectType; size: number }
+  | { missing: true; oid: string; reason: 'missing' | 'ambiguous' }
+
+/** Parse `<oid> <type> <size>` or `<name> missing|ambiguous` (the name may contain spaces). */
+function parseHeader(line: string): Header {
+  const last = line.lastIndexOf(' ')
+  const tail = line.slice(last + 1)
+  if (tail === 'missing' || tail === 'ambiguous') {
+    return { missing: true, oid: line.slice(0, last), reason: tail }
+  }
+  const mid = line.lastIndexOf(' ', last - 1)
+  const type = line.slice(mid + 1, last)
+  const size = Number(tail)
+  if (last <= 0 || mid <= 0 || !OBJECT_TYPES.has(type) || !Number.isSafeInteger(size) || size < 0) {
+    throw new Error(`unexpected cat-file header: ${JSON.stringify(line)}`)
+  }
+  return { missing: false, oid: line.slice(0, mid), type: type as ObjectType, size }
+}
+
+/**
+ * Incremental parser of `cat-file --batch` output (exported for tests; use `streamObjects`).
+ * State machine over chunks: a header line (possibly split across chunks), then `size` content
+ * bytes handed on as chunk views, then LF.
+ */
+export class CatFileBatchParser {
+  private index = 0
+  private headerParts: Buffer[] = []
+  /** Content bytes still expected for the current object; -1 = reading a header. */
+  private remaining = -1
+  /** The LF that follows content is still to be consumed. */
+  private pendingLf = false
+
+  constructor(private readonly sink: ObjectStreamSink) {}
+
+  get complete(): boolean {
+    return this.remaining === -1 && !this.pendingLf && this.headerParts.length === 0
+  }
+
+  get count(): number {
+    return this.index
+  }
+
+  push(buf: Buffer): void {
+    let pos = 0
+    const len = buf.length
+    while (pos < len) {
+      if (this.pendingLf) {
+        if (buf[pos] !== LF) throw new Error('cat-file output out of sync: no LF after content')
+        this.pendingLf = false
+        pos++
+        continue
+      }
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, len - pos)
+        this.sink.chunk(buf.subarray(pos, pos + take))
+        pos += take
+        this.remaining -= take
+        if (this.remaining === 0) this.finishObject()
+        continue
+      }
+      const nl = buf.indexOf(LF, pos)
+      if (nl === -1) {
+        this.headerParts.push(buf.subarray(pos))
+        return
+      }
+      let line: string
+      if (this.headerParts.length > 0) {
+        this.headerParts.push(buf.subarray(pos, nl))
+        line = Buffer.concat(this.headerParts).toString('latin1')
+        this.headerParts = []
+      } else {
+        line = buf.toString('latin1', pos, nl)
+      }
+      pos = nl + 1
+      this.onHeader(line)
+    }
+  }
+
+  private onHeader(line: string): void {
+    const h = parseHeader(line)
+    const index = this.index++
+    if (h.missing) {
+      this.sink.missing({ index, oid: h.oid, missing: true, reason: h.reason })
+      return
+    }
+    this.sink.start({ index, oid: h.oid, type: h.type, size: h.size })
+    this.remaining = h.size
+    if (h.size === 0) this.finishObject()
+  }
+
+  private finishObject(): void {
+    this.remaining = -1
+    this.pendingLf = true
+    this.sink.end()
+  }
+}
+
+/** Run one cat-file process; errors thrown by the consumer stop parsing and are rethrown after. */
+async function runBatch(
+  git: GitRunner,
+  args: string[],
+  names: readonly string[],
+  onData: (chunk: Buffer) => void,
+  isComplete: () => boolean,
+  expected: () => number
+): Promise<void> {
+  if (names.length === 0) return
+  let failure: unknown = undefined
+  let failed = false
+  await git.run(args, {
+    input: requestInput(names),
+    onStdout: (chunk) => {
+      if (failed) return
+      try {
+        onData(chunk)
+      } catch (e) {
+        failed = true
+        failure = e
+      }
+    }
+  })
+  if (failed) throw failure
+  if (!isComplete() || expected() !== names.length) {
+    throw new GitError(args, 0, `cat-file output truncated: ${expected()} of ${names.length}`)
+  }
+}
+
+/**
+ * Stream objects: `sink` receives each object's header, its content in chunks, and its end, in
+ * request order; missing names go to `sink.missing`. One `git cat-file --batch` process.
+ */
+export async function streamObjects(
+  git: GitRunner,
+  names: readonly string[],
+  sink: ObjectStreamSink
+): Promise<void> {
+  const parser = new CatFileBatchParser(sink)
+  await runBatch(
+    git,
+    ['cat-file', '--batch'],
+    names,
+    (c) => parser.push(c),
+    () => parser.complete,
+    () => parser.count
+  )
+}
+
+/**
+ * Read objects whole: `onObject` is called once per requested name, in request order, with the
+ * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
+ * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
+ * and concatenated once; content inside one chunk is a zero-copy view.
+ */
+export async function readObjects(
+  git: GitRunner,
+  names: readonly string[],
+  onObject: (obj: ObjectResult) => void
+): Promise<void> {
+  let header: ObjectHeader | undefined
+  let pieces: Buffer[] = []
+  const sink: ObjectStreamSink = {
+    start(h) {
+      header = h
+    },
+    chunk(data) {
+      pieces.push(data)
+    },
+    end() {
+      const h = header as ObjectHeader
+      const content =
+        pieces.length === 1
+          ? pieces[0]
+          : pieces.length === 0
+            ? Buffer.alloc(0)
+            : Buffer.concat(pieces, h.size)
+      pieces = []
+      header = undefined
+      onObject({ ...h, missing: false, content })
+    },
+    missing(m) {
+      onObject(m)
+    }
+  }
+  await streamObjects(git, names, sink)
+}
+
+/** `readObjects` collected into an array in request order (convenience for modest batches). */
+export async function readObjectsAll(
+  git: GitRunner,
+  names: readonly string[]
+): Promise<ObjectResult[]> {
+  const out: ObjectResult[] = []
+  await readObjects(git, names, (o) => void out.push(o))
+  return out
+}
+
+/**
+ * Type and size only (`git cat-file --batch-check`), in request order, one process. Names may be
+ * any object expression (`<commit>^{tree}`, `<rev>:<path>`), which makes this also a batched
+ * resolver: `oid` is the resolved id.
+ */
+export async function checkObjects(
+  git: GitRunner,
+  names: readonly string[]
+): Promise<ObjectInfoResult[]> {
+  const out: ObjectInfoResult[] = []
+  let carry: Buffer | undefined
+  const onLine = (line: string): void => {
+    const h = parseHeader(line)
+    const index = out.length
+    out.push(
+      h.missing
+        ? { index, oid: h.oid, missing: true, reason: h.reason }
+        : { index, oid: h.oid, type: h.type, size: h.size, missing: false }
+    )
+  }
+  await runBatch(
+    git,
+    ['cat-file', '--batch-check'],
+    names,
+    (chunk) => {
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk
+      carry = undefined
+      let pos = 0
+      for (let nl = buf.indexOf(LF, pos); nl !== -1; nl = buf.indexOf(LF, pos)) {
+        onLine(buf.toString('latin1', pos, nl))
+        pos = nl + 1
+      }
+      if (pos < buf.length) carry = Buffer.from(buf.subarray(pos))
+    },
+    () => carry === undefined,
+    () => out.length
+  )
+  return out
+}
+
+/** Resolve many names to object ids with one process; absent names give null. */
+export async function resolveMany(
+  git: GitRunner,
+  names: readonly string[]
+): Promise<Array<string | null>> {
+  const infos = await checkObjects(git, names)
+  return infos.map((i) => (i.missing ? null : i.oid))
+}

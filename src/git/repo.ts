@@ -1,0 +1,114 @@
+// Repository-level queries: version, config, directories, shallowness, init.
+import { readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
+import { isAbsolute, resolve } from 'node:path'
+import type { GitRunner } from './runner.js'
+import type { ObjectFormat } from './format.js'
+
+export const MIN_GIT_VERSION = '2.31.0'
+
+/** Parse `git version 2.39.5` (also `2.39.5.windows.1`, `2.39.5 (Apple Git-143)`). */
+export function parseGitVersion(text: string): [number, number, number] {
+  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text)
+  if (!m) throw new Error(`cannot parse git version from: ${text}`)
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return 0
+}
+
+/** The installed git version; throws a clear error below `min` (default 2.31, GIT_CONFIG_COUNT). */
+export async function checkGitVersion(
+  git: GitRunner,
+  min: string = MIN_GIT_VERSION
+): Promise<string> {
+  const text = await git.text(['version'])
+  const have = parseGitVersion(text)
+  const need = parseGitVersion(`git version ${min}`)
+  if (compareVersions(have, need) < 0) {
+    throw new Error(`git ${have.join('.')} is too old: entire-migrate needs git >= ${min}`)
+  }
+  return have.join('.')
+}
+
+export type ConfigScope = 'local' | 'global' | 'any'
+
+/** `git config --get <key>` in a scope; null when unset. `any` includes env-scoped pairs. */
+export async function configGet(
+  git: GitRunner,
+  key: string,
+  scope: ConfigScope = 'any'
+): Promise<string | null> {
+  const args = ['config']
+  if (scope !== 'any') args.push(`--${scope}`)
+  args.push('--get', key)
+  const r = await git.run(args, { okCodes: [1] })
+  return r.exitCode === 1 ? null : r.stdout.toString('utf8').replace(/\n$/, '')
+}
+
+export interface Identity {
+  name: string
+  email: string
+}
+
+/**
+ * The "git user" identity of v2-format §3.4: local config over global `user.name` /
+ * `user.email` (each key separately), else `Unknown` / `unknown@local`; environment ignored.
+ */
+export async function gitUserIdentity(git: GitRunner): Promise<Identity> {
+  const get = async (key: string): Promise<string | null> =>
+    (await configGet(git, key, 'local')) || (await configGet(git, key, 'global'))
+  return {
+    name: (await get('user.name')) || 'Unknown',
+    email: (await get('user.email')) || 'unknown@local'
+  }
+}
+
+function absolute(git: GitRunner, p: string): string {
+  return isAbsolute(p) ? p : resolve(git.repoDir, p)
+}
+
+/** Absolute path of the git directory (`.git` of a work tree, or the bare repository). */
+export async function gitDir(git: GitRunner): Promise<string> {
+  return absolute(git, await git.text(['rev-parse', '--git-dir']))
+}
+
+/** Absolute common git directory (shared by linked worktrees: refs and objects live there). */
+export async function gitCommonDir(git: GitRunner): Promise<string> {
+  return absolute(git, await git.text(['rev-parse', '--git-common-dir']))
+}
+
+/** Absolute path for a file inside the git directory (`rev-parse --git-path`). */
+export async function gitPath(git: GitRunner, name: string): Promise<string> {
+  return absolute(git, await git.text(['rev-parse', '--git-path', name]))
+}
+
+export async function isShallow(git: GitRunner): Promise<boolean> {
+  return (await git.text(['rev-parse', '--is-shallow-repository'])) === 'true'
+}
+
+/** The shallow-boundary commit ids (the `shallow` file); empty for a complete repository. */
+export async function shallowCommits(git: GitRunner): Promise<string[]> {
+  if (!(await isShallow(git))) return []
+  const text = await readFile(await gitPath(git, 'shallow'), 'utf8').catch(() => '')
+  return text.split('\n').filter((l) => l !== '')
+}
+
+export interface InitOptions {
+  bare?: boolean
+  objectFormat?: ObjectFormat
+  initialBranch?: string
+}
+
+/** `git init` of `git.repoDir` (created if needed). */
+export async function initRepo(git: GitRunner, opts: InitOptions = {}): Promise<void> {
+  await mkdir(git.repoDir, { recursive: true })
+  const args = ['init', '-q']
+  if (opts.bare) args.push('--bare')
+  if (opts.objectFormat) args.push(`--object-format=${opts.objectFormat}`)
+  if (opts.initialBranch) args.push(`--initial-branch=${opts.initialBranch}`)
+  args.push('.')
+  await git.run(args)
+}
