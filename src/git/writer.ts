@@ -1,0 +1,264 @@
+// Bulk object writes: one `git fast-import` process per batch, fed a stream built in memory.
+//
+// Several commits go into one batch: declare blobs (each returns a mark), then commits in
+// dependency order; a later commit may name an earlier one's mark as parent. Example for one
+// migration batch:
+//
+//   const b = new FastImportBatch('sha1')
+//   const meta = b.blob(metadataJson)
+//   const main = b.commit({ parents: [mainTip], author, committer, message, changes: [
+//     { op: 'M', mode: MODE_FILE, ref: meta, path: 'ab/cdef/metadata.json' },
+//     { op: 'M', mode: MODE_FILE, ref: existingBlobOid, path: 'ab/cdef/0/prompt.txt' } ] })
+//   const archive = b.commit({ parents: [currentTip], ... })
+//   const current = b.commit({ parents: [], ..., changes: [{ op: 'deleteall' }] })
+//   const r = await b.run(git)   // r.commits[i] = { mark, oid, tree }, r.oidOf(meta)
+//
+// Each commit is made on its own scratch ref (refs/entire-migrate/tmp/...) that the same stream
+// deletes at its end, so fast-import never moves a real ref: callers move refs with the CAS
+// functions of refs.ts. Ids are learnt in-stream (`get-mark`, `ls <commit> ""`) on stdout.
+import type { GitRunner } from './runner.js'
+import { zeroOid, type ObjectFormat } from './format.js'
+import { MODE_TREE } from './tree.js'
+
+/** A fast-import data reference: a full object id or a mark (`:<n>`) of this batch. */
+export type DataRef = string
+
+/** Author or committer: `Name <email> <unix seconds> <+hhmm>`, written exactly. */
+export interface Signature {
+  name: string
+  email: string
+  /** Unix seconds. */
+  time: number
+  /** Offset as git writes it: `+0000`, `-0700`, `+0530`. */
+  tz: string
+}
+
+export type FileChange =
+  /** Set `path` to an existing object or a mark (mode `040000` with a tree id grafts a tree; with
+   * path `''` it replaces the whole root tree). */
+  | { op: 'M'; mode: string; ref: DataRef; path: string }
+  /** Set `path` to a new blob given inline (no mark; use `blob()` when content repeats). */
+  | { op: 'M'; mode: string; content: Buffer | string; path: string }
+  /** Remove a file or a whole directory. */
+  | { op: 'D'; path: string }
+  /** Start from an empty tree instead of the first parent's tree. */
+  | { op: 'deleteall' }
+
+export interface CommitSpec {
+  /** First parent is `from` (its tree is the starting tree); others are merge parents. */
+  parents: DataRef[]
+  author: Signature
+  committer: Signature
+  /** Written verbatim: no newline is added or removed. */
+  message: Buffer | string
+  changes: FileChange[]
+}
+
+export interface WrittenCommit {
+  mark: string
+  oid: string
+  tree: string
+}
+
+export interface FastImportResult {
+  /** One entry per `commit()` call, in call order. */
+  commits: WrittenCommit[]
+  /** Object id of any blob or commit mark of the batch. */
+  oidOf(mark: string): string
+}
+
+let batchSeq = 0
+
+function signature(s: Signature): string {
+  if (/[<>\n]/.test(s.name) || /[<>\n]/.test(s.email)) {
+    throw new Error(`invalid identity for a commit: ${JSON.stringify(`${s.name} <${s.email}>`)}`)
+  }
+  if (!Number.isSafeInteger(s.time) || !/^[+-]\d{4}$/.test(s.tz)) {
+    throw new Error(`invalid commit time: ${s.time} ${s.tz}`)
+  }
+  return `${s.name ? `${s.name} ` : ''}<${s.email}> ${s.time} ${s.tz}`
+}
+
+function checkRef(ref: DataRef): string {
+  if (!/^(?::[1-9]\d*|[0-9a-f]{40}|[0-9a-f]{64})$/.test(ref)) {
+    throw new Error(`invalid object reference for fast-import: ${JSON.stringify(ref)}`)
+  }
+  return ref
+}
+
+function checkMode(mode: string): string {
+  if (!/^(?:100644|100755|120000|160000|0?40000)$/.test(mode)) {
+    throw new Error(`invalid tree entry mode: ${mode}`)
+  }
+  return mode
+}
+
+/** A path as fast-import reads it: C-quoted when it needs to be, else verbatim. */
+export function fastImportPath(path: string): string {
+  if (path.includes('\0')) throw new Error(`path contains NUL: ${JSON.stringify(path)}`)
+  if (path !== '' && !path.startsWith('"') && !/[\n\\"]/.test(path)) return path
+  let out = '"'
+  for (const ch of path) {
+    if (ch === '"' || ch === '\\') out += `\\${ch}`
+    else if (ch === '\n') out += '\\n'
+    else out += ch
+  }
+  return `${out}"`
+}
+
+/** One batch of blobs and commits, written by a single `git fast-import` run. */
+export class FastImportBatch {
+  private readonly parts: Buffer[] = []
+  private bytes = 0
+  private nextMark = 1
+  private readonly marks: string[] = []
+  private readonly commitMarks: string[] = []
+  private readonly scratchRefs: string[] = []
+  private readonly batchId = `${process.pid}-${Date.now().toString(36)}-${++batchSeq}`
+  private ran = false
+
+  constructor(private readonly format: ObjectFormat) {}
+
+  /** Bytes of stream built so far (bound batches by this). */
+  get byteLength(): number {
+    return this.bytes
+  }
+
+  get commitCount(): number {
+    return this.commitMarks.length
+  }
+
+  private text(s: string): void {
+    const b = Buffer.from(s, 'utf8')
+    this.parts.push(b)
+    this.bytes += b.length
+  }
+
+  private data(content: Buffer | string): void {
+    const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
+    this.text(`data ${b.length}\n`)
+    this.parts.push(b)
+    this.bytes += b.length
+    this.text('\n')
+  }
+
+  private mark(): string {
+    const m = `:${this.nextMark++}`
+    this.marks.push(m)
+    return m
+  }
+
+  /** Add a blob; returns its mark for M lines of later commits. */
+  blob(content: Buffer | string): string {
+    const m = this.mark()
+    this.text(`blob\nmark ${m}\n`)
+    this.data(content)
+    return m
+  }
+
+  /** Add a commit; returns its mark (usable as a later commit's parent). */
+  commit(spec: CommitSpec): string {
+    const ref = `refs/entire-migrate/tmp/${this.batchId}-${this.commitMarks.length + 1}`
+    this.scratchRefs.push(ref)
+    const m = this.mark()
+    this.commitMarks.push(m)
+    this.text(`reset ${ref}\ncommit ${ref}\nmark ${m}\n`)
+    this.text(`author ${signature(spec.author)}\ncommitter ${signature(spec.committer)}\n`)
+    this.data(spec.message)
+    spec.parents.forEach((p, i) => this.text(`${i === 0 ? 'from' : 'merge'} ${checkRef(p)}\n`))
+    for (const c of spec.changes) {
+      if (c.op === 'deleteall') this.text('deleteall\n')
+      else if (c.op === 'D') this.text(`D ${fastImportPath(c.path)}\n`)
+      else if ('ref' in c) {
+        const mode = checkMode(c.mode) === '40000' ? MODE_TREE : c.mode
+        this.text(`M ${mode} ${checkRef(c.ref)} ${fastImportPath(c.path)}\n`)
+      } else {
+        this.text(`M ${checkMode(c.mode)} inline ${fastImportPath(c.path)}\n`)
+        this.data(c.content)
+      }
+    }
+    this.text('\n')
+    return m
+  }
+
+  /**
+   * Run `git fast-import` once over the whole stream. Returns commit and tree ids; leaves no ref
+   * behind. A batch runs once.
+   */
+  async run(git: GitRunner): Promise<FastImportResult> {
+    if (this.ran) throw new Error('a FastImportBatch runs once')
+    this.ran = true
+    for (const m of this.marks) this.text(`get-mark ${m}\n`)
+    for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
+    for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
+    this.text('done\n')
+    const r = await git.run(['fast-import', '--quiet', '--done', '--date-format=raw'], {
+      input: Buffer.concat(this.parts, this.bytes)
+    })
+    this.parts.length = 0
+    const lines = r.stdout.toString('latin1').split('\n')
+    const expected = this.marks.length + this.commitMarks.length
+    if (lines.length < expected) {
+      throw new Error(`fast-import answered ${lines.length} of ${expected} id requests`)
+    }
+    const byMark = new Map(this.marks.map((m, i) => [m, lines[i]]))
+    const commits = this.commitMarks.map((mark, i) => {
+      const ls = lines[this.marks.length + i]
+      const m = /^0?40000 tree ([0-9a-f]+)\t/.exec(ls)
+      if (!m) throw new Error(`unexpected fast-import ls answer: ${JSON.stringify(ls)}`)
+      return { mark, oid: byMark.get(mark) as string, tree: m[1] }
+    })
+    return {
+      commits,
+      oidOf(mark: string): string {
+        const oid = byMark.get(mark)
+        if (!oid) throw new Error(`unknown mark in this batch: ${mark}`)
+        return oid
+      }
+    }
+  }
+}
+
+/** An entry of one tree level for `writeTrees`: `name` is a single path component. */
+export interface TreeLevelEntry {
+  mode: string
+  oid: string
+  name: string
+}
+
+function typeOfEntryMode(mode: string): string {
+  if (mode === MODE_TREE || mode === '40000') return 'tree'
+  if (mode === '160000') return 'commit'
+  return 'blob'
+}
+
+/**
+ * Write tree objects with one `git mktree --batch -z`, returning their ids in order. Entries may
+ * be given in any order (git sorts them); every referenced object must exist, which includes a
+ * tree written earlier in the same call, so children go before their parents.
+ */
+export async function writeTrees(
+  git: GitRunner,
+  trees: ReadonlyArray<readonly TreeLevelEntry[]>
+): Promise<string[]> {
+  if (trees.length === 0) return []
+  const parts: string[] = []
+  for (const tree of trees) {
+    for (const e of tree) {
+      if (e.name === '' || /[/\0]/.test(e.name)) {
+        throw new Error(`invalid tree entry name: ${JSON.stringify(e.name)}`)
+      }
+      const mode = checkMode(e.mode) === '40000' ? MODE_TREE : e.mode
+      parts.push(`${mode} ${typeOfEntryMode(mode)} ${checkRef(e.oid)}\t${e.name}\0`)
+    }
+    parts.push('\0')
+  }
+  const out = await git.text(['mktree', '--batch', '-z'], {
+    input: Buffer.from(parts.join(''), 'utf8')
+  })
+  const ids = out.split('\n')
+  if (ids.length !== trees.length) {
+    throw new Error(`mktree wrote ${ids.length} of ${trees.length} trees`)
+  }
+  return ids
+}
