@@ -1,0 +1,6 @@
+export * from './utf8.js'
+export * from './parse.js'
+export * from './time.js'
+export * from './encode.js'
+export * from './decode.js'
+export * from './structs.js'

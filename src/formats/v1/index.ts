@@ -1,0 +1,5 @@
+export * from './refs.js'
+export * from './listing.js'
+export * from './transcript.js'
+export * from './prompts.js'
+export * from './read.js'

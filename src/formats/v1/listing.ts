@@ -1,0 +1,178 @@
+// The v1 shard walk (v1-format.md §8.1 step 2, WalkCheckpointShards in the reference) over the
+// entries of ONE `git ls-tree -r [-t] <tip>`: groups every entry by checkpoint so that the
+// reads that follow need no further tree access. Directories are known from the paths of the
+// blobs under them, or from tree entries when `-t` was used.
+
+/** One line of `git ls-tree -r [-t]`: path relative to the tree root. */
+export interface TreeEntryIn {
+  mode: string
+  type: string
+  oid: string
+  path: string
+}
+
+/** A direct entry of a directory. `oid` is unknown for directories seen only through paths. */
+export interface DirEntry {
+  name: string
+  mode: string
+  type: 'blob' | 'tree' | 'commit'
+  oid?: string
+}
+
+/** A file below a `tasks/` directory; `path` is relative to that `tasks/` directory. */
+export interface TaskFile {
+  path: string
+  mode: string
+  oid: string
+}
+
+export interface V1SlotListing {
+  /** Directory name (`0`, `1`, … or anything else found). */
+  name: string
+  /** Direct entries, in tree order. */
+  entries: DirEntry[]
+  /** Files under `<slot>/tasks/`, or null when there is no such directory. */
+  tasks: TaskFile[] | null
+}
+
+export interface V1CheckpointListing {
+  id: string
+  /** `<id[0:2]>/<id[2:]>` */
+  path: string
+  /** Direct entries of the checkpoint directory, in tree order. */
+  entries: DirEntry[]
+  /** Subdirectories other than `tasks`, keyed by name. */
+  slots: Map<string, V1SlotListing>
+  /** Files under the checkpoint-level `tasks/`, or null. */
+  tasks: TaskFile[] | null
+}
+
+export interface IgnoredEntry {
+  path: string
+  reason: 'root-file' | 'root-dir-name-not-2-chars' | 'shard-file' | 'invalid-checkpoint-id'
+}
+
+export interface V1Listing {
+  checkpoints: V1CheckpointListing[]
+  /** Entries the shard walk skips, one per skipped root or shard entry. */
+  ignored: IgnoredEntry[]
+}
+
+const CHECKPOINT_ID = /^[0-9a-f]{12}$/
+
+export function isValidCheckpointId(id: string): boolean {
+  return CHECKPOINT_ID.test(id)
+}
+
+/** `<id[0:2]>/<id[2:]>` */
+export function checkpointPath(id: string): string {
+  return `${id.slice(0, 2)}/${id.slice(2)}`
+}
+
+function entryType(t: string): DirEntry['type'] {
+  return t === 'tree' ? 'tree' : t === 'commit' ? 'commit' : 'blob'
+}
+
+class Dir {
+  children = new Map<string, Dir | DirEntry>()
+  constructor(
+    readonly name: string,
+    public oid?: string,
+    public mode = '040000'
+  ) {}
+}
+
+function buildTree(entries: Iterable<TreeEntryIn>): Dir {
+  const root = new Dir('')
+  for (const e of entries) {
+    const parts = e.path.split('/')
+    let dir = root
+    for (let i = 0; i < parts.length - 1; i++) {
+      let next = dir.children.get(parts[i])
+      if (!(next instanceof Dir)) {
+        // A path below a name that was listed as a non-directory cannot happen in one tree;
+        // the directory view wins.
+        next = new Dir(parts[i])
+        dir.children.set(parts[i], next)
+      }
+      dir = next
+    }
+    const name = parts[parts.length - 1]
+    if (e.type === 'tree') {
+      const existing = dir.children.get(name)
+      if (existing instanceof Dir) {
+        existing.oid = e.oid
+        existing.mode = e.mode
+      } else dir.children.set(name, new Dir(name, e.oid, e.mode))
+    } else {
+      dir.children.set(name, { name, mode: e.mode, type: entryType(e.type), oid: e.oid })
+    }
+  }
+  return root
+}
+
+function asEntry(c: Dir | DirEntry): DirEntry {
+  return c instanceof Dir ? { name: c.name, mode: c.mode, type: 'tree', oid: c.oid } : c
+}
+
+function flattenFiles(dir: Dir, prefix: string, out: TaskFile[]): TaskFile[] {
+  for (const c of dir.children.values()) {
+    if (c instanceof Dir) flattenFiles(c, `${prefix}${c.name}/`, out)
+    else if (c.oid !== undefined) out.push({ path: prefix + c.name, mode: c.mode, oid: c.oid })
+  }
+  return out
+}
+
+/**
+ * Lists the checkpoints of a v1 tip tree exactly as the reference's shard walk does: root
+ * directories with 2-character names (no hex check), inside them directories whose joined
+ * name is a valid 12-hex id. Everything else is skipped and reported in `ignored`.
+ */
+export function listV1Checkpoints(entries: Iterable<TreeEntryIn>): V1Listing {
+  const root = buildTree(entries)
+  const checkpoints: V1CheckpointListing[] = []
+  const ignored: IgnoredEntry[] = []
+  for (const shard of root.children.values()) {
+    if (!(shard instanceof Dir)) {
+      ignored.push({ path: shard.name, reason: 'root-file' })
+      continue
+    }
+    if (shard.name.length !== 2) {
+      ignored.push({ path: shard.name, reason: 'root-dir-name-not-2-chars' })
+      continue
+    }
+    for (const cp of shard.children.values()) {
+      const path = `${shard.name}/${cp.name}`
+      if (!(cp instanceof Dir)) {
+        ignored.push({ path, reason: 'shard-file' })
+        continue
+      }
+      const id = shard.name + cp.name
+      if (!isValidCheckpointId(id)) {
+        ignored.push({ path, reason: 'invalid-checkpoint-id' })
+        continue
+      }
+      checkpoints.push(checkpointListing(id, path, cp))
+    }
+  }
+  return { checkpoints, ignored }
+}
+
+function checkpointListing(id: string, path: string, dir: Dir): V1CheckpointListing {
+  const slots = new Map<string, V1SlotListing>()
+  let tasks: TaskFile[] | null = null
+  for (const c of dir.children.values()) {
+    if (!(c instanceof Dir)) continue
+    if (c.name === 'tasks') {
+      tasks = flattenFiles(c, '', [])
+      continue
+    }
+    const tasksDir = c.children.get('tasks')
+    slots.set(c.name, {
+      name: c.name,
+      entries: [...c.children.values()].map(asEntry),
+      tasks: tasksDir instanceof Dir ? flattenFiles(tasksDir, '', []) : null
+    })
+  }
+  return { id, path, entries: [...dir.children.values()].map(asEntry), slots, tasks }
+}
