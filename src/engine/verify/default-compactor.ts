@@ -1,0 +1,15 @@
+// The project's compact-transcript converter (src/formats/compact) behind the verifier's
+// Compactor interface: the same code the migration uses, called on bytes the verifier re-read.
+import { compact, transcriptPosition } from '../../formats/compact/index.js'
+import type { Compactor } from './compactor.js'
+
+export const defaultCompactor: Compactor = {
+  compact(input, opts) {
+    const r = compact(input, opts)
+    if (r.kind === 'error') throw new Error(r.message)
+    return r.kind === 'output' ? r.bytes : Buffer.alloc(0)
+  },
+  position(input, agent) {
+    return transcriptPosition(input, agent) ?? undefined
+  }
+}

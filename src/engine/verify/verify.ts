@@ -1,0 +1,157 @@
+// verifyRepository: re-read v1 and v2 from git and prove, checkpoint by checkpoint, that v2
+// holds what v1 held (migration.md §13, §16 item 4). Shares nothing with the migration's memory:
+// trees are listed with `ls-tree -r`, blobs read with one `cat-file --batch` per batch.
+import type { GitRunner } from '../../git/runner.js'
+import { readBlobs } from './git-read.js'
+import { loadState, DEFAULT_V2_PREFIX } from './model.js'
+import { batchBlobs, dominantProfile, verifyCheckpoint, type RunContext } from './checkpoint.js'
+import { CheckpointRecord, Tally } from './record.js'
+import { verifyGenerations } from './generations.js'
+import { compareStates } from './compare.js'
+import { CompactCache, type Compactor } from './compactor.js'
+import { defaultCompactor } from './default-compactor.js'
+import { writerProfile, REFERENCE_PROFILE } from './writers.js'
+import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
+
+export interface VerifyInternals {
+  /** Replace the compactor (tests). */
+  compactor?: Compactor
+}
+
+export async function verifyRepository(
+  git: GitRunner,
+  opts: VerifyOptions = {},
+  internals: VerifyInternals = {}
+): Promise<VerifyReport> {
+  const started = Date.now()
+  const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '')
+  const rederive = opts.rederiveCompact !== false
+  const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix })
+  const tally = new Tally()
+  const compactor = rederive ? (internals.compactor ?? defaultCompactor) : undefined
+  const ctx: RunContext = {
+    state,
+    blobs: new Map(),
+    rederive,
+    cliVersion: opts.cliVersion,
+    compact: compactor ? new CompactCache(compactor) : undefined,
+    position: compactor ? (b, a) => compactor.position(b, a) : undefined,
+    offsetCache: new Map(),
+    shaCache: new Map(),
+    counters: {
+      sessions: 0,
+      rawProvenById: 0,
+      rawProvenByBytes: 0,
+      compactRederived: 0,
+      offsetsFromCache: 0,
+      offsetsRecomputed: 0
+    }
+  }
+  const globalProfile = dominantProfile(state)
+
+  // v1 checkpoints in processing order (the offset cache depends on it), then v2-only ones.
+  const order = [
+    ...state.v1Order,
+    ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
+  ]
+  const batchSize = opts.batchSize ?? 50
+  const batchBytes = opts.batchBytes ?? 256 * 1024 * 1024
+  const results: CheckpointVerification[] = []
+  let i = 0
+  while (i < order.length) {
+    const batch: string[] = []
+    const oids = new Set<string>()
+    let bytes = 0
+    while (
+      i < order.length &&
+      (batch.length === 0 || (batch.length < batchSize && bytes < batchBytes))
+    ) {
+      const id = order[i++]
+      batch.push(id)
+      for (const b of batchBlobs(ctx, id)) {
+        if (!oids.has(b.oid)) bytes += Math.max(0, b.size)
+        oids.add(b.oid)
+      }
+    }
+    ctx.blobs = await readBlobs(git, oids)
+    for (const id of batch) {
+      const rec = new CheckpointRecord(tally, id)
+      verifyCheckpoint(ctx, rec, id, globalProfile)
+      results.push(rec.v)
+    }
+    ctx.blobs = new Map()
+    ctx.compact?.releaseBytes()
+    opts.onProgress?.({ done: i, total: order.length })
+  }
+
+  const runLevel = { failures: [] as VerifyReport['failures'], notes: [] as VerifyReport['notes'] }
+  const foreignWriter =
+    opts.cliVersion === undefined
+      ? globalProfile !== REFERENCE_PROFILE
+      : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion)
+  await verifyGenerations(git, state, tally, runLevel, foreignWriter)
+  if (state.mainOid === null && state.v1Order.length > 0) {
+    runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` })
+  }
+
+  const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined
+
+  const counts = countAll(state.v1.size, state.main.checkpoints.size, results, ctx, runLevel)
+  for (const c of Object.values(tally.byCheck)) {
+    counts.checksPassed += c.passed
+    counts.checksFailed += c.failed
+  }
+  return {
+    version: 1,
+    repo: git.repoDir,
+    v1Ref: state.v1Ref,
+    v1Commit: state.v1Commit,
+    v2Prefix,
+    refs: state.refs,
+    options: { rederiveCompact: rederive, cliVersion: opts.cliVersion, against: opts.against },
+    ok: counts.checksFailed === 0,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    counts,
+    byCheck: tally.byCheck,
+    checkpoints: results,
+    failures: runLevel.failures,
+    notes: runLevel.notes,
+    compare
+  }
+}
+
+function countAll(
+  v1: number,
+  main: number,
+  results: CheckpointVerification[],
+  ctx: RunContext,
+  runLevel: { notes: unknown[] }
+): VerifyCounts {
+  const by = (v: CheckpointVerification['verdict']) => results.filter((r) => r.verdict === v).length
+  return {
+    v1Checkpoints: v1,
+    migratable: results.filter(
+      (r) => r.verdict === 'ok' || (r.verdict === 'failed' && r.v1Sessions > 0)
+    ).length,
+    mainCheckpoints: main,
+    verified: by('ok') + by('failed'),
+    ok: by('ok'),
+    failed: by('failed'),
+    v2Only: by('v2-only'),
+    notMigratable: by('not-migratable'),
+    knownSkip: by('known-skip'),
+    sessions: ctx.counters.sessions,
+    rawProvenById: ctx.counters.rawProvenById,
+    rawProvenByBytes: ctx.counters.rawProvenByBytes,
+    compactRederived: ctx.counters.compactRederived,
+    offsetsFromCache: ctx.counters.offsetsFromCache,
+    offsetsRecomputed: ctx.counters.offsetsRecomputed,
+    droppedFields: results.reduce((n, r) => n + r.dropped.length, 0),
+    notes: results.reduce((n, r) => n + r.notes.length, 0) + runLevel.notes.length,
+    checksPassed: 0,
+    checksFailed: 0
+  }
+}
+
+export { writerProfile }
