@@ -1,0 +1,69 @@
+// The verifier's report → the summary's data-equivalence table: one row per check with passed /
+// failed counts, and every failure as a row for the <details> list. Pure.
+import type { VerifyReport, CheckFailure } from '../engine/verify/types.js'
+import type { EquivalenceReport, EquivalenceFailure } from './action-report.js'
+
+const DESCRIPTIONS: Record<string, string> = {
+  coverage: 'every migratable v1 checkpoint is on /main',
+  slots: 'session slots map to the v1 sessions',
+  'raw.location': 'raw transcript found in /full/current or an archive',
+  'raw.bytes': 'raw transcript bytes equal v1 (reassembled chunks)',
+  'raw.hash': 'content_hash.txt is the sha256 of the raw transcript',
+  'metadata.copied': 'fields copied from v1 metadata are equal',
+  'metadata.derived': 'derived fields (counts, files, token usage) recomputed',
+  'metadata.paths': 'summary paths name the written files',
+  'metadata.cli-version': 'cli_version as configured',
+  prompt: 'prompt.txt equals v1 (after redaction)',
+  'compact.present': 'compact transcript present where an agent is known',
+  'compact.hash': 'compact transcript hash matches its bytes',
+  'compact.rederive': 'compact transcript re-derived from raw bytes is identical',
+  'compact.offset': 'compact start offset re-derived',
+  'generation.names': 'archive names are 13 digits, in sequence',
+  'generation.envelope': 'generation.json timestamps cover the archive',
+  'generation.layout': 'archive trees hold only raw data of their checkpoints',
+  encoding: 'JSON encoded as the Go writer does (byte identity)',
+  compare: 'identical to the other v2 state compared against'
+}
+
+function failureRow(f: CheckFailure): EquivalenceFailure {
+  const detail =
+    f.expected !== undefined || f.actual !== undefined
+      ? `${f.message}${f.field ? ` [${f.field}]` : ''}: expected ${f.expected ?? '–'}, got ${f.actual ?? '–'}`
+      : f.message
+  return {
+    check: f.check,
+    checkpoint: f.checkpointId,
+    session: f.slot,
+    file: f.file
+      ? f.ref
+        ? `${f.ref.replace('refs/entire/checkpoints/', '')}:${f.file}`
+        : f.file
+      : undefined,
+    message: detail
+  }
+}
+
+export function equivalenceFromVerify(v: VerifyReport): EquivalenceReport {
+  const checks = Object.entries(v.byCheck)
+    .filter(([, c]) => c.passed + c.failed > 0)
+    .map(([name, c]) => ({
+      name,
+      passed: c.passed,
+      failed: c.failed,
+      description: DESCRIPTIONS[name]
+    }))
+  const failures = [
+    ...v.failures.map(failureRow),
+    ...v.checkpoints.flatMap((c) =>
+      c.failures.map((f) => failureRow({ ...f, checkpointId: f.checkpointId ?? c.id }))
+    )
+  ]
+  const c = v.counts
+  const summary =
+    `${c.verified} checkpoint(s) and ${c.sessions} session(s) re-read from git: ` +
+    `${c.ok} identical, ${c.failed} with differences` +
+    (c.notMigratable ? `, ${c.notMigratable} not migratable` : '') +
+    (c.v2Only ? `, ${c.v2Only} only in v2` : '') +
+    `; ${c.checksPassed} checks passed, ${c.checksFailed} failed`
+  return { ok: v.ok, summary, checks, failures }
+}
