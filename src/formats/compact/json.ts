@@ -1,0 +1,1051 @@
+// Byte-level JSON with the semantics of Go's encoding/json, as the reference converter uses it
+// (compact-transcript.md §3): a validating scanner that returns exact value spans, decoding of
+// strings (U+FFFD per invalid byte, surrogate escapes), "by key" and "by field" object
+// decoding, compaction of raw values and Go's string encoding. Pure code: no I/O.
+import { isUtf8 } from 'node:buffer'
+
+/** A span [s, e) of one JSON value inside buf (no surrounding whitespace). */
+export interface Span {
+  s: number
+  e: number
+}
+
+/** One object member: decoded key and the span of its value. */
+export interface Member {
+  k: string
+  s: number
+  e: number
+}
+
+const Q = 0x22 // "
+
+function latin1(b: Buffer, s: number, e: number): string {
+  return b.toString('latin1', s, e)
+}
+function utf8(b: Buffer, s: number, e: number): string {
+  return b.toString('utf8', s, e)
+}
+const BS = 0x5c // \
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+}
+
+// Byte classes inside strings while validating: 1 quote, 2 backslash, 3 control, 4 html, 5 0xE2.
+const STR_CLASS = new Uint8Array(256)
+for (let c = 0; c < 0x20; c++) STR_CLASS[c] = 3
+STR_CLASS[Q] = 1
+STR_CLASS[BS] = 2
+STR_CLASS[0x3c] = 4
+STR_CLASS[0x3e] = 4
+STR_CLASS[0x26] = 4
+STR_CLASS[0xe2] = 5
+
+const HEX = new Int8Array(256).fill(-1)
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c
+for (let c = 0; c < 6; c++) {
+  HEX[0x41 + c] = 10 + c
+  HEX[0x61 + c] = 10 + c
+}
+
+/**
+ * A validated document: the bytes plus the sorted positions of the bytes compaction must change
+ * (whitespace between tokens; `<` `>` `&` and the first byte of U+2028/U+2029 inside strings).
+ */
+export class Doc {
+  buf: Buffer
+  sp: Int32Array = new Int32Array(64)
+  n = 0
+  constructor(buf: Buffer) {
+    this.buf = buf
+  }
+  reset(buf: Buffer): void {
+    this.buf = buf
+    this.n = 0
+  }
+  push(pos: number): void {
+    if (this.n === this.sp.length) {
+      const g = new Int32Array(this.sp.length * 2)
+      g.set(this.sp)
+      this.sp = g
+    }
+    this.sp[this.n++] = pos
+  }
+}
+
+const ERR = -1
+const EOF = -2
+const MAX_DEPTH = 10000
+const stack = new Uint8Array(MAX_DEPTH + 1)
+
+/**
+ * Validates one JSON value starting at i (leading whitespace allowed), recording special
+ * positions into doc. Returns the index just after the value, -1 on a syntax error, -2 when the
+ * input ends inside the value.
+ */
+export function scanValue(doc: Doc, i: number, end: number): number {
+  const b = doc.buf
+  let depth = 0
+  // mode 0: expect value; 1: expect key; 2: after value
+  let mode = 0
+  for (;;) {
+    // skip whitespace
+    while (i < end) {
+      const c = b[i]
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        doc.push(i)
+        i++
+      } else break
+    }
+    if (mode === 2) {
+      if (depth === 0) return i
+      if (i >= end) return EOF
+      const c = b[i]
+      const top = stack[depth]
+      if (c === 0x2c) {
+        i++
+        mode = top === 1 ? 1 : 0
+        continue
+      }
+      if ((c === 0x7d && top === 1) || (c === 0x5d && top === 2)) {
+        depth--
+        i++
+        continue
+      }
+      return ERR
+    }
+    if (i >= end) return EOF
+    let c = b[i]
+    if (mode === 1) {
+      if (c !== Q) return ERR
+      i = scanString(doc, i + 1, end)
+      if (i < 0) return i
+      while (i < end && isWs(b[i])) doc.push(i++)
+      if (i >= end) return EOF
+      if (b[i] !== 0x3a) return ERR
+      i++
+      mode = 0
+      continue
+    }
+    // mode 0: a value
+    if (c === Q) {
+      i = scanString(doc, i + 1, end)
+      if (i < 0) return i
+      mode = 2
+      continue
+    }
+    if (c === 0x7b || c === 0x5b) {
+      if (depth >= MAX_DEPTH) return ERR
+      i++
+      while (i < end && isWs(b[i])) doc.push(i++)
+      if (i >= end) return EOF
+      const close = c === 0x7b ? 0x7d : 0x5d
+      if (b[i] === close) {
+        i++
+        mode = 2
+        continue
+      }
+      stack[++depth] = c === 0x7b ? 1 : 2
+      mode = c === 0x7b ? 1 : 0
+      continue
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      // number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+      if (c === 0x2d) {
+        i++
+        if (i >= end) return EOF
+        c = b[i]
+      }
+      if (c === 0x30) i++
+      else if (c >= 0x31 && c <= 0x39) {
+        i++
+        while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++
+      } else return ERR
+      if (i < end && b[i] === 0x2e) {
+        i++
+        if (i >= end) return EOF
+        if (!(b[i] >= 0x30 && b[i] <= 0x39)) return ERR
+        while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++
+      }
+      if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
+        i++
+        if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++
+        if (i >= end) return EOF
+        if (!(b[i] >= 0x30 && b[i] <= 0x39)) return ERR
+        while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++
+      }
+      mode = 2
+      continue
+    }
+    let lit: number[] | null = null
+    if (c === 0x74) lit = TRUE
+    else if (c === 0x66) lit = FALSE
+    else if (c === 0x6e) lit = NULL
+    if (lit === null) return ERR
+    for (let k = 0; k < lit.length; k++, i++) {
+      if (i >= end) return EOF
+      if (b[i] !== lit[k]) return ERR
+    }
+    mode = 2
+  }
+}
+const TRUE = [0x74, 0x72, 0x75, 0x65]
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65]
+const NULL = [0x6e, 0x75, 0x6c, 0x6c]
+
+function scanString(doc: Doc, i: number, end: number): number {
+  const b = doc.buf
+  for (;;) {
+    let t = 0
+    while (i < end && (t = STR_CLASS[b[i]]) === 0) i++
+    if (i >= end) return EOF
+    switch (t) {
+      case 1:
+        return i + 1
+      case 2: {
+        if (i + 1 >= end) return EOF
+        const c = b[i + 1]
+        if (c === 0x75) {
+          if (i + 6 > end) return EOF
+          if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0) return ERR
+          i += 6
+        } else if (
+          c === Q ||
+          c === BS ||
+          c === 0x2f ||
+          c === 0x62 ||
+          c === 0x66 ||
+          c === 0x6e ||
+          c === 0x72 ||
+          c === 0x74
+        ) {
+          i += 2
+        } else return ERR
+        break
+      }
+      case 3:
+        return ERR
+      case 4:
+        doc.push(i)
+        i++
+        break
+      default:
+        if (b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) doc.push(i)
+        i++
+    }
+  }
+}
+
+/** Whether [s, e) holds exactly one JSON value with optional surrounding whitespace. */
+export function validDocument(doc: Doc, s: number, e: number): Span | null {
+  const b = doc.buf
+  while (s < e && isWs(b[s])) s++
+  while (e > s && isWs(b[e - 1])) e--
+  if (s >= e) return null
+  const end = scanValue(doc, s, e)
+  if (end !== e) return null
+  return { s, e }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast skipping inside an already validated document.
+
+// 1 quote, 2 backslash
+const SKIP_CLASS = new Uint8Array(256)
+SKIP_CLASS[Q] = 1
+SKIP_CLASS[BS] = 2
+
+/** i just after the opening quote; returns the index after the closing quote. */
+export function skipString(b: Buffer, i: number): number {
+  for (;;) {
+    let t = 0
+    let n = 0
+    while ((t = SKIP_CLASS[b[i]]) === 0 && n < 64) {
+      i++
+      n++
+    }
+    if (t === 0) {
+      // a long run: let the native search jump to the next quote
+      let q = b.indexOf(Q, i)
+      for (;;) {
+        let k = q - 1
+        while (b[k] === BS) k--
+        if ((q - 1 - k) % 2 === 0) return q + 1
+        q = b.indexOf(Q, q + 1)
+      }
+    }
+    if (t === 1) return i + 1
+    i += 2
+  }
+}
+
+/** Skips one value of a validated document starting exactly at i (no leading whitespace). */
+export function skipValue(b: Buffer, i: number): number {
+  const c = b[i]
+  if (c === Q) return skipString(b, i + 1)
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0
+    for (;;) {
+      const d = b[i]
+      if (d === Q) {
+        i = skipString(b, i + 1)
+        continue
+      }
+      if (d === 0x7b || d === 0x5b) depth++
+      else if (d === 0x7d || d === 0x5d) {
+        depth--
+        if (depth === 0) return i + 1
+      }
+      i++
+    }
+  }
+  // number or literal
+  i++
+  for (;;) {
+    const d = b[i]
+    if (
+      (d >= 0x30 && d <= 0x39) ||
+      (d >= 0x61 && d <= 0x7a) ||
+      d === 0x2e ||
+      d === 0x2b ||
+      d === 0x2d ||
+      d === 0x45
+    )
+      i++
+    else return i
+  }
+}
+
+function skipWs(b: Buffer, i: number): number {
+  while (isWs(b[i])) i++
+  return i
+}
+
+/** Members of the object at span (validated), keys decoded; null when the value is not an object. */
+export function members(b: Buffer, sp: Span): Member[] | null {
+  let i = sp.s
+  if (b[i] !== 0x7b) return null
+  const out: Member[] = []
+  i = skipWs(b, i + 1)
+  if (b[i] === 0x7d) return out
+  for (;;) {
+    const ks = i + 1
+    const ke = skipString(b, ks) - 1
+    const k = decodeStringBody(b, ks, ke)
+    i = skipWs(b, ke + 1) + 1 // past ':'
+    i = skipWs(b, i)
+    const vs = i
+    i = skipValue(b, i)
+    out.push({ k, s: vs, e: i })
+    i = skipWs(b, i)
+    if (b[i] === 0x2c) {
+      i = skipWs(b, i + 1)
+      continue
+    }
+    return out
+  }
+}
+
+/** Element spans of the array at span (validated); null when the value is not an array. */
+export function elements(b: Buffer, sp: Span): Span[] | null {
+  let i = sp.s
+  if (b[i] !== 0x5b) return null
+  const out: Span[] = []
+  i = skipWs(b, i + 1)
+  if (b[i] === 0x5d) return out
+  for (;;) {
+    const s = i
+    i = skipValue(b, i)
+    out.push({ s, e: i })
+    i = skipWs(b, i)
+    if (b[i] === 0x2c) {
+      i = skipWs(b, i + 1)
+      continue
+    }
+    return out
+  }
+}
+
+/** The last member with exactly this key (Go map semantics: a repeated key keeps its last value). */
+export function get(ms: Member[] | null, key: string): Member | undefined {
+  if (ms === null) return undefined
+  for (let j = ms.length - 1; j >= 0; j--) if (ms[j].k === key) return ms[j]
+  return undefined
+}
+
+export function isNull(b: Buffer, sp: Span): boolean {
+  return b[sp.s] === 0x6e
+}
+
+/** Decodes a value as a Go string: a string gives its text; anything else (null included) gives "". */
+export function asString(b: Buffer, sp: Span | undefined): string {
+  if (sp === undefined || b[sp.s] !== Q) return ''
+  return decodeStringBody(b, sp.s + 1, sp.e - 1)
+}
+
+/** Decodes a value as a string, reporting failure for non-strings other than null. */
+export function strField(b: Buffer, sp: Span): string | null {
+  const c = b[sp.s]
+  if (c === Q) return decodeStringBody(b, sp.s + 1, sp.e - 1)
+  if (c === 0x6e) return ''
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------
+// String decoding with Go's rules.
+
+const ASCII_PLAIN = new Uint8Array(256)
+for (let c = 0; c < 0x80; c++) ASCII_PLAIN[c] = 1
+ASCII_PLAIN[BS] = 0
+
+/** The body of a JSON string [s, e) (between the quotes), escapes resolved, Go's UTF-8 rules. */
+export function decodeStringBody(b: Buffer, s: number, e: number): string {
+  let i = s
+  while (i < e && ASCII_PLAIN[b[i]] === 1) i++
+  if (i === e) return latin1(b, s, e)
+  const body = b.subarray(s, e)
+  if (body.indexOf(BS, i - s) === -1) return utf8Go(b, s, e)
+  let out = ''
+  let seg = s
+  i = s
+  while (i < e) {
+    const r = body.indexOf(BS, i - s)
+    if (r === -1) break
+    const q = r + s
+    if (q > seg) out += utf8Go(b, seg, q)
+    const c = b[q + 1]
+    let adv = 2
+    switch (c) {
+      case 0x6e:
+        out += '\n'
+        break
+      case 0x74:
+        out += '\t'
+        break
+      case 0x72:
+        out += '\r'
+        break
+      case 0x62:
+        out += '\b'
+        break
+      case 0x66:
+        out += '\f'
+        break
+      case 0x75: {
+        const r = hex4(b, q + 2)
+        adv = 6
+        if (r >= 0xd800 && r < 0xe000) {
+          // a surrogate: only a high one directly followed by an escaped low one forms a pair
+          if (r < 0xdc00 && q + 12 <= e && b[q + 6] === BS && b[q + 7] === 0x75) {
+            const r2 = hex4(b, q + 8)
+            if (r2 >= 0xdc00 && r2 < 0xe000) {
+              out += String.fromCharCode(r, r2)
+              adv = 12
+              break
+            }
+          }
+          out += '\ufffd'
+        } else out += String.fromCharCode(r)
+        break
+      }
+      default:
+        out += String.fromCharCode(c) // " \ /
+    }
+    i = q + adv
+    seg = i
+  }
+  if (seg < e) out += utf8Go(b, seg, e)
+  return out
+}
+
+function hex4(b: Buffer, i: number): number {
+  return (HEX[b[i]] << 12) | (HEX[b[i + 1]] << 8) | (HEX[b[i + 2]] << 4) | HEX[b[i + 3]]
+}
+
+/** UTF-8 bytes to a string, each byte of an invalid sequence becoming one U+FFFD (Go). */
+export function utf8Go(b: Buffer, s: number, e: number): string {
+  if (isUtf8(b.subarray(s, e))) return utf8(b, s, e)
+  let out = ''
+  let seg = s
+  let i = s
+  while (i < e) {
+    const c = b[i]
+    if (c < 0x80) {
+      i++
+      continue
+    }
+    const n = validSeqLen(b, i, e)
+    if (n > 0) {
+      i += n
+      continue
+    }
+    if (i > seg) out += utf8(b, seg, i)
+    out += '\ufffd'
+    i++
+    seg = i
+  }
+  if (seg < e) out += utf8(b, seg, e)
+  return out
+}
+
+/** Length of a valid UTF-8 sequence (shortest form, no surrogates, ≤ U+10FFFF) at i, or 0. */
+function validSeqLen(b: Uint8Array, i: number, e: number): number {
+  const c = b[i]
+  if (c < 0xc2) return 0
+  if (c < 0xe0) return i + 1 < e && (b[i + 1] & 0xc0) === 0x80 ? 2 : 0
+  if (c < 0xf0) {
+    if (i + 2 >= e) return 0
+    const c1 = b[i + 1]
+    if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80) return 0
+    if (c === 0xe0 && c1 < 0xa0) return 0
+    if (c === 0xed && c1 >= 0xa0) return 0
+    return 3
+  }
+  if (c < 0xf5) {
+    if (i + 3 >= e) return 0
+    const c1 = b[i + 1]
+    if ((c1 & 0xc0) !== 0x80 || (b[i + 2] & 0xc0) !== 0x80 || (b[i + 3] & 0xc0) !== 0x80) return 0
+    if (c === 0xf0 && c1 < 0x90) return 0
+    if (c === 0xf4 && c1 >= 0x90) return 0
+    return 4
+  }
+  return 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+/** A growable byte buffer. */
+export class Out {
+  buf: Buffer
+  n = 0
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size)
+  }
+  ensure(k: number): void {
+    if (this.n + k <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.n + k) size *= 2
+    const g = Buffer.allocUnsafe(size)
+    this.buf.copy(g, 0, 0, this.n)
+    this.buf = g
+  }
+  byte(c: number): void {
+    if (this.n >= this.buf.length) this.ensure(1)
+    this.buf[this.n++] = c
+  }
+  ascii(s: string): void {
+    this.ensure(s.length)
+    this.n += this.buf.write(s, this.n, 'latin1')
+  }
+  bytes(src: Uint8Array, s = 0, e = src.length): void {
+    const k = e - s
+    this.ensure(k)
+    this.buf.set(k === src.length ? src : src.subarray(s, e), this.n)
+    this.n += k
+  }
+  /** A copy of the written bytes. */
+  take(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.n))
+  }
+}
+
+const HEXD = '0123456789abcdef'
+// bytes needing attention when encoding a Go string: controls, " \ < > &, 0xE2, and >= 0x80
+// when the input may be invalid UTF-8.
+const ENC_CLASS = new Uint8Array(256)
+for (let c = 0; c < 0x20; c++) ENC_CLASS[c] = 1
+ENC_CLASS[Q] = 1
+ENC_CLASS[BS] = 1
+ENC_CLASS[0x3c] = 1
+ENC_CLASS[0x3e] = 1
+ENC_CLASS[0x26] = 1
+for (let c = 0x80; c < 0x100; c++) ENC_CLASS[c] = 2
+ENC_CLASS[0xe2] = 3
+
+function escByte(o: Out, c: number): void {
+  switch (c) {
+    case Q:
+      o.ascii('\\"')
+      return
+    case BS:
+      o.ascii('\\\\')
+      return
+    case 0x0a:
+      o.ascii('\\n')
+      return
+    case 0x0d:
+      o.ascii('\\r')
+      return
+    case 0x09:
+      o.ascii('\\t')
+      return
+    case 0x08:
+      o.ascii('\\b')
+      return
+    case 0x0c:
+      o.ascii('\\f')
+      return
+  }
+  o.ascii('\\u00' + HEXD[c >> 4] + HEXD[c & 15])
+}
+
+/**
+ * Writes UTF-8 bytes as a Go-encoded JSON string (HTML-safe; U+2028/2029 escaped; each byte of
+ * invalid UTF-8 as \ufffd unless `valid` says the bytes are known to be valid).
+ */
+export function encodeBytes(o: Out, b: Uint8Array, s: number, e: number, valid: boolean): void {
+  o.ensure(e - s + 2)
+  o.buf[o.n++] = Q
+  let seg = s
+  let i = s
+  while (i < e) {
+    let t = 0
+    while (i < e && (t = ENC_CLASS[b[i]]) === 0) i++
+    if (i >= e) break
+    if (t === 2) {
+      if (valid) {
+        i++
+        continue
+      }
+      const n = validSeqLen(b, i, e)
+      if (n > 0) {
+        i += n
+        continue
+      }
+      if (i > seg) o.bytes(b, seg, i)
+      o.ascii('\\ufffd')
+      i++
+      seg = i
+      continue
+    }
+    if (t === 3) {
+      if (b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9) && i + 2 < e) {
+        if (i > seg) o.bytes(b, seg, i)
+        o.ascii(b[i + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+        i += 3
+        seg = i
+        continue
+      }
+      if (valid) {
+        i++
+        continue
+      }
+      const n = validSeqLen(b, i, e)
+      if (n > 0) {
+        i += n
+        continue
+      }
+      if (i > seg) o.bytes(b, seg, i)
+      o.ascii('\\ufffd')
+      i++
+      seg = i
+      continue
+    }
+    if (i > seg) o.bytes(b, seg, i)
+    const c = b[i]
+    if (c === 0x3c) o.ascii('\\u003c')
+    else if (c === 0x3e) o.ascii('\\u003e')
+    else if (c === 0x26) o.ascii('\\u0026')
+    else escByte(o, c)
+    i++
+    seg = i
+  }
+  if (i > seg) o.bytes(b, seg, i)
+  o.byte(Q)
+}
+
+const PLAIN_ASCII_STR = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/
+
+/** Writes a JS string as a Go-encoded JSON string. */
+export function encodeString(o: Out, str: string): void {
+  if (str.length < 256 && PLAIN_ASCII_STR.test(str)) {
+    o.ensure(str.length + 2)
+    o.buf[o.n++] = Q
+    o.n += o.buf.write(str, o.n, 'latin1')
+    o.buf[o.n++] = Q
+    return
+  }
+  const bytes = Buffer.from(str, 'utf8')
+  encodeBytes(o, bytes, 0, bytes.length, true)
+}
+
+/** A JS string as Go-encoded JSON bytes. */
+export function encodedString(str: string): Buffer {
+  const o = new Out(str.length + 16)
+  encodeString(o, str)
+  return o.take()
+}
+
+/**
+ * Writes the value at [s, e) of a validated doc compacted as Go's json.Compact with HTML
+ * escaping: whitespace between tokens removed, `<` `>` `&` U+2028 U+2029 in strings escaped,
+ * everything else copied byte for byte.
+ */
+export function compactInto(o: Out, doc: Doc, s: number, e: number): void {
+  const sp = doc.sp
+  const n = doc.n
+  // first special position >= s
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const m = (lo + hi) >> 1
+    if (sp[m] < s) lo = m + 1
+    else hi = m
+  }
+  const b = doc.buf
+  let seg = s
+  for (let j = lo; j < n; j++) {
+    const p = sp[j]
+    if (p >= e) break
+    if (p > seg) o.bytes(b, seg, p)
+    const c = b[p]
+    if (c === 0x3c) o.ascii('\\u003c')
+    else if (c === 0x3e) o.ascii('\\u003e')
+    else if (c === 0x26) o.ascii('\\u0026')
+    else if (c === 0xe2) {
+      o.ascii(b[p + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+      seg = p + 3
+      continue
+    }
+    // whitespace: dropped
+    seg = p + 1
+  }
+  if (seg < e) o.bytes(b, seg, e)
+}
+
+/** The compacted bytes of a span: a view when nothing changes, else a copy. */
+export function compacted(doc: Doc, s: number, e: number): Uint8Array {
+  const sp = doc.sp
+  let lo = 0
+  let hi = doc.n
+  while (lo < hi) {
+    const m = (lo + hi) >> 1
+    if (sp[m] < s) lo = m + 1
+    else hi = m
+  }
+  if (lo >= doc.n || sp[lo] >= e) return doc.buf.subarray(s, e)
+  const o = new Out(e - s + 64)
+  compactInto(o, doc, s, e)
+  return o.buf.subarray(0, o.n)
+}
+
+/** Compacts a standalone JSON text (validated here); null when it is not one valid value. */
+export function compactText(buf: Buffer): Uint8Array | null {
+  const doc = new Doc(buf)
+  const sp = validDocument(doc, 0, buf.length)
+  if (sp === null) return null
+  return compacted(doc, sp.s, sp.e)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integers (Go int / int64 fields).
+
+const INT64_MAX = 9223372036854775807n
+const INT64_MIN = -9223372036854775808n
+
+/** A Go integer field value: a number literal without fraction or exponent that fits int64. */
+export function intField(b: Buffer, sp: Span): number | bigint | null {
+  const c = b[sp.s]
+  if (c === 0x6e) return 0
+  if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) return null
+  for (let i = sp.s; i < sp.e; i++) {
+    const d = b[i]
+    if (d === 0x2e || d === 0x65 || d === 0x45) return null
+  }
+  const len = sp.e - sp.s
+  const text = latin1(b, sp.s, sp.e)
+  if (len <= 15) return Number(text) || 0
+  const v = BigInt(text)
+  if (v > INT64_MAX || v < INT64_MIN) return null
+  if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v)
+  return v
+}
+
+// ---------------------------------------------------------------------------------------------
+// "By field" decoding (Go struct semantics).
+
+export type FieldType =
+  | 'str'
+  | 'int'
+  | 'bool'
+  | 'raw' // any value, null kept as the span of `null`
+  | 'rawptr' // any value, null = absent
+  | 'table' // map[string]RawMessage: object or null
+  | { obj: Fields; ptr?: boolean }
+  | { list: FieldType }
+
+export type Fields = Record<string, FieldType>
+
+/** Go's key → field match: exact, else equal under simple case folding (ASCII, U+212A, U+017F). */
+function foldKey(k: string): string {
+  let out = ''
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(c + 32)
+    else if (c === 0x212a) out += 'k'
+    else if (c === 0x17f) out += 's'
+    else out += k[i]
+  }
+  return out
+}
+
+const foldCache = new WeakMap<Fields, Map<string, string>>()
+function foldedNames(fields: Fields): Map<string, string> {
+  let m = foldCache.get(fields)
+  if (m === undefined) {
+    m = new Map()
+    for (const name of Object.keys(fields)) m.set(foldKey(name), name)
+    foldCache.set(fields, m)
+  }
+  return m
+}
+
+function fieldFor(fields: Fields, k: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(fields, k)) return k
+  return foldedNames(fields).get(foldKey(k))
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Decoded = Record<string, any>
+
+const FAIL = Symbol('fail')
+
+/**
+ * Decodes the value at span into a struct described by fields. Returns null when Go's
+ * Unmarshal would report an error (any type error anywhere in the described fields). A JSON
+ * `null` gives the zero struct. Zero values: '' / 0 / false / undefined.
+ */
+export function decodeStruct(b: Buffer, sp: Span, fields: Fields): Decoded | null {
+  const v = decodeObj(b, sp, fields)
+  return v === FAIL ? null : (v as Decoded)
+}
+
+function decodeObj(b: Buffer, sp: Span, fields: Fields): Decoded | typeof FAIL {
+  const out: Decoded = {}
+  const c = b[sp.s]
+  if (c === 0x6e) return out
+  if (c !== 0x7b) return FAIL
+  const ms = members(b, sp)!
+  let failed = false
+  for (const m of ms) {
+    const name = fieldFor(fields, m.k)
+    if (name === undefined) continue
+    const v = decodeField(b, m, fields[name])
+    if (v === FAIL) failed = true
+    else if (v !== KEEP) out[name] = v
+  }
+  return failed ? FAIL : out
+}
+
+const KEEP = Symbol('keep')
+
+function decodeField(b: Buffer, sp: Span, t: FieldType): any {
+  const c = b[sp.s]
+  switch (t) {
+    case 'str': {
+      const s = strField(b, sp)
+      return s === null ? FAIL : c === 0x6e ? KEEP : s
+    }
+    case 'int': {
+      const v = intField(b, sp)
+      return v === null ? FAIL : c === 0x6e ? KEEP : v
+    }
+    case 'bool':
+      if (c === 0x74) return true
+      if (c === 0x66) return false
+      if (c === 0x6e) return KEEP
+      return FAIL
+    case 'raw':
+      return { s: sp.s, e: sp.e }
+    case 'rawptr':
+      return c === 0x6e ? undefined : { s: sp.s, e: sp.e }
+    case 'table':
+      if (c === 0x6e) return undefined
+      if (c !== 0x7b) return FAIL
+      return members(b, sp)
+  }
+  if ('obj' in t) {
+    if (c === 0x6e) return t.ptr ? undefined : KEEP
+    return decodeObj(b, sp, t.obj)
+  }
+  // list
+  if (c === 0x6e) return undefined
+  if (c !== 0x5b) return FAIL
+  const els = elements(b, sp)!
+  const arr: any[] = []
+  let failed = false
+  for (const el of els) {
+    const et = t.list
+    let v: any
+    if (typeof et === 'object' && 'obj' in et) {
+      v = b[el.s] === 0x6e ? (et.ptr ? undefined : {}) : decodeObj(b, el, et.obj)
+    } else if (et === 'table') {
+      const ec = b[el.s]
+      v = ec === 0x6e ? [] : ec === 0x7b ? members(b, el) : FAIL
+    } else {
+      v = decodeField(b, el, et)
+      if (v === KEEP) v = et === 'str' ? '' : et === 'int' ? 0 : et === 'bool' ? false : undefined
+    }
+    if (v === FAIL) failed = true
+    arr.push(v)
+  }
+  return failed ? FAIL : arr
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic values (Go `any`), used by Pi.
+
+export type GValue = null | boolean | number | string | GValue[] | GObject
+export interface GObject {
+  keys: string[]
+  vals: Map<string, GValue>
+}
+
+/** Decodes a validated value as Go's interface{}; undefined when a number is out of range. */
+export function decodeGeneric(b: Buffer, sp: Span): GValue | undefined {
+  const c = b[sp.s]
+  if (c === Q) return decodeStringBody(b, sp.s + 1, sp.e - 1)
+  if (c === 0x74) return true
+  if (c === 0x66) return false
+  if (c === 0x6e) return null
+  if (c === 0x5b) {
+    const out: GValue[] = []
+    for (const el of elements(b, sp)!) {
+      const v = decodeGeneric(b, el)
+      if (v === undefined) return undefined
+      out.push(v)
+    }
+    return out
+  }
+  if (c === 0x7b) {
+    const vals = new Map<string, GValue>()
+    for (const m of members(b, sp)!) {
+      const v = decodeGeneric(b, m)
+      if (v === undefined) return undefined
+      vals.set(m.k, v)
+    }
+    return { keys: [...vals.keys()], vals }
+  }
+  const x = Number(latin1(b, sp.s, sp.e))
+  return Number.isFinite(x) ? x : undefined
+}
+
+/** Writes a generic value as Go's json.Marshal does (sorted keys, float64 numbers). */
+export function encodeGeneric(o: Out, v: GValue): void {
+  if (v === null) o.ascii('null')
+  else if (v === true) o.ascii('true')
+  else if (v === false) o.ascii('false')
+  else if (typeof v === 'number') o.ascii(Object.is(v, -0) ? '-0' : String(v))
+  else if (typeof v === 'string') encodeString(o, v)
+  else if (Array.isArray(v)) {
+    o.byte(0x5b)
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) o.byte(0x2c)
+      encodeGeneric(o, v[i])
+    }
+    o.byte(0x5d)
+  } else {
+    const keys = [...v.keys].sort(compareUtf8)
+    o.byte(0x7b)
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) o.byte(0x2c)
+      encodeString(o, keys[i])
+      o.byte(0x3a)
+      encodeGeneric(o, v.vals.get(keys[i])!)
+    }
+    o.byte(0x7d)
+  }
+}
+
+/** Orders strings by their UTF-8 bytes (= by code point). */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    const xs = x >= 0xd800 && x < 0xe000
+    const ys = y >= 0xd800 && y < 0xe000
+    if (xs !== ys) return xs ? 1 : -1
+    return x - y
+  }
+  return a.length - b.length
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go's strings.TrimSpace.
+
+function isGoSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+  if (c < 0x85) return false
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  )
+}
+
+export function goTrim(s: string): string {
+  let i = 0
+  let j = s.length
+  while (i < j && isGoSpace(s.charCodeAt(i))) i++
+  while (j > i && isGoSpace(s.charCodeAt(j - 1))) j--
+  return i === 0 && j === s.length ? s : s.slice(i, j)
+}
+
+/** bytes.TrimSpace on a byte range: returns the trimmed [s, e). */
+export function trimBytes(b: Uint8Array, s: number, e: number): [number, number] {
+  // ASCII whitespace plus U+0085 (C2 85) and U+00A0 (C2 A0) and other Unicode spaces
+  for (;;) {
+    if (s >= e) return [s, s]
+    const c = b[s]
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+      s++
+      continue
+    }
+    if (c >= 0x80) {
+      const n = unicodeSpaceLenAt(b, s, e)
+      if (n > 0) {
+        s += n
+        continue
+      }
+    }
+    break
+  }
+  for (;;) {
+    if (e <= s) return [s, s]
+    const c = b[e - 1]
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+      e--
+      continue
+    }
+    if (c >= 0x80) {
+      let st = e - 1
+      while (st > s && st > e - 4 && (b[st] & 0xc0) === 0x80) st--
+      const n = unicodeSpaceLenAt(b, st, e)
+      if (n > 0 && st + n === e) {
+        e = st
+        continue
+      }
+    }
+    break
+  }
+  return [s, e]
+}
+
+function unicodeSpaceLenAt(b: Uint8Array, i: number, e: number): number {
+  const n = validSeqLen(b, i, e)
+  if (n === 0) return 0
+  let cp: number
+  if (n === 2) cp = ((b[i] & 0x1f) << 6) | (b[i + 1] & 0x3f)
+  else if (n === 3) cp = ((b[i] & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f)
+  else return 0
+  return isGoSpace(cp) ? n : 0
+}

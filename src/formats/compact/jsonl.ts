@@ -1,0 +1,442 @@
+// Generic JSONL converter (Claude Code, Cursor, unknown agents) and the Factory AI Droid envelope
+// rewrite (compact-transcript.md §6, §7). Pass 1 turns lines into entries (each line on its
+// own, so one pass serves every start line); pass 2 merges fragments, inlines tool results and
+// emits.
+import {
+  Doc,
+  type Member,
+  type Span,
+  asString,
+  compacted,
+  decodeStruct,
+  elements,
+  get,
+  members,
+  validDocument,
+  goTrim,
+  intField,
+  encodeString
+} from './json.js'
+import { Input, LineReader, isBlank, toChunks } from './lines.js'
+import { stripIdeContextTags } from './text.js'
+import {
+  LineWriter,
+  NULL_BYTES,
+  type Table,
+  type Tokens,
+  toolResultBytes,
+  writeTable
+} from './writer.js'
+
+/** A content element: a table object, a raw element (from a raw array), or null. */
+type Elem = Table | Buffer | null
+/** Assistant content: absent, a raw value (compacted bytes), or a list of elements. */
+type Content = undefined | Buffer | Elem[]
+
+interface ToolResult {
+  id: string
+  output: string
+  isError: boolean
+  file?: { filePath: string; numLines: Tokens }
+  matchCount: Tokens
+}
+
+export interface Entry {
+  line: number
+  user: boolean
+  ts: Buffer | undefined
+  // assistant
+  id: string
+  inTok: Tokens
+  outTok: Tokens
+  content: Content
+  // user
+  promptId: string
+  text: string
+  images: Buffer[]
+  results: ToolResult[]
+}
+
+const doc = new Doc(Buffer.alloc(0))
+
+function view(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.length)
+}
+
+function raw(d: Doc, sp: Span): Buffer {
+  return view(compacted(d, sp.s, sp.e))
+}
+
+const USAGE = { input_tokens: 'int', output_tokens: 'int' } as const
+const FILE = { filePath: 'str', numLines: 'int' } as const
+
+/** Pass 1: entries of every line (line index kept, so a start line is a filter). */
+export function parseEntries(input: Input, droid: boolean, fromLine = 0): Entry[] {
+  const entries: Entry[] = []
+  const r = new LineReader(toChunks(input))
+  while (r.next()) {
+    if (r.index < fromLine) continue
+    if (isBlank(r.buf, r.s, r.e)) continue
+    doc.reset(r.buf)
+    const sp = validDocument(doc, r.s, r.e)
+    if (sp === null) continue
+    const top = members(r.buf, sp)
+    if (top === null) continue // null, arrays, scalars
+    const e = parseLine(r.buf, top, droid, r.index)
+    if (e !== null) entries.push(e)
+  }
+  return entries
+}
+
+function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entry | null {
+  let msg: Member[] | null = null
+  let msgKnown = false
+  if (droid && asString(b, get(top, 'type')) === 'message') {
+    const mm = get(top, 'message')
+    const inner = mm !== undefined ? members(b, mm) : null
+    if (inner !== null) {
+      const role = asString(b, get(inner, 'role'))
+      if (role === 'user' || role === 'human' || role === 'assistant') {
+        const flat: Member[] = [{ k: 'type', ...spanOf(get(inner, 'role')) }]
+        const ts = get(top, 'timestamp')
+        if (ts !== undefined) flat.push({ k: 'timestamp', s: ts.s, e: ts.e })
+        const outerId = get(top, 'id')
+        msg = inner
+        if (outerId !== undefined && get(inner, 'id') === undefined) {
+          msg = [...inner, { k: 'id', s: outerId.s, e: outerId.e }]
+        }
+        msgKnown = true
+        top = flat
+      }
+    }
+  }
+  let kind = asString(b, get(top, 'type'))
+  if (kind === '') kind = asString(b, get(top, 'role'))
+  let user: boolean
+  if (kind === 'user' || kind === 'human') user = true
+  else if (kind === 'assistant') user = false
+  else return null
+
+  const tsm = get(top, 'timestamp')
+  const e: Entry = {
+    line,
+    user,
+    ts: tsm !== undefined ? raw(doc, tsm) : undefined,
+    id: '',
+    inTok: 0,
+    outTok: 0,
+    content: undefined,
+    promptId: '',
+    text: '',
+    images: [],
+    results: []
+  }
+  if (!msgKnown) {
+    const mm = get(top, 'message')
+    msg = mm !== undefined ? members(b, mm) : null
+  }
+  if (!user) {
+    if (msg !== null) {
+      e.id = asString(b, get(msg, 'id'))
+      const c = get(msg, 'content')
+      if (c !== undefined) e.content = stripAssistantContent(b, c)
+      const u = get(msg, 'usage')
+      if (u !== undefined) {
+        const usage = decodeStruct(b, u, USAGE)
+        if (usage !== null) {
+          e.inTok = usage.input_tokens ?? 0
+          e.outTok = usage.output_tokens ?? 0
+        }
+      }
+    }
+    return e
+  }
+  e.promptId = asString(b, get(top, 'promptId'))
+  if (msg !== null) {
+    const c = get(msg, 'content')
+    if (c !== undefined) extractUserContent(b, c, e)
+  }
+  const turm = get(top, 'toolUseResult')
+  if (turm !== undefined) {
+    const c0 = b[turm.s]
+    if (c0 === 0x7b) enrichToolResults(b, members(b, turm)!, e.results)
+  }
+  return e
+}
+
+function spanOf(m: Member | undefined): Span {
+  // a missing role cannot reach here (role was matched above)
+  return { s: m!.s, e: m!.e }
+}
+
+function stripAssistantContent(b: Buffer, c: Span): Content {
+  const c0 = b[c.s]
+  if (c0 !== 0x5b) return raw(doc, c)
+  const els = elements(b, c)!
+  for (const el of els) {
+    const x = b[el.s]
+    if (x !== 0x7b && x !== 0x6e) return raw(doc, c)
+  }
+  const out: Elem[] = []
+  for (const el of els) {
+    if (b[el.s] === 0x6e) {
+      out.push(null)
+      continue
+    }
+    const ms = members(b, el)!
+    const type = asString(b, get(ms, 'type'))
+    if (type === 'thinking' || type === 'redacted_thinking') continue
+    const t: Table = new Map()
+    if (type === 'tool_use') {
+      for (const k of ['type', 'id', 'name', 'input']) {
+        const m = get(ms, k)
+        if (m !== undefined) t.set(k, raw(doc, m))
+      }
+    } else {
+      for (const m of ms) t.set(m.k, raw(doc, m))
+    }
+    out.push(t)
+  }
+  return out
+}
+
+function extractUserContent(b: Buffer, c: Span, e: Entry): void {
+  const c0 = b[c.s]
+  if (c0 === 0x22 || c0 === 0x6e) {
+    e.text = stripIdeContextTags(asString(b, c))
+    return
+  }
+  if (c0 !== 0x5b) return
+  let text = ''
+  for (const el of elements(b, c)!) {
+    if (b[el.s] !== 0x7b) continue // null elements decode to an empty map: type "" → ignored
+    const ms = members(b, el)!
+    switch (asString(b, get(ms, 'type'))) {
+      case 'tool_result': {
+        const ie = get(ms, 'is_error')
+        e.results.push({
+          id: asString(b, get(ms, 'tool_use_id')),
+          output: asString(b, get(ms, 'content')),
+          isError: ie !== undefined && b[ie.s] === 0x74,
+          matchCount: 0
+        })
+        break
+      }
+      case 'image':
+        e.images.push(raw(doc, el))
+        break
+      case 'text': {
+        const s = stripIdeContextTags(asString(b, get(ms, 'text')))
+        if (s !== '') text += s + '\n\n'
+        break
+      }
+    }
+  }
+  e.text = goTrim(text)
+}
+
+function enrichToolResults(b: Buffer, tur: Member[], results: ToolResult[]): void {
+  const stdout = asString(b, get(tur, 'stdout'))
+  if (stdout !== '') {
+    if (results.length === 0)
+      results.push({ id: '', output: stdout, isError: false, matchCount: 0 })
+    else if (results.length === 1) results[0].output = stdout
+  }
+  const fm = get(tur, 'file')
+  if (fm !== undefined) {
+    const f = decodeStruct(b, fm, FILE)
+    if (f !== null && f.filePath !== undefined && f.filePath !== '' && results.length === 1) {
+      results[0].file = { filePath: f.filePath, numLines: f.numLines ?? 0 }
+    }
+  }
+  const fp = asString(b, get(tur, 'filePath'))
+  if (fp !== '' && results.length === 1) results[0].file = { filePath: fp, numLines: 0 }
+  const nf = get(tur, 'numFiles')
+  if (nf !== undefined) {
+    const n = intField(b, nf)
+    if (n !== null && n > 0 && results.length === 1) results[0].matchCount = n
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2.
+
+/** Elements of a content when it is an array (Go: unmarshal into []RawMessage), else null. */
+function elemsOf(c: Content): Elem[] | null {
+  if (c === undefined) return null
+  if (Array.isArray(c)) return c
+  if (c[0] !== 0x5b) return null
+  return elements(c, { s: 0, e: c.length })!.map((sp) => c.subarray(sp.s, sp.e))
+}
+
+function mergeContent(a: Content, b: Content): Content {
+  const ae = elemsOf(a)
+  const be = elemsOf(b)
+  if (ae === null && (be === null || be.length === 0)) return NULL_BYTES
+  return [...(ae ?? []), ...(be ?? [])]
+}
+
+function isEmptyContent(c: Content): boolean {
+  if (c === undefined) return false
+  if (Array.isArray(c)) return c.length === 0
+  return c[0] === 0x6e // a raw `null`; a raw `[]` cannot occur (it is stripped to a list)
+}
+
+function stringOf(v: Uint8Array | undefined): string {
+  if (v === undefined) return ''
+  const b = view(v)
+  return asString(b, { s: 0, e: b.length })
+}
+
+function inlineToolResults(c: Content, results: ToolResult[]): Content {
+  if (!Array.isArray(c) || c.length === 0) return c
+  for (const el of c) if (el !== null && !(el instanceof Map)) return c
+  const blocks = c.map((el) => (el === null ? null : new Map(el as Table)))
+  for (const tr of results) {
+    let idx = -1
+    for (let i = blocks.length - 1; i >= 0; i--) {
+      const t = blocks[i]
+      if (t === null) continue
+      if (stringOf(t.get('type')) !== 'tool_use') continue
+      if (tr.id === '' || stringOf(t.get('id')) === tr.id) {
+        idx = i
+        break
+      }
+    }
+    if (idx === -1) continue
+    blocks[idx]!.set('result', toolResultBytes(tr.output, tr.isError, tr.file, tr.matchCount))
+  }
+  return blocks
+}
+
+function writeContent(w: LineWriter, c: Content): void {
+  const o = w.out
+  if (c === undefined) {
+    o.bytes(NULL_BYTES)
+    return
+  }
+  if (!Array.isArray(c)) {
+    o.bytes(c)
+    return
+  }
+  o.byte(0x5b)
+  for (let i = 0; i < c.length; i++) {
+    if (i > 0) o.byte(0x2c)
+    const el = c[i]
+    if (el === null) o.bytes(NULL_BYTES)
+    else if (el instanceof Map) writeTable(o, el)
+    else o.bytes(el)
+  }
+  o.byte(0x5d)
+}
+
+function emitAssistant(
+  w: LineWriter,
+  ts: Buffer | undefined,
+  id: string,
+  inTok: Tokens,
+  outTok: Tokens,
+  c: Content
+): void {
+  if (w.counting) {
+    w.lines++
+    return
+  }
+  w.begin('assistant', ts, id, inTok, outTok)
+  writeContent(w, c)
+  w.end()
+}
+
+function emitUser(w: LineWriter, e: Entry): void {
+  if (w.counting) {
+    w.lines++
+    return
+  }
+  w.begin('user', e.ts)
+  const o = w.out
+  o.byte(0x5b)
+  let first = true
+  if (e.text !== '' || e.images.length === 0) {
+    o.byte(0x7b)
+    if (e.promptId !== '') {
+      o.ascii('"id":')
+      encodeStr(w, e.promptId)
+      o.byte(0x2c)
+    }
+    o.ascii('"text":')
+    encodeStr(w, e.text)
+    o.byte(0x7d)
+    first = false
+  }
+  for (const img of e.images) {
+    if (!first) o.byte(0x2c)
+    o.bytes(img)
+    first = false
+  }
+  o.byte(0x5d)
+  w.end()
+}
+
+function encodeStr(w: LineWriter, s: string): void {
+  encodeString(w.out, s)
+}
+
+/** Pass 2 over entries with line index >= fromLine. Returns the number of lines written. */
+export function emitEntries(entries: Entry[], fromLine: number, w: LineWriter): number {
+  let start = 0
+  if (fromLine > 0) {
+    // entries are in line order
+    let lo = 0
+    let hi = entries.length
+    while (lo < hi) {
+      const m = (lo + hi) >> 1
+      if (entries[m].line < fromLine) lo = m + 1
+      else hi = m
+    }
+    start = lo
+  }
+  const n = entries.length
+  for (let i = start; i < n; i++) {
+    const e = entries[i]
+    if (!e.user) {
+      let ts = e.ts
+      let inTok = e.inTok
+      let outTok = e.outTok
+      let content = e.content
+      while (i + 1 < n && !entries[i + 1].user && entries[i + 1].id === e.id) {
+        i++
+        const f = entries[i]
+        ts = f.ts
+        if (f.inTok > 0) inTok = f.inTok
+        if (f.outTok > 0) outTok = f.outTok
+        content = mergeContent(content, f.content)
+      }
+      if (i + 1 < n && entries[i + 1].user && entries[i + 1].results.length > 0) {
+        const u = entries[i + 1]
+        if (!w.counting) content = inlineToolResults(content, u.results)
+        i++
+        if (u.text !== '' || u.images.length > 0) {
+          emitAssistant(w, ts, e.id, inTok, outTok, content)
+          emitUser(w, u)
+          continue
+        }
+      }
+      if (isEmptyContent(content)) continue
+      emitAssistant(w, ts, e.id, inTok, outTok, content)
+      continue
+    }
+    if (e.results.length > 0 && e.text === '' && e.images.length === 0) continue
+    emitUser(w, e)
+  }
+  return w.lines
+}
+
+/** The full conversion (a convenience for callers that do not need offsets). */
+export function compactJsonl(
+  input: Input,
+  droid: boolean,
+  fromLine: number,
+  w: LineWriter
+): number {
+  return emitEntries(parseEntries(input, droid, fromLine), fromLine, w)
+}

@@ -1,0 +1,121 @@
+// Reading transcript input line by line without joining it into one string (or one buffer):
+// the input is one Buffer or the ordered pieces whose concatenation is the transcript.
+
+/** Bytes of a transcript: one buffer, or pieces whose concatenation is the transcript. */
+export type Input = Buffer | Buffer[]
+
+export function toChunks(input: Input): Buffer[] {
+  return Array.isArray(input) ? input.filter((c) => c.length > 0) : [input]
+}
+
+export function totalLength(chunks: Buffer[]): number {
+  let n = 0
+  for (const c of chunks) n += c.length
+  return n
+}
+
+/** The whole input as one contiguous buffer (a copy only when there are several pieces). */
+export function contiguous(chunks: Buffer[]): Buffer {
+  if (chunks.length === 0) return Buffer.alloc(0)
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+}
+
+/** The bounded scanner's limit: a line of this many bytes or more stops the scan (§3.8). */
+export const MAX_SCAN_LINE = 10 * 1024 * 1024
+
+/**
+ * Iterates `\n`-terminated lines. Each line is buf[s, e) without its `\n`; `index` counts the
+ * newlines before it. A final piece without `\n` is yielded when non-empty. A line that spans
+ * pieces is copied into its own buffer; every other line is a view into its piece.
+ */
+export class LineReader {
+  buf: Buffer = EMPTY
+  s = 0
+  e = 0
+  index = -1
+  private ci = 0
+  private pos = 0
+  constructor(private readonly chunks: Buffer[]) {}
+
+  next(): boolean {
+    const chunks = this.chunks
+    while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
+      this.ci++
+      this.pos = 0
+    }
+    if (this.ci >= chunks.length) return false
+    const c = chunks[this.ci]
+    const q = c.indexOf(0x0a, this.pos)
+    this.index++
+    if (q !== -1) {
+      this.buf = c
+      this.s = this.pos
+      this.e = q
+      this.pos = q + 1
+      return true
+    }
+    // the line continues into the following pieces
+    const parts: Buffer[] = [c.subarray(this.pos)]
+    this.ci++
+    this.pos = 0
+    while (this.ci < chunks.length) {
+      const d = chunks[this.ci]
+      const r = d.indexOf(0x0a)
+      if (r !== -1) {
+        parts.push(d.subarray(0, r))
+        this.pos = r + 1
+        break
+      }
+      parts.push(d)
+      this.ci++
+    }
+    this.buf = Buffer.concat(parts)
+    this.s = 0
+    this.e = this.buf.length
+    return true
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function isAsciiWs(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+}
+
+/** Whether buf[s, e) is blank (Go's bytes.TrimSpace gives nothing). */
+export function isBlank(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i]
+    if (isAsciiWs(c)) continue
+    if (c === 0xc2 && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) && i + 1 < e) {
+      i++
+      continue
+    }
+    if (c >= 0xe1) return isBlankSlow(b, i, e)
+    return false
+  }
+  return true
+}
+
+const GO_SPACE_ONLY =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/
+
+function isBlankSlow(b: Buffer, s: number, e: number): boolean {
+  return GO_SPACE_ONLY.test(b.toString('utf8', s, e))
+}
+
+/**
+ * The migration's transcript position for line formats (migration.md §7.3): split on `\n`,
+ * drop trailing blank pieces, count the rest.
+ */
+export function linePosition(chunks: Buffer[]): number {
+  let pieces = 0
+  let lastNonBlank = 0
+  const r = new LineReader(chunks)
+  // bytes.Split's final empty piece after a trailing '\n' is blank, so it never counts
+  while (r.next()) {
+    pieces++
+    if (!isBlank(r.buf, r.s, r.e)) lastNonBlank = pieces
+  }
+  return lastNonBlank
+}
