@@ -1,0 +1,149 @@
+// Push of converted refs (git-refs-format.md §5.2, §9 item 11): only refs the remote lacks or holds
+// at another value, in batches of plain `<ref>:<ref>` refspecs (fast-forward only: never `+`,
+// `--force` or a lease, so a ref someone else moved is rejected by the remote and reported), each
+// ref's porcelain result parsed, and every ref confirmed afterwards with ls-remote.
+import { lsRemoteText, pushPorcelain } from '../../../git/refs-push.js'
+import { GitError, type GitRunner } from '../../../git/runner.js'
+import {
+  batches,
+  classifyPorcelain,
+  parseCheckpointRef,
+  parseLsRemote,
+  parsePorcelain,
+  pushRefspec,
+  stderrMentionsRuleset,
+  PUSH_BATCH_SIZE,
+  type PushRefStatus
+} from '../../../formats/git-refs/index.js'
+
+export interface PushAuth {
+  env?: Record<string, string>
+  config?: Array<[string, string]>
+}
+
+export interface RefPushResult {
+  ref: string
+  local: string
+  /** Remote value before the push (null = absent). */
+  remoteBefore: string | null
+  status: PushRefStatus
+  detail: string
+}
+
+export interface RefsPushReport {
+  remote: string
+  /** Refs considered (all local checkpoint refs of converted ids). */
+  considered: number
+  /** Already at the local value on the remote: not pushed. */
+  alreadyThere: number
+  /** Pushed and confirmed by ls-remote. */
+  landed: number
+  /** Every ref that did not land, with why. */
+  failed: RefPushResult[]
+  batches: number
+  ms: number
+}
+
+const CHECKPOINT_GLOB = 'refs/entire/checkpoints/*'
+
+async function remoteCheckpointRefs(
+  git: GitRunner,
+  remote: string,
+  auth: PushAuth
+): Promise<Map<string, string>> {
+  const all = parseLsRemote(await lsRemoteText(git, remote, [CHECKPOINT_GLOB], auth))
+  for (const ref of [...all.keys()]) if (parseCheckpointRef(ref) === null) all.delete(ref)
+  return all
+}
+
+/**
+ * Push `refs` (ref → local id) to `remote`. A rerun pushes only what is missing or different.
+ * Throws only when the remote cannot be listed at all before pushing.
+ */
+export async function pushCheckpointRefs(
+  git: GitRunner,
+  remote: string,
+  refs: Map<string, string>,
+  opts: { batchSize?: number; auth?: PushAuth } = {}
+): Promise<RefsPushReport> {
+  const t0 = performance.now()
+  const auth = opts.auth ?? {}
+  const before = await remoteCheckpointRefs(git, remote, auth)
+  const todo: RefPushResult[] = []
+  let alreadyThere = 0
+  for (const [ref, local] of refs) {
+    const r = before.get(ref) ?? null
+    if (r === local) alreadyThere++
+    else todo.push({ ref, local, remoteBefore: r, status: 'ok', detail: '' })
+  }
+  const groups = batches(todo, opts.batchSize ?? PUSH_BATCH_SIZE)
+  for (const group of groups) {
+    let run
+    try {
+      run = await pushPorcelain(
+        git,
+        remote,
+        group.map((r) => pushRefspec(r.ref)),
+        auth
+      )
+    } catch (e) {
+      const msg = e instanceof GitError ? e.stderr || e.message : (e as Error).message
+      for (const r of group) Object.assign(r, { status: 'network', detail: msg })
+      continue
+    }
+    const lines = new Map(parsePorcelain(run.stdout).map((l) => [l.to, l]))
+    const ruleset = stderrMentionsRuleset(run.stderr)
+    for (const r of group) {
+      const line = lines.get(r.ref)
+      if (!line) {
+        // No per-ref line: the push did not get as far as the remote's answer.
+        Object.assign(r, {
+          status: ruleset ? 'ruleset' : 'network',
+          detail:
+            run.stderr.split('\n').slice(-3).join(' ') ||
+            `git push exited ${run.exitCode} without a result for this ref`
+        })
+        continue
+      }
+      const c = classifyPorcelain(line)
+      Object.assign(r, {
+        status: c.status === 'remote-rejected' && ruleset ? 'ruleset' : c.status,
+        detail: c.detail
+      })
+    }
+  }
+  // Confirm: every ref pushed ok must now be advertised at the local id.
+  if (todo.length > 0) {
+    let after: Map<string, string> | null = null
+    try {
+      after = await remoteCheckpointRefs(git, remote, auth)
+    } catch (e) {
+      const msg = e instanceof GitError ? e.stderr || e.message : (e as Error).message
+      for (const r of todo)
+        if (r.status === 'ok')
+          Object.assign(r, { status: 'unconfirmed', detail: `ls-remote failed: ${msg}` })
+    }
+    if (after) {
+      for (const r of todo) {
+        if (r.status !== 'ok') continue
+        const now = after.get(r.ref) ?? null
+        if (now !== r.local) {
+          Object.assign(r, {
+            status: 'unconfirmed',
+            detail: `remote advertises ${now ?? 'nothing'} after the push, local is ${r.local}`
+          })
+        }
+      }
+    }
+  }
+  const failed = todo.filter((r) => r.status !== 'ok')
+  return {
+    remote,
+    considered: refs.size,
+    alreadyThere,
+    landed: todo.length - failed.length,
+    failed,
+    batches: groups.length,
+    ms: performance.now() - t0
+  }
+}

@@ -1,0 +1,94 @@
+// Git operations the per-checkpoint refs target needs and the rest of the layer does not offer:
+// fast-forward-only pushes with porcelain output, ls-remote, first-parent history of many tips in
+// one process, and a fast-import run that reports the ids of the commits it wrote.
+import type { GitRunner } from './runner.js'
+
+export interface PushRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * `git push --porcelain --no-verify <remote> <refspecs…>`. Never adds `--force` or a lease: the
+ * caller's refspecs decide (and must not start with `+`). Exit code 1 (some ref rejected) and
+ * 128 (remote unreachable) are returned, not thrown, so the caller can report per ref.
+ */
+export async function pushPorcelain(
+  git: GitRunner,
+  remote: string,
+  refspecs: readonly string[],
+  opts: { env?: Record<string, string>; config?: Array<[string, string]> } = {}
+): Promise<PushRun> {
+  for (const s of refspecs) {
+    if (s.startsWith('+')) throw new Error(`refusing a forced refspec: ${s}`)
+  }
+  const r = await git.run(['push', '--porcelain', '--no-verify', '--', remote, ...refspecs], {
+    okCodes: [1, 128],
+    env: opts.env,
+    config: opts.config
+  })
+  return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr }
+}
+
+/** `git ls-remote <remote> <patterns…>` raw output (throws GitError when the remote cannot be read). */
+export async function lsRemoteText(
+  git: GitRunner,
+  remote: string,
+  patterns: readonly string[],
+  opts: { env?: Record<string, string>; config?: Array<[string, string]> } = {}
+): Promise<string> {
+  const r = await git.run(['ls-remote', '--', remote, ...patterns], {
+    env: opts.env,
+    config: opts.config
+  })
+  return r.stdout.toString('utf8')
+}
+
+export interface LoggedCommit {
+  commit: string
+  tree: string
+  parents: string[]
+  subject: string
+}
+
+/**
+ * Every commit on the first-parent chains of `tips` (one `git log --first-parent` process, tips on
+ * stdin). Every tip must exist; a missing commit further down fails the call (GitError).
+ */
+export async function firstParentCommits(
+  git: GitRunner,
+  tips: readonly string[]
+): Promise<Map<string, LoggedCommit>> {
+  const out = new Map<string, LoggedCommit>()
+  if (tips.length === 0) return out
+  const r = await git.run(
+    ['log', '--first-parent', '--no-decorate', '--format=%H%x09%T%x09%P%x09%s', '--stdin'],
+    { input: Buffer.from(tips.join('\n') + '\n', 'utf8') }
+  )
+  for (const line of r.stdout.toString('utf8').split('\n')) {
+    if (!line) continue
+    const [commit, tree, parents, ...subject] = line.split('\t')
+    out.set(commit, {
+      commit,
+      tree,
+      parents: parents ? parents.split(' ') : [],
+      subject: subject.join('\t')
+    })
+  }
+  return out
+}
+
+/**
+ * Run one `git fast-import` stream that must not update any ref (it ends by resetting its scratch
+ * ref) and collect what its `get-mark` commands print: one object id per line, in order.
+ */
+export async function fastImportMarks(git: GitRunner, stream: Buffer): Promise<string[]> {
+  const r = await git.run(['fast-import', '--quiet', '--done', '--date-format=raw'], {
+    input: stream
+  })
+  return r.stdout
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '')
+}
