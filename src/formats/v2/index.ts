@@ -1,0 +1,5 @@
+export * from './layout.js'
+export * from './commits.js'
+export * from './metadata.js'
+export * from './main.js'
+export * from './full.js'
