@@ -105,13 +105,21 @@ export async function compareStates(
     const GROUP = 200
     for (let g = 0; g < candidates.length; g += GROUP) {
       const group = candidates.slice(g, g + GROUP)
+      // A compact transcript's hash file follows its transcript, whose lines carry cli_version:
+      // it is compared through the sibling transcript.jsonl.
+      const viaSibling = (p: string) =>
+        p.endsWith('/transcript_hash.txt')
+          ? p.replace(/transcript_hash\.txt$/, 'transcript.jsonl')
+          : p
+      const oidsOf = (p: string) => [left.get(viaSibling(p))?.oid, right.get(viaSibling(p))?.oid]
       const blobs = await readBlobs(
         git,
-        group.flatMap((p) => [(left.get(p) as TreeEntry).oid, (right.get(p) as TreeEntry).oid])
+        group.flatMap((p) => oidsOf(p).filter((o): o is string => o !== undefined))
       )
       for (const p of group) {
-        const x = normaliseCliVersion(blobs.get((left.get(p) as TreeEntry).oid) ?? Buffer.alloc(0))
-        const y = normaliseCliVersion(blobs.get((right.get(p) as TreeEntry).oid) ?? Buffer.alloc(0))
+        const [lo, ro] = oidsOf(p)
+        const x = normaliseCliVersion(blobs.get(lo ?? '') ?? Buffer.alloc(0))
+        const y = normaliseCliVersion(blobs.get(ro ?? '') ?? Buffer.alloc(0))
         const d = firstDifference(x, y)
         if (!d) {
           report.identicalFiles++
