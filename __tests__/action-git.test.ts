@@ -8,12 +8,8 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GitRunner } from '../src/git/runner.js'
-import {
-  authConfigPairs,
-  basicCredential,
-  parsePushPorcelain,
-  pushWithLeases
-} from '../src/git/action-prep.js'
+import { basicCredential } from '../src/git/remote.js'
+import { checkPushAccess } from '../src/git/action-prep.js'
 import { prepareRepository, v1TrackingRef } from '../src/action/prepare.js'
 import {
   pushLeased,
@@ -21,7 +17,7 @@ import {
   PushPermissionError,
   LEASE_REJECTED_MESSAGE
 } from '../src/action/push.js'
-import { withRetry } from '../src/action/retry.js'
+import { backoffMs, retryPolicy } from '../src/action/retry.js'
 import { recordingLog } from '../src/action/log.js'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -56,71 +52,16 @@ beforeAll(() => {
   process.env.GIT_CONFIG_NOSYSTEM = '1'
 })
 
-describe('porcelain parser', () => {
-  it('classifies the formats observed with git 2.39.5', () => {
-    const out = [
-      'To /tmp/remote.git',
-      ' \trefs/a:refs/entire/checkpoints/v2/main\tb0957f4..30594d0',
-      '+\tabc:refs/entire/checkpoints/v2/full/current\t3cbc6e6...269f2dc (forced update)',
-      '*\tdef:refs/entire/checkpoints/v2/full/0000000000001\t[new reference]',
-      '=\trefs/x:refs/x\t[up to date]',
-      '-\t:refs/gone\t[deleted]',
-      '!\tabc:refs/entire/checkpoints/v2/main\t[rejected] (stale info)',
-      '!\tdef:refs/entire/checkpoints/v2/full/0000000000002\t[rejected] (atomic push failed)',
-      '!\tghi:refs/pull/1/head\t[remote rejected] (deny updating a hidden ref)',
-      '!\tjkl:refs/heads/x\t[rejected] (non-fast-forward)',
-      'Done'
-    ].join('\n')
-    const refs = parsePushPorcelain(out)
-    expect(refs.map((r) => [r.flag, r.to, r.kind, r.reason])).toEqual([
-      [' ', 'refs/entire/checkpoints/v2/main', 'ok', undefined],
-      ['+', 'refs/entire/checkpoints/v2/full/current', 'ok', 'forced update'],
-      ['*', 'refs/entire/checkpoints/v2/full/0000000000001', 'ok', undefined],
-      ['=', 'refs/x', 'ok', undefined],
-      ['-', 'refs/gone', 'ok', undefined],
-      ['!', 'refs/entire/checkpoints/v2/main', 'lease', 'stale info'],
-      ['!', 'refs/entire/checkpoints/v2/full/0000000000002', 'collateral', 'atomic push failed'],
-      ['!', 'refs/pull/1/head', 'remote-rejected', 'deny updating a hidden ref'],
-      ['!', 'refs/heads/x', 'other-rejected', 'non-fast-forward']
-    ])
-    expect(refs[4].from).toBe('')
-  })
-})
-
-describe('auth pairs', () => {
-  it('reset the persisted header, then set ours, and clear credential helpers', () => {
-    expect(authConfigPairs({ serverUrl: 'https://ghe.example.com/', token: 't' })).toEqual([
-      ['http.https://ghe.example.com/.extraheader', ''],
-      ['http.https://ghe.example.com/.extraheader', `AUTHORIZATION: basic ${basicCredential('t')}`],
-      ['credential.helper', '']
-    ])
-    expect(authConfigPairs({ serverUrl: 'https://github.com', token: '' })).toEqual([])
-  })
-})
-
-describe('retry', () => {
-  it('retries transient failures up to 3 times with growing pauses, never others', async () => {
-    const pauses: number[] = []
-    let calls = 0
-    const err = await withRetry(
-      async () => {
-        calls++
-        throw new Error('fatal: unable to access: Could not resolve host: github.com')
-      },
-      { sleep: async (ms) => void pauses.push(ms), random: () => 0 }
-    ).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(Error)
-    expect(calls).toBe(4)
-    expect(pauses).toEqual([10_000, 20_000, 30_000])
-    calls = 0
-    await withRetry(
-      async () => {
-        calls++
-        throw new Error('remote: Permission to acme/widgets.git denied to github-actions[bot].')
-      },
-      { sleep: async () => undefined }
-    ).catch(() => undefined)
-    expect(calls).toBe(1)
+describe('retry policy', () => {
+  it('allows 3 retries with growing pauses', () => {
+    const p = retryPolicy(
+      recordingLog(),
+      async () => undefined,
+      () => 0
+    )
+    expect(p.attempts).toBe(4)
+    expect([p.delayMs!(), p.delayMs!(), p.delayMs!()]).toEqual([10_000, 20_000, 30_000])
+    expect(backoffMs(1, () => 1)).toBe(20_000)
   })
 })
 
@@ -299,8 +240,10 @@ describe('pushLeased', () => {
     expect(r.ok).toBe(false)
     expect(r.rejected).toBe(false)
     expect(r.attempts).toBe(4)
-    expect(r.message).toMatch(/^push failed: .*(Failed to connect|Couldn't connect)/)
-    expect(log.lines.filter((l) => l.startsWith('push attempt')).length).toBe(3)
+    expect(r.message).toMatch(
+      /^push failed after 4 attempt\(s\): .*(Failed to connect|Couldn't connect)/
+    )
+    expect(log.lines.filter((l) => l.startsWith('git push failed')).length).toBe(3)
   })
 })
 
@@ -344,14 +287,22 @@ describe('over HTTP', () => {
     expect(seen.length).toBeGreaterThan(0)
     for (const h of seen) expect(h).toBe(`basic ${basicCredential(SENTINEL)}`)
     expect(readFileSync(join(dir, '.git/config'), 'utf8')).not.toContain(SENTINEL)
-    // a raw push with a 403 is not a transport failure: no status lines, auth classified
-    const run = await pushWithLeases(
+    // the real push with a 403 fails the same way, not as a retried transport failure
+    let sleeps = 0
+    const pushErr = await pushLeased(
       git,
-      'origin',
       [{ ref: 'refs/entire/checkpoints/v2/main', newOid: blob, expected: null }],
-      { auth: { serverUrl: url, token: SENTINEL } }
-    )
-    expect(run.exitCode).toBe(128)
-    expect(run.refs).toEqual([])
+      {
+        remote: 'origin',
+        repository: 'acme/widgets',
+        auth: { serverUrl: url, token: SENTINEL },
+        log: recordingLog(),
+        sleep: async () => void sleeps++
+      }
+    ).catch((e: unknown) => e)
+    expect(pushErr).toBeInstanceOf(PushPermissionError)
+    expect(sleeps).toBe(0)
+    const check = await checkPushAccess(git, 'origin', blob)
+    expect(check.ok).toBe(false)
   })
 })

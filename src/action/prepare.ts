@@ -6,17 +6,11 @@ import { mkdir } from 'node:fs/promises'
 import type { GitRunner } from '../git/runner.js'
 import { checkGitVersion, initRepo, shallowCommits } from '../git/repo.js'
 import { forEachRef, refMap, resolveRef, updateRefs, type RefOp } from '../git/refs.js'
-import {
-  addRemote,
-  fetchRefspecs,
-  isRepositoryRoot,
-  lsRemote,
-  remoteUrl,
-  type RemoteAuth
-} from '../git/action-prep.js'
+import { fetch, lsRemote, type RemoteAuth } from '../git/remote.js'
+import { addRemote, isRepositoryRoot, remoteUrl } from '../git/action-prep.js'
 import type { PrepareInfo } from '../report/action-report.js'
 import type { ActionLog } from './log.js'
-import { withRetry, type Sleep } from './retry.js'
+import { retryPolicy, type Sleep } from './retry.js'
 
 export const V1_BRANCH = 'refs/heads/entire/checkpoints/v1'
 export const V2_PREFIX = 'refs/entire/checkpoints/v2/'
@@ -34,7 +28,7 @@ export interface PrepareOptions {
   sleep?: Sleep
 }
 
-/** Where a missing remote points: `<server>/<owner>/<name>` as actions/checkout configures it. */
+/** Where a missing remote points: `<server>/<owner>/<name>`, as actions/checkout configures it. */
 export function remoteUrlFor(serverUrl: string, repository: string): string {
   return `${new URL(serverUrl).origin}/${repository}`
 }
@@ -47,8 +41,7 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     await initRepo(git)
     initialised = true
   }
-  const version = await checkGitVersion(git)
-  o.log.debug(`git ${version}`)
+  o.log.debug(`git ${await checkGitVersion(git)}`)
 
   let remoteAdded = false
   if ((await remoteUrl(git, o.remote)) === null) {
@@ -58,17 +51,10 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     remoteAdded = true
   }
 
-  const retry = {
-    sleep: o.sleep,
-    onRetry: (err: unknown, attempt: number, pause: number) =>
-      o.log.info(
-        `attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); retrying in ${(pause / 1000).toFixed(0)} s`
-      )
-  }
-  const listed = await withRetry(
-    () => lsRemote(git, o.remote, [V1_BRANCH, `refs/entire/checkpoints/*`], o.auth),
-    retry
-  )
+  const net = { auth: o.auth, retry: retryPolicy(o.log, o.sleep) }
+  const listed = (
+    await lsRemote(git, o.remote, [V1_BRANCH, 'refs/entire/checkpoints/*'], net)
+  ).filter((r) => !r.ref.endsWith('^{}'))
   const hasV1 = listed.some((r) => r.ref === V1_BRANCH)
   const remoteV2 = listed.filter((r) => r.ref.startsWith(V2_PREFIX))
   o.log.info(
@@ -89,12 +75,11 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     await updateRefs(git, stale)
   }
 
+  // One fetch of exactly what exists, no --depth, no tags, no --prune (§5.2 step 2).
   const refspecs: string[] = []
   if (hasV1) refspecs.push(`+${V1_BRANCH}:${v1TrackingRef(o.remote)}`)
   if (remoteV2.length > 0) refspecs.push(`+${V2_PREFIX}*:${V2_PREFIX}*`)
-  if (refspecs.length > 0) {
-    await withRetry(() => fetchRefspecs(git, o.remote, refspecs, { auth: o.auth }), retry)
-  }
+  if (refspecs.length > 0) await fetch(git, o.remote, refspecs, net)
 
   // A fetch without --depth into a shallow repository does not deepen a ref whose history meets
   // the shallow boundary, and rev-list then silently returns a cut history (§5.2 step 4).
@@ -113,10 +98,7 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     }
     if (cut) {
       o.log.info('the checkpoint history meets the shallow boundary: fetching with --unshallow')
-      await withRetry(
-        () => fetchRefspecs(git, o.remote, refspecs, { auth: o.auth, unshallow: true }),
-        retry
-      )
+      await fetch(git, o.remote, refspecs, { ...net, unshallow: true })
       unshallowed = true
     }
   }

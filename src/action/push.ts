@@ -1,20 +1,21 @@
 // Push the refs a run wrote in one atomic, lease-protected push (github-action.md §6). Leases are
 // the values fetched at the start (empty = must not exist). A rejection is never retried: the
 // remote is re-read with ls-remote and each ref's true state is reported. Transport failures are
-// retried; an authentication failure fails with a message about `contents: write`.
+// retried by the git layer; an authentication failure fails with a message about
+// `contents: write`, and can be detected before migrating with checkWriteAccess.
 import type { GitRunner } from '../git/runner.js'
 import {
-  isAuthFailure,
   lsRemote,
-  pushWithLeases,
-  type LeasedUpdate,
-  type PorcelainRef,
-  type PushRun,
+  push,
+  PushRejectedError,
+  RemoteError,
+  type PushRefResult as GitPushRef,
   type RemoteAuth
-} from '../git/action-prep.js'
+} from '../git/remote.js'
+import { checkPushAccess } from '../git/action-prep.js'
 import type { PushInfo, PushRefResult, PushRefStatus } from '../report/action-report.js'
 import type { ActionLog } from './log.js'
-import { withRetry, type Sleep } from './retry.js'
+import { retryPolicy, type Sleep } from './retry.js'
 
 export const LEASE_REJECTED_MESSAGE =
   'remote v2 refs changed during migration (someone pushed meanwhile); nothing was pushed — rerun the workflow'
@@ -24,34 +25,36 @@ export class PushPermissionError extends Error {
   constructor(repository: string, detail: string) {
     super(
       `the token cannot push to ${repository}: give the job \`permissions: contents: write\` ` +
-        `(pull requests from forks and repositories whose default workflow permissions are read-only ` +
-        `get a read-only GITHUB_TOKEN; use push: false or dry-run: true there). git said: ${detail}`
+        `(pull requests from forks, and repositories whose default workflow permissions are ` +
+        `read-only, get a read-only GITHUB_TOKEN; use dry-run: true or push: false there). ` +
+        `git said: ${detail}`
     )
     this.name = 'PushPermissionError'
   }
 }
 
-/** Push failed after transport retries, or with no status lines for another reason. */
-class TransportError extends Error {
-  constructor(readonly run: PushRun) {
-    super(run.stderr || `git push exited with ${run.exitCode}`)
-    this.name = 'TransportError'
-  }
+export interface LeasedUpdate {
+  ref: string
+  newOid: string
+  /** The remote value the migration was based on; null = must not exist. */
+  expected: string | null
 }
 
-function statusOf(r: PorcelainRef): PushRefStatus {
-  switch (r.kind) {
-    case 'lease':
-      return 'lease'
-    case 'collateral':
-      return 'collateral'
-    case 'remote-rejected':
-      return 'remote-rejected'
-    case 'other-rejected':
-      return 'other-rejected'
-    default:
-      break
-  }
+export interface PushOptions {
+  remote: string
+  repository: string
+  auth: RemoteAuth
+  log: ActionLog
+  sleep?: Sleep
+}
+
+function lastLines(s: string): string {
+  const lines = s.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('remote:'))
+  return lines.slice(-2).join(' ').trim() || '(no message)'
+}
+
+function statusOf(r: GitPushRef): PushRefStatus {
+  if (r.status !== 'ok') return r.status
   switch (r.flag) {
     case '*':
       return 'created'
@@ -66,57 +69,22 @@ function statusOf(r: PorcelainRef): PushRefStatus {
   }
 }
 
-export interface PushOptions {
-  remote: string
-  repository: string
-  auth: RemoteAuth
-  log: ActionLog
-  sleep?: Sleep
-}
-
 /**
- * Check early that the token may push: a `--dry-run` push contacts receive-pack (where a
- * read-only token is refused) but sends nothing. Only an authentication failure is an error here.
+ * Fail early when the token may not push: a dry-run push contacts receive-pack (which GitHub
+ * refuses to a read-only token) and changes nothing. Other failures are left to the real push.
  */
 export async function checkWriteAccess(
   git: GitRunner,
   anyLocalOid: string,
   o: PushOptions
 ): Promise<void> {
-  const run = await withRetry(
-    async () => {
-      const r = await pushWithLeases(
-        git,
-        o.remote,
-        [{ ref: 'refs/entire-migrate/write-check', newOid: anyLocalOid, expected: null }],
-        { auth: o.auth, dryRun: true }
-      )
-      if (r.exitCode !== 0 && r.refs.length === 0 && !isAuthFailure(r.stderr)) {
-        throw new TransportError(r)
-      }
-      return r
-    },
-    { sleep: o.sleep, isTransient: (e) => e instanceof TransportError && isTransport(e.run) }
-  ).catch((e: unknown) => {
-    if (e instanceof TransportError) return e.run
-    throw e
-  })
-  if (run.exitCode !== 0 && isAuthFailure(run.stderr)) {
-    throw new PushPermissionError(o.repository, lastLine(run.stderr))
-  }
-  if (run.exitCode !== 0) o.log.debug(`write check did not pass cleanly: ${lastLine(run.stderr)}`)
+  const r = await checkPushAccess(git, o.remote, anyLocalOid, o.auth)
+  if (r.ok) return
+  if (r.kind === 'auth') throw new PushPermissionError(o.repository, lastLines(r.stderr))
+  o.log.debug(`write check inconclusive (${r.kind}): ${lastLines(r.stderr)}`)
 }
 
-function lastLine(s: string): string {
-  const lines = s.split('\n').filter((l) => l.trim() !== '')
-  return lines.slice(-2).join(' ').trim() || '(no message)'
-}
-
-function isTransport(run: PushRun): boolean {
-  return run.exitCode !== 0 && run.refs.length === 0 && !isAuthFailure(run.stderr)
-}
-
-/** Push every update atomically with its lease; never throws for rejections (see `ok`). */
+/** Push every update atomically with its lease. Rejections come back as `ok: false`. */
 export async function pushLeased(
   git: GitRunner,
   updates: readonly LeasedUpdate[],
@@ -134,36 +102,41 @@ export async function pushLeased(
     info.message = 'nothing to push'
     return info
   }
-  for (const u of updates) {
-    o.log.info(`  ${u.ref}: ${u.expected ?? '(new)'} → ${u.newOid}`)
+  for (const u of updates) o.log.info(`  ${u.ref}: ${u.expected ?? '(new)'} → ${u.newOid}`)
+  const policy = retryPolicy(o.log, o.sleep)
+  let failedAttempts = 0
+  const retry = {
+    ...policy,
+    log: (m: string) => {
+      failedAttempts++
+      policy.log?.(m)
+    }
   }
-  let run: PushRun
+  let results: GitPushRef[] = []
   try {
-    run = await withRetry(
-      async (attempt) => {
-        info.attempts = attempt
-        const r = await pushWithLeases(git, o.remote, updates, { auth: o.auth })
-        if (isTransport(r)) throw new TransportError(r)
-        return r
-      },
-      {
-        sleep: o.sleep,
-        isTransient: (e) => e instanceof TransportError,
-        onRetry: (e, attempt, pause) =>
-          o.log.info(
-            `push attempt ${attempt} failed (${(e as Error).message.split('\n').pop()}); retrying in ${(pause / 1000).toFixed(0)} s`
-          )
-      }
+    results = await push(
+      git,
+      o.remote,
+      updates.map((u) => ({ ref: u.ref, newOid: u.newOid, expectedOld: u.expected })),
+      { auth: o.auth, retry }
     )
+    info.attempts = failedAttempts + 1
   } catch (e) {
-    if (!(e instanceof TransportError)) throw e
-    run = e.run
+    info.ok = false
+    if (e instanceof PushRejectedError) {
+      info.attempts = failedAttempts + 1
+      results = e.results
+      const remote = e.remoteMessages
+      if (remote.length > 0) info.remoteMessages = remote
+    } else if (e instanceof RemoteError) {
+      info.attempts = e.attempts
+      if (e.kind === 'auth') throw new PushPermissionError(o.repository, lastLines(e.stderr))
+      info.message = `push failed after ${e.attempts} attempt(s): ${lastLines(e.stderr)}`
+    } else {
+      throw e
+    }
   }
-  if (run.exitCode !== 0 && run.refs.length === 0 && isAuthFailure(run.stderr)) {
-    throw new PushPermissionError(o.repository, lastLine(run.stderr))
-  }
-  info.remoteMessages = run.remoteLines.length ? run.remoteLines : undefined
-  const byRef = new Map(run.refs.map((r) => [r.to, r]))
+  const byRef = new Map(results.map((r) => [r.ref, r]))
   info.refs = updates.map((u): PushRefResult => {
     const p = byRef.get(u.ref)
     return {
@@ -174,13 +147,10 @@ export async function pushLeased(
       detail: p ? `${p.summary}${p.reason ? ` (${p.reason})` : ''}` : undefined
     }
   })
-  if (run.exitCode === 0 && info.refs.every((r) => r.status !== 'not-pushed')) {
-    info.ok = true
-    return info
-  }
+  if (info.ok && info.refs.every((r) => r.status !== 'not-pushed')) return info
 
   // Any failure: the remote may be partly updated (a server-side per-ref rejection is not covered
-  // by --atomic), so report what it really holds now.
+  // by --atomic), so report what it really holds now, never an assumed state.
   info.ok = false
   info.rejected = info.refs.some((r) => r.status === 'lease')
   try {
@@ -190,7 +160,7 @@ export async function pushLeased(
           git,
           o.remote,
           updates.map((u) => u.ref),
-          o.auth
+          { auth: o.auth, retry: policy }
         )
       ).map((r) => [r.ref, r.oid])
     )
@@ -200,9 +170,7 @@ export async function pushLeased(
   }
   if (info.rejected) {
     info.message = LEASE_REJECTED_MESSAGE
-  } else if (run.refs.length === 0) {
-    info.message = `push failed: ${lastLine(run.stderr)}`
-  } else {
+  } else if (!info.message) {
     const bad = info.refs.filter(
       (r) => !['created', 'updated', 'forced', 'up-to-date', 'deleted'].includes(r.status)
     )

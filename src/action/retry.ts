@@ -1,41 +1,24 @@
-// Retries for network commands: transport failures only, never rejections or auth errors
-// (github-action.md §4.2). The sleep is injectable so tests do not wait.
-import { isTransientFailure } from '../git/action-prep.js'
+// Retry policy for the network commands the action runs: a transport failure is retried up to 3
+// times (4 attempts) with a growing random pause; rejections and auth failures never are (the
+// git layer decides which is which). The sleep is injectable so tests do not wait.
+import type { RetryOptions } from '../git/remote.js'
+import type { ActionLog } from './log.js'
 
 export type Sleep = (ms: number) => Promise<void>
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+export const RETRIES = 3
 
-export interface RetryOptions {
-  /** Retries after the first attempt (default 3). */
-  retries?: number
-  sleep?: Sleep
-  /** Called before each pause with the failure and the pause length. */
-  onRetry?: (err: unknown, attempt: number, pauseMs: number) => void
-  isTransient?: (err: unknown) => boolean
-  /** Base pause; attempt n waits base..2×base times n (default 10 s, as checkout's 10–20 s). */
-  baseMs?: number
-  random?: () => number
+/** Pause before retry n (1-based): n × 10–20 s, as checkout's 10–20 s, growing per attempt. */
+export function backoffMs(n: number, random: () => number = Math.random): number {
+  return Math.round(n * (10_000 + random() * 10_000))
 }
 
-/** Run `fn`; on a transient failure wait and try again, up to `retries` more times. */
-export async function withRetry<T>(
-  fn: (attempt: number) => Promise<T>,
-  opts: RetryOptions = {}
-): Promise<T> {
-  const retries = opts.retries ?? 3
-  const sleep = opts.sleep ?? realSleep
-  const transient = opts.isTransient ?? isTransientFailure
-  const base = opts.baseMs ?? 10_000
-  const random = opts.random ?? Math.random
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt)
-    } catch (err) {
-      if (attempt > retries || !transient(err)) throw err
-      const pause = Math.round((base + random() * base) * attempt)
-      opts.onRetry?.(err, attempt, pause)
-      await sleep(pause)
-    }
+export function retryPolicy(log: ActionLog, sleep?: Sleep, random?: () => number): RetryOptions {
+  let n = 0
+  return {
+    attempts: RETRIES + 1,
+    delayMs: () => backoffMs(++n, random),
+    sleep,
+    log: (m) => log.info(m)
   }
 }

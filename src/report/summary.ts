@@ -247,7 +247,7 @@ function timingsSection(r: ActionRunReport): string {
  * spans when the engine reported phase start/end events, else lays the phases end to end.
  */
 export function ganttChart(r: ActionRunReport, rows: TimingRow[] = timingRows(r)): string {
-  let spans: PhaseSpan[] = r.spans.filter((s) => s.endMs >= s.startMs)
+  let spans: PhaseSpan[] = mergeSpans(r.spans.filter((s) => s.endMs >= s.startMs))
   const covered = new Set<string>(spans.map((s) => (s.phase === 'prepare' ? 'fetch' : s.phase)))
   if (rows.some((row) => !covered.has(row.phase))) {
     // Some phase has no measured span: lay all phases out end to end, in order.
@@ -276,6 +276,26 @@ export function ganttChart(r: ActionRunReport, rows: TimingRow[] = timingRows(r)
   }
   lines.push('```')
   return lines.join('\n')
+}
+
+/** Phases that repeat per batch: keep each bar when there are few, else one bar from first start to last end. */
+const MAX_BARS_PER_PHASE = 6
+
+function mergeSpans(spans: PhaseSpan[]): PhaseSpan[] {
+  const byPhase = new Map<string, PhaseSpan[]>()
+  for (const s of spans) byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), s])
+  const out: PhaseSpan[] = []
+  for (const list of byPhase.values()) {
+    if (list.length <= MAX_BARS_PER_PHASE) out.push(...list)
+    else {
+      out.push({
+        phase: list[0].phase,
+        startMs: Math.min(...list.map((s) => s.startMs)),
+        endMs: Math.max(...list.map((s) => s.endMs))
+      })
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs)
 }
 
 function equivalenceSection(e: EquivalenceReport, cap: number): string {
