@@ -1,0 +1,138 @@
+// Measures the batch object reader on the real v1 corpus: every blob of the v1 tip tree read
+// through src/git (readObjects, streamObjects) vs. plain `git cat-file --batch < ids > /dev/null`
+// and vs. the same cat-file piped into Node (the floor for any reader in this process).
+//
+//   node scripts/measure-batch-read.mjs [rounds]
+//
+// Needs the corpus bundle (env ENTIRE_CORPUS or ../shared/corpus/entireio-cli-v1.bundle) and
+// the installed devDependencies: it compiles src/git with the project's TypeScript into
+// node_modules/.cache (so @actions/exec resolves) and imports the result. Exits 0 with a message
+// when the corpus is absent.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { performance } from 'node:perf_hooks'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const bundle =
+  process.env.ENTIRE_CORPUS ?? resolve(root, '..', 'shared', 'corpus', 'entireio-cli-v1.bundle')
+if (!existsSync(bundle)) {
+  console.log(`corpus bundle not found (${bundle}); nothing measured`)
+  process.exit(0)
+}
+const rounds = Number(process.argv[2] ?? 3)
+const V1 = 'refs/heads/entire/checkpoints/v1'
+
+const out = join(root, 'node_modules', '.cache', 'em-measure-git')
+rmSync(out, { recursive: true, force: true })
+execFileSync(
+  join(root, 'node_modules', '.bin', 'tsc'),
+  [
+    '--outDir',
+    out,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--types',
+    'node',
+    '--skipLibCheck',
+    '--strict',
+    join(root, 'src', 'git', 'index.ts')
+  ],
+  { stdio: 'inherit', cwd: root }
+)
+writeFileSync(join(out, 'package.json'), '{"type":"module"}\n')
+const g = await import(pathToFileURL(join(out, 'index.js')).href)
+
+const repo = mkdtempSync(join(tmpdir(), 'em-measure-'))
+const git = new g.GitRunner(repo)
+await g.initRepo(git, { bare: true })
+let t = performance.now()
+await git.run(['fetch', '-q', bundle, `${V1}:${V1}`])
+console.log(`corpus loaded into ${repo} in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+
+const entries = (await g.lsTree(git, V1, { recursive: true })).filter((e) => e.type === 'blob')
+const ids = entries.map((e) => e.oid)
+const idsFile = join(repo, 'ids.txt')
+writeFileSync(idsFile, ids.join('\n') + '\n')
+const sizes = await g.checkObjects(git, ids)
+const totalBytes = sizes.reduce((s, o) => s + (o.missing ? 0 : o.size), 0)
+console.log(`${ids.length} blobs, ${(totalBytes / 1e6).toFixed(1)} MB of content`)
+
+const gitEnv = { ...process.env, LC_ALL: 'C', GIT_DIR: repo }
+async function plainToDevNull() {
+  execFileSync('sh', ['-c', `git cat-file --batch < "${idsFile}" > /dev/null`], { env: gitEnv })
+}
+async function plainIntoNode() {
+  let n = 0
+  await new Promise((res, rej) => {
+    const cp = spawn('git', ['cat-file', '--batch'], { env: gitEnv })
+    cp.stdout.on('data', (b) => void (n += b.length))
+    cp.on('error', rej)
+    cp.on('close', res)
+    cp.stdin.end(Buffer.from(ids.join('\n') + '\n'))
+  })
+  if (n < totalBytes) throw new Error('short read')
+}
+async function ours() {
+  let n = 0
+  let count = 0
+  const before = git.processCount
+  await g.readObjects(git, ids, (o) => {
+    if (o.missing) throw new Error(`missing ${o.oid}`)
+    n += o.content.length
+    count++
+  })
+  if (n !== totalBytes || count !== ids.length || git.processCount - before !== 1) {
+    throw new Error(`readObjects mismatch: ${count} objects, ${n} bytes`)
+  }
+}
+async function oursStreaming() {
+  let n = 0
+  await g.streamObjects(git, ids, {
+    start() {},
+    chunk(d) {
+      n += d.length
+    },
+    end() {},
+    missing(m) {
+      throw new Error(`missing ${m.oid}`)
+    }
+  })
+  if (n !== totalBytes) throw new Error('streamObjects mismatch')
+}
+
+const cases = [
+  ['git cat-file --batch > /dev/null', plainToDevNull],
+  ['git cat-file --batch | node (raw spawn)', plainIntoNode],
+  ['readObjects (src/git)', ours],
+  ['streamObjects (src/git)', oursStreaming]
+]
+const times = new Map(cases.map(([name]) => [name, []]))
+for (let r = 0; r < rounds; r++) {
+  for (const [name, fn] of cases) {
+    t = performance.now()
+    await fn()
+    times.get(name).push(performance.now() - t)
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+// The machine may be shared: the minimum is the least disturbed run, the median the typical one.
+const min = (xs) => Math.min(...xs)
+const baseMin = min(times.get(cases[0][0]))
+const baseMedian = median(times.get(cases[0][0]))
+const s = (ms) => (ms / 1000).toFixed(2)
+for (const [name] of cases) {
+  const ts = times.get(name)
+  console.log(
+    `${name.padEnd(40)} min ${s(min(ts))} s (${(min(ts) / baseMin).toFixed(2)}x)  ` +
+      `median ${s(median(ts))} s (${(median(ts) / baseMedian).toFixed(2)}x)  ` +
+      `runs ${ts.map(s).join(' ')}`
+  )
+}
+rmSync(repo, { recursive: true, force: true })
