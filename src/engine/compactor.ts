@@ -1,0 +1,96 @@
+// Compaction as plain-data jobs, run in this thread or on a pool of worker threads.
+// One job = one session transcript: the full compact, the recomputed start offset for the
+// raw start S₀ (one parse, migration.md §7.2 step 3) and the transcript's cache position
+// (§7.3). The offset cache itself stays with the caller, which resolves jobs in order.
+import { availableParallelism } from 'node:os'
+import { compactWithOffset, transcriptPosition } from '../formats/compact/index.js'
+import { WorkerPool, isPoolWorker, serveWorkerJobs } from './worker-pool.js'
+
+export interface CompactJob {
+  /** The reassembled transcript as ordered pieces (never joined into one string). */
+  pieces: Uint8Array[]
+  agent: string
+  cliVersion: string
+  /** S₀ of migration.md §7.2; 0 = no offset wanted. */
+  offsetStart: number
+}
+
+export interface CompactJobResult {
+  kind: 'output' | 'empty' | 'error'
+  bytes?: Uint8Array
+  lines?: number
+  message?: string
+  /** Recomputed offset for offsetStart (present with output). */
+  offset?: number
+  /** Cache position of the transcript (null: a document that does not decode). */
+  position: number | null
+}
+
+const asBuffer = (u: Uint8Array): Buffer =>
+  Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+export function runCompactJob(job: CompactJob): CompactJobResult {
+  const pieces = job.pieces.map(asBuffer)
+  const r = compactWithOffset(pieces, {
+    agent: job.agent,
+    cliVersion: job.cliVersion,
+    offsetStart: job.offsetStart
+  })
+  const position = transcriptPosition(pieces, job.agent)
+  if (r.kind === 'output') {
+    return { kind: 'output', bytes: r.bytes, lines: r.lines, offset: r.offset, position }
+  }
+  if (r.kind === 'error') return { kind: 'error', message: r.message, position }
+  return { kind: 'empty', position }
+}
+
+/** Worker side: the bundles call this first thing when started as a pool worker. */
+export function serveCompactJobsIfWorker(): boolean {
+  if (!isPoolWorker()) return false
+  serveWorkerJobs<CompactJob, CompactJobResult>(runCompactJob, (r) =>
+    r.bytes && r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength
+      ? [r.bytes.buffer as ArrayBuffer]
+      : []
+  )
+  return true
+}
+
+export interface Compactor {
+  readonly workers: number
+  run(job: CompactJob): Promise<CompactJobResult>
+  close(): Promise<void>
+}
+
+/**
+ * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
+ * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
+ * with 0 workers, jobs run in this thread: the output is the same either way.
+ */
+export function createCompactor(opts: { workers?: number; workerScript?: string }): Compactor {
+  const wanted = opts.workers ?? Math.max(1, availableParallelism())
+  const script = opts.workerScript
+  if (wanted <= 0 || !script || !/\.(c|m)?js$/.test(script)) {
+    return {
+      workers: 0,
+      run: async (job) => runCompactJob(job),
+      close: async () => undefined
+    }
+  }
+  const pool = new WorkerPool<CompactJob, CompactJobResult>(script, wanted)
+  return {
+    workers: pool.size,
+    run: (job) => {
+      // A view into a larger buffer would be cloned with its whole backing store: send a
+      // copy of just its bytes (and move that copy instead of cloning it again).
+      const transfer: ArrayBuffer[] = []
+      const pieces = job.pieces.map((p) => {
+        if (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) return p
+        const copy = new Uint8Array(p)
+        transfer.push(copy.buffer)
+        return copy
+      })
+      return pool.run({ ...job, pieces }, transfer)
+    },
+    close: () => pool.close()
+  }
+}
