@@ -76,6 +76,8 @@ export interface PlannedCheckpoint {
   missingFullSlots?: number[]
   /** Slots whose summary entry has no compact transcript (repair; only those with an agent are retried). */
   missingCompactSlots?: number[]
+  /** Set when the checkpoint will fail (its existing v2 data does not read); action is then 'repair'. */
+  failure?: string
 }
 
 export interface RefValue {
@@ -96,6 +98,8 @@ export interface MigrationPlan {
   /** Listed v1 checkpoints in processing order (§3.2). */
   checkpoints: PlannedCheckpoint[]
   counts: Record<PlanAction, number>
+  /** Checkpoints already known to fail at plan time (their `failure` is set). */
+  failing?: number
 }
 
 /** The pinned v1 input (§16 item 6). */

@@ -1,0 +1,1458 @@
+// The v2 write step (migration.md §5-§11 with the additions of §16): process the planned
+// checkpoints in order, read their v1 blobs in byte-bounded windows (one `cat-file --batch` per
+// window, the next window read while the current one is compacted), compact once per transcript
+// (full compact + recomputed offset in one pass) with the reference's offset cache, and write in
+// batches: per batch ONE `/main` commit (plus the reference's per-slot backfill commits), ONE
+// orphan archive `/full/<n>` reusing the v1 blob ids, moved together by ONE compare-and-swap
+// transaction; the remainder goes into `/full/current`.
+import type { GitRunner } from '../git/runner.js'
+import { readObjects } from '../git/objects.js'
+import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
+import { FastImportBatch, type FileChange, type Signature } from '../git/writer.js'
+import { objectFormat, type ObjectFormat } from '../git/format.js'
+import { gitUserIdentity } from '../git/repo.js'
+import { MODE_FILE } from '../git/tree.js'
+import { compactWithOffset, compact, transcriptPosition } from '../formats/compact/index.js'
+import { redactString } from '../formats/redact/redact.js'
+import {
+  parseRfc3339,
+  compareGoTime,
+  isZeroTime,
+  goTimeFromEpochNanos,
+  type GoTime
+} from '../formats/json/time.js'
+import {
+  readV1Checkpoint,
+  checkpointBlobOids,
+  transcriptSegments,
+  chunkJsonl,
+  type V1CheckpointOk,
+  type V1SessionOk,
+  type TaskFile
+} from '../formats/v1/index.js'
+import { encodeGoJson } from '../formats/json/encode.js'
+import {
+  checkpointSummaryValue,
+  decodeSessionMetadata,
+  type CheckpointSummary,
+  type SessionMetadata
+} from '../formats/json/structs.js'
+import { hashFileContent, parseHashFile } from '../formats/hash.js'
+import {
+  encodeCheckpointSummary,
+  encodeGeneration,
+  encodeSessionMetadata,
+  droppedFields,
+  promptContent,
+  transcriptStart,
+  v2CheckpointSummary,
+  v2CreatedAt,
+  type Redactor,
+  type SummarySession
+} from './v2encode.js'
+import type { CheckpointWork, SlotRef } from './plan.js'
+import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
+import type { PhaseTimer } from './timer.js'
+import {
+  MIGRATION_AUTHOR,
+  type CheckpointOutcome,
+  type EngineLogger,
+  type FailReason,
+  type Identity,
+  type MigrateSettings,
+  type MigrationCounts,
+  type RefChange,
+  type SessionOutcome
+} from './types.js'
+
+/** Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). */
+const WINDOW_BYTES = 64 * 1024 * 1024
+
+/** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
+export class FatalMigrationError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'FatalMigrationError'
+  }
+}
+
+export function emptyCounts(total = 0): MigrationCounts {
+  return {
+    total,
+    migrated: 0,
+    skipped: 0,
+    failed: 0,
+    repaired: 0,
+    skippedByReason: {},
+    failedByReason: {},
+    missingSessions: 0,
+    compactionSkipped: 0,
+    fieldsDropped: {},
+    sessionsWritten: 0
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offset cache (migration.md §7.3)
+
+export class OffsetCache {
+  private readonly map = new Map<string, number>()
+  private key(sessionId: string, agent: string, position: number): string {
+    return `${sessionId}\u0000${agent}\u0000${position}`
+  }
+  lookup(sessionId: string, agent: string, position: number): number | undefined {
+    if (sessionId === '' || position <= 0) return undefined
+    return this.map.get(this.key(sessionId, agent, position))
+  }
+  record(sessionId: string, agent: string, position: number, lines: number): void {
+    if (sessionId === '' || position <= 0 || lines < 0) return
+    this.map.set(this.key(sessionId, agent, position), lines)
+  }
+  get size(): number {
+    return this.map.size
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pending batch state
+
+interface MainGroup {
+  id: string
+  /** Files relative to the checkpoint directory. */
+  files: Array<[string, Buffer]>
+  sessions: number
+  /** created_at values written (for the tree-scan fallback of generation.json). */
+  createdAts: GoTime[]
+}
+
+interface FullSession {
+  slot: number
+  /** v1 blob ids reused as raw_transcript chunks (empty → `rawChunks` are written). */
+  rawBlobs: string[]
+  rawChunks?: Buffer[]
+  rawHash: Buffer
+  /** v1 created_at (may be zero). */
+  createdAt: GoTime
+  /** Transcript timestamp envelope, computed only when created_at is zero. */
+  envelope?: [GoTime, GoTime] | null
+}
+
+interface FullCheckpoint {
+  id: string
+  sessions: FullSession[]
+  /** Task files by v2 slot, in attachment order (the first attached wins on a path clash). */
+  tasks: Map<number, TaskFile[][]>
+  /** v2 created_at values of this checkpoint on /main (tree-scan fallback). */
+  mainCreatedAts: GoTime[]
+}
+
+interface FinalizeCommit {
+  id: string
+  slot: number
+  compact: Buffer
+  summary: Buffer
+}
+
+export interface WriteOutput {
+  refs: RefChange[]
+  archivesCreated: string[]
+  batches: number
+  outcomes: CheckpointOutcome[]
+  counts: MigrationCounts
+  warnings: string[]
+}
+
+interface FileEntry {
+  mode: string
+  oid?: string
+  content?: Buffer
+}
+
+function cpPath(id: string): string {
+  return `${id.slice(0, 2)}/${id.slice(2)}`
+}
+
+function chunkName(i: number): string {
+  return i === 0 ? 'raw_transcript' : `raw_transcript.${String(i).padStart(3, '0')}`
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r))
+
+function validSessionId(id: string): boolean {
+  return id.trim() !== '' && !/[/\\]/.test(id)
+}
+function validToolUseId(id: string): boolean {
+  return id === '' || /^[A-Za-z0-9_-]+$/.test(id)
+}
+
+/** Transcript `timestamp` envelope (migration.md §9 building blocks). */
+export function transcriptEnvelope(parts: readonly Buffer[]): [GoTime, GoTime] | null {
+  let lo: GoTime | null = null
+  let hi: GoTime | null = null
+  let carry = ''
+  const visit = (line: string): void => {
+    const t = line.trim()
+    if (!t.startsWith('{')) return
+    let v: unknown
+    try {
+      v = JSON.parse(t)
+    } catch {
+      return
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return
+    const ts = (v as Record<string, unknown>).timestamp
+    if (typeof ts !== 'string' || ts === '') return
+    const g = parseRfc3339(ts)
+    if (!g) return
+    if (!lo || compareGoTime(g, lo) < 0) lo = g
+    if (!hi || compareGoTime(g, hi) > 0) hi = g
+  }
+  for (const p of parts) {
+    let start = 0
+    for (;;) {
+      const nl = p.indexOf(10, start)
+      if (nl < 0) {
+        carry += p.toString('utf8', start)
+        break
+      }
+      visit(carry + p.toString('utf8', start, nl))
+      carry = ''
+      start = nl + 1
+    }
+  }
+  if (carry) visit(carry)
+  return lo && hi ? [lo, hi] : null
+}
+
+function envelopeOf(times: Iterable<GoTime>): [GoTime, GoTime] | null {
+  let lo: GoTime | null = null
+  let hi: GoTime | null = null
+  for (const t of times) {
+    if (isZeroTime(t)) continue
+    if (!lo || compareGoTime(t, lo) < 0) lo = t
+    if (!hi || compareGoTime(t, hi) > 0) hi = t
+  }
+  return lo && hi ? [lo, hi] : null
+}
+
+function mergeEnvelopes(
+  envs: Iterable<[GoTime, GoTime] | null | undefined>
+): [GoTime, GoTime] | null {
+  const all: GoTime[] = []
+  for (const e of envs) if (e) all.push(e[0], e[1])
+  return envelopeOf(all)
+}
+
+function tzOffset(d: Date): string {
+  const off = -d.getTimezoneOffset()
+  const sign = off < 0 ? '-' : '+'
+  const a = Math.abs(off)
+  return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MigrateContext {
+  git: GitRunner
+  settings: MigrateSettings
+  logger: EngineLogger
+  timer: PhaseTimer
+}
+
+/** Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. */
+export async function writeV2(
+  ctx: MigrateContext,
+  work: CheckpointWork[],
+  v2: V2State,
+  sizes: ReadonlyMap<string, number>
+): Promise<WriteOutput> {
+  const run = new V2Writer(ctx, work, v2, sizes)
+  return run.run()
+}
+
+class V2Writer {
+  private readonly git: GitRunner
+  private readonly s: MigrateSettings
+  private readonly log: EngineLogger
+  private readonly timer: PhaseTimer
+  private format: ObjectFormat = 'sha1'
+  private readonly nowGo: GoTime
+  private sigMigration!: Signature
+  private sigUser!: Signature
+  private readonly redact: Redactor
+  private readonly cache = new OffsetCache()
+
+  private mainTip: string | null
+  private currentTip: string | null
+  private readonly currentExistedBefore: boolean
+  /** Files of `/full/current` (path → entry), as last written. */
+  private currentFiles: Map<string, FileEntry>
+  private readonly localArchives: Map<number, string>
+  private nextArchive: number | undefined
+  /** /main checkpoints (ids) in the current tip. */
+  private readonly mainIds: Set<string>
+
+  private pendingMain: MainGroup[] = []
+  private pendingMainSessions = 0
+  private pendingFinalize: FinalizeCommit[] = []
+  private pendingFull: FullCheckpoint[] = []
+  /** v2 created_at values per checkpoint written or known in /main (tree scans). */
+  private readonly mainCreatedAts = new Map<string, GoTime[]>()
+
+  private readonly refChanges = new Map<string, RefChange>()
+  private readonly archivesCreated: string[] = []
+  private batches = 0
+  private readonly outcomes: CheckpointOutcome[] = []
+  private readonly counts: MigrationCounts
+  private readonly warnings: string[] = []
+  private done = 0
+  private bytesRead = 0
+
+  constructor(
+    ctx: MigrateContext,
+    private readonly work: CheckpointWork[],
+    private readonly v2: V2State,
+    private readonly sizes: ReadonlyMap<string, number>
+  ) {
+    this.git = ctx.git
+    this.s = ctx.settings
+    this.log = ctx.logger
+    this.timer = ctx.timer
+    const ms = BigInt(ctx.settings.now.getTime())
+    this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
+    this.redact = ctx.settings.redact === false ? (x: string) => x : redactString
+    this.mainTip = v2.main.oid
+    this.currentTip = v2.current.oid
+    this.currentExistedBefore = v2.current.oid !== null
+    const cur = v2.fullRefs.find((r) => r.ref === CURRENT_REF)
+    this.currentFiles = new Map()
+    for (const e of cur?.entries ?? []) {
+      if (e.type !== 'tree') this.currentFiles.set(e.path, { mode: e.mode, oid: e.oid })
+    }
+    this.localArchives = new Map(v2.archives)
+    this.mainIds = new Set(v2.mainCheckpoints.keys())
+    this.counts = emptyCounts(work.length)
+  }
+
+  private warn(msg: string): void {
+    this.warnings.push(msg)
+    this.log.warn(msg)
+  }
+
+  private noteRef(ref: string, old: string | null, neu: string | null): void {
+    const c = this.refChanges.get(ref)
+    if (c) c.new = neu
+    else this.refChanges.set(ref, { ref, old, new: neu })
+  }
+
+  async run(): Promise<WriteOutput> {
+    this.format = await objectFormat(this.git)
+    const user: Identity = this.s.gitUser ?? (await gitUserIdentity(this.git))
+    const time = Math.floor(this.s.now.getTime() / 1000)
+    const tz = tzOffset(this.s.now)
+    this.sigMigration = { ...MIGRATION_AUTHOR, time, tz }
+    this.sigUser = { name: user.name, email: user.email, time, tz }
+
+    await this.pruneForForce()
+    await this.loop()
+    await this.finish()
+    return {
+      refs: [...this.refChanges.values()],
+      archivesCreated: this.archivesCreated,
+      batches: this.batches,
+      outcomes: this.outcomes,
+      counts: this.counts,
+      warnings: this.warnings
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading windows
+
+  private needsV1(w: CheckpointWork): boolean {
+    return w.action === 'migrate' || w.action === 'force' || w.action === 'repair'
+  }
+
+  private blobsFor(w: CheckpointWork): string[] {
+    const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined
+    const n = summary?.sessions?.length ?? 0
+    return checkpointBlobOids(w.cp.listing, n)
+  }
+
+  private windows(): Array<{ from: number; to: number; oids: string[]; bytes: number }> {
+    const out: Array<{ from: number; to: number; oids: string[]; bytes: number }> = []
+    let cur = { from: 0, to: 0, oids: [] as string[], bytes: 0 }
+    let count = 0
+    for (let i = 0; i < this.work.length; i++) {
+      const w = this.work[i]
+      if (this.needsV1(w)) {
+        const oids = this.blobsFor(w)
+        const b = oids.reduce((a, o) => a + (this.sizes.get(o) ?? 0), 0)
+        if (count > 0 && (cur.bytes + b > WINDOW_BYTES || count >= this.s.batchSize)) {
+          cur.to = i
+          out.push(cur)
+          cur = { from: i, to: i, oids: [], bytes: 0 }
+          count = 0
+        }
+        cur.oids.push(...oids)
+        cur.bytes += b
+        count++
+      }
+    }
+    cur.to = this.work.length
+    out.push(cur)
+    return out
+  }
+
+  private async readWindow(oids: string[]): Promise<Map<string, Buffer>> {
+    const stop = this.timer.start('readV1')
+    const blobs = new Map<string, Buffer>()
+    let bytes = 0
+    try {
+      await readObjects(this.git, oids, (o) => {
+        if (o.missing) return
+        blobs.set(o.oid, o.content)
+        bytes += o.size
+      })
+    } finally {
+      stop()
+    }
+    this.timer.add('readV1', { objects: blobs.size, bytes })
+    this.bytesRead += bytes
+    return blobs
+  }
+
+  private async loop(): Promise<void> {
+    const wins = this.windows()
+    let next: Promise<Map<string, Buffer>> | null =
+      wins.length > 0 ? this.readWindow(wins[0].oids) : null
+    for (let k = 0; k < wins.length; k++) {
+      const blobs = await next!
+      // Read the next window while this one is compacted and written.
+      next = k + 1 < wins.length ? this.readWindow(wins[k + 1].oids) : null
+      for (let i = wins[k].from; i < wins[k].to; i++) {
+        await this.processOne(this.work[i], blobs)
+        this.done++
+        this.log.progress?.({
+          kind: 'checkpoints',
+          done: this.done,
+          total: this.work.length,
+          bytesRead: this.bytesRead
+        })
+        if (this.pendingFull.length >= this.s.batchSize) await this.pack()
+        await yieldToLoop()
+      }
+      blobs.clear()
+    }
+    if (next) await next
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Outcomes
+
+  private fail(id: string, reason: FailReason, message: string, file?: string): void {
+    this.counts.failed++
+    this.counts.failedByReason[reason] = (this.counts.failedByReason[reason] ?? 0) + 1
+    const o: CheckpointOutcome = { id, status: 'failed', reason, message }
+    if (file) o.file = file
+    this.outcomes.push(o)
+    this.log.error(`checkpoint ${id} failed: ${message}`)
+  }
+
+  private skip(
+    id: string,
+    reason: 'already-in-v2' | 'no-migratable-sessions',
+    message: string,
+    sessions?: SessionOutcome[]
+  ): void {
+    this.counts.skipped++
+    this.counts.skippedByReason[reason] = (this.counts.skippedByReason[reason] ?? 0) + 1
+    const o: CheckpointOutcome = { id, status: 'skipped', reason, message }
+    if (sessions) o.sessions = sessions
+    this.outcomes.push(o)
+  }
+
+  private async processOne(w: CheckpointWork, blobs: Map<string, Buffer>): Promise<void> {
+    const id = w.cp.id
+    try {
+      switch (w.action) {
+        case 'fail':
+          this.fail(id, w.failure!.reason, w.failure!.message, w.failure!.file)
+          return
+        case 'skip':
+          if (w.noAgent) this.counts.compactionSkipped++
+          this.skip(id, 'already-in-v2', 'already in v2')
+          return
+        case 'repair':
+          await this.resume(w, blobs)
+          return
+        case 'migrate':
+        case 'force':
+          await this.fresh(w, blobs)
+          return
+      }
+    } catch (e) {
+      if (e instanceof FatalMigrationError || e instanceof RefConflictError) throw e
+      this.fail(id, 'internal', `checkpoint ${id}: ${(e as Error).message}`)
+    }
+  }
+
+  private readV1(
+    w: CheckpointWork,
+    blobs: Map<string, Buffer>
+  ): V1CheckpointOk | { fail: [FailReason, string, string?] } {
+    const r = readV1Checkpoint(w.cp.listing, blobs)
+    switch (r.kind) {
+      case 'ok':
+        return r
+      case 'no-summary':
+        return { fail: ['missing-summary', `v1 checkpoint ${w.cp.id} has no summary`, r.path] }
+      case 'summary-error':
+        return { fail: ['bad-summary', `failed to read v1 summary: ${r.message}`, r.path] }
+      case 'blob-unavailable':
+        return {
+          fail: ['unreadable-object', `object ${r.oid} of ${r.path} cannot be read`, r.path]
+        }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fresh path (§5.4)
+
+  private async fresh(w: CheckpointWork, blobs: Map<string, Buffer>): Promise<void> {
+    const id = w.cp.id
+    if (w.inMainWithoutSummary) {
+      this.fail(
+        id,
+        'v2-read-error',
+        `checkpoint ${id} is in /main without metadata.json; merging into such a checkpoint (migration.md §8.2) is not supported, repair /main first`,
+        `${cpPath(id)}/metadata.json`
+      )
+      return
+    }
+    const read = this.readV1(w, blobs)
+    if ('fail' in read) {
+      this.fail(id, read.fail[0], `checkpoint ${id}: ${read.fail[1]}`, read.fail[2])
+      return
+    }
+    const sessionsOut: SessionOutcome[] = []
+    const migrating: V1SessionOk[] = []
+    for (const s of read.sessions) {
+      if (s.kind === 'ok') {
+        migrating.push(s)
+        continue
+      }
+      this.counts.missingSessions++
+      sessionsOut.push({
+        v1Index: s.index,
+        sessionId: s.kind === 'missing-dir' ? '' : s.metadata.session_id,
+        agent: s.kind === 'missing-dir' ? '' : s.metadata.agent,
+        status: 'missing'
+      })
+      this.log.debug(
+        `checkpoint ${id}: v1 session ${s.index} has no ${s.kind === 'missing-dir' ? 'directory' : 'transcript'}`
+      )
+    }
+    if (migrating.length === 0) {
+      this.skip(
+        id,
+        'no-migratable-sessions',
+        `no migratable v1 sessions: v1 metadata lists ${read.sessions.length} session(s), but no transcript/session content exists for any of them`,
+        sessionsOut
+      )
+      return
+    }
+    // §16 item 8: an invalid session would abort the reference's whole flush; check up front.
+    for (const s of migrating) {
+      const file = `${s.path}/metadata.json`
+      if (!validSessionId(s.metadata.session_id)) {
+        const msg = `checkpoint ${id}: session ${s.index} has an invalid session id ${JSON.stringify(s.metadata.session_id)} (${file})`
+        if (this.s.referenceCompatible)
+          throw new FatalMigrationError(`failed to write batched v2 /main entries: ${msg}`)
+        this.fail(id, 'invalid-session-id', msg, file)
+        return
+      }
+      if (!validToolUseId(s.metadata.tool_use_id)) {
+        const msg = `checkpoint ${id}: session ${s.index} has an invalid tool_use_id ${JSON.stringify(s.metadata.tool_use_id)} (${file})`
+        if (this.s.referenceCompatible)
+          throw new FatalMigrationError(`failed to write batched v2 /main entries: ${msg}`)
+        this.fail(id, 'invalid-tool-use-id', msg, file)
+        return
+      }
+    }
+
+    const files: Array<[string, Buffer]> = []
+    const summarySessions: SummarySession[] = []
+    const full: FullCheckpoint = { id, sessions: [], tasks: new Map(), mainCreatedAts: [] }
+    let compactFailed = false
+    let anyTask = false
+    const v1ToSlot = new Map<number, number>()
+    for (let k = 0; k < migrating.length; k++) {
+      const s = migrating[k]
+      const m = s.metadata
+      if (m.is_task) anyTask = true
+      v1ToSlot.set(s.index, k)
+      const input = transcriptSegments(s.transcript)
+      const so: SessionOutcome = {
+        v1Index: s.index,
+        v2Slot: k,
+        sessionId: m.session_id,
+        agent: m.agent,
+        status: 'migrated',
+        rawBlobs: s.transcript.blobIds,
+        rawBytes: s.transcript.length
+      }
+      // Compact once: full conversion + recomputed offset; the cache decides like the reference.
+      let compactBytes: Buffer | null = null
+      let offset = 0
+      const s0 = transcriptStart(m)
+      if (m.agent === '') {
+        so.compact = 'no-agent'
+      } else {
+        const t0 = performance.now()
+        const r = compactWithOffset(input, {
+          agent: m.agent,
+          cliVersion: this.s.cliVersion,
+          offsetStart: s0
+        })
+        if (r.kind === 'output') {
+          compactBytes = r.bytes
+          so.compact = 'written'
+          if (s0 > 0) {
+            const cached = this.cache.lookup(m.session_id, m.agent, s0)
+            if (cached !== undefined) {
+              offset = cached
+              so.offsetSource = 'cache'
+              if (r.offset !== undefined && r.offset !== cached) so.offsetRecomputed = r.offset
+            } else {
+              offset = r.offset ?? 0
+              so.offsetSource = 'recompute'
+            }
+          } else so.offsetSource = 'none'
+          const pos = transcriptPosition(input, m.agent)
+          if (pos !== null) this.cache.record(m.session_id, m.agent, pos, r.lines)
+        } else if (r.kind === 'empty') {
+          so.compact = 'empty-output'
+          this.log.debug(
+            `checkpoint ${id}: transcript.jsonl generation produced no output (session ${s.index})`
+          )
+        } else {
+          so.compact = 'error'
+          so.compactMessage = r.message
+          this.log.debug(
+            `checkpoint ${id}: compact transcript generation failed (session ${s.index}): ${r.message}`
+          )
+        }
+        this.timer.add('compact', {
+          ms: performance.now() - t0,
+          objects: 1,
+          bytes: s.transcript.length
+        })
+        await yieldToLoop()
+      }
+      if (!compactBytes) compactFailed = true
+      so.offset = offset
+      const t1 = performance.now()
+      const base = `${k}/`
+      const prompt = promptContent(s.prompt, this.redact)
+      if (prompt) files.push([base + 'prompt.txt', prompt])
+      if (compactBytes) {
+        files.push([base + 'transcript.jsonl', compactBytes])
+        files.push([base + 'transcript_hash.txt', hashFileContent(compactBytes)])
+      }
+      files.push([
+        base + 'metadata.json',
+        encodeSessionMetadata({
+          meta: m,
+          checkpointId: id,
+          cliVersion: this.s.cliVersion,
+          now: this.nowGo,
+          offset,
+          redact: this.redact
+        })
+      ])
+      const created = v2CreatedAt(m, this.nowGo)
+      if (created.fromClock) so.createdAtFromClock = true
+      full.mainCreatedAts.push(created.t)
+      const dropped = droppedFields(m, s.unknownKeys, compactBytes !== null)
+      if (dropped.length > 0) {
+        so.droppedFields = dropped
+        for (const f of dropped)
+          this.counts.fieldsDropped[f] = (this.counts.fieldsDropped[f] ?? 0) + 1
+      }
+      so.contentHashMatchesV1 = contentHashMatches(w.cp.listing, s, blobs)
+      summarySessions.push({
+        meta: m,
+        slot: k,
+        hasCompact: compactBytes !== null,
+        hasPrompt: prompt !== null
+      })
+      full.sessions.push({
+        slot: k,
+        rawBlobs: s.transcript.blobIds,
+        ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+        rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
+        createdAt: m.created_at,
+        ...(isZeroTime(m.created_at) ? { envelope: transcriptEnvelope(input) } : {})
+      })
+      this.timer.add('writeMain', { ms: performance.now() - t1 })
+      sessionsOut.push(so)
+    }
+    const t2 = performance.now()
+    const summary = v2CheckpointSummary({
+      checkpointId: id,
+      cliVersion: this.s.cliVersion,
+      sessions: summarySessions,
+      combinedAttribution: read.summary.combined_attribution
+    })
+    files.push(['metadata.json', encodeCheckpointSummary(summary)])
+    this.timer.add('writeMain', { ms: performance.now() - t2 })
+    if (anyTask) {
+      // §5.4 step 5: checkpoint-level tasks to the highest slot, session tasks to their slot.
+      const highest = migrating.length - 1
+      if (read.tasks) pushTasks(full.tasks, highest, read.tasks)
+      for (const s of migrating) if (s.tasks) pushTasks(full.tasks, v1ToSlot.get(s.index)!, s.tasks)
+    } else if (read.tasks || migrating.some((s) => s.tasks)) {
+      this.counts.fieldsDropped['tasks/'] = (this.counts.fieldsDropped['tasks/'] ?? 0) + 1
+    }
+    if (compactFailed) this.counts.compactionSkipped++
+    this.pendingMain.push({
+      id,
+      files,
+      sessions: migrating.length,
+      createdAts: full.mainCreatedAts
+    })
+    this.pendingMainSessions += migrating.length
+    this.mainCreatedAts.set(id, full.mainCreatedAts)
+    this.pendingFull.push(full)
+    this.counts.migrated++
+    this.counts.sessionsWritten += migrating.length
+    this.outcomes.push({ id, status: 'migrated', sessions: sessionsOut })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Resume path (§5.2)
+
+  /** Find the v1 session for a v2 slot (§5.2 step A.4). null = none; string = hard error. */
+  private findV1Session(
+    read: V1CheckpointOk,
+    bySessionId: Map<string, number[]>,
+    ref: SlotRef
+  ): V1SessionOk | null {
+    const tried = new Set<number>()
+    if (ref.sessionId !== '') {
+      const idx = bySessionId.get(ref.sessionId) ?? []
+      for (let i = idx.length - 1; i >= 0; i--) {
+        tried.add(idx[i])
+        const s = read.sessions[idx[i]]
+        if (s.kind === 'ok') return s
+      }
+    }
+    if (ref.slot >= read.sessions.length || tried.has(ref.slot)) return null
+    const s = read.sessions[ref.slot]
+    return s.kind === 'ok' ? s : null
+  }
+
+  private async resume(w: CheckpointWork, blobs: Map<string, Buffer>): Promise<void> {
+    const id = w.cp.id
+    const read = this.readV1(w, blobs)
+    if ('fail' in read) {
+      const what =
+        w.repack.length > 0
+          ? 'while resuming v2 migration'
+          : 'while backfilling compact transcripts'
+      this.fail(id, read.fail[0], `checkpoint ${id}: ${read.fail[1]} (${what})`, read.fail[2])
+      return
+    }
+    const bySessionId = new Map<string, number[]>()
+    const needed = new Set(
+      [...w.repack, ...w.backfill].map((r) => r.sessionId).filter((x) => x !== '')
+    )
+    for (const s of read.sessions) {
+      if (s.kind === 'missing-dir' || s.metadataStatus !== 'ok') continue
+      if (!needed.has(s.metadata.session_id)) continue
+      const l = bySessionId.get(s.metadata.session_id) ?? []
+      l.push(s.index)
+      bySessionId.set(s.metadata.session_id, l)
+    }
+    const sessionsOut: SessionOutcome[] = []
+    // Step A: repack slots without /full artifacts.
+    let full: FullCheckpoint | null = null
+    if (w.repack.length > 0) {
+      full = { id, sessions: [], tasks: new Map(), mainCreatedAts: [] }
+      const used: Array<[V1SessionOk, number]> = []
+      for (const ref of w.repack) {
+        const s = this.findV1Session(read, bySessionId, ref)
+        if (!s) {
+          this.fail(
+            id,
+            'resume-session-not-found',
+            `checkpoint ${id}: failed to find v1 session for v2 session ${ref.slot} while resuming migration`,
+            `${cpPath(id)}/${ref.slot}`
+          )
+          return
+        }
+        used.push([s, ref.slot])
+        const input = transcriptSegments(s.transcript)
+        full.sessions.push({
+          slot: ref.slot,
+          rawBlobs: s.transcript.blobIds,
+          ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+          rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
+          createdAt: s.metadata.created_at,
+          ...(isZeroTime(s.metadata.created_at) ? { envelope: transcriptEnvelope(input) } : {})
+        })
+        sessionsOut.push({
+          v1Index: s.index,
+          v2Slot: ref.slot,
+          sessionId: s.metadata.session_id,
+          agent: s.metadata.agent,
+          status: 'repacked',
+          rawBlobs: s.transcript.blobIds,
+          rawBytes: s.transcript.length,
+          contentHashMatchesV1: contentHashMatches(w.cp.listing, s, blobs)
+        })
+      }
+      // Step A.5: root tasks go to the last v2 slot, session tasks to their slot; only onto
+      // slots being repacked.
+      const repacked = new Set(w.repack.map((r) => r.slot))
+      const last = (w.v2Summary?.sessions?.length ?? 0) - 1
+      if (read.tasks && last >= 0 && repacked.has(last)) pushTasks(full.tasks, last, read.tasks)
+      for (const [s, slot] of used) if (s.tasks) pushTasks(full.tasks, slot, s.tasks)
+      for (const m of w.v2Slots?.values() ?? []) full.mainCreatedAts.push(m.created_at)
+    }
+    // Step B: compact transcript backfill, one /main commit per slot (written with the next flush).
+    let backfilled = 0
+    let notGeneratable: boolean
+    if (w.backfill.length === 0) {
+      notGeneratable = w.noAgent
+    } else {
+      let skipped = false
+      const summary: CheckpointSummary = structuredClone(w.v2Summary!)
+      for (const ref of w.backfill) {
+        const s = this.findV1Session(read, bySessionId, ref)
+        if (!s) {
+          this.warn(
+            `checkpoint ${id}: transcript.jsonl backfill: no matching v1 session for slot ${ref.slot}`
+          )
+          skipped = true
+          continue
+        }
+        const input = transcriptSegments(s.transcript)
+        const t0 = performance.now()
+        const r =
+          s.metadata.agent === ''
+            ? ({ kind: 'empty' } as const)
+            : compact(input, { agent: s.metadata.agent, cliVersion: this.s.cliVersion })
+        this.timer.add('compact', {
+          ms: performance.now() - t0,
+          objects: 1,
+          bytes: s.transcript.length
+        })
+        if (r.kind !== 'output') {
+          this.warn(
+            `checkpoint ${id}: transcript.jsonl backfill produced no compact transcript for slot ${ref.slot}`
+          )
+          skipped = true
+          continue
+        }
+        // UpdateCommitted: the slot whose metadata has this session id, else the last slot.
+        const sessions = summary.sessions ?? []
+        let slot = sessions.length - 1
+        for (let i = 0; i < sessions.length; i++) {
+          if (w.v2Slots?.get(i)?.session_id === s.metadata.session_id) {
+            slot = i
+            break
+          }
+        }
+        const base = `/${cpPath(id)}/${slot}/`
+        sessions[slot] = {
+          ...sessions[slot],
+          transcript: base + 'transcript.jsonl',
+          content_hash: base + 'transcript_hash.txt'
+        }
+        this.pendingFinalize.push({
+          id,
+          slot,
+          compact: r.bytes,
+          summary: encodeGoJson(checkpointSummaryValue(summary))
+        })
+        backfilled++
+        sessionsOut.push({
+          v1Index: s.index,
+          v2Slot: slot,
+          sessionId: s.metadata.session_id,
+          agent: s.metadata.agent,
+          status: 'backfilled',
+          compact: 'written'
+        })
+      }
+      notGeneratable = backfilled === 0 || skipped
+    }
+    if (notGeneratable) this.counts.compactionSkipped++
+    if (full) {
+      this.pendingFull.push(full)
+      this.counts.repaired++
+      this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
+    } else if (backfilled > 0) {
+      this.counts.repaired++
+      this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
+    } else {
+      this.skip(
+        id,
+        'already-in-v2',
+        'already in v2 (compact transcript could not be generated)',
+        sessionsOut
+      )
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writing
+
+  private signature(kind: 'migration' | 'user'): Signature {
+    return kind === 'migration' ? this.sigMigration : this.sigUser
+  }
+
+  /**
+   * Append the pending /main commits (backfills in order, then the batch commit) to `b`.
+   * Returns the mark of the last commit, or null when there is nothing to write.
+   */
+  private mainCommits(b: FastImportBatch): { mark: string | null; init: boolean } {
+    if (this.pendingMain.length === 0 && this.pendingFinalize.length === 0)
+      return { mark: null, init: false }
+    let parent: string | null = this.mainTip
+    let init = false
+    if (!parent) {
+      // §8.2 step 2: Initialize v2 ref, as the git user, empty tree, no trailing newline.
+      parent = b.commit({
+        parents: [],
+        author: this.signature('user'),
+        committer: this.signature('user'),
+        message: 'Initialize v2 ref',
+        changes: []
+      })
+      init = true
+    }
+    for (const f of this.pendingFinalize) {
+      const base = cpPath(f.id)
+      parent = b.commit({
+        parents: [parent],
+        author: this.signature('user'),
+        committer: this.signature('user'),
+        message: `Finalize checkpoint: ${f.id}\n`,
+        changes: [
+          {
+            op: 'M',
+            mode: MODE_FILE,
+            content: f.compact,
+            path: `${base}/${f.slot}/transcript.jsonl`
+          },
+          {
+            op: 'M',
+            mode: MODE_FILE,
+            content: hashFileContent(f.compact),
+            path: `${base}/${f.slot}/transcript_hash.txt`
+          },
+          { op: 'M', mode: MODE_FILE, content: f.summary, path: `${base}/metadata.json` }
+        ]
+      })
+    }
+    if (this.pendingMain.length > 0) {
+      const changes: FileChange[] = []
+      for (const g of this.pendingMain) {
+        const base = cpPath(g.id)
+        for (const [rel, data] of g.files)
+          changes.push({ op: 'M', mode: MODE_FILE, content: data, path: `${base}/${rel}` })
+      }
+      parent = b.commit({
+        parents: [parent],
+        author: this.signature('migration'),
+        committer: this.signature('migration'),
+        message: `Migrate batch: ${this.pendingMain.length} checkpoint(s), ${this.pendingMainSessions} session(s)\n`,
+        changes
+      })
+    }
+    return { mark: parent, init }
+  }
+
+  private clearMain(): void {
+    for (const g of this.pendingMain) this.mainIds.add(g.id)
+    this.pendingMain = []
+    this.pendingMainSessions = 0
+    this.pendingFinalize = []
+  }
+
+  /** `/full` entries of pending checkpoints: raw entries replace, task entries never replace (§6.4). */
+  private fullEntries(
+    cps: FullCheckpoint[],
+    existing?: Map<string, FileEntry>
+  ): Map<string, FileEntry> {
+    const out = existing ?? new Map<string, FileEntry>()
+    const tasks: Array<[string, FileEntry]> = []
+    for (const cp of cps) {
+      const base = cpPath(cp.id)
+      for (const s of cp.sessions) {
+        const p = `${base}/${s.slot}/`
+        if (s.rawChunks)
+          s.rawChunks.forEach((c, i) => out.set(p + chunkName(i), { mode: MODE_FILE, content: c }))
+        else s.rawBlobs.forEach((oid, i) => out.set(p + chunkName(i), { mode: MODE_FILE, oid }))
+        out.set(p + 'raw_transcript_hash.txt', { mode: MODE_FILE, content: s.rawHash })
+        for (const list of cp.tasks.get(s.slot) ?? []) {
+          for (const t of list) tasks.push([`${p}tasks/${t.path}`, { mode: t.mode, oid: t.oid }])
+        }
+      }
+    }
+    for (const [path, e] of tasks) if (!out.has(path)) out.set(path, e)
+    return out
+  }
+
+  private changesFor(entries: Map<string, FileEntry>): FileChange[] {
+    const changes: FileChange[] = []
+    for (const [path, e] of entries) {
+      if (e.content) changes.push({ op: 'M', mode: e.mode, content: e.content, path })
+      else changes.push({ op: 'M', mode: e.mode, ref: e.oid!, path })
+    }
+    return changes
+  }
+
+  /** §9.1: created-at envelope, else transcript envelope, else tree scan (/main created_at). */
+  private generationFor(cps: FullCheckpoint[], ref: string): Buffer {
+    let env = envelopeOf(cps.flatMap((c) => c.sessions.map((s) => s.createdAt)))
+    env ??= mergeEnvelopes(cps.flatMap((c) => c.sessions.map((s) => s.envelope)))
+    if (!env) {
+      const perCp = cps.map((c) => envelopeOf(c.mainCreatedAts))
+      if (perCp.every((e) => e !== null)) env = mergeEnvelopes(perCp)
+    }
+    if (!env) throw new FatalMigrationError(`no timestamps found for migrated generation ${ref}`)
+    return encodeGeneration(env[0], env[1])
+  }
+
+  private async resolveNextArchive(): Promise<number> {
+    if (this.nextArchive === undefined) {
+      // §8.3 step 2, §16 item 1: after the highest local AND remote archive.
+      const known = [
+        ...this.localArchives.keys(),
+        ...(this.s.referenceCompatible ? [] : this.s.knownRemoteArchives)
+      ]
+      this.nextArchive = (known.length > 0 ? Math.max(...known) : 0) + 1
+    }
+    return this.nextArchive
+  }
+
+  private async applyRefs(ops: RefOp[]): Promise<void> {
+    await this.timer.time('updateRefs', () => updateRefs(this.git, ops))
+    this.timer.add('updateRefs', { objects: ops.length })
+  }
+
+  /** §8.3: flush /main, then write the pending checkpoints into the next archive. One transaction. */
+  private async pack(): Promise<void> {
+    const n = await this.resolveNextArchive()
+    const ref = archiveRef(n)
+    const ops: RefOp[] = []
+    const mainOld = this.mainTip
+    const mb = new FastImportBatch(this.format)
+    const main = this.mainCommits(mb)
+    let mainNew: string | null = null
+    if (main.mark) {
+      const r = await this.timer.time('writeMain', () => mb.run(this.git))
+      this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
+      mainNew = r.commits[r.commits.length - 1].oid
+      ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })
+    }
+    const stop = this.timer.start('packFull')
+    let archiveOid: string
+    try {
+      const entries = this.fullEntries(this.pendingFull)
+      entries.set('generation.json', {
+        mode: MODE_FILE,
+        content: this.generationFor(this.pendingFull, ref)
+      })
+      const fb = new FastImportBatch(this.format)
+      fb.commit({
+        parents: [],
+        author: this.signature('migration'),
+        committer: this.signature('migration'),
+        message: `Archive migrated generation: ${ref}\n`,
+        changes: this.changesFor(entries)
+      })
+      const r = await fb.run(this.git)
+      archiveOid = r.commits[0].oid
+      this.timer.add('packFull', { objects: entries.size, bytes: fb.byteLength })
+    } finally {
+      stop()
+    }
+    ops.push({ op: 'create', ref, newOid: archiveOid })
+    await this.applyRefs(ops)
+    if (mainNew) {
+      this.noteRef(MAIN_REF, mainOld, mainNew)
+      this.mainTip = mainNew
+    }
+    this.noteRef(ref, null, archiveOid)
+    this.localArchives.set(n, archiveOid)
+    this.archivesCreated.push(ref)
+    this.nextArchive = n + 1
+    for (const cp of this.pendingFull) {
+      const o = this.outcomes.find(
+        (x) => x.id === cp.id && x.status !== 'failed' && x.status !== 'skipped'
+      )
+      if (o) o.fullRef = ref
+    }
+    this.log.progress?.({
+      kind: 'batch',
+      index: ++this.batches,
+      batches: 0,
+      checkpoints: this.pendingFull.length,
+      archive: ref
+    })
+    this.log.info(`batch ${this.batches}: ${this.pendingFull.length} checkpoint(s) → ${ref}`)
+    this.clearMain()
+    this.pendingFull = []
+  }
+
+  /** §8.5: final /main flush, remainder into /full/current (+ rotation), or an empty /full/current. */
+  private async finish(): Promise<void> {
+    const ops: RefOp[] = []
+    const mainOld = this.mainTip
+    const mb = new FastImportBatch(this.format)
+    const main = this.mainCommits(mb)
+    let mainNew: string | null = null
+    if (main.mark) {
+      const r = await this.timer.time('writeMain', () => mb.run(this.git))
+      this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
+      mainNew = r.commits[r.commits.length - 1].oid
+      ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })
+    }
+    const curOld = this.currentTip
+    let curNew: string | null = null
+    let rotated: { ref: string; oid: string; n: number } | null = null
+    const stop = this.timer.start('packFull')
+    try {
+      if (this.pendingFull.length > 0) {
+        const fb = new FastImportBatch(this.format)
+        // Start from the current tree: drop a root generation.json and the incoming slots' raw files.
+        const changes: FileChange[] = []
+        const files = new Map(this.currentFiles)
+        if (files.delete('generation.json')) changes.push({ op: 'D', path: 'generation.json' })
+        for (const cp of this.pendingFull) {
+          for (const s of cp.sessions) {
+            const p = `${cpPath(cp.id)}/${s.slot}/`
+            for (const path of [...files.keys()]) {
+              if (!path.startsWith(p)) continue
+              const name = path.slice(p.length)
+              if (
+                name === 'raw_transcript' ||
+                name.startsWith('raw_transcript.') ||
+                name === 'raw_transcript_hash.txt'
+              ) {
+                files.delete(path)
+                changes.push({ op: 'D', path })
+              }
+            }
+          }
+        }
+        const before = new Set(files.keys())
+        const merged = this.fullEntries(this.pendingFull, files)
+        const added = new Map(
+          [...merged].filter(([p, e]) => !before.has(p) || e !== this.currentFiles.get(p))
+        )
+        changes.push(...this.changesFor(added))
+        const writeMark = fb.commit({
+          parents: curOld ? [curOld] : [],
+          author: this.signature('migration'),
+          committer: this.signature('migration'),
+          message: 'Write migrated partial generation\n',
+          changes
+        })
+        // Rotation (§8.5 step 3) when /full/current now holds ≥ batch size checkpoints.
+        const cpIds = new Set<string>()
+        for (const p of merged.keys()) {
+          const parts = p.split('/')
+          if (parts.length >= 3 && parts[0].length === 2) cpIds.add(parts[0] + parts[1])
+        }
+        let rotateN: number | null = null
+        if (cpIds.size >= this.s.batchSize) {
+          rotateN = await this.resolveNextArchive()
+          const gen = await this.rotationGeneration(cpIds, curOld)
+          fb.commit({
+            parents: [writeMark],
+            author: this.signature('user'),
+            committer: this.signature('user'),
+            message: 'Archive generation',
+            changes: [{ op: 'M', mode: MODE_FILE, content: gen, path: 'generation.json' }]
+          })
+          fb.commit({
+            parents: [],
+            author: this.signature('user'),
+            committer: this.signature('user'),
+            message: 'Start generation',
+            changes: []
+          })
+        }
+        const r = await fb.run(this.git)
+        this.timer.add('packFull', { objects: merged.size, bytes: fb.byteLength })
+        if (rotateN !== null) {
+          rotated = { ref: archiveRef(rotateN), oid: r.commits[1].oid, n: rotateN }
+          curNew = r.commits[2].oid
+          this.currentFiles = new Map()
+        } else {
+          curNew = r.commits[0].oid
+          this.currentFiles = merged
+        }
+      } else if (
+        this.archivesCreated.length > 0 &&
+        !this.currentExistedBefore &&
+        !this.currentTip
+      ) {
+        const fb = new FastImportBatch(this.format)
+        fb.commit({
+          parents: [],
+          author: this.signature('migration'),
+          committer: this.signature('migration'),
+          message: 'Start generation\n',
+          changes: []
+        })
+        const r = await fb.run(this.git)
+        curNew = r.commits[0].oid
+      }
+    } finally {
+      stop()
+    }
+    if (curNew) ops.push({ op: 'update', ref: CURRENT_REF, newOid: curNew, expectedOld: curOld })
+    if (rotated) ops.push({ op: 'create', ref: rotated.ref, newOid: rotated.oid })
+    if (ops.length === 0) return
+    await this.applyRefs(ops)
+    if (mainNew) {
+      this.noteRef(MAIN_REF, mainOld, mainNew)
+      this.mainTip = mainNew
+    }
+    if (curNew) {
+      this.noteRef(CURRENT_REF, curOld, curNew)
+      this.currentTip = curNew
+    }
+    if (rotated) {
+      this.noteRef(rotated.ref, null, rotated.oid)
+      this.localArchives.set(rotated.n, rotated.oid)
+      this.archivesCreated.push(rotated.ref)
+      this.nextArchive = rotated.n + 1
+    }
+    if (this.pendingFull.length > 0) {
+      for (const cp of this.pendingFull) {
+        const o = this.outcomes.find(
+          (x) => x.id === cp.id && x.status !== 'failed' && x.status !== 'skipped'
+        )
+        if (o) o.fullRef = rotated ? rotated.ref : CURRENT_REF
+      }
+      this.batches++
+    } else if (mainNew) this.batches++
+    this.clearMain()
+    this.pendingFull = []
+  }
+
+  /**
+   * §9.2: tree scan of /full/current with /main as flushed (created_at of the checkpoints'
+   * session files); else the committer times of the /full/current chain.
+   */
+  private async rotationGeneration(cpIds: Set<string>, curOld: string | null): Promise<Buffer> {
+    const times: GoTime[] = []
+    const toRead: string[] = []
+    const missing: string[] = []
+    for (const id of cpIds) {
+      const known = this.mainCreatedAts.get(id)
+      if (known) {
+        times.push(...known)
+        continue
+      }
+      const m = this.v2.mainCheckpoints.get(id)
+      if (!m) {
+        missing.push(id)
+        continue
+      }
+      for (const slot of m.slots.values()) {
+        const e = slot.entries.find((x) => x.name === 'metadata.json' && x.type === 'blob')
+        if (e?.oid) toRead.push(e.oid)
+      }
+    }
+    await readObjects(this.git, toRead, (o) => {
+      if (o.missing) return
+      const d = decodeSessionMetadata(o.content)
+      if (d.value && !isZeroTime(d.value.created_at)) times.push(d.value.created_at)
+    })
+    const env = missing.length === 0 ? envelopeOf(times) : null
+    if (env) return encodeGeneration(env[0], env[1])
+    // Fallback: committer times of the /full/current first-parent chain (oldest root, newest tip = now).
+    let oldest = this.nowGo
+    if (curOld) {
+      const out = await this.git.text(['log', '--first-parent', '--format=%ct', curOld])
+      const lines = out.split('\n').filter(Boolean)
+      if (lines.length > 0)
+        oldest = goTimeFromEpochNanos(BigInt(lines[lines.length - 1]) * 1_000_000_000n)
+    }
+    return encodeGeneration(oldest, this.nowGo)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Force (§5.3, §16 item 15): every pruned tree computed once per ref, one commit per ref.
+
+  private async pruneForForce(): Promise<void> {
+    const ids = this.work.filter((w) => w.action === 'force').map((w) => w.cp.id)
+    if (ids.length === 0) return
+    const forced = new Set(ids)
+    const message =
+      ids.length === 1
+        ? `Reset checkpoint before force migration: ${ids[0]}\n`
+        : `Reset ${ids.length} checkpoints before force migration\n\n${ids.join('\n')}\n`
+    const fb = new FastImportBatch(this.format)
+    const plans: Array<{ ref: string; old: string; kind: 'commit' | 'delete'; n?: number }> = []
+    const removeChanges = (present: Iterable<string>): FileChange[] =>
+      [...present]
+        .filter((id) => forced.has(id))
+        .map((id) => ({ op: 'D', path: cpPath(id) }) as FileChange)
+    if (this.mainTip) {
+      const changes = removeChanges(this.mainIds)
+      if (changes.length > 0) {
+        fb.commit({
+          parents: [this.mainTip],
+          author: this.sigMigration,
+          committer: this.sigMigration,
+          message,
+          changes
+        })
+        plans.push({ ref: MAIN_REF, old: this.mainTip, kind: 'commit' })
+      }
+    }
+    const fullById = new Map(this.v2.fullRefs.map((r) => [r.ref, r]))
+    if (this.currentTip) {
+      const cur = fullById.get(CURRENT_REF)
+      const changes = removeChanges(cur?.checkpoints ?? [])
+      if (changes.length > 0) {
+        fb.commit({
+          parents: [this.currentTip],
+          author: this.sigMigration,
+          committer: this.sigMigration,
+          message,
+          changes
+        })
+        plans.push({ ref: CURRENT_REF, old: this.currentTip, kind: 'commit' })
+      }
+    }
+    for (const n of [...this.localArchives.keys()].sort((a, b) => a - b)) {
+      const ref = archiveRef(n)
+      const content = fullById.get(ref)
+      if (!content) continue
+      const hit = [...content.checkpoints].filter((id) => forced.has(id))
+      if (hit.length === 0) continue
+      const left = [...content.checkpoints].filter((id) => !forced.has(id))
+      if (left.length === 0) {
+        plans.push({ ref, old: content.oid, kind: 'delete', n })
+        continue
+      }
+      const changes: FileChange[] = hit.map((id) => ({ op: 'D', path: cpPath(id) }))
+      const gen = await this.prunedGeneration(content.entries, new Set(left))
+      if (gen) changes.push({ op: 'M', mode: MODE_FILE, content: gen, path: 'generation.json' })
+      fb.commit({
+        parents: [content.oid],
+        author: this.sigMigration,
+        committer: this.sigMigration,
+        message,
+        changes
+      })
+      plans.push({ ref, old: content.oid, kind: 'commit', n })
+    }
+    if (plans.length === 0) return
+    const commits =
+      fb.commitCount > 0 ? (await this.timer.time('writeMain', () => fb.run(this.git))).commits : []
+    const ops: RefOp[] = []
+    let ci = 0
+    const results: Array<[string, string, string | null, number | undefined]> = []
+    for (const p of plans) {
+      if (p.kind === 'delete') {
+        ops.push({ op: 'delete', ref: p.ref, expectedOld: p.old })
+        results.push([p.ref, p.old, null, p.n])
+      } else {
+        const oid = commits[ci++].oid
+        ops.push({ op: 'update', ref: p.ref, newOid: oid, expectedOld: p.old })
+        results.push([p.ref, p.old, oid, p.n])
+      }
+    }
+    await this.applyRefs(ops)
+    for (const [ref, old, neu, n] of results) {
+      this.noteRef(ref, old, neu)
+      if (ref === MAIN_REF) this.mainTip = neu
+      else if (ref === CURRENT_REF) {
+        this.currentTip = neu
+        for (const path of [...this.currentFiles.keys()]) {
+          const parts = path.split('/')
+          if (forced.has(parts[0] + parts[1])) this.currentFiles.delete(path)
+        }
+      } else if (n !== undefined) {
+        if (neu) this.localArchives.set(n, neu)
+        else this.localArchives.delete(n)
+      }
+    }
+    for (const id of ids) this.mainIds.delete(id)
+    this.log.info(`force: pruned ${ids.length} checkpoint(s) from ${results.length} ref(s)`)
+  }
+
+  /** §9.3: transcript envelope of the remaining raw transcripts; else tree scan; else unchanged (null). */
+  private async prunedGeneration(
+    entries: ReadonlyArray<{ path: string; oid: string; type: string }>,
+    left: Set<string>
+  ): Promise<Buffer | null> {
+    const byCp = new Map<string, string[]>()
+    for (const e of entries) {
+      const parts = e.path.split('/')
+      if (parts.length !== 4 || e.type !== 'blob') continue
+      const id = parts[0] + parts[1]
+      if (!left.has(id)) continue
+      if (
+        parts[3] === 'raw_transcript' ||
+        (parts[3].startsWith('raw_transcript.') && parts[3] !== 'raw_transcript_hash.txt')
+      ) {
+        const l = byCp.get(id) ?? []
+        l.push(e.oid)
+        byCp.set(id, l)
+      }
+    }
+    const perCp = new Map<string, [GoTime, GoTime] | null>()
+    const oidToCp = new Map<string, string>()
+    for (const [id, oids] of byCp) for (const o of oids) oidToCp.set(o, id)
+    await readObjects(this.git, [...oidToCp.keys()], (o) => {
+      if (o.missing) return
+      const id = oidToCp.get(o.oid)!
+      perCp.set(id, mergeEnvelopes([perCp.get(id), transcriptEnvelope([o.content])]))
+    })
+    const envs = [...left].map((id) => perCp.get(id) ?? null)
+    if (envs.every((e) => e !== null)) {
+      const env = mergeEnvelopes(envs)
+      if (env) return encodeGeneration(env[0], env[1])
+    }
+    return null
+  }
+}
+
+function pushTasks(map: Map<number, TaskFile[][]>, slot: number, files: TaskFile[]): void {
+  const l = map.get(slot) ?? []
+  l.push(files)
+  map.set(slot, l)
+}
+
+/** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
+function rechunk(parts: Buffer[]): Buffer[] {
+  return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts))
+}
+
+function contentHashMatches(
+  listing: CheckpointWork['cp']['listing'],
+  s: V1SessionOk,
+  blobs: Map<string, Buffer>
+): boolean | undefined {
+  const e = listing.slots
+    .get(String(s.index))
+    ?.entries.find((x) => x.name === 'content_hash.txt' && x.type === 'blob')
+  const b = e?.oid ? blobs.get(e.oid) : undefined
+  if (!b) return undefined
+  return parseHashFile(b) === s.transcriptSha256
+}
+
+export { archiveNumber, type SessionMetadata }

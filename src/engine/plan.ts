@@ -1,0 +1,195 @@
+// Planning (no writes): decide per v1 checkpoint, in the reference's order, whether it is migrated
+// (fresh path), skipped (complete in v2), repaired (resume path: missing `/full` artifacts or a
+// missing compact transcript) or force-migrated. Reads the `/main` summaries and slot metadata of
+// the checkpoints present in `/main` with one `cat-file --batch`.
+import type { GitRunner } from '../git/runner.js'
+import { readObjects } from '../git/objects.js'
+import {
+  decodeCheckpointSummary,
+  decodeSessionMetadata,
+  type CheckpointSummary,
+  type SessionMetadata
+} from '../formats/json/structs.js'
+import type { V1CheckpointListing } from '../formats/v1/listing.js'
+import type { V1Checkpoint } from './v1source.js'
+import type { V2State } from './v2state.js'
+import type { FailReason, PlanAction, PlannedCheckpoint } from './types.js'
+
+export interface SlotRef {
+  slot: number
+  sessionId: string
+}
+
+/** The engine's per-checkpoint decision, with what the write step needs. */
+export interface CheckpointWork {
+  cp: V1Checkpoint
+  action: PlanAction | 'fail'
+  failure?: { reason: FailReason; message: string; file?: string }
+  reason?: string
+  /** Existing v2 summary (resume / force). */
+  v2Summary?: CheckpointSummary
+  /** v2 slot metadata read from `/main` (resume: every slot). */
+  v2Slots?: Map<number, SessionMetadata>
+  /** Step A: slots lacking complete `/full` artifacts. */
+  repack: SlotRef[]
+  /** Step B: slots without a compact transcript whose metadata has an agent. */
+  backfill: SlotRef[]
+  /** Step B saw a slot without agent (counts compaction skipped). */
+  noAgent: boolean
+  /** Present in the `/main` tree but without a root metadata.json (§5.1, §8.2 merge case). */
+  inMainWithoutSummary: boolean
+}
+
+function blobOf(l: V1CheckpointListing, slot: string | null, name: string): string | undefined {
+  const entries = slot === null ? l.entries : l.slots.get(slot)?.entries
+  return entries?.find((e) => e.name === name && e.type === 'blob')?.oid
+}
+
+/** Decide every checkpoint. `force` selects §5.3 for existing ones. */
+export async function planCheckpoints(
+  git: GitRunner,
+  checkpoints: readonly V1Checkpoint[],
+  v2: V2State,
+  force: boolean
+): Promise<{ work: CheckpointWork[]; objects: number; bytes: number }> {
+  // One read: summary and every slot metadata of the v1 checkpoints present in /main.
+  const want = new Set<string>()
+  for (const cp of checkpoints) {
+    const m = v2.mainCheckpoints.get(cp.id)
+    if (!m) continue
+    const s = blobOf(m, null, 'metadata.json')
+    if (s) want.add(s)
+    for (const slot of m.slots.keys()) {
+      const o = blobOf(m, slot, 'metadata.json')
+      if (o) want.add(o)
+    }
+  }
+  const blobs = new Map<string, Buffer>()
+  let bytes = 0
+  await readObjects(git, [...want], (o) => {
+    if (!o.missing) {
+      blobs.set(o.oid, Buffer.from(o.content))
+      bytes += o.size
+    }
+  })
+  const work = checkpoints.map((cp) => planOne(cp, v2, blobs, force))
+  return { work, objects: blobs.size, bytes }
+}
+
+function planOne(
+  cp: V1Checkpoint,
+  v2: V2State,
+  blobs: Map<string, Buffer>,
+  force: boolean
+): CheckpointWork {
+  const w: CheckpointWork = {
+    cp,
+    action: 'migrate',
+    repack: [],
+    backfill: [],
+    noAgent: false,
+    inMainWithoutSummary: false
+  }
+  const m = v2.mainCheckpoints.get(cp.id)
+  if (!m) return w
+  const base = `${cp.id.slice(0, 2)}/${cp.id.slice(2)}`
+  const summaryOid = blobOf(m, null, 'metadata.json')
+  if (!summaryOid) {
+    // §5.1: present in the set, no summary → absent (the batch writer then merges, §8.2).
+    w.inMainWithoutSummary = true
+    return w
+  }
+  const fail = (message: string, file: string): CheckpointWork => {
+    w.action = 'fail'
+    w.failure = { reason: 'v2-read-error', message, file }
+    return w
+  }
+  const sb = blobs.get(summaryOid)
+  if (!sb)
+    return fail(
+      `failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json unreadable`,
+      `${base}/metadata.json`
+    )
+  const dec = decodeCheckpointSummary(sb)
+  if (dec.error || !dec.value) {
+    return fail(
+      `failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json: ${dec.error?.message ?? 'no value'}`,
+      `${base}/metadata.json`
+    )
+  }
+  w.v2Summary = dec.value
+  if (force) {
+    w.action = 'force'
+    return w
+  }
+  const sessions = dec.value.sessions ?? []
+  w.v2Slots = new Map()
+  const slotMeta = (i: number): SessionMetadata | string => {
+    const o = blobOf(m, String(i), 'metadata.json')
+    const path = `${base}/${i}/metadata.json`
+    if (!o) return `/main ${path} missing`
+    const b = blobs.get(o)
+    if (!b) return `/main ${path} unreadable`
+    const d = decodeSessionMetadata(b)
+    if (d.error || !d.value) return `/main ${path}: ${d.error?.message ?? 'no value'}`
+    return d.value
+  }
+  for (let i = 0; i < sessions.length; i++) {
+    const sm = slotMeta(i)
+    if (typeof sm !== 'string') w.v2Slots.set(i, sm)
+  }
+  // Step A (§5.2): slots without complete /full artifacts.
+  for (let i = 0; i < sessions.length; i++) {
+    if (v2.fullIndex.has(`${cp.id}/${i}`)) continue
+    const sm = slotMeta(i)
+    if (typeof sm === 'string')
+      return fail(
+        `failed to read v2 session ${i} metadata while resuming migration: ${sm}`,
+        `${base}/${i}/metadata.json`
+      )
+    w.repack.push({ slot: i, sessionId: sm.session_id })
+  }
+  // Step B: slots without a compact transcript.
+  for (let i = 0; i < sessions.length; i++) {
+    if (sessions[i].transcript !== '') continue
+    const sm = slotMeta(i)
+    if (typeof sm === 'string')
+      return fail(
+        `failed to read v2 session ${i} metadata while backfilling compact transcript: ${sm}`,
+        `${base}/${i}/metadata.json`
+      )
+    if (sm.agent === '') {
+      w.noAgent = true
+      continue
+    }
+    w.backfill.push({ slot: i, sessionId: sm.session_id })
+  }
+  if (w.repack.length > 0 || w.backfill.length > 0) {
+    w.action = 'repair'
+    const parts: string[] = []
+    if (w.repack.length > 0)
+      parts.push(`/full artifacts missing for slot(s) ${w.repack.map((r) => r.slot).join(', ')}`)
+    if (w.backfill.length > 0)
+      parts.push(
+        `compact transcript missing for slot(s) ${w.backfill.map((r) => r.slot).join(', ')}`
+      )
+    w.reason = parts.join('; ')
+  } else {
+    w.action = 'skip'
+    w.reason = 'already in v2'
+  }
+  return w
+}
+
+export function plannedCheckpoint(w: CheckpointWork, createdAt: string): PlannedCheckpoint {
+  const p: PlannedCheckpoint = {
+    id: w.cp.id,
+    createdAt,
+    action: w.action === 'fail' ? 'repair' : w.action
+  }
+  if (w.action === 'fail') p.failure = w.failure?.message
+  if (w.reason) p.reason = w.reason
+  if (w.repack.length > 0) p.missingFullSlots = w.repack.map((r) => r.slot)
+  if (w.backfill.length > 0) p.missingCompactSlots = w.backfill.map((r) => r.slot)
+  return p
+}

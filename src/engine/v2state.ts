@@ -1,0 +1,135 @@
+// The v2 state a run starts from, read once at plan time: the v2 refs (compare-and-swap bases),
+// the `/main` presence set (§4.1) with every checkpoint's entries, and the `/full` artifacts
+// index over `/full/current` and every archive (§4.2), one `ls-tree -r -t` per ref.
+import type { GitRunner } from '../git/runner.js'
+import { lsTree, type TreeEntry } from '../git/tree.js'
+import { refMap } from '../git/refs.js'
+import { listV1Checkpoints, type V1CheckpointListing } from '../formats/v1/listing.js'
+
+export const V2_PREFIX = 'refs/entire/checkpoints/v2/'
+export const MAIN_REF = 'refs/entire/checkpoints/v2/main'
+export const CURRENT_REF = 'refs/entire/checkpoints/v2/full/current'
+export const ARCHIVE_PREFIX = 'refs/entire/checkpoints/v2/full/'
+
+export function archiveRef(n: number): string {
+  return ARCHIVE_PREFIX + String(n).padStart(13, '0')
+}
+
+/** Archive number of a ref name, or undefined unless the last component is exactly 13 digits. */
+export function archiveNumber(ref: string): number | undefined {
+  if (!ref.startsWith(ARCHIVE_PREFIX)) return undefined
+  const rest = ref.slice(ARCHIVE_PREFIX.length)
+  return /^\d{13}$/.test(rest) ? Number(rest) : undefined
+}
+
+export interface FullRefContent {
+  ref: string
+  oid: string
+  /** Checkpoint directory → slot keys found complete (`<id>/<n>` keys are in the index). */
+  checkpoints: Set<string>
+  /** All entries (paths relative to the root), kept for prunes and merges. */
+  entries: TreeEntry[]
+}
+
+export interface V2State {
+  main: { oid: string | null; tree: string | null }
+  current: { oid: string | null }
+  /** Local archives: number → oid. */
+  archives: Map<number, string>
+  /** `/main` checkpoints (shard walk) with their entries. */
+  mainCheckpoints: Map<string, V1CheckpointListing>
+  /** Keys `<id>/<slot>` with complete raw artifacts in some `/full` ref. */
+  fullIndex: Set<string>
+  /** `/full` refs read (current first, then archives high → low). */
+  fullRefs: FullRefContent[]
+  entryCount: number
+}
+
+const RAW = 'raw_transcript'
+const RAW_HASH = 'raw_transcript_hash.txt'
+
+/** Go strconv.Atoi: optional sign, decimal digits (leading zeros allowed), int range. */
+export function goAtoi(s: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(s)) return undefined
+  const v = Number(s)
+  return Number.isSafeInteger(v) ? v : undefined
+}
+
+/** §4.2 walk of one `/full` tree: keys `<id>/<index>` whose session dir holds raw + hash files. */
+export function fullArtifactKeys(entries: readonly TreeEntry[]): {
+  keys: Set<string>
+  checkpoints: Set<string>
+} {
+  const hasRaw = new Set<string>()
+  const hasHash = new Set<string>()
+  const checkpoints = new Set<string>()
+  const dirs = new Set<string>()
+  for (const e of entries) if (e.type === 'tree') dirs.add(e.path)
+  for (const e of entries) {
+    const parts = e.path.split('/')
+    if (parts.length === 2 && e.type === 'tree' && parts[0].length === 2) {
+      checkpoints.add(parts[0] + parts[1])
+      continue
+    }
+    if (parts.length !== 4 || parts[0].length !== 2) continue
+    // Every level must be a directory (ls-tree -t lists them).
+    if (
+      !dirs.has(parts[0]) ||
+      !dirs.has(`${parts[0]}/${parts[1]}`) ||
+      !dirs.has(parts.slice(0, 3).join('/'))
+    )
+      continue
+    const idx = goAtoi(parts[2])
+    if (idx === undefined) continue
+    const key = `${parts[0]}${parts[1]}/${idx}`
+    const name = parts[3]
+    if (name === RAW || name.startsWith(RAW + '.')) hasRaw.add(key)
+    if (name === RAW_HASH) hasHash.add(key)
+  }
+  const keys = new Set<string>()
+  for (const k of hasRaw) if (hasHash.has(k)) keys.add(k)
+  return { keys, checkpoints }
+}
+
+/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
+export async function loadV2State(git: GitRunner): Promise<V2State> {
+  const refs = await refMap(git, [V2_PREFIX])
+  const mainOid = refs.get(MAIN_REF) ?? null
+  const currentOid = refs.get(CURRENT_REF) ?? null
+  const archives = new Map<number, string>()
+  for (const [ref, oid] of refs) {
+    const n = archiveNumber(ref)
+    if (n !== undefined) archives.set(n, oid)
+  }
+  let entryCount = 0
+  const mainCheckpoints = new Map<string, V1CheckpointListing>()
+  let mainTree: string | null = null
+  if (mainOid) {
+    mainTree = (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim()
+    const entries = await lsTree(git, mainOid, { recursive: true, trees: true })
+    entryCount += entries.length
+    for (const cp of listV1Checkpoints(entries).checkpoints) mainCheckpoints.set(cp.id, cp)
+  }
+  const fullIndex = new Set<string>()
+  const fullRefs: FullRefContent[] = []
+  const order: Array<[string, string]> = []
+  if (currentOid) order.push([CURRENT_REF, currentOid])
+  for (const n of [...archives.keys()].sort((a, b) => b - a))
+    order.push([archiveRef(n), archives.get(n)!])
+  for (const [ref, oid] of order) {
+    const entries = await lsTree(git, oid, { recursive: true, trees: true })
+    entryCount += entries.length
+    const { keys, checkpoints } = fullArtifactKeys(entries)
+    for (const k of keys) fullIndex.add(k)
+    fullRefs.push({ ref, oid, checkpoints, entries })
+  }
+  return {
+    main: { oid: mainOid, tree: mainTree },
+    current: { oid: currentOid },
+    archives,
+    mainCheckpoints,
+    fullIndex,
+    fullRefs,
+    entryCount
+  }
+}
