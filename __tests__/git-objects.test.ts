@@ -157,3 +157,15 @@ describe('batch object read (cat-file --batch)', () => {
     expect(!o.missing && o.content.toString()).toBe('x')
   })
 })
+
+describe('runner stdout chunks', () => {
+  it('keeps chunks decodable after exec has seen them (line splitting is skipped only in passing)', async () => {
+    const git = await newRepo('chunks')
+    const [oid] = await writeBlobsRaw(git, [Buffer.from('line one\nline two\n')])
+    const kept: Buffer[] = []
+    await git.run(['cat-file', '-p', oid], { onStdout: (b) => void kept.push(b) })
+    await new Promise((r) => setImmediate(r))
+    expect(kept.map((b) => b.toString()).join('')).toBe('line one\nline two\n')
+    expect(await git.text(['cat-file', '-p', oid])).toBe('line one\nline two')
+  })
+})
