@@ -121,7 +121,7 @@ class Writer {
 }
 
 function nl(depth: number, indent: string): string {
-  return '\n' + indent.repeat(depth)
+  return indent === '' ? '' : '\n' + indent.repeat(depth)
 }
 
 function writeValue(w: Writer, v: GoValue, depth: number, indent: string): void {
@@ -180,6 +180,7 @@ function writeRaw(w: Writer, b: Uint8Array, depth: number, indent: string): void
     for (let k = 0; k < s.length; k++) out.push(s.charCodeAt(k))
   }
   const newline = (n: number) => {
+    if (indent === '') return
     out.push(0x0a)
     for (let k = 0; k < n; k++) pushStr(indent)
   }

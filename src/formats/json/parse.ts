@@ -299,3 +299,13 @@ export function parseJsonDocument(bytes: Uint8Array): JsonNode {
 export function nodeBytes(source: Uint8Array, node: JsonNode): Buffer {
   return Buffer.from(source.buffer, source.byteOffset + node.start, node.end - node.start)
 }
+
+/**
+ * Parses the first JSON value of `bytes` (leading whitespace allowed) and returns it with the
+ * offset just after it; what follows is not examined. Throws JsonSyntaxError.
+ */
+export function parseJsonPrefix(bytes: Uint8Array): { node: JsonNode; end: number } {
+  const p = new Parser(bytes)
+  const node = p.value()
+  return { node, end: p.pos }
+}

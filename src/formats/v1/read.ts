@@ -16,6 +16,7 @@ import type { DirEntry, TaskFile, V1CheckpointListing, V1SlotListing } from './l
 import {
   DOCUMENT_REASSEMBLY_AGENTS,
   planTranscript,
+  scanJsonlLines,
   transcriptSegments,
   type V1Transcript
 } from './transcript.js'
@@ -54,6 +55,8 @@ export type V1OddityKind =
   | 'content-hash-mismatch'
   | 'content-hash-missing'
   | 'tasks-tree'
+  | 'jsonl-glued-objects'
+  | 'jsonl-malformed-lines'
 
 export interface V1Oddity {
   kind: V1OddityKind
@@ -113,7 +116,17 @@ export interface V1CheckpointOk {
   sessions: V1SessionRead[]
   /** Files under the checkpoint-level `tasks/`, or null. */
   tasks: TaskFile[] | null
+  /** Directories the reference never reads (outside 0 … len(sessions)-1), with what their metadata says when provided. */
+  extraSlots: V1ExtraSlot[]
   oddities: V1Oddity[]
+}
+
+export interface V1ExtraSlot {
+  name: string
+  path: string
+  /** From its metadata.json when that blob was provided and decodes. */
+  sessionId?: string
+  createdAt?: GoTime
 }
 
 /** No `metadata.json` blob: listed, but the reference's ReadCommitted says "not found". */
@@ -189,6 +202,21 @@ export function sessionTranscriptBlobOids(cp: V1CheckpointListing, index: number
   return planTranscript(slot.entries)
     .files.map((n) => findBlob(slot.entries, n)?.oid)
     .filter((o): o is string => o !== undefined)
+}
+
+/** Small blobs of the directories outside 0 … sessionCount-1 (optional: only for the report). */
+export function extraSlotBlobOids(cp: V1CheckpointListing, sessionCount: number): string[] {
+  const out: string[] = []
+  for (const [name, slot] of cp.slots) {
+    if (isSessionIndexName(name) && Number(name) < sessionCount) continue
+    const m = findBlob(slot.entries, METADATA_FILE)
+    if (m?.oid) out.push(m.oid)
+  }
+  return out
+}
+
+function isSessionIndexName(name: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(name)
 }
 
 /** Every blob `readV1Checkpoint` may need for a summary listing `sessionCount` sessions. */
@@ -280,6 +308,8 @@ export function v1ListingInfo(cp: V1CheckpointListing, blobs: BlobSource): V1Lis
 export interface ReadV1Options {
   /** Compare the transcript hash with `content_hash.txt` when that blob was provided (default true). */
   checkContentHash?: boolean
+  /** Scan transcripts for JSONL lines that are not one JSON value (default false: costs a parse per line). */
+  scanJsonl?: boolean
 }
 
 /** Reads one checkpoint like the migration's fresh path does (summary, then §8.3 per index). */
@@ -344,18 +374,21 @@ function readCheckpointInner(
     checkSummaryPaths(cp, summary, i, oddities)
   }
   oddities.push(...beyondSummary(cp, n))
-  const seen = new Map<string, number>()
-  for (const s of sessions) {
-    if (s.kind === 'missing-dir' || s.metadata.session_id === '') continue
-    const first = seen.get(s.metadata.session_id)
-    if (first === undefined) seen.set(s.metadata.session_id, s.index)
-    else {
+  const extraSlots = readExtraSlots(cp, n, blobs, oddities)
+  const seen = new Map<string, string>()
+  const ids: [string, string][] = []
+  for (const s of sessions) if (s.kind !== 'missing-dir') ids.push([s.metadata.session_id, s.path])
+  for (const x of extraSlots) if (x.sessionId !== undefined) ids.push([x.sessionId, x.path])
+  for (const [sid, path] of ids) {
+    if (sid === '') continue
+    const first = seen.get(sid)
+    if (first === undefined) seen.set(sid, path)
+    else
       oddities.push({
         kind: 'duplicate-session-id',
-        path: `${s.path}/${METADATA_FILE}`,
-        detail: `${s.metadata.session_id} also in session ${first}`
+        path: `${path}/${METADATA_FILE}`,
+        detail: `${sid} also in ${first}`
       })
-    }
   }
   if (cp.tasks) oddities.push({ kind: 'tasks-tree', path: `${cp.path}/tasks` })
   return {
@@ -366,14 +399,42 @@ function readCheckpointInner(
     summaryUnknownKeys: dec.unknownKeys,
     sessions,
     tasks: cp.tasks,
+    extraSlots,
     oddities
   }
+}
+
+function readExtraSlots(
+  cp: V1CheckpointListing,
+  n: number,
+  blobs: BlobSource,
+  oddities: V1Oddity[]
+): V1ExtraSlot[] {
+  const out: V1ExtraSlot[] = []
+  for (const [name, slot] of cp.slots) {
+    if (isSessionIndexName(name) && Number(name) < n) continue
+    const x: V1ExtraSlot = { name, path: `${cp.path}/${name}` }
+    const m = findBlob(slot.entries, METADATA_FILE)
+    const bytes = m ? getBlob(blobs, m.oid as string) : undefined
+    if (bytes) {
+      const dec = decodeSessionMetadata(bytes)
+      if (!dec.error && dec.value) {
+        x.sessionId = dec.value.session_id
+        x.createdAt = dec.value.created_at
+        if (!isZeroTime(x.createdAt) && x.createdAt.offsetSeconds !== 0) {
+          oddities.push({ kind: 'non-utc-created-at', path: `${x.path}/${METADATA_FILE}` })
+        }
+      }
+    }
+    out.push(x)
+  }
+  return out
 }
 
 function beyondSummary(cp: V1CheckpointListing, n: number): V1Oddity[] {
   const out: V1Oddity[] = []
   for (const name of cp.slots.keys()) {
-    if (!/^(0|[1-9]\d*)$/.test(name) || Number(name) >= n) {
+    if (!isSessionIndexName(name) || Number(name) >= n) {
       out.push({ kind: 'session-dir-beyond-summary', path: `${cp.path}/${name}` })
     }
   }
@@ -512,6 +573,24 @@ export function readV1Session(
       path,
       detail: `agent ${agentType}: chunks joined with \\n; the reference re-encodes them, so raw_transcript_hash.txt may differ`
     })
+  }
+  if (options.scanJsonl) {
+    const scan = scanJsonlLines(transcript)
+    const file = `${path}/${transcript.files[0]}`
+    if (scan.gluedLines.length > 0) {
+      oddities.push({
+        kind: 'jsonl-glued-objects',
+        path: file,
+        detail: `lines ${scan.gluedLines.join(', ')}`
+      })
+    }
+    if (scan.malformedLines.length > 0) {
+      oddities.push({
+        kind: 'jsonl-malformed-lines',
+        path: file,
+        detail: `lines ${scan.malformedLines.join(', ')}`
+      })
+    }
   }
   const transcriptSha256 = sha256Hex(transcriptSegments(transcript))
   if (options.checkContentHash !== false) {

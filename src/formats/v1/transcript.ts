@@ -2,6 +2,7 @@
 // transcriptBlobHashesFromTreeEntries in the reference): which files are read, in which order,
 // how they are joined, and which blob ids the v2 `/full` tree reuses.
 
+import { parseJsonDocument, parseJsonPrefix } from '../json/parse.js'
 import type { DirEntry } from './listing.js'
 
 export const TRANSCRIPT_FILE = 'full.jsonl'
@@ -173,4 +174,69 @@ export function chunkJsonl(content: Buffer, maxSize = MAX_CHUNK_SIZE): Buffer[] 
   }
   if (currentLen > 0) finish()
   return chunks
+}
+
+export interface JsonlScan {
+  /** `jsonl` or a single JSON document (`{…}` with a non-empty `messages` array, like DetectAgentTypeFromContent). */
+  format: 'jsonl' | 'json-document'
+  lines: number
+  /** 0-based indexes of lines holding two or more JSON values glued together. */
+  gluedLines: number[]
+  /** 0-based indexes of other lines that are not one JSON value. */
+  malformedLines: number[]
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+}
+
+/** Sniffs the format and finds JSONL lines that do not hold exactly one JSON value. */
+export function scanJsonlLines(t: V1Transcript): JsonlScan {
+  const bytes = transcriptBytes(t)
+  let a = 0
+  let b = bytes.length
+  while (a < b && isJsonSpace(bytes[a])) a++
+  while (b > a && isJsonSpace(bytes[b - 1])) b--
+  if (bytes[a] === 0x7b) {
+    try {
+      const doc = parseJsonDocument(bytes.subarray(a, b))
+      const messages =
+        doc.kind === 'object' ? doc.members.filter((m) => m.key === 'messages').pop() : undefined
+      if (messages && messages.value.kind === 'array' && messages.value.items.length > 0) {
+        return { format: 'json-document', lines: 1, gluedLines: [], malformedLines: [] }
+      }
+    } catch {
+      // not one document: scan as JSONL
+    }
+  }
+  const scan: JsonlScan = { format: 'jsonl', lines: 0, gluedLines: [], malformedLines: [] }
+  let start = 0
+  let index = 0
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start)
+    if (end < 0) end = bytes.length
+    const line = bytes.subarray(start, end)
+    if (start < bytes.length || line.length > 0) scan.lines++
+    if (line.some((c) => !isJsonSpace(c))) {
+      try {
+        JSON.parse(line.toString('utf8'))
+      } catch {
+        let glued = false
+        try {
+          const first = parseJsonPrefix(line)
+          const rest = line.subarray(first.end)
+          if (rest.some((c) => !isJsonSpace(c))) {
+            parseJsonPrefix(rest)
+            glued = true
+          }
+        } catch {
+          glued = false
+        }
+        ;(glued ? scan.gluedLines : scan.malformedLines).push(index)
+      }
+    }
+    index++
+    start = end + 1
+  }
+  return scan
 }
