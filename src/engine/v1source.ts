@@ -60,7 +60,10 @@ export async function pinV1(
     okCodes: [1, 128]
   })
   if (r.exitCode !== 0) return null
-  const [commit, tree] = r.stdout.toString('utf8').trim().split('\n')
+  const [commit, tree] = r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => /^[0-9a-f]{40,64}$/.test(l))
   return { ref, commit, tree }
 }
 

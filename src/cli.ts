@@ -1,0 +1,337 @@
+// entire-migrate: the local CLI over the same engine as the action.
+//   entire-migrate migrate --repo <path> [options]   migrate v1 checkpoints to the v2 refs
+//   entire-migrate verify  --repo <path> [options]   check a migrated repository
+// Progress on stderr (a bar on a terminal, nothing otherwise), summary on stdout.
+// Exit: 0 success, 1 a checkpoint failed (or verification/push failed), 2 fatal error.
+import { parseArgs } from 'node:util'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { GitRunner } from './git/runner.js'
+import { runMigration, defaultSettings, type Verifier } from './engine/run.js'
+import { PhaseTimer } from './engine/timer.js'
+import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
+import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
+import {
+  PHASES,
+  type EngineLogger,
+  type MigrationReport,
+  type PhaseTimings,
+  type ProgressEvent
+} from './engine/types.js'
+
+export const MAIN_USAGE = `Usage: entire-migrate <command> [options]
+
+Commands:
+  migrate   migrate Entire v1 checkpoints (branch entire/checkpoints/v1) to the v2 refs
+  verify    check that the v2 refs hold what the v1 branch holds
+
+Run 'entire-migrate <command> --help' for the options of a command.
+`
+
+export const MIGRATE_USAGE = `Usage: entire-migrate migrate --repo <path> [options]
+
+Migrate the repository's v1 checkpoints to refs/entire/checkpoints/v2/{main,full/current,full/<n>}.
+
+Options:
+  --repo <path>             repository (work tree or git dir; default: current directory)
+  --dry-run                 plan only: print what would be migrated, write nothing
+  --force                   re-migrate checkpoints already in v2 (prune, then migrate again)
+  --batch-size <n>          checkpoints per batch and archive generation (default 100)
+  --cli-version <v>         cli_version stamped into metadata and compact lines (default 0.6.2)
+  --remote <name>           remote for --fetch/--push (default origin)
+  --fetch                   fetch the remote's v2 refs (and v1 branch) before planning
+  --push                    push every ref written, atomically, with leases
+  --reference-compatible    write exactly what the reference (entireio/cli@afef3455) writes
+  --no-verify               do not verify the result after writing
+  --json <file>             write the full report as JSON
+  -h, --help                show this help
+
+Exit status: 0 success, 1 a checkpoint failed (or verify/push failed), 2 fatal error.
+`
+
+class UsageError extends Error {}
+
+export interface CliIo {
+  stdout: { write(s: string): unknown }
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number }
+}
+
+function parsePositiveInt(name: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`)
+  }
+  return Number(v)
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
+}
+
+function fmtBytes(b: number): string {
+  if (b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MiB`
+  if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`
+  return `${b} B`
+}
+
+/** The phase timing table (plain text). */
+export function renderTimings(t: PhaseTimings, totalMs: number): string {
+  const rows: string[][] = [['phase', 'wall', 'objects', 'bytes']]
+  for (const p of PHASES) {
+    const v = t[p]
+    if (!v) continue
+    rows.push([
+      p,
+      fmtMs(v.ms),
+      v.objects !== undefined ? String(v.objects) : '',
+      v.bytes !== undefined ? fmtBytes(v.bytes) : ''
+    ])
+  }
+  rows.push(['total', fmtMs(totalMs), '', ''])
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
+          .join('  ')
+          .trimEnd()
+      )
+      .join('\n') + '\n'
+  )
+}
+
+function kv(o: Record<string, number>): string {
+  const e = Object.entries(o)
+  return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k}: ${v}`).join(', ')})`
+}
+
+/** The summary printed on stdout. */
+export function renderSummary(r: MigrationReport): string {
+  const out: string[] = []
+  out.push(`v1: ${r.v1 ? `${r.v1.ref} @ ${r.v1.commit}` : 'no v1 branch'}`)
+  if (r.settings.dryRun) {
+    const c = r.plan.counts
+    out.push(
+      `Dry run: ${r.plan.checkpoints.length} v1 checkpoint(s): ${c.migrate} to migrate, ${c.repair} to repair, ${c.force} to force-migrate, ${c.skip} already in v2` +
+        (r.plan.failing ? `, ${r.plan.failing} failing` : '')
+    )
+    out.push(`Next archive: ${String(r.plan.nextArchive).padStart(13, '0')}`)
+    for (const p of r.plan.checkpoints.filter((x) => x.action !== 'skip').slice(0, 50)) {
+      out.push(
+        `  ${p.id}  ${(p.createdAt || '(zero time)').padEnd(30)}  ${p.action}${p.reason ? `  ${p.reason}` : ''}${p.failure ? `  FAILS: ${p.failure}` : ''}`
+      )
+    }
+  } else {
+    const c = r.counts
+    out.push(
+      `Migration complete: ${c.migrated} migrated, ${c.repaired} repaired, ${c.skipped} skipped${kv(c.skippedByReason)}, ${c.failed} failed${kv(c.failedByReason)}`
+    )
+    out.push(
+      `Sessions: ${c.sessionsWritten} written, ${c.missingSessions} missing in v1; compaction skipped for ${c.compactionSkipped} checkpoint(s)`
+    )
+    const dropped = Object.entries(c.fieldsDropped)
+    if (dropped.length > 0)
+      out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`)
+    out.push(
+      `Batches: ${r.batches}; archives created: ${r.archivesCreated.length === 0 ? 'none' : r.archivesCreated.join(', ')}`
+    )
+    for (const ref of r.refs)
+      out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`)
+    for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
+      out.push(`  FAILED ${f.id}: ${f.message ?? f.reason}`)
+    }
+    if (r.verify) out.push(`Verify: ${r.verify.summary}`)
+    if (r.push)
+      out.push(
+        `Push to ${r.push.remote}: ${r.push.ok ? 'ok' : 'FAILED'}${r.push.message ? ` (${r.push.message})` : ''}`
+      )
+  }
+  out.push('')
+  out.push(renderTimings(r.timings, r.totalMs))
+  return out.join('\n')
+}
+
+/** stderr progress: a redrawn bar on a terminal, nothing otherwise. */
+function progressLogger(io: CliIo): EngineLogger & { finish(): void } {
+  const tty = io.stderr.isTTY === true
+  let last = 0
+  let drawn = false
+  const draw = (e: Extract<ProgressEvent, { kind: 'checkpoints' }>): void => {
+    const now = Date.now()
+    if (now - last < 100 && e.done !== e.total) return
+    last = now
+    const width = 30
+    const filled = e.total === 0 ? width : Math.round((e.done / e.total) * width)
+    io.stderr.write(
+      `\rMigrating checkpoints [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ${fmtBytes(e.bytesRead)} read`
+    )
+    drawn = true
+  }
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (m) => {
+      if (tty) io.stderr.write(`${drawn ? '\n' : ''}warning: ${m}\n`)
+      drawn = false
+    },
+    error: () => undefined,
+    progress: (e) => {
+      if (tty && e.kind === 'checkpoints') draw(e)
+    },
+    finish: () => {
+      if (drawn) io.stderr.write('\n')
+      drawn = false
+    }
+  }
+}
+
+const verifier: Verifier = async (git, settings) => {
+  const v = await verifyRepository(git, { cliVersion: settings.cliVersion })
+  const c = v.counts as unknown as Record<string, unknown>
+  return {
+    ok: v.ok,
+    summary: `${v.ok ? 'ok' : 'FAILED'}${
+      c
+        ? ` (${Object.entries(c)
+            .map(([k, x]) => `${k}: ${String(x)}`)
+            .join(', ')})`
+        : ''
+    }`,
+    details: v
+  }
+}
+
+export async function runMigrateCommand(argv: string[], io: CliIo): Promise<number> {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        repo: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
+        'batch-size': { type: 'string' },
+        'cli-version': { type: 'string' },
+        remote: { type: 'string' },
+        fetch: { type: 'boolean' },
+        push: { type: 'boolean' },
+        'reference-compatible': { type: 'boolean' },
+        'no-verify': { type: 'boolean' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+    if (values.help) {
+      io.stdout.write(MIGRATE_USAGE)
+      return 0
+    }
+    if (values['dry-run'] && values.force)
+      throw new UsageError('--dry-run and --force cannot be combined')
+    if (values['dry-run'] && values.push)
+      throw new UsageError('--dry-run and --push cannot be combined')
+    if (values['cli-version'] !== undefined && !/^\S+$/.test(String(values['cli-version'])))
+      throw new UsageError('--cli-version must be a non-empty string without spaces')
+    if (values.remote !== undefined && !/^[A-Za-z0-9._/-]+$/.test(String(values.remote)))
+      throw new UsageError(`--remote must be a remote name, got ${JSON.stringify(values.remote)}`)
+  } catch (e) {
+    io.stderr.write(`entire-migrate migrate: ${(e as Error).message}\n\n${MIGRATE_USAGE}`)
+    return 2
+  }
+  const logger = progressLogger(io)
+  try {
+    const repo = resolve(String(values.repo ?? '.'))
+    const git = new GitRunner(repo)
+    const check = await git.run(['rev-parse', '--git-dir'], { okCodes: [128] })
+    if (check.exitCode !== 0) throw new Error(`not a git repository: ${repo}`)
+    const timer = new PhaseTimer(logger)
+    const remote = String(values.remote ?? 'origin')
+    const settings = defaultSettings(repo, {
+      remote,
+      dryRun: values['dry-run'] === true,
+      force: values.force === true,
+      referenceCompatible: values['reference-compatible'] === true,
+      verify: values['no-verify'] !== true,
+      ...(values['batch-size'] !== undefined
+        ? { batchSize: parsePositiveInt('batch-size', String(values['batch-size'])) }
+        : {}),
+      ...(values['cli-version'] !== undefined ? { cliVersion: String(values['cli-version']) } : {})
+    })
+    let remoteRefs = new Map<string, string>()
+    if (values.fetch || values.push) {
+      await timer.time('fetch', async () => {
+        remoteRefs = await remoteV2Refs(git, remote)
+        settings.knownRemoteArchives = remoteArchiveNumbers(remoteRefs)
+        if (values.fetch) {
+          const f = await fetchRemote(git, remote, remoteRefs)
+          timer.add('fetch', { objects: f.objects })
+        }
+      })
+    }
+    const report = await runMigration(settings, { logger, timer, git, verifier })
+    logger.finish()
+    if (
+      values.push &&
+      !settings.dryRun &&
+      report.counts.failed === 0 &&
+      (report.verify?.ok ?? true)
+    ) {
+      report.push = await timer.time('push', () => pushRefs(git, remote, report.refs, remoteRefs))
+      report.timings = timer.snapshot()
+      report.totalMs = timer.elapsedMs()
+    }
+    if (typeof values.json === 'string')
+      writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
+    io.stdout.write(renderSummary(report))
+    if (report.counts.failed > 0) return 1
+    if (report.verify && !report.verify.ok) return 1
+    if (report.push && !report.push.ok) return 1
+    return 0
+  } catch (e) {
+    logger.finish()
+    const msg = (e as Error).message.split('\n')[0]
+    io.stderr.write(`entire-migrate: ${msg}\n`)
+    return 2
+  }
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    if (cmd === 'help' && rest[0] === 'migrate') {
+      io.stdout.write(MIGRATE_USAGE)
+      return 0
+    }
+    if (cmd === undefined) {
+      io.stderr.write(MAIN_USAGE)
+      return 2
+    }
+    io.stdout.write(MAIN_USAGE)
+    return 0
+  }
+  if (cmd === 'migrate') return runMigrateCommand(rest, io)
+  if (cmd === 'verify') return runVerifyCommand(rest, io)
+  io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`)
+  return 2
+}
+
+const isEntry = (() => {
+  const a = process.argv[1] ?? ''
+  return (
+    /(?:^|[\\/])(?:cli(?:\.[cm]?[jt]s)?|index\.js|entire-migrate)$/.test(a) &&
+    !process.env.JEST_WORKER_ID
+  )
+})()
+
+if (isEntry) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (e: unknown) => {
+      process.stderr.write(`entire-migrate: ${e instanceof Error ? e.message : String(e)}\n`)
+      process.exitCode = 2
+    }
+  )
+}
