@@ -55,33 +55,42 @@ export async function verifyRepository(
     ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
   ]
   const batchSize = opts.batchSize ?? 50
-  const batchBytes = opts.batchBytes ?? 256 * 1024 * 1024
-  const results: CheckpointVerification[] = []
-  let i = 0
-  while (i < order.length) {
-    const batch: string[] = []
+  const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024
+  const batches: Array<{ ids: string[]; oids: Set<string> }> = []
+  for (let i = 0; i < order.length;) {
+    const ids: string[] = []
     const oids = new Set<string>()
     let bytes = 0
     while (
       i < order.length &&
-      (batch.length === 0 || (batch.length < batchSize && bytes < batchBytes))
+      (ids.length === 0 || (ids.length < batchSize && bytes < batchBytes))
     ) {
       const id = order[i++]
-      batch.push(id)
+      ids.push(id)
       for (const b of batchBlobs(ctx, id)) {
         if (!oids.has(b.oid)) bytes += Math.max(0, b.size)
         oids.add(b.oid)
       }
     }
-    ctx.blobs = await readBlobs(git, oids)
-    for (const id of batch) {
+    batches.push({ ids, oids })
+  }
+  // Read one batch ahead: git inflates the next batch while this one is compacted and checked
+  // (memory: at most two batches of transcripts).
+  const results: CheckpointVerification[] = []
+  let done = 0
+  let next = batches.length ? prefetch(git, batches[0].oids) : undefined
+  for (let b = 0; b < batches.length; b++) {
+    ctx.blobs = await (next as Promise<Map<string, Buffer>>)
+    next = b + 1 < batches.length ? prefetch(git, batches[b + 1].oids) : undefined
+    for (const id of batches[b].ids) {
       const rec = new CheckpointRecord(tally, id)
       verifyCheckpoint(ctx, rec, id, globalProfile)
       results.push(rec.v)
     }
     ctx.blobs = new Map()
     ctx.compact?.releaseBytes()
-    opts.onProgress?.({ done: i, total: order.length })
+    done += batches[b].ids.length
+    opts.onProgress?.({ done, total: order.length })
   }
 
   const runLevel = { failures: [] as VerifyReport['failures'], notes: [] as VerifyReport['notes'] }
@@ -96,7 +105,17 @@ export async function verifyRepository(
 
   const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined
 
-  const counts = countAll(state.v1.size, state.main.checkpoints.size, results, ctx, runLevel)
+  const migratable = [...state.v1.values()].filter(
+    (c) => !c.summaryProblem && c.sessions.some((x) => x.migrating)
+  ).length
+  const counts = countAll(
+    state.v1.size,
+    migratable,
+    state.main.checkpoints.size,
+    results,
+    ctx,
+    runLevel
+  )
   for (const c of Object.values(tally.byCheck)) {
     counts.checksPassed += c.passed
     counts.checksFailed += c.failed
@@ -121,8 +140,16 @@ export async function verifyRepository(
   }
 }
 
+/** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
+function prefetch(git: GitRunner, oids: Set<string>): Promise<Map<string, Buffer>> {
+  const p = readBlobs(git, oids)
+  p.catch(() => undefined)
+  return p
+}
+
 function countAll(
   v1: number,
+  migratable: number,
   main: number,
   results: CheckpointVerification[],
   ctx: RunContext,

@@ -1,0 +1,23 @@
+// The engine's verification hook (src/engine/run.ts `Verifier`): run the verifier on what the
+// migration just wrote and summarise it; the full report travels as `details`.
+import type { GitRunner } from '../../git/runner.js'
+import type { MigrateSettings, VerifySummary } from '../types.js'
+import { verifyRepository } from './verify.js'
+
+export async function engineVerifier(
+  git: GitRunner,
+  settings: MigrateSettings
+): Promise<VerifySummary> {
+  const report = await verifyRepository(git, {
+    v1Ref: settings.v1Ref,
+    cliVersion: settings.cliVersion
+  })
+  const c = report.counts
+  return {
+    ok: report.ok,
+    summary:
+      `${report.ok ? 'verified' : 'verification FAILED'}: ${c.ok} checkpoint(s) ok, ${c.failed} failed, ` +
+      `${c.checksPassed} checks passed, ${c.checksFailed} failed (${(report.durationMs / 1000).toFixed(1)} s)`,
+    details: report
+  }
+}
