@@ -15,7 +15,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { translateRe2 } from './gen-redact-rules.re2.mjs'
+import { anchorFor, translateRe2 } from './gen-redact-rules.re2.mjs'
 
 const [upstream, version, commit] = process.argv.slice(2)
 if (!upstream || !version || !commit) {
@@ -679,6 +679,7 @@ for (const r of cfg.rules) {
     id: r.id,
     re2: r.regex ?? null,
     regex: regex.source,
+    anchor: regex.source ? anchorFor(r.regex) : null,
     secretGroup: r.secretGroup ?? 0,
     keywords: [...new Set((r.keywords ?? []).map((k) => k.toLowerCase()))],
     path: r.path ?? null,
@@ -718,7 +719,11 @@ const REFERENCE_RE2 = {
   bracketedPlaceholderInterior: '^[a-z][a-z_-]*$'
 }
 const referenceRegexes = {}
-for (const [k, v] of Object.entries(REFERENCE_RE2)) referenceRegexes[k] = translateRe2(v)
+const referenceAnchors = {}
+for (const [k, v] of Object.entries(REFERENCE_RE2)) {
+  referenceRegexes[k] = translateRe2(v)
+  referenceAnchors[k] = anchorFor(v)
+}
 
 const licence = fs.readFileSync(path.join(upstream, 'LICENSE'), 'utf8')
 fs.writeFileSync(
@@ -745,10 +750,13 @@ const pack = {
 fs.writeFileSync(
   path.join(outDir, 'rules.generated.ts'),
   header +
-    `import type { RulePack } from './rule-types.js'\n\n` +
+    `import type { RulePack } from './rule-types.js'\n` +
+    `import type { Anchor } from './scan.js'\n\n` +
     `export const RULE_PACK: RulePack = ${JSON.stringify(pack, null, 1)}\n\n` +
     `/** The reference redactor's own patterns (redact.go), RE2 sources translated the same way. */\n` +
-    `export const REFERENCE_REGEXES = ${JSON.stringify(referenceRegexes, null, 1)} as const\n`
+    `export const REFERENCE_REGEXES = ${JSON.stringify(referenceRegexes, null, 1)} as const\n\n` +
+    `/** Anchors of the reference patterns (see scan.ts), null where none exists. */\n` +
+    `export const REFERENCE_ANCHORS: Record<keyof typeof REFERENCE_REGEXES, Anchor | null> = ${JSON.stringify(referenceAnchors, null, 1)}\n`
 )
 
 const b64 = (f) => fs.readFileSync(path.join(upstream, f)).toString('base64')
@@ -771,6 +779,10 @@ fs.writeFileSync(
 )
 
 const nEx = Object.values(examples).reduce((a, e) => a + e.tps.length + e.fps.length, 0)
+console.log(
+  `anchored: ${rules.filter((r) => r.anchor).length} rules; reference: ${JSON.stringify(referenceAnchors)}`
+)
+for (const r of rules) if (r.regex && !r.anchor) console.log(`  no anchor: ${r.id}`)
 console.log(
   `rules: ${rules.length} (${rules.filter((r) => r.re2 && r.regex).length} regexes translated, ` +
     `${untranslatable.length} untranslatable); examples: ${nEx} for ${Object.keys(examples).length} rules`

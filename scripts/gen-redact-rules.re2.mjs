@@ -178,13 +178,23 @@ function propertyEscape(name, negated) {
   return `\\${neg ? 'P' : 'p'}{${body}}`
 }
 
-export function translateRe2(pattern) {
+export function parseRe2(pattern) {
   let i = 0
   const p = pattern
-  let out = ''
+  // AST: a group is {t:'group', capture, alts: node[][]}; the root is a non-capturing group.
+  const root = { t: 'group', capture: false, root: true, alts: [[]] }
+  let cur = root
+  const seq = () => cur.alts[cur.alts.length - 1]
+  const push = (n) => seq().push(n)
   // Flag stack: each group saves the flags in force when it opened.
   let flags = { i: false, m: false, s: false }
   const stack = []
+  const open = (capture) => {
+    stack.push({ flags, group: cur })
+    const g = { t: 'group', capture, alts: [[]] }
+    push(g)
+    cur = g
+  }
 
   const cpAt = (k) => p.codePointAt(k)
   const cpLen = (cp) => (cp > 0xffff ? 2 : 1)
@@ -268,10 +278,20 @@ export function translateRe2(pattern) {
   function literal(cp) {
     if (flags.i) {
       const f = foldsOf(cp)
-      if (f.length) return rangesToClass([[cp, cp], ...f.map((x) => [x, x])])
+      if (f.length) {
+        return { t: 'lit', cp, src: rangesToClass([[cp, cp], ...f.map((x) => [x, x])]), units: 1 }
+      }
     }
-    return cpEsc(cp)
+    return { t: 'lit', cp, src: cpEsc(cp), units: cp > 0xffff ? 2 : 1 }
   }
+  const classNode = (src, ranges) => ({
+    t: 'class',
+    src,
+    units: ranges === null || ranges.some((r) => r[1] > 0xffff) ? 2 : 1,
+    // A class that is exactly one letter in its case variants ([Aa], [Kk\u212a]) acts as that
+    // letter for anchor search, which is case-insensitive anyway.
+    letter: ranges === null ? null : caseLetter(ranges)
+  })
 
   function parseClass(k) {
     // p[k] === '['
@@ -342,9 +362,10 @@ export function translateRe2(pattern) {
     if (props.length) {
       if (flags.i) throw new Error('case-folded class with a Unicode property')
       const body = rangesToClass(rs, props.join('')).slice(1, -1)
-      return { src: negated ? `[^${body}]` : `[${body}]`, next: j + 1 }
+      return { src: negated ? `[^${body}]` : `[${body}]`, ranges: null, next: j + 1 }
     }
-    return { src: rangesToClass(negated ? negateRanges(rs) : rs), next: j + 1 }
+    const fin = negated ? negateRanges(rs) : rs
+    return { src: rangesToClass(fin), ranges: fin, next: j + 1 }
   }
 
   while (i < p.length) {
@@ -352,17 +373,13 @@ export function translateRe2(pattern) {
     if (c === '(') {
       if (p[i + 1] === '?') {
         if (p[i + 2] === 'P' && p[i + 3] === '<') {
-          const end = p.indexOf('>', i + 4)
-          stack.push(flags)
-          out += '('
-          i = end + 1
+          open(true)
+          i = p.indexOf('>', i + 4) + 1
           continue
         }
         if (p[i + 2] === '<') {
-          const end = p.indexOf('>', i + 3)
-          stack.push(flags)
-          out += '('
-          i = end + 1
+          open(true)
+          i = p.indexOf('>', i + 3) + 1
           continue
         }
         let j = i + 2
@@ -374,97 +391,222 @@ export function translateRe2(pattern) {
           continue
         }
         if (p[j] === ':') {
-          stack.push(flags)
+          open(false)
           flags = parseFlags(fl)
-          out += '(?:'
           i = j + 1
           continue
         }
         throw new Error(`unsupported group syntax at ${i}`)
       }
-      stack.push(flags)
-      out += '('
+      open(true)
       i++
       continue
     }
     if (c === ')') {
       if (!stack.length) throw new Error('unbalanced )')
-      flags = stack.pop()
-      out += ')'
+      const top = stack.pop()
+      flags = top.flags
+      cur = top.group
       i++
       continue
     }
     if (c === '|') {
-      out += '|'
+      cur.alts.push([])
       i++
       continue
     }
     if (c === '*' || c === '+' || c === '?') {
-      out += c
       i++
-      if (p[i] === '?') {
-        out += '?'
-        i++
-      }
+      const lazy = p[i] === '?'
+      if (lazy) i++
+      const min = c === '+' ? 1 : 0
+      const max = c === '?' ? 1 : Infinity
+      quantify(min, max, c + (lazy ? '?' : ''), lazy)
       continue
     }
     if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i))
       if (m) {
         if (+m[1] > 1000 || (m[3] && +m[3] > 1000)) throw new Error('repeat count > 1000')
-        out += m[0]
         i += m[0].length
-        if (p[i] === '?') {
-          out += '?'
-          i++
-        }
+        const lazy = p[i] === '?'
+        if (lazy) i++
+        const min = +m[1]
+        const max = m[2] === undefined ? min : m[3] === '' ? Infinity : +m[3]
+        quantify(min, max, m[0] + (lazy ? '?' : ''), lazy)
         continue
       }
-      out += cpEsc(0x7b)
+      push(literal(0x7b))
       i++
       continue
     }
     if (c === '[') {
       const r = parseClass(i)
-      out += r.src
+      push(classNode(r.src, r.ranges))
       i = r.next
       continue
     }
     if (c === '.') {
-      out += flags.s ? '[^]' : '[^\\n]'
+      push(classNode(flags.s ? '[^]' : '[^\\n]', null))
       i++
       continue
     }
     if (c === '^') {
-      out += flags.m ? '(?<![^\\n])' : '^'
+      push({ t: 'assert', src: flags.m ? '(?<![^\\n])' : '^' })
       i++
       continue
     }
     if (c === '$') {
-      out += flags.m ? '(?![^\\n])' : '$'
+      push({ t: 'assert', src: flags.m ? '(?![^\\n])' : '$' })
       i++
       continue
     }
     if (c === '\\') {
       const e = parseEscape(i, false)
       i = e.next
-      if (e.kind === 'cp') out += literal(e.cp)
-      else if (e.kind === 'ranges') out += rangesToClass(flags.i ? foldRanges(e.ranges) : e.ranges)
-      else if (e.kind === 'prop') {
+      if (e.kind === 'cp') push(literal(e.cp))
+      else if (e.kind === 'ranges') {
+        const rs = flags.i ? foldRanges(e.ranges) : e.ranges
+        push(classNode(rangesToClass(rs), rs))
+      } else if (e.kind === 'prop') {
         if (flags.i && !/^\\[pP]\{(L|N|Nd|Z|Zs|P|S|C|M|Script=\w+)\}$/.test(e.src))
           throw new Error('case-folded Unicode property')
-        out += e.src
-      } else if (e.kind === 'assert') out += e.src
-      else if (e.kind === 'quote')
-        out += '(?:' + [...e.text].map((ch) => literal(ch.codePointAt(0))).join('') + ')'
+        push(classNode(e.src, null))
+      } else if (e.kind === 'assert') push({ t: 'assert', src: e.src })
+      else if (e.kind === 'quote') for (const ch of e.text) push(literal(ch.codePointAt(0)))
       continue
     }
     const cp = cpAt(i)
-    out += literal(cp)
+    push(literal(cp))
     i += cpLen(cp)
   }
   if (stack.length) throw new Error('unbalanced (')
-  // Validate.
+  return root
+
+  function quantify(min, max, suffix, lazy) {
+    const s = seq()
+    const last = s.pop()
+    if (!last || last.t === 'assert' || last.t === 'repeat')
+      throw new Error('bad repetition operand')
+    s.push({ t: 'repeat', node: last, min, max, lazy, suffix })
+  }
+}
+
+export function emit(node) {
+  switch (node.t) {
+    case 'lit':
+    case 'class':
+    case 'assert':
+      return node.src
+    case 'repeat':
+      // Literals, classes and groups all emit as one atom.
+      return emit(node.node) + node.suffix
+    case 'group': {
+      const body = node.alts.map((a) => a.map(emit).join('')).join('|')
+      if (node.root) return body
+      return (node.capture ? '(' : '(?:') + body + ')'
+    }
+  }
+  throw new Error('unknown node')
+}
+
+export function translateRe2(pattern) {
+  const out = emit(parseRe2(pattern))
   new RegExp(out, 'u')
   return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anchors: a literal that every match contains, starting at most `maxOffset` UTF-16 units after
+// the match start. The runtime then tries match starts only in [occurrence - maxOffset,
+// occurrence], which finds exactly the matches a full scan finds, far faster on long text.
+
+function caseLetter(ranges) {
+  const cps = []
+  for (const [lo, hi] of ranges) {
+    if (hi - lo > 3) return null
+    for (let c = lo; c <= hi; c++) cps.push(c)
+  }
+  const lower = cps.find((c) => c >= 0x61 && c <= 0x7a)
+  if (lower === undefined) return null
+  const orbit = new Set([lower, ...foldsOf(lower)])
+  return cps.every((c) => orbit.has(c)) ? lower : null
+}
+
+const litCp = (n) => (n.t === 'lit' ? n.cp : n.t === 'class' && n.letter != null ? n.letter : null)
+
+function maxUnits(node) {
+  switch (node.t) {
+    case 'lit':
+    case 'class':
+      return node.units
+    case 'assert':
+      return 0
+    case 'repeat':
+      return node.max === Infinity ? Infinity : node.max * maxUnits(node.node)
+    case 'group':
+      return Math.max(...node.alts.map((a) => a.reduce((n, x) => n + maxUnits(x), 0)))
+  }
+  throw new Error('unknown node')
+}
+
+// {offset, lits, score} or null. lits are matched case-insensitively with Go's folds at runtime,
+// a superset of what the pattern accepts at that place.
+function anchorOfSeq(seqNodes) {
+  let prefix = 0
+  const candidates = []
+  for (let k = 0; k < seqNodes.length && prefix !== Infinity;) {
+    const n = seqNodes[k]
+    if (litCp(n) !== null) {
+      let run = ''
+      const start = prefix
+      while (k < seqNodes.length && litCp(seqNodes[k]) !== null) {
+        run += String.fromCodePoint(litCp(seqNodes[k]))
+        prefix += seqNodes[k].units
+        k++
+      }
+      candidates.push({ offset: start, lits: [run], score: run.length >= 3 ? 1 : 0 })
+      continue
+    }
+    const a = anchorOf(n)
+    if (a) candidates.push({ offset: prefix + a.offset, lits: a.lits, score: a.score })
+    prefix += maxUnits(n)
+    k++
+  }
+  if (!candidates.length) return null
+  // Usable first, then the nearest to the start (smallest window), then the longest literal.
+  const len = (c) => Math.min(...c.lits.map((l) => l.length))
+  candidates.sort((x, y) => y.score - x.score || x.offset - y.offset || len(y) - len(x))
+  return candidates[0]
+}
+
+function anchorOf(node) {
+  if (node.t === 'repeat') return node.min >= 1 ? anchorOf(node.node) : null
+  if (node.t === 'group') {
+    const as = node.alts.map((a) => anchorOfSeq(a))
+    if (as.some((a) => a === null)) return null
+    const lits = [...new Set(as.flatMap((a) => a.lits))]
+    // Alternatives of short literals still narrow the scan well; a lone short one does not.
+    const score = Math.min(...as.map((a) => a.score)) || (lits.every((l) => l.length >= 2) ? 1 : 0)
+    return { offset: Math.max(...as.map((a) => a.offset)), lits, score }
+  }
+  if (litCp(node) !== null)
+    return { offset: 0, lits: [String.fromCodePoint(litCp(node))], score: 0 }
+  return null
+}
+
+/** {lits, maxOffset} for the anchor of a pattern, or null. The runtime looks for the literals
+ * in a lowercased copy of the text where U+017F and U+212A also become s and k, which finds
+ * every place the pattern could match them (a superset). */
+export function anchorFor(pattern) {
+  const a = anchorOf(parseRe2(pattern))
+  if (!a || a.score === 0 || a.offset === Infinity) return null
+  const lits = a.lits.map((l) =>
+    l
+      .toLowerCase()
+      .replace(/\u017f/g, 's')
+      .replace(/\u212a/g, 'k')
+  )
+  if (lits.some((l) => [...l].some((ch) => ch.charCodeAt(0) > 0x7f))) return null
+  return { lits: [...new Set(lits)], maxOffset: a.offset }
 }

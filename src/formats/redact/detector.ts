@@ -7,6 +7,7 @@
 import { RULE_PACK } from './rules.generated.js'
 import type { PackRule } from './rule-types.js'
 import { evalFilter } from './filter.js'
+import { KeywordMatcher, Scanner, Text } from './scan.js'
 
 interface Finding {
   ruleId: string
@@ -20,7 +21,7 @@ interface Finding {
 interface CompiledRule {
   rule: PackRule
   /** For FindAll over the text. */
-  all: RegExp
+  all: Scanner
   /** For FindStringSubmatch over the match text alone. */
   one: RegExp
 }
@@ -28,7 +29,8 @@ interface CompiledRule {
 const ALLOW_SIGNATURES = ['betterleaks:allow', 'gitleaks:allow']
 
 let compiledRules: Map<string, CompiledRule> | undefined
-let keywordIndex: [string, string[]][] | undefined
+let keywordRules: string[][] = []
+let keywords: KeywordMatcher | undefined
 let noKeywordRules: string[] = []
 
 function init(): Map<string, CompiledRule> {
@@ -37,15 +39,12 @@ function init(): Map<string, CompiledRule> {
   const byKeyword = new Map<string, string[]>()
   noKeywordRules = []
   for (const rule of RULE_PACK.rules) {
-    if (rule.regex !== null) {
-      compiledRules.set(rule.id, {
-        rule,
-        all: new RegExp(rule.regex, 'gu'),
-        one: new RegExp(rule.regex, 'u')
-      })
-    } else {
-      compiledRules.set(rule.id, { rule, all: /(?!)/gu, one: /(?!)/u })
-    }
+    const src = rule.regex ?? '(?!)'
+    compiledRules.set(rule.id, {
+      rule,
+      all: new Scanner(src, rule.regex === null ? null : rule.anchor),
+      one: new RegExp(src, 'u')
+    })
     if (rule.keywords.length === 0) noKeywordRules.push(rule.id)
     for (const k of rule.keywords) {
       const ids = byKeyword.get(k) ?? []
@@ -53,37 +52,10 @@ function init(): Map<string, CompiledRule> {
       byKeyword.set(k, ids)
     }
   }
-  keywordIndex = [...byKeyword.entries()]
+  const entries = [...byKeyword.entries()]
+  keywords = new KeywordMatcher(entries.map((e) => e[0]))
+  keywordRules = entries.map((e) => e[1])
   return compiledRules
-}
-
-function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
-}
-
-/** Go regexp FindAllStringIndex(s, -1) semantics over a global JS regex. */
-function findAll(re: RegExp, s: string): [number, number][] {
-  const out: [number, number][] = []
-  let pos = 0
-  let prevEnd = -1
-  while (pos <= s.length) {
-    re.lastIndex = pos
-    const m = re.exec(s)
-    if (!m) break
-    const start = m.index
-    const end = start + m[0].length
-    if (end === start) {
-      // An empty match right after the previous match is not reported.
-      if (start !== prevEnd) out.push([start, end])
-      const cp = s.codePointAt(start)
-      pos = start + (cp !== undefined && cp > 0xffff ? 2 : 1)
-    } else {
-      out.push([start, end])
-      pos = end
-    }
-    prevEnd = end
-  }
-  return out
 }
 
 function newlineIndices(s: string): number[] {
@@ -138,18 +110,20 @@ function trimNewlines(s: string): string {
 }
 
 function detectWithRule(
-  raw: string,
+  text: Text,
   cr: CompiledRule,
   inherited: boolean,
   nlCache: { nl?: number[] }
 ): Finding[] {
+  const raw = text.s
   const r = cr.rule
   const findings: Finding[] = []
   if (r.skipReport && !inherited) return findings
   // A path rule needs a path attribute; a bare string has none.
   if (r.path !== null || r.regex === null) return findings
-  for (const [start, end0] of findAll(cr.all, raw)) {
-    const match = trimNewlines(raw.slice(start, end0))
+  for (const m of cr.all.findAll(text)) {
+    const start = m.index
+    const match = trimNewlines(m[0])
     const end = start + match.length
     nlCache.nl ??= newlineIndices(raw)
     const loc = locate(nlCache.nl, raw, start, end)
@@ -177,11 +151,11 @@ function detectWithRule(
     findings.push({ ruleId: r.id, startLine: loc.startLine, startColumn: loc.startColumn, secret })
   }
   if (inherited || r.required.length === 0) return findings
-  return applyRequired(raw, r, findings, nlCache)
+  return applyRequired(text, r, findings, nlCache)
 }
 
 function applyRequired(
-  raw: string,
+  text: Text,
   r: PackRule,
   primary: Finding[],
   nlCache: { nl?: number[] }
@@ -191,7 +165,7 @@ function applyRequired(
   const found = new Map<string, Finding[]>()
   for (const req of r.required) {
     const cr = rules.get(req.id)
-    if (cr) found.set(req.id, detectWithRule(raw, cr, true, nlCache))
+    if (cr) found.set(req.id, detectWithRule(text, cr, true, nlCache))
   }
   const out: Finding[] = []
   for (const p of primary) {
@@ -240,18 +214,15 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 /** Secrets betterleaks' Detector.DetectString reports for s with the default config. */
-export function detectSecrets(s: string): string[] {
+export function detectSecrets(s: string, text: Text = new Text(s)): string[] {
   if (s.length === 0) return []
   const rules = init()
-  const lower = asciiLower(s)
   const toCheck = new Set<string>(noKeywordRules)
-  for (const [kw, ids] of keywordIndex!) {
-    if (lower.includes(kw)) for (const id of ids) toCheck.add(id)
-  }
+  for (const k of keywords!.present(s)) for (const id of keywordRules[k]) toCheck.add(id)
   if (toCheck.size === 0) return []
   const nlCache: { nl?: number[] } = {}
   const findings: Finding[] = []
-  for (const id of toCheck) findings.push(...detectWithRule(s, rules.get(id)!, false, nlCache))
+  for (const id of toCheck) findings.push(...detectWithRule(text, rules.get(id)!, false, nlCache))
   return dedupe(findings).map((f) => f.secret)
 }
 
@@ -261,8 +232,8 @@ export function detectWithSingleRule(s: string, ruleId: string): string[] {
   const rules = init()
   const cr = rules.get(ruleId)
   if (!cr) throw new Error(`unknown rule ${ruleId}`)
-  const lower = asciiLower(s)
+  const lower = s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
   if (cr.rule.keywords.length > 0 && !cr.rule.keywords.some((k) => lower.includes(k))) return []
   const stripped: CompiledRule = { ...cr, rule: { ...cr.rule, skipReport: false, required: [] } }
-  return dedupe(detectWithRule(s, stripped, false, {})).map((f) => f.secret)
+  return dedupe(detectWithRule(new Text(s), stripped, false, {})).map((f) => f.secret)
 }

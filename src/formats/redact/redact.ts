@@ -5,19 +5,19 @@
 
 import { detectSecrets } from './detector.js'
 import { parseQuery, parseUrl } from './go-url.js'
-import { REFERENCE_REGEXES as R } from './rules.generated.js'
+import { REFERENCE_ANCHORS as A, REFERENCE_REGEXES as R } from './rules.generated.js'
+import { runBeforeWindows, Scanner, Text } from './scan.js'
 
 export const REDACTED_PLACEHOLDER = 'REDACTED'
 
 const ENTROPY_THRESHOLD = 4.5
 
-const secretPattern = new RegExp(R.secret, 'gu')
-const credentialedURIPattern = new RegExp(R.credentialedURI, 'gu')
-const jdbcPattern = new RegExp(R.jdbc, 'gu')
-const databaseURLPattern = new RegExp(R.databaseURL, 'gu')
-const keywordDSNPattern = new RegExp(R.keywordDSN, 'gu')
-const semicolonConnPattern = new RegExp(R.semicolonConn, 'gu')
-const credentialValuePattern = new RegExp(R.credentialValue, 'gdu')
+const credentialedURIPattern = new Scanner(R.credentialedURI, A.credentialedURI)
+const jdbcPattern = new Scanner(R.jdbc, A.jdbc)
+const databaseURLPattern = new Scanner(R.databaseURL, A.databaseURL)
+const keywordDSNPattern = new Scanner(R.keywordDSN, null)
+const semicolonConnPattern = new Scanner(R.semicolonConn, null)
+const credentialValuePattern = new Scanner(R.credentialValue, A.credentialValue, true)
 const keywordHostPattern = new RegExp(R.keywordHost, 'u')
 const keywordUserPattern = new RegExp(R.keywordUser, 'u')
 const semicolonServerPattern = new RegExp(R.semicolonServer, 'u')
@@ -42,15 +42,15 @@ type Region = [start: number, end: number]
 
 /** Shannon entropy over bytes; the entropy layer only sees ASCII. */
 function shannonEntropy(s: string): number {
-  const freq = new Map<number, number>()
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    freq.set(c, (freq.get(c) ?? 0) + 1)
-  }
+  const freq = new Int32Array(128)
+  for (let i = 0; i < s.length; i++) freq[s.charCodeAt(i) & 0x7f]++
   let h = 0
-  for (const n of freq.values()) {
-    const p = n / s.length
-    h -= p * Math.log2(p)
+  for (let c = 0; c < 128; c++) {
+    const n = freq[c]
+    if (n > 0) {
+      const p = n / s.length
+      h -= p * Math.log2(p)
+    }
   }
   return h
 }
@@ -69,22 +69,50 @@ function* matches(re: RegExp, s: string): Generator<RegExpExecArray> {
 
 const ESCAPE_LETTERS = new Set(['n', 't', 'r', 'b', 'f', 'u', '"', '\\', '/'])
 
+/** `[A-Za-z0-9+_=-]` */
+function isTokenChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x5f ||
+    c === 0x3d ||
+    c === 0x2d
+  )
+}
+
 function entropyRegions(s: string, out: Region[]): void {
-  for (const m of matches(secretPattern, s)) {
-    let start = m.index
-    const end = start + m[0].length
-    // Do not consume the letter of a JSON escape sequence (\n, \t, ...): replacing it would leave
-    // an invalid escape such as \R behind.
-    if (start > 0 && s[start - 1] === '\\' && ESCAPE_LETTERS.has(s[start])) {
-      start++
-      if (end - start < 10) continue
+  // FindAll of [A-Za-z0-9+_=-]{10,} is exactly the maximal runs of 10+ token characters.
+  const n = s.length
+  let i = 0
+  while (i < n) {
+    if (!isTokenChar(s.charCodeAt(i))) {
+      i++
+      continue
     }
-    if (shannonEntropy(s.slice(start, end)) > ENTROPY_THRESHOLD) out.push([start, end])
+    let end = i + 1
+    while (end < n && isTokenChar(s.charCodeAt(end))) end++
+    if (end - i >= 10) entropyCandidate(s, i, end, out)
+    i = end
   }
 }
 
-function betterleaksRegions(s: string, out: Region[]): void {
-  for (const secret of detectSecrets(s)) {
+function entropyCandidate(s: string, start: number, end: number, out: Region[]): void {
+  // Do not consume the letter of a JSON escape sequence (\n, \t, ...): replacing it would leave
+  // an invalid escape such as \R behind.
+  if (start > 0 && s[start - 1] === '\\' && ESCAPE_LETTERS.has(s[start])) {
+    start++
+    if (end - start < 10) return
+  }
+  // Entropy is at most log2(length): below 23 characters it cannot exceed 4.5.
+  if (end - start < 23) return
+  if (shannonEntropy(s.slice(start, end)) > ENTROPY_THRESHOLD) out.push([start, end])
+}
+
+function betterleaksRegions(t: Text, out: Region[]): void {
+  const s = t.s
+  for (const secret of detectSecrets(s, t)) {
     if (secret === '') continue
     for (let i = s.indexOf(secret); i >= 0; i = s.indexOf(secret, i + secret.length)) {
       out.push([i, i + secret.length])
@@ -184,17 +212,42 @@ function hasSemicolonConnectionPassword(c: string): boolean {
   )
 }
 
-const connectionStringRules: [RegExp, (c: string) => boolean][] = [
-  [jdbcPattern, hasJDBCPassword],
-  [databaseURLPattern, hasDatabaseURLSecret],
-  [keywordDSNPattern, hasKeywordDSNPassword],
-  [semicolonConnPattern, hasSemicolonConnectionPassword]
+// Characters of `(?i)[a-z0-9_]` and `(?i)[a-z0-9 _-]` (with Go's folds U+017F and U+212A).
+function isDSNKeyChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x17f ||
+    c === 0x212a
+  )
+}
+function isConnKeyChar(c: number): boolean {
+  return isDSNKeyChar(c) || c === 0x20 || c === 0x2d
+}
+
+type Windows = (s: string) => [number, number][]
+// keywordDSN and semicolonConn start with `\b[a-z…][run]*=`: a match starts inside the run of key
+// characters that ends at an '=' (the run class excludes '=', so no other end is possible).
+const connectionStringRules: [Scanner, (c: string) => boolean, Windows | null][] = [
+  [jdbcPattern, hasJDBCPassword, null],
+  [databaseURLPattern, hasDatabaseURLSecret, null],
+  [keywordDSNPattern, hasKeywordDSNPassword, (s) => runBeforeWindows(s, '=', isDSNKeyChar)],
+  [
+    semicolonConnPattern,
+    hasSemicolonConnectionPassword,
+    (s) => runBeforeWindows(s, '=', isConnKeyChar)
+  ]
 ]
 
-function connectionStringRegions(s: string, out: Region[]): void {
+function connectionStringRegions(t: Text, out: Region[]): void {
+  const s = t.s
   if (!s.includes('=')) return
-  for (const [re, hasSecret] of connectionStringRules) {
-    for (const m of matches(re, s)) {
+  for (const [scanner, hasSecret, windows] of connectionStringRules) {
+    const found =
+      windows && s.length >= 4096 ? scanner.findInWindows(s, windows(s)) : scanner.findAll(t)
+    for (const m of found) {
       const start = m.index
       const end = trimConnectionStringEnd(s, start, start + m[0].length)
       if (start >= end) continue
@@ -203,8 +256,9 @@ function connectionStringRegions(s: string, out: Region[]): void {
   }
 }
 
-function credentialValueRegions(s: string, out: Region[]): void {
-  for (const m of matches(credentialValuePattern, s)) {
+function credentialValueRegions(t: Text, out: Region[]): void {
+  const s = t.s
+  for (const m of credentialValuePattern.findAll(t)) {
     const g = m.indices?.[2]
     if (!g) continue
     const [a, b] = unquoteRange(s, g[0], g[1])
@@ -217,10 +271,11 @@ function credentialValueRegions(s: string, out: Region[]): void {
 export function redactString(s: string): string {
   const regions: Region[] = []
   entropyRegions(s, regions)
-  betterleaksRegions(s, regions)
-  for (const m of matches(credentialedURIPattern, s)) regions.push([m.index, m.index + m[0].length])
-  connectionStringRegions(s, regions)
-  credentialValueRegions(s, regions)
+  const t = new Text(s)
+  betterleaksRegions(t, regions)
+  for (const m of credentialedURIPattern.findAll(t)) regions.push([m.index, m.index + m[0].length])
+  connectionStringRegions(t, regions)
+  credentialValueRegions(t, regions)
   if (regions.length === 0) return s
 
   regions.sort((a, b) => a[0] - b[0] || b[1] - a[1])

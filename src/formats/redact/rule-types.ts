@@ -25,6 +25,8 @@ export interface PackRule {
   re2: string | null
   /** JavaScript source for `new RegExp(regex, 'u')`; null when absent or untranslatable. */
   regex: string | null
+  /** A literal every match contains near its start, for the anchored scan (scan.ts). */
+  anchor: { lits: string[]; maxOffset: number } | null
   secretGroup: number
   /** Lowercased keywords; a rule runs only when one occurs in the ASCII-lowercased text. */
   keywords: string[]

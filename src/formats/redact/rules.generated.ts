@@ -3,6 +3,7 @@
 // entireio/cli@afef3455 pins in go.mod; config/betterleaks.toml. Licence: MIT, see LICENSE-rules.
 // Regexes are translated from RE2 to JavaScript (flag 'u'); `re2` keeps the original.
 import type { RulePack } from './rule-types.js'
+import type { Anchor } from './scan.js'
 
 export const RULE_PACK: RulePack = {
   upstream: {
@@ -52,6 +53,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\bA3-[A-Z0-9]{6}-(?:(?:[A-Z0-9]{11})|(?:[A-Z0-9]{6}-[A-Z0-9]{5}))-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\\b',
       regex:
         '\\bA3\\x2d[0-9A-Z]{6}\\x2d(?:(?:[0-9A-Z]{11})|(?:[0-9A-Z]{6}\\x2d[0-9A-Z]{5}))\\x2d[0-9A-Z]{5}\\x2d[0-9A-Z]{5}\\x2d[0-9A-Z]{5}\\b',
+      anchor: {
+        lits: ['a3-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['a3-'],
       path: null,
@@ -70,6 +75,10 @@ export const RULE_PACK: RulePack = {
       id: '1password-service-account-token',
       re2: 'ops_eyJ[a-zA-Z0-9+/]{250,}={0,3}',
       regex: 'ops_eyJ[\\x2b\\x2f-9A-Za-z]{250,}\\x3d{0,3}',
+      anchor: {
+        lits: ['ops_eyj'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ops_'],
       path: null,
@@ -89,6 +98,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:adafruit)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Dd][Aa][Ff][Rr][Uu][Ii][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['adafruit'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['adafruit'],
       path: null,
@@ -101,6 +114,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:adobe)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Dd][Oo][Bb][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['adobe'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['adobe'],
       path: null,
@@ -120,6 +137,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(p8e-(?i)[a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(p8e\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['p8e-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['p8e-'],
       path: null,
@@ -138,6 +159,10 @@ export const RULE_PACK: RulePack = {
       id: 'age-secret-key',
       re2: 'AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}',
       regex: 'AGE\\x2dSECRET\\x2dKEY\\x2d1[02-9AC-HJ-NP-Z]{58}',
+      anchor: {
+        lits: ['age-secret-key-1'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['age-secret-key-1'],
       path: null,
@@ -150,6 +175,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:airtable)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{17})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ii][Rr][Tt][Aa][Bb][Ll][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{17})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['airtable'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['airtable'],
       path: null,
@@ -161,6 +190,10 @@ export const RULE_PACK: RulePack = {
       id: 'airtable-personnal-access-token',
       re2: '\\b(pat[[:alnum:]]{14}\\.[a-f0-9]{64})\\b',
       regex: '\\b(pat[0-9A-Za-z]{14}\\x2e[0-9a-f]{64})\\b',
+      anchor: {
+        lits: ['pat'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['airtable'],
       path: null,
@@ -173,6 +206,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:algolia)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ll][Gg][Oo][Ll][Ii][Aa])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['algolia'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['algolia'],
       path: null,
@@ -185,6 +222,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(LTAI(?i)[a-z0-9]{20})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(LTAI[0-9A-Za-z\\u{17f}\\u{212a}]{20})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['ltai'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ltai'],
       path: null,
@@ -204,6 +245,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:alibaba)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{30})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ll][Ii][Bb][Aa][Bb][Aa])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{30})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['alibaba'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['alibaba'],
       path: null,
@@ -223,6 +268,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sk-ant-admin01-[a-zA-Z0-9_\\-]{93}AA)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sk\\x2dant\\x2dadmin01\\x2d[\\x2d0-9A-Z_a-z]{93}AA)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sk-ant-admin01-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sk-ant-admin01'],
       path: null,
@@ -235,6 +284,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sk-ant-api03-[a-zA-Z0-9_\\-]{93}AA)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sk\\x2dant\\x2dapi03\\x2d[\\x2d0-9A-Z_a-z]{93}AA)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sk-ant-api03-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sk-ant-api03'],
       path: null,
@@ -246,6 +299,10 @@ export const RULE_PACK: RulePack = {
       id: 'artifactory-api-key',
       re2: '\\bAKCp[A-Za-z0-9]{69}\\b',
       regex: '\\bAKCp[0-9A-Za-z]{69}\\b',
+      anchor: {
+        lits: ['akcp'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['akcp'],
       path: null,
@@ -264,6 +321,10 @@ export const RULE_PACK: RulePack = {
       id: 'artifactory-reference-token',
       re2: '\\bcmVmd[A-Za-z0-9]{59}\\b',
       regex: '\\bcmVmd[0-9A-Za-z]{59}\\b',
+      anchor: {
+        lits: ['cmvmd'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['cmvmd'],
       path: null,
@@ -283,6 +344,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:asana)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ss\\u{17f}][Aa][Nn][Aa])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['asana'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['asana'],
       path: null,
@@ -295,6 +360,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:asana)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ss\\u{17f}][Aa][Nn][Aa])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['asana'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['asana'],
       path: null,
@@ -307,6 +376,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:assemblyai)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Ss\\u{17f}][Ss\\u{17f}][Ee][Mm][Bb][Ll][Yy][Aa][Ii])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['assemblyai'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['assemblyai'],
       path: null,
@@ -326,6 +399,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:(?-i:ATLASSIAN|[Aa]tlassian)|(?-i:CONFLUENCE|[Cc]onfluence)|(?-i:JIRA|[Jj]ira))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{20}[a-f0-9]{4})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)|\\b(ATATT3[A-Za-z0-9_\\-=]{186})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:ATLASSIAN|[Aa]tlassian)|(?:CONFLUENCE|[Cc]onfluence)|(?:JIRA|[Jj]ira))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{20}[0-9A-Fa-f]{4})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)|\\b([Aa][Tt][Aa][Tt][Tt]3[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{186})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['atlassian', 'confluence', 'jira', 'atatt3'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['atlassian', 'confluence', 'jira', 'atatt3'],
       path: null,
@@ -345,6 +422,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b((?:sc|ext|scauth|authress)_(?i)[a-z0-9]{5,30}\\.[a-z0-9]{4,6}\\.(?-i:acc)[_-][a-z0-9-]{10,32}\\.[a-z0-9+/_=-]{30,120})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b((?:sc|ext|scauth|authress)_[0-9A-Za-z\\u{17f}\\u{212a}]{5,30}\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{4,6}\\x2e(?:acc)[\\x2d_][\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{10,32}\\x2e[\\x2b\\x2d\\x2f-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{30,120})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sc', 'ext', 'scauth', 'authress'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sc_', 'ext_', 'scauth_', 'authress_'],
       path: null,
@@ -363,6 +444,10 @@ export const RULE_PACK: RulePack = {
       id: 'aws-access-token',
       re2: '\\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\\b',
       regex: '\\b((?:A3T[0-9A-Z]|AKIA|ASIA|ABIA|ACCA)[2-7A-Z]{16})\\b',
+      anchor: {
+        lits: ['a3t', 'akia', 'asia', 'abia', 'acca'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['a3t', 'akia', 'asia', 'abia', 'acca'],
       path: null,
@@ -401,6 +486,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(ABSK[A-Za-z0-9+/]{109,269}={0,2})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(ABSK[\\x2b\\x2f-9A-Za-z]{109,269}\\x3d{0,2})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['absk'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['absk'],
       path: null,
@@ -419,6 +508,10 @@ export const RULE_PACK: RulePack = {
       id: 'aws-amazon-bedrock-api-key-short-lived',
       re2: 'bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t',
       regex: 'bedrock\\x2dapi\\x2dkey\\x2dYmVkcm9jay5hbWF6b25hd3MuY29t',
+      anchor: {
+        lits: ['bedrock-api-key-ymvkcm9jay5hbwf6b25hd3muy29t'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['bedrock-api-key-'],
       path: null,
@@ -438,6 +531,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:secret|access|key|token)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Za-z0-9/+=]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]|[Aa][Cc][Cc][Ee][Ss\\u{17f}][Ss\\u{17f}]|[Kk\\u{212a}][Ee][Yy]|[Tt][Oo][Kk\\u{212a}][Ee][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2b\\x2f-9\\x3dA-Za-z]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['secret', 'access', 'key', 'token'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['secret', 'access', 'key', 'token'],
       path: null,
@@ -457,6 +554,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?:^|[\\\\\'"\\x60\\s>=:(,)])([a-zA-Z0-9_~.]{3}\\dQ~[a-zA-Z0-9_~.-]{31,34})(?:$|[\\\\\'"\\x60\\s<),])',
       regex:
         '(?:^|[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27-\\x29\\x2c\\x3a\\x3d\\x3e\\x5c\\x60])([\\x2e0-9A-Z_a-z\\x7e]{3}[0-9]Q\\x7e[\\x2d\\x2e0-9A-Z_a-z\\x7e]{31,34})(?:$|[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x29\\x2c\\x3c\\x5c\\x60])',
+      anchor: {
+        lits: ['q~'],
+        maxOffset: 5
+      },
       secretGroup: 0,
       keywords: ['q~'],
       path: null,
@@ -476,6 +577,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:beamer)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(b_[a-z0-9=_\\-]{44})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Ee][Aa][Mm][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Bb]_[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{44})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['beamer'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['beamer'],
       path: null,
@@ -488,6 +593,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:bitbucket)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Ii][Tt][Bb][Uu][Cc][Kk\\u{212a}][Ee][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['bitbucket'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['bitbucket'],
       path: null,
@@ -500,6 +609,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:bitbucket)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Ii][Tt][Bb][Uu][Cc][Kk\\u{212a}][Ee][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['bitbucket'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['bitbucket'],
       path: null,
@@ -512,6 +625,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:bittrex)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Ii][Tt][Tt][Rr][Ee][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['bittrex'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['bittrex'],
       path: null,
@@ -524,6 +641,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:bittrex)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Ii][Tt][Tt][Rr][Ee][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['bittrex'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['bittrex'],
       path: null,
@@ -536,6 +657,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(csk-[a-z0-9]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Cc][Ss\\u{17f}][Kk\\u{212a}]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['csk-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['csk-'],
       path: null,
@@ -555,6 +680,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Mm]eraki|MERAKI))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:[Mm]eraki|MERAKI))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9a-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['meraki'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['meraki'],
       path: null,
@@ -573,6 +702,10 @@ export const RULE_PACK: RulePack = {
       id: 'clickhouse-cloud-api-secret-key',
       re2: '\\b(4b1d[A-Za-z0-9]{38})\\b',
       regex: '\\b(4b1d[0-9A-Za-z]{38})\\b',
+      anchor: {
+        lits: ['4b1d'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['4b1d'],
       path: null,
@@ -591,6 +724,10 @@ export const RULE_PACK: RulePack = {
       id: 'clojars-api-token',
       re2: '(?i)CLOJARS_[a-z0-9]{60}',
       regex: '[Cc][Ll][Oo][Jj][Aa][Rr][Ss\\u{17f}]_[0-9A-Za-z\\u{17f}\\u{212a}]{60}',
+      anchor: {
+        lits: ['clojars_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['clojars_'],
       path: null,
@@ -610,6 +747,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:cloudflare)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Ll][Oo][Uu][Dd][Ff][Ll][Aa][Rr][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['cloudflare'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['cloudflare'],
       path: null,
@@ -629,6 +770,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:cloudflare)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{37})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Ll][Oo][Uu][Dd][Ff][Ll][Aa][Rr][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{37})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['cloudflare'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['cloudflare'],
       path: null,
@@ -648,6 +793,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(v1\\.0-[a-f0-9]{24}-[a-f0-9]{146})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(v1\\x2e0\\x2d[0-9a-f]{24}\\x2d[0-9a-f]{146})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['v1.0-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['cloudflare', 'v1.0-'],
       path: null,
@@ -667,6 +816,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:codecov)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Dd][Ee][Cc][Oo][Vv])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['codecov'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['codecov'],
       path: null,
@@ -679,6 +832,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:cohere|CO_API_KEY)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-zA-Z0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Hh][Ee][Rr][Ee]|[Cc][Oo]_[Aa][Pp][Ii]_[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['cohere', 'co_api_key'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['cohere', 'co_api_key'],
       path: null,
@@ -698,6 +855,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:coinbase)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Ii][Nn][Bb][Aa][Ss\\u{17f}][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['coinbase'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['coinbase'],
       path: null,
@@ -710,6 +871,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:confluent)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Nn][Ff][Ll][Uu][Ee][Nn][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['confluent'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['confluent'],
       path: null,
@@ -722,6 +887,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:confluent)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Nn][Ff][Ll][Uu][Ee][Nn][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['confluent'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['confluent'],
       path: null,
@@ -734,6 +903,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:contentful)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{43})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Nn][Tt][Ee][Nn][Tt][Ff][Uu][Ll])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{43})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['contentful'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['contentful'],
       path: null,
@@ -746,6 +919,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\bcurl\\b(?:.*?|.*?(?:[\\r\\n]{1,2}.*?){1,5})[ \\t\\n\\r](?:-H|--header)(?:=|[ \\t]{0,5})(?:"(?i)(?:Authorization:[ \\t]{0,5}(?:Basic[ \\t]([a-z0-9+/]{8,}={0,3})|(?:Bearer|(?:Api-)?Token)[ \\t]([\\w=~@.+/-]{8,})|([\\w=~@.+/-]{8,}))|(?:(?:X-(?:[a-z]+-)?)?(?:Api-?)?(?:Key|Token)):[ \\t]{0,5}([\\w=~@.+/-]{8,}))"|\'(?i)(?:Authorization:[ \\t]{0,5}(?:Basic[ \\t]([a-z0-9+/]{8,}={0,3})|(?:Bearer|(?:Api-)?Token)[ \\t]([\\w=~@.+/-]{8,})|([\\w=~@.+/-]{8,}))|(?:(?:X-(?:[a-z]+-)?)?(?:Api-?)?(?:Key|Token)):[ \\t]{0,5}([\\w=~@.+/-]{8,}))\')(?:\\B|\\s|\\z)',
       regex:
         '\\bcurl\\b(?:[^\\n]*?|[^\\n]*?(?:[\\x0a\\x0d]{1,2}[^\\n]*?){1,5})[\\x09\\x0a\\x0d\\x20](?:\\x2dH|\\x2d\\x2dheader)(?:\\x3d|[\\x09\\x20]{0,5})(?:\\x22(?:[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\\x3a[\\x09\\x20]{0,5}(?:[Bb][Aa][Ss\\u{17f}][Ii][Cc][\\x09\\x20]([\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{8,}\\x3d{0,3})|(?:[Bb][Ee][Aa][Rr][Ee][Rr]|(?:[Aa][Pp][Ii]\\x2d)?[Tt][Oo][Kk\\u{212a}][Ee][Nn])[\\x09\\x20]([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,})|([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,}))|(?:(?:[Xx]\\x2d(?:[A-Za-z\\u{17f}\\u{212a}]+\\x2d)?)?(?:[Aa][Pp][Ii]\\x2d?)?(?:[Kk\\u{212a}][Ee][Yy]|[Tt][Oo][Kk\\u{212a}][Ee][Nn]))\\x3a[\\x09\\x20]{0,5}([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,}))\\x22|\\x27(?:[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\\x3a[\\x09\\x20]{0,5}(?:[Bb][Aa][Ss\\u{17f}][Ii][Cc][\\x09\\x20]([\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{8,}\\x3d{0,3})|(?:[Bb][Ee][Aa][Rr][Ee][Rr]|(?:[Aa][Pp][Ii]\\x2d)?[Tt][Oo][Kk\\u{212a}][Ee][Nn])[\\x09\\x20]([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,})|([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,}))|(?:(?:[Xx]\\x2d(?:[A-Za-z\\u{17f}\\u{212a}]+\\x2d)?)?(?:[Aa][Pp][Ii]\\x2d?)?(?:[Kk\\u{212a}][Ee][Yy]|[Tt][Oo][Kk\\u{212a}][Ee][Nn]))\\x3a[\\x09\\x20]{0,5}([\\x2b\\x2d-9\\x3d\\x40-Z_a-z\\x7e\\u{17f}\\u{212a}]{8,}))\\x27)(?:\\B|[\\x09\\x0a\\x0c\\x0d\\x20]|$)',
+      anchor: {
+        lits: ['curl'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['curl'],
       path: null,
@@ -765,6 +942,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\bcurl\\b(?:.*|.*(?:[\\r\\n]{1,2}.*){1,5})[ \\t\\n\\r](?:-u|--user)(?:=|[ \\t]{0,5})("(:[^"]{3,}|[^:"]{3,}:|[^:"]{3,}:[^"]{3,})"|\'([^:\']{3,}:[^\']{3,})\'|((?:"[^"]{3,}"|\'[^\']{3,}\'|[\\w$@.-]+):(?:"[^"]{3,}"|\'[^\']{3,}\'|[\\w${}@.-]+)))(?:\\s|\\z)',
       regex:
         '\\bcurl\\b(?:[^\\n]*|[^\\n]*(?:[\\x0a\\x0d]{1,2}[^\\n]*){1,5})[\\x09\\x0a\\x0d\\x20](?:\\x2du|\\x2d\\x2duser)(?:\\x3d|[\\x09\\x20]{0,5})(\\x22(\\x3a[\\x00-\\x21\\x23-\\u{10ffff}]{3,}|[\\x00-\\x21\\x23-9\\x3b-\\u{10ffff}]{3,}\\x3a|[\\x00-\\x21\\x23-9\\x3b-\\u{10ffff}]{3,}\\x3a[\\x00-\\x21\\x23-\\u{10ffff}]{3,})\\x22|\\x27([\\x00-\\x26\\x28-9\\x3b-\\u{10ffff}]{3,}\\x3a[\\x00-\\x26\\x28-\\u{10ffff}]{3,})\\x27|((?:\\x22[\\x00-\\x21\\x23-\\u{10ffff}]{3,}\\x22|\\x27[\\x00-\\x26\\x28-\\u{10ffff}]{3,}\\x27|[\\x24\\x2d\\x2e0-9\\x40-Z_a-z]+)\\x3a(?:\\x22[\\x00-\\x21\\x23-\\u{10ffff}]{3,}\\x22|\\x27[\\x00-\\x26\\x28-\\u{10ffff}]{3,}\\x27|[\\x24\\x2d\\x2e0-9\\x40-Z_a-\\x7b\\x7d]+)))(?:[\\x09\\x0a\\x0c\\x0d\\x20]|$)',
+      anchor: {
+        lits: ['curl'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['curl'],
       path: null,
@@ -804,6 +985,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:cursor)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(key_[0-9a-f]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Uu][Rr][Ss\\u{17f}][Oo][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Kk\\u{212a}][Ee][Yy]_[0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['cursor'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['cursor'],
       path: null,
@@ -823,6 +1008,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(dapi[a-f0-9]{32}(?:-\\d)?)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(dapi[0-9a-f]{32}(?:\\x2d[0-9])?)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['dapi'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['dapi'],
       path: null,
@@ -842,6 +1031,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:datadog)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Aa][Tt][Aa][Dd][Oo][Gg])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['datadog'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['datadog'],
       path: null,
@@ -854,6 +1047,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:deepgram)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Ee][Ee][Pp][Gg][Rr][Aa][Mm])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['deepgram'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['deepgram'],
       path: null,
@@ -873,6 +1070,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:deepseek)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(sk-[a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Ee][Ee][Pp][Ss\\u{17f}][Ee][Ee][Kk\\u{212a}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ss\\u{17f}][Kk\\u{212a}]\\x2d[0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['deepseek'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['deepseek'],
       path: null,
@@ -892,6 +1093,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:dnkey)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(dnkey-[a-z0-9=_\\-]{26}-[a-z0-9=_\\-]{52})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Nn][Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Dd][Nn][Kk\\u{212a}][Ee][Yy]\\x2d[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{26}\\x2d[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{52})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['dnkey'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['dnkey'],
       path: null,
@@ -904,6 +1109,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(doo_v1_[a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(doo_v1_[0-9a-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['doo_v1_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['doo_v1_'],
       path: null,
@@ -923,6 +1132,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(dop_v1_[a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(dop_v1_[0-9a-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['dop_v1_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['dop_v1_'],
       path: null,
@@ -942,6 +1155,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(dor_v1_[a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Dd][Oo][Rr]_[Vv]1_[0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['dor_v1_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['dor_v1_'],
       path: null,
@@ -954,6 +1171,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:discord)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Ii][Ss\\u{17f}][Cc][Oo][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['discord'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['discord'],
       path: null,
@@ -966,6 +1187,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:discord)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9]{18})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Ii][Ss\\u{17f}][Cc][Oo][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9]{18})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['discord'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['discord'],
       path: null,
@@ -985,6 +1210,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:discord)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Ii][Ss\\u{17f}][Cc][Oo][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['discord'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['discord'],
       path: null,
@@ -1003,6 +1232,10 @@ export const RULE_PACK: RulePack = {
       id: 'doppler-api-token',
       re2: 'dp\\.pt\\.(?i)[a-z0-9]{43}',
       regex: 'dp\\x2ept\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{43}',
+      anchor: {
+        lits: ['dp.pt.'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['dp.pt.'],
       path: null,
@@ -1022,6 +1255,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:droneci)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Rr][Oo][Nn][Ee][Cc][Ii])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['droneci'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['droneci'],
       path: null,
@@ -1034,6 +1271,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:dropbox)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{15})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Rr][Oo][Pp][Bb][Oo][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{15})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['dropbox'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['dropbox'],
       path: null,
@@ -1046,6 +1287,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:dropbox)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{11}(AAAAAAAAAA)[a-z0-9\\-_=]{43})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Rr][Oo][Pp][Bb][Oo][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{11}([Aa][Aa][Aa][Aa][Aa][Aa][Aa][Aa][Aa][Aa])[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{43})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['dropbox'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['dropbox'],
       path: null,
@@ -1058,6 +1303,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:dropbox)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(sl\\.[a-z0-9\\-=_]{135})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Dd][Rr][Oo][Pp][Bb][Oo][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ss\\u{17f}][Ll]\\x2e[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{135})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['dropbox'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['dropbox'],
       path: null,
@@ -1069,6 +1318,10 @@ export const RULE_PACK: RulePack = {
       id: 'duffel-api-token',
       re2: 'duffel_(?:test|live)_(?i)[a-z0-9_\\-=]{43}',
       regex: 'duffel_(?:test|live)_[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{43}',
+      anchor: {
+        lits: ['duffel_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['duffel_'],
       path: null,
@@ -1087,6 +1340,10 @@ export const RULE_PACK: RulePack = {
       id: 'dynatrace-api-token',
       re2: 'dt0c01\\.(?i)[a-z0-9]{24}\\.[a-z0-9]{64}',
       regex: 'dt0c01\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{24}\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{64}',
+      anchor: {
+        lits: ['dt0c01.'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['dt0c01.'],
       path: null,
@@ -1105,6 +1362,10 @@ export const RULE_PACK: RulePack = {
       id: 'easypost-api-token',
       re2: '\\bEZAK(?i)[a-z0-9]{54}\\b',
       regex: '\\bEZAK[0-9A-Za-z\\u{17f}\\u{212a}]{54}\\b',
+      anchor: {
+        lits: ['ezak'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ezak'],
       path: null,
@@ -1123,6 +1384,10 @@ export const RULE_PACK: RulePack = {
       id: 'easypost-test-api-token',
       re2: '\\bEZTK(?i)[a-z0-9]{54}\\b',
       regex: '\\bEZTK[0-9A-Za-z\\u{17f}\\u{212a}]{54}\\b',
+      anchor: {
+        lits: ['eztk'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['eztk'],
       path: null,
@@ -1142,6 +1407,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:elevenlabs)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(sk_[0-9a-f]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ee][Ll][Ee][Vv][Ee][Nn][Ll][Aa][Bb][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ss\\u{17f}][Kk\\u{212a}]_[0-9A-Fa-f]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['elevenlabs'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['elevenlabs'],
       path: null,
@@ -1161,6 +1430,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:endor(?:labs)?|key)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(endr\\+[A-Za-z0-9-]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ee][Nn][Dd][Oo][Rr](?:[Ll][Aa][Bb][Ss\\u{17f}])?|[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ee][Nn][Dd][Rr]\\x2b[\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['endor', 'key'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['endr+'],
       path: null,
@@ -1180,6 +1453,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:endor(?:labs)?|secret)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(endr\\+[A-Za-z0-9-]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ee][Nn][Dd][Oo][Rr](?:[Ll][Aa][Bb][Ss\\u{17f}])?|[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ee][Nn][Dd][Rr]\\x2b[\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['endor', 'secret'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['endr+'],
       path: null,
@@ -1199,6 +1476,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:(?-i:ETSY|[Ee]tsy))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:ETSY|[Ee]tsy))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['etsy'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['etsy'],
       path: null,
@@ -1218,6 +1499,7 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(\\d{15,16}(\\||%)[0-9a-z\\-_]{27,40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([0-9]{15,16}(\\x7c|\\x25)[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{27,40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: null,
       secretGroup: 0,
       keywords: ['facebook'],
       path: null,
@@ -1237,6 +1519,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(EAA[MC](?i)[a-z0-9]{100,})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(EAA[CM][0-9A-Za-z\\u{17f}\\u{212a}]{100,})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['eaa'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['eaam', 'eaac'],
       path: null,
@@ -1256,6 +1542,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:facebook)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Aa][Cc][Ee][Bb][Oo][Oo][Kk\\u{212a}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['facebook'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['facebook'],
       path: null,
@@ -1275,6 +1565,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:fastly)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Aa][Ss\\u{17f}][Tt][Ll][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['fastly'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['fastly'],
       path: null,
@@ -1294,6 +1588,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:x-figma-token|xfigmatoken|x_figma_token)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9A-F]{4}-[0-9A-F]{8}(?:-[0-9A-F]{4}){3}-[0-9A-F]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Xx]\\x2d[Ff][Ii][Gg][Mm][Aa]\\x2d[Tt][Oo][Kk\\u{212a}][Ee][Nn]|[Xx][Ff][Ii][Gg][Mm][Aa][Tt][Oo][Kk\\u{212a}][Ee][Nn]|[Xx]_[Ff][Ii][Gg][Mm][Aa]_[Tt][Oo][Kk\\u{212a}][Ee][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{8}(?:\\x2d[0-9A-Fa-f]{4}){3}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['x-figma-token', 'xfigmatoken', 'x_figma_token'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['x-figma-token', 'xfigmatoken', 'x_figma_token'],
       path: null,
@@ -1306,6 +1604,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(figd_[A-Z0-9_-]{38,42})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Ff][Ii][Gg][Dd]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{38,42})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['figd_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['figd_'],
       path: null,
@@ -1325,6 +1627,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:finicity)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Ii][Nn][Ii][Cc][Ii][Tt][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['finicity'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['finicity'],
       path: null,
@@ -1337,6 +1643,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:finicity)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{20})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Ii][Nn][Ii][Cc][Ii][Tt][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{20})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['finicity'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['finicity'],
       path: null,
@@ -1349,6 +1659,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:finnhub)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{20})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Ii][Nn][Nn][Hh][Uu][Bb])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{20})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['finnhub'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['finnhub'],
       path: null,
@@ -1361,6 +1675,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:flickr)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Ll][Ii][Cc][Kk\\u{212a}][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['flickr'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['flickr'],
       path: null,
@@ -1372,6 +1690,10 @@ export const RULE_PACK: RulePack = {
       id: 'flutterwave-encryption-key',
       re2: 'FLWSECK_TEST-(?i)[a-h0-9]{12}',
       regex: 'FLWSECK_TEST\\x2d[0-9A-Ha-h]{12}',
+      anchor: {
+        lits: ['flwseck_test-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['flwseck_test'],
       path: null,
@@ -1390,6 +1712,10 @@ export const RULE_PACK: RulePack = {
       id: 'flutterwave-public-key',
       re2: 'FLWPUBK_TEST-(?i)[a-h0-9]{32}-X',
       regex: 'FLWPUBK_TEST\\x2d[0-9A-Ha-h]{32}\\x2d[Xx]',
+      anchor: {
+        lits: ['flwpubk_test-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['flwpubk_test'],
       path: null,
@@ -1408,6 +1734,10 @@ export const RULE_PACK: RulePack = {
       id: 'flutterwave-secret-key',
       re2: 'FLWSECK_TEST-(?i)[a-h0-9]{32}-X',
       regex: 'FLWSECK_TEST\\x2d[0-9A-Ha-h]{32}\\x2d[Xx]',
+      anchor: {
+        lits: ['flwseck_test-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['flwseck_test'],
       path: null,
@@ -1427,6 +1757,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(FlyV1\\s[A-Za-z0-9=_\\-,/+]{100,})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(FlyV1[\\x09\\x0a\\x0c\\x0d\\x20][\\x2b-\\x2d\\x2f-9\\x3dA-Z_a-z]{100,})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['flyv1'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['flyv1'],
       path: null,
@@ -1445,6 +1779,10 @@ export const RULE_PACK: RulePack = {
       id: 'frameio-api-token',
       re2: 'fio-u-(?i)[a-z0-9\\-_=]{64}',
       regex: 'fio\\x2du\\x2d[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{64}',
+      anchor: {
+        lits: ['fio-u-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['fio-u-'],
       path: null,
@@ -1457,6 +1795,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)["\']secret_key["\']\\s*=>\\s*["\'](sk_[\\S]{29})["\']',
       regex:
         '[\\x22\\x27][Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]_[Kk\\u{212a}][Ee][Yy][\\x22\\x27][\\x09\\x0a\\x0c\\x0d\\x20]*\\x3d\\x3e[\\x09\\x0a\\x0c\\x0d\\x20]*[\\x22\\x27]([Ss\\u{17f}][Kk\\u{212a}]_[\\x00-\\x08\\x0b\\x0e-\\x1f\\x21-\\u{10ffff}]{29})[\\x22\\x27]',
+      anchor: {
+        lits: ['secret_key'],
+        maxOffset: 1
+      },
       secretGroup: 0,
       keywords: ['secret_key'],
       path: '(?i)\\.php$',
@@ -1469,6 +1811,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:freshbooks)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ff][Rr][Ee][Ss\\u{17f}][Hh][Bb][Oo][Oo][Kk\\u{212a}][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['freshbooks'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['freshbooks'],
       path: null,
@@ -1481,6 +1827,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(AIza[\\w-]{35})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(AIza[\\x2d0-9A-Z_a-z]{35})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['aiza'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['aiza'],
       path: null,
@@ -1530,6 +1880,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:access|auth|(?-i:[Aa]pi|API)|credential|creds|key|passw(?:or)?d|secret|token)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([\\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,}={0,3})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Cc][Cc][Ee][Ss\\u{17f}][Ss\\u{17f}]|[Aa][Uu][Tt][Hh]|(?:[Aa]pi|API)|[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]|[Cc][Rr][Ee][Dd][Ss\\u{17f}]|[Kk\\u{212a}][Ee][Yy]|[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Ww](?:[Oo][Rr])?[Dd]|[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk\\u{212a}][Ee][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d\\x2e0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{10,150}|[0-9A-Za-z\\u{17f}\\u{212a}][\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{11,}\\x3d{0,3})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['access', 'auth', 'api', 'credential', 'creds', 'key', 'passw', 'secret', 'token'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: [
         'access',
@@ -3089,6 +3443,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:gitea[_.-]?(?:token|key|secret|access))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Gg][Ii][Tt][Ee][Aa][\\x2d\\x2e_]?(?:[Tt][Oo][Kk\\u{212a}][Ee][Nn]|[Kk\\u{212a}][Ee][Yy]|[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]|[Aa][Cc][Cc][Ee][Ss\\u{17f}][Ss\\u{17f}]))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['gitea'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['gitea'],
       path: null,
@@ -3107,6 +3465,10 @@ export const RULE_PACK: RulePack = {
       id: 'github-app-token',
       re2: '(?:ghu|ghs)_[0-9a-zA-Z]{36}',
       regex: '(?:ghu|ghs)_[0-9A-Za-z]{36}',
+      anchor: {
+        lits: ['ghu', 'ghs'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ghu_', 'ghs_'],
       path: null,
@@ -3139,6 +3501,10 @@ export const RULE_PACK: RulePack = {
       id: 'github-fine-grained-pat',
       re2: 'github_pat_\\w{82}',
       regex: 'github_pat_[0-9A-Z_a-z]{82}',
+      anchor: {
+        lits: ['github_pat_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['github_pat_'],
       path: null,
@@ -3157,6 +3523,10 @@ export const RULE_PACK: RulePack = {
       id: 'github-oauth',
       re2: 'gho_[0-9a-zA-Z]{36}',
       regex: 'gho_[0-9A-Za-z]{36}',
+      anchor: {
+        lits: ['gho_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gho_'],
       path: null,
@@ -3175,6 +3545,10 @@ export const RULE_PACK: RulePack = {
       id: 'github-pat',
       re2: 'ghp_[0-9a-zA-Z]{36}',
       regex: 'ghp_[0-9A-Za-z]{36}',
+      anchor: {
+        lits: ['ghp_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ghp_'],
       path: null,
@@ -3207,6 +3581,10 @@ export const RULE_PACK: RulePack = {
       id: 'github-refresh-token',
       re2: 'ghr_[0-9a-zA-Z]{36}',
       regex: 'ghr_[0-9A-Za-z]{36}',
+      anchor: {
+        lits: ['ghr_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ghr_'],
       path: null,
@@ -3225,6 +3603,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-cicd-job-token',
       re2: 'glcbt-[0-9a-zA-Z]{1,5}_[0-9a-zA-Z_-]{20}',
       regex: 'glcbt\\x2d[0-9A-Za-z]{1,5}_[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glcbt-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glcbt-'],
       path: null,
@@ -3243,6 +3625,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-deploy-token',
       re2: 'gldt-[0-9a-zA-Z_\\-]{20}',
       regex: 'gldt\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['gldt-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gldt-'],
       path: null,
@@ -3261,6 +3647,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-feature-flag-client-token',
       re2: 'glffct-[0-9a-zA-Z_\\-]{20}',
       regex: 'glffct\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glffct-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glffct-'],
       path: null,
@@ -3279,6 +3669,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-feed-token',
       re2: 'glft-[0-9a-zA-Z_\\-]{20}',
       regex: 'glft\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glft-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glft-'],
       path: null,
@@ -3297,6 +3691,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-incoming-mail-token',
       re2: 'glimt-[0-9a-zA-Z_\\-]{25}',
       regex: 'glimt\\x2d[\\x2d0-9A-Z_a-z]{25}',
+      anchor: {
+        lits: ['glimt-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glimt-'],
       path: null,
@@ -3315,6 +3713,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-kubernetes-agent-token',
       re2: 'glagent-[0-9a-zA-Z_\\-]{50}',
       regex: 'glagent\\x2d[\\x2d0-9A-Z_a-z]{50}',
+      anchor: {
+        lits: ['glagent-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glagent-'],
       path: null,
@@ -3333,6 +3735,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-oauth-app-secret',
       re2: 'gloas-[0-9a-zA-Z_\\-]{64}',
       regex: 'gloas\\x2d[\\x2d0-9A-Z_a-z]{64}',
+      anchor: {
+        lits: ['gloas-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gloas-'],
       path: null,
@@ -3351,6 +3757,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-pat',
       re2: 'glpat-[\\w-]{20}',
       regex: 'glpat\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glpat-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glpat-'],
       path: null,
@@ -3369,6 +3779,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-pat-routable',
       re2: '\\bglpat-[0-9a-zA-Z_-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}\\b',
       regex: '\\bglpat\\x2d[\\x2d0-9A-Z_a-z]{27,300}\\x2e[0-9a-z]{2}[0-9a-z]{7}\\b',
+      anchor: {
+        lits: ['glpat-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glpat-'],
       path: null,
@@ -3387,6 +3801,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-pat-routable-versioned',
       re2: '\\bglpat-[0-9a-zA-Z_-]{27,300}\\.[0-9a-z]{2}\\.[0-9a-z]{9}\\b',
       regex: '\\bglpat\\x2d[\\x2d0-9A-Z_a-z]{27,300}\\x2e[0-9a-z]{2}\\x2e[0-9a-z]{9}\\b',
+      anchor: {
+        lits: ['glpat-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glpat-'],
       path: null,
@@ -3405,6 +3823,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-ptt',
       re2: 'glptt-[0-9a-f]{40}',
       regex: 'glptt\\x2d[0-9a-f]{40}',
+      anchor: {
+        lits: ['glptt-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glptt-'],
       path: null,
@@ -3423,6 +3845,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-rrt',
       re2: 'GR1348941[\\w-]{20}',
       regex: 'GR1348941[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['gr1348941'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gr1348941'],
       path: null,
@@ -3441,6 +3867,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-runner-authentication-token',
       re2: 'glrt-[0-9a-zA-Z_\\-]{20}',
       regex: 'glrt\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glrt-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glrt-'],
       path: null,
@@ -3459,6 +3889,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-runner-authentication-token-routable',
       re2: '\\bglrt-t\\d_[0-9a-zA-Z_\\-]{27,300}\\.[0-9a-z]{2}[0-9a-z]{7}\\b',
       regex: '\\bglrt\\x2dt[0-9]_[\\x2d0-9A-Z_a-z]{27,300}\\x2e[0-9a-z]{2}[0-9a-z]{7}\\b',
+      anchor: {
+        lits: ['glrt-t'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glrt-'],
       path: null,
@@ -3477,6 +3911,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-scim-token',
       re2: 'glsoat-[0-9a-zA-Z_\\-]{20}',
       regex: 'glsoat\\x2d[\\x2d0-9A-Z_a-z]{20}',
+      anchor: {
+        lits: ['glsoat-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glsoat-'],
       path: null,
@@ -3495,6 +3933,10 @@ export const RULE_PACK: RulePack = {
       id: 'gitlab-session-cookie',
       re2: '_gitlab_session=[0-9a-z]{32}',
       regex: '_gitlab_session\\x3d[0-9a-z]{32}',
+      anchor: {
+        lits: ['_gitlab_session='],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['_gitlab_session='],
       path: null,
@@ -3514,6 +3956,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:gitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Gg][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['gitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['gitter'],
       path: null,
@@ -3526,6 +3972,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:gocardless)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(live_(?i)[a-z0-9\\-_=]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Gg][Oo][Cc][Aa][Rr][Dd][Ll][Ee][Ss\\u{17f}][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ll][Ii][Vv][Ee]_[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['gocardless'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['live_', 'gocardless'],
       path: null,
@@ -3538,6 +3988,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(eyJrIjoi[A-Za-z0-9]{70,400}={0,3})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Ee][Yy][Jj][Rr][Ii][Jj][Oo][Ii][0-9A-Za-z\\u{17f}\\u{212a}]{70,400}\\x3d{0,3})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['eyjrijoi'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['eyjrijoi'],
       path: null,
@@ -3557,6 +4011,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(glc_[A-Za-z0-9+/]{32,400}={0,3})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Gg][Ll][Cc]_[\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{32,400}\\x3d{0,3})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['glc_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glc_'],
       path: null,
@@ -3576,6 +4034,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Gg][Ll][Ss\\u{17f}][Aa]_[0-9A-Za-z\\u{17f}\\u{212a}]{32}_[0-9A-Fa-f]{8})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['glsa_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['glsa_'],
       path: null,
@@ -3595,6 +4057,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:greptile)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-zA-Z0-9+/]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Gg][Rr][Ee][Pp][Tt][Ii][Ll][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['greptile'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['greptile'],
       path: null,
@@ -3614,6 +4080,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(gsk_[A-Z0-9]{52})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Gg][Ss\\u{17f}][Kk\\u{212a}]_[0-9A-Za-z\\u{17f}\\u{212a}]{52})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['gsk_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gsk_'],
       path: null,
@@ -3632,6 +4102,10 @@ export const RULE_PACK: RulePack = {
       id: 'harness-api-key',
       re2: '(?:pat|sat)\\.[a-zA-Z0-9_-]{22}\\.[0-9a-f]{24}\\.[a-zA-Z0-9]{20}',
       regex: '(?:pat|sat)\\x2e[\\x2d0-9A-Z_a-z]{22}\\x2e[0-9a-f]{24}\\x2e[0-9A-Za-z]{20}',
+      anchor: {
+        lits: ['pat', 'sat'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pat.', 'sat.'],
       path: null,
@@ -3651,6 +4125,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[a-z0-9]{14}\\.(?-i:atlasv1)\\.[a-z0-9\\-_=]{60,70}',
       regex:
         '[0-9A-Za-z\\u{17f}\\u{212a}]{14}\\x2e(?:atlasv1)\\x2e[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{60,70}',
+      anchor: {
+        lits: ['atlasv1'],
+        maxOffset: 15
+      },
       secretGroup: 0,
       keywords: ['atlasv1'],
       path: null,
@@ -3670,6 +4148,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:administrator_login_password|password)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}("[a-z0-9=_\\-]{8,20}")(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Dd][Mm][Ii][Nn][Ii][Ss\\u{17f}][Tt][Rr][Aa][Tt][Oo][Rr]_[Ll][Oo][Gg][Ii][Nn]_[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Ww][Oo][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(\\x22[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{8,20}\\x22)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['administrator_login_password', 'password'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['administrator_login_password', 'password'],
       path: '(?i)\\.(?:tf|hcl)$',
@@ -3689,6 +4171,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:heroku)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Hh][Ee][Rr][Oo][Kk\\u{212a}][Uu])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['heroku'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['heroku'],
       path: null,
@@ -3701,6 +4187,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b((HRKU-AA[0-9a-zA-Z_-]{58}))(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b((HRKU\\x2dAA[\\x2d0-9A-Z_a-z]{58}))(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['hrku-aa'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['hrku-aa'],
       path: null,
@@ -3720,6 +4210,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:hubspot)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Hh][Uu][Bb][Ss\\u{17f}][Pp][Oo][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['hubspot'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['hubspot'],
       path: null,
@@ -3732,6 +4226,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(hf_(?i:[a-z]{34}))(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(hf_(?:[A-Za-z\\u{17f}\\u{212a}]{34}))(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['hf_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['hf_'],
       path: null,
@@ -3751,6 +4249,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(api_org_(?i:[a-z]{34}))(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(api_org_(?:[A-Za-z\\u{17f}\\u{212a}]{34}))(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['api_org_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['api_org_'],
       path: null,
@@ -3770,6 +4272,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(ico-[a-zA-Z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(ico\\x2d[0-9A-Za-z]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['ico-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ico-'],
       path: null,
@@ -3789,6 +4295,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:intercom)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{60})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ii][Nn][Tt][Ee][Rr][Cc][Oo][Mm])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{60})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['intercom'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['intercom'],
       path: null,
@@ -3801,6 +4311,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(s-s4t2(?:ud|af)-(?i)[abcdef0123456789]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(s\\x2ds4t2(?:ud|af)\\x2d[0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['s-s4t2'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['intra', 's-s4t2ud-', 's-s4t2af-'],
       path: null,
@@ -3820,6 +4334,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:jfrog|artifactory|bintray|xray)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{73})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Jj][Ff][Rr][Oo][Gg]|[Aa][Rr][Tt][Ii][Ff][Aa][Cc][Tt][Oo][Rr][Yy]|[Bb][Ii][Nn][Tt][Rr][Aa][Yy]|[Xx][Rr][Aa][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{73})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['jfrog', 'artifactory', 'bintray', 'xray'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['jfrog', 'artifactory', 'bintray', 'xray'],
       path: null,
@@ -3832,6 +4350,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:jfrog|artifactory|bintray|xray)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Jj][Ff][Rr][Oo][Gg]|[Aa][Rr][Tt][Ii][Ff][Aa][Cc][Tt][Oo][Rr][Yy]|[Bb][Ii][Nn][Tt][Rr][Aa][Yy]|[Xx][Rr][Aa][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['jfrog', 'artifactory', 'bintray', 'xray'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['jfrog', 'artifactory', 'bintray', 'xray'],
       path: null,
@@ -3844,6 +4366,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(ey[a-zA-Z0-9]{17,}\\.ey[a-zA-Z0-9\\/\\\\_-]{17,}\\.(?:[a-zA-Z0-9\\/\\\\_-]{10,}={0,2})?)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(ey[0-9A-Za-z]{17,}\\x2eey[\\x2d\\x2f-9A-Z\\x5c_a-z]{17,}\\x2e(?:[\\x2d\\x2f-9A-Z\\x5c_a-z]{10,}\\x3d{0,2})?)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['ey'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ey'],
       path: null,
@@ -3863,6 +4389,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\bZXlK(?:(?P<alg>aGJHY2lPaU)|(?P<apu>aGNIVWlPaU)|(?P<apv>aGNIWWlPaU)|(?P<aud>aGRXUWlPaU)|(?P<b64>aU5qUWlP)|(?P<crit>amNtbDBJanBi)|(?P<cty>amRIa2lPaU)|(?P<epk>bGNHc2lPbn)|(?P<enc>bGJtTWlPaU)|(?P<jku>cWEzVWlPaU)|(?P<jwk>cWQyc2lPb)|(?P<iss>cGMzTWlPaU)|(?P<iv>cGRpSTZJ)|(?P<kid>cmFXUWlP)|(?P<key_ops>clpYbGZiM0J6SWpwY)|(?P<kty>cmRIa2lPaUp)|(?P<nonce>dWIyNWpaU0k2)|(?P<p2c>d01tTWlP)|(?P<p2s>d01uTWlPaU)|(?P<ppt>d2NIUWlPaU)|(?P<sub>emRXSWlPaU)|(?P<svt>emRuUWlP)|(?P<tag>MFlXY2lPaU)|(?P<typ>MGVYQWlPaUp)|(?P<url>MWNtd2l)|(?P<use>MWMyVWlPaUp)|(?P<ver>MlpYSWlPaU)|(?P<version>MlpYSnphVzl1SWpv)|(?P<x>NElqb2)|(?P<x5c>NE5XTWlP)|(?P<x5t>NE5YUWlPaU)|(?P<x5ts256>NE5YUWpVekkxTmlJNkl)|(?P<x5u>NE5YVWlPaU)|(?P<zip>NmFYQWlPaU))[a-zA-Z0-9\\/\\\\_+\\-\\r\\n]{40,}={0,2}',
       regex:
         '\\bZXlK(?:(aGJHY2lPaU)|(aGNIVWlPaU)|(aGNIWWlPaU)|(aGRXUWlPaU)|(aU5qUWlP)|(amNtbDBJanBi)|(amRIa2lPaU)|(bGNHc2lPbn)|(bGJtTWlPaU)|(cWEzVWlPaU)|(cWQyc2lPb)|(cGMzTWlPaU)|(cGRpSTZJ)|(cmFXUWlP)|(clpYbGZiM0J6SWpwY)|(cmRIa2lPaUp)|(dWIyNWpaU0k2)|(d01tTWlP)|(d01uTWlPaU)|(d2NIUWlPaU)|(emRXSWlPaU)|(emRuUWlP)|(MFlXY2lPaU)|(MGVYQWlPaUp)|(MWNtd2l)|(MWMyVWlPaUp)|(MlpYSWlPaU)|(MlpYSnphVzl1SWpv)|(NElqb2)|(NE5XTWlP)|(NE5YUWlPaU)|(NE5YUWpVekkxTmlJNkl)|(NE5YVWlPaU)|(NmFYQWlPaU))[\\x0a\\x0d\\x2b\\x2d\\x2f-9A-Z\\x5c_a-z]{40,}\\x3d{0,2}',
+      anchor: {
+        lits: ['zxlk'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['zxlk'],
       path: null,
@@ -3882,6 +4412,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:kraken)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9\\/=_\\+\\-]{80,90})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Kk\\u{212a}][Rr][Aa][Kk\\u{212a}][Ee][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2b\\x2d\\x2f-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{80,90})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['kraken'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['kraken'],
       path: null,
@@ -3894,6 +4428,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)(?:\\bkind:[ \\t]*["\']?\\bsecret\\b["\']?(?s:.){0,200}?\\bdata:(?s:.){0,100}?\\s+([\\w.-]+:(?:[ \\t]*(?:\\||>[-+]?)\\s+)?[ \\t]*(?:["\']?[a-z0-9+/]{10,}={0,3}["\']?|\\{\\{[ \\t\\w"|$:=,.-]+}}|""|\'\'))|\\bdata:(?s:.){0,100}?\\s+([\\w.-]+:(?:[ \\t]*(?:\\||>[-+]?)\\s+)?[ \\t]*(?:["\']?[a-z0-9+/]{10,}={0,3}["\']?|\\{\\{[ \\t\\w"|$:=,.-]+}}|""|\'\'))(?s:.){0,200}?\\bkind:[ \\t]*["\']?\\bsecret\\b["\']?)',
       regex:
         '(?:\\b[Kk\\u{212a}][Ii][Nn][Dd]\\x3a[\\x09\\x20]*[\\x22\\x27]?\\b[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]\\b[\\x22\\x27]?(?:[^]){0,200}?\\b[Dd][Aa][Tt][Aa]\\x3a(?:[^]){0,100}?[\\x09\\x0a\\x0c\\x0d\\x20]+([\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]+\\x3a(?:[\\x09\\x20]*(?:\\x7c|\\x3e[\\x2b\\x2d]?)[\\x09\\x0a\\x0c\\x0d\\x20]+)?[\\x09\\x20]*(?:[\\x22\\x27]?[\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{10,}\\x3d{0,3}[\\x22\\x27]?|\\x7b\\x7b[\\x09\\x20\\x22\\x24\\x2c-\\x2e0-\\x3a\\x3dA-Z_a-z\\x7c\\u{17f}\\u{212a}]+\\x7d\\x7d|\\x22\\x22|\\x27\\x27))|\\b[Dd][Aa][Tt][Aa]\\x3a(?:[^]){0,100}?[\\x09\\x0a\\x0c\\x0d\\x20]+([\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]+\\x3a(?:[\\x09\\x20]*(?:\\x7c|\\x3e[\\x2b\\x2d]?)[\\x09\\x0a\\x0c\\x0d\\x20]+)?[\\x09\\x20]*(?:[\\x22\\x27]?[\\x2b\\x2f-9A-Za-z\\u{17f}\\u{212a}]{10,}\\x3d{0,3}[\\x22\\x27]?|\\x7b\\x7b[\\x09\\x20\\x22\\x24\\x2c-\\x2e0-\\x3a\\x3dA-Z_a-z\\x7c\\u{17f}\\u{212a}]+\\x7d\\x7d|\\x22\\x22|\\x27\\x27))(?:[^]){0,200}?\\b[Kk\\u{212a}][Ii][Nn][Dd]\\x3a[\\x09\\x20]*[\\x22\\x27]?\\b[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt]\\b[\\x22\\x27]?)',
+      anchor: {
+        lits: ['kind:', 'data:'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['secret'],
       path: '(?i)\\.ya?ml$',
@@ -3929,6 +4467,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:kucoin)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Kk\\u{212a}][Uu][Cc][Oo][Ii][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['kucoin'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['kucoin'],
       path: null,
@@ -3941,6 +4483,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:kucoin)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Kk\\u{212a}][Uu][Cc][Oo][Ii][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['kucoin'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['kucoin'],
       path: null,
@@ -3953,6 +4499,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:launchdarkly)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Aa][Uu][Nn][Cc][Hh][Dd][Aa][Rr][Kk\\u{212a}][Ll][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['launchdarkly'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['launchdarkly'],
       path: null,
@@ -3964,6 +4514,10 @@ export const RULE_PACK: RulePack = {
       id: 'linear-api-key',
       re2: 'lin_api_(?i)[a-z0-9]{40}',
       regex: 'lin_api_[0-9A-Za-z\\u{17f}\\u{212a}]{40}',
+      anchor: {
+        lits: ['lin_api_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['lin_api_'],
       path: null,
@@ -3983,6 +4537,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:linear)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Ii][Nn][Ee][Aa][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['linear'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['linear'],
       path: null,
@@ -4002,6 +4560,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:linked[_-]?in)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{14})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Ii][Nn][Kk\\u{212a}][Ee][Dd][\\x2d_]?[Ii][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{14})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['linked'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['linkedin', 'linked_in', 'linked-in'],
       path: null,
@@ -4021,6 +4583,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:linked[_-]?in)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Ii][Nn][Kk\\u{212a}][Ee][Dd][\\x2d_]?[Ii][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['linked'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['linkedin', 'linked_in', 'linked-in'],
       path: null,
@@ -4040,6 +4606,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:lob)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}((live|test)_[a-f0-9]{35})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Oo][Bb])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(([Ll][Ii][Vv][Ee]|[Tt][Ee][Ss\\u{17f}][Tt])_[0-9A-Fa-f]{35})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['lob'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['test_', 'live_'],
       path: null,
@@ -4052,6 +4622,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:lob)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}((test|live)_pub_[a-f0-9]{31})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Oo][Bb])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(([Tt][Ee][Ss\\u{17f}][Tt]|[Ll][Ii][Vv][Ee])_[Pp][Uu][Bb]_[0-9A-Fa-f]{31})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['lob'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['test_pub', 'live_pub', '_pub'],
       path: null,
@@ -4064,6 +4638,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:looker)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{20})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Oo][Oo][Kk\\u{212a}][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{20})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['looker'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['looker'],
       path: null,
@@ -4076,6 +4654,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:looker)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ll][Oo][Oo][Kk\\u{212a}][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['looker'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['looker'],
       path: null,
@@ -4088,6 +4670,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:MailchimpSDK.initialize|mailchimp)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32}-us\\d\\d)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Ii][Ll][Cc][Hh][Ii][Mm][Pp][Ss\\u{17f}][Dd][Kk\\u{212a}][^\\n][Ii][Nn][Ii][Tt][Ii][Aa][Ll][Ii][Zz][Ee]|[Mm][Aa][Ii][Ll][Cc][Hh][Ii][Mm][Pp])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32}\\x2d[Uu][Ss\\u{17f}][0-9][0-9])(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mailchimpsdk', 'mailchimp'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mailchimp'],
       path: null,
@@ -4100,6 +4686,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mailgun)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(key-[a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Ii][Ll][Gg][Uu][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Kk\\u{212a}][Ee][Yy]\\x2d[0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mailgun'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mailgun'],
       path: null,
@@ -4112,6 +4702,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mailgun)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(pubkey-[a-f0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Ii][Ll][Gg][Uu][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Pp][Uu][Bb][Kk\\u{212a}][Ee][Yy]\\x2d[0-9A-Fa-f]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mailgun'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mailgun'],
       path: null,
@@ -4124,6 +4718,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mailgun)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-h0-9]{32}-[a-h0-9]{8}-[a-h0-9]{8})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Ii][Ll][Gg][Uu][Nn])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Ha-h]{32}\\x2d[0-9A-Ha-h]{8}\\x2d[0-9A-Ha-h]{8})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mailgun'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mailgun'],
       path: null,
@@ -4136,6 +4734,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mapbox)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(pk\\.[a-z0-9]{60}\\.[a-z0-9]{22})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Pp][Bb][Oo][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Pp][Kk\\u{212a}]\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{60}\\x2e[0-9A-Za-z\\u{17f}\\u{212a}]{22})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mapbox'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mapbox'],
       path: null,
@@ -4148,6 +4750,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mattermost)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{26})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Aa][Tt][Tt][Ee][Rr][Mm][Oo][Ss\\u{17f}][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{26})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mattermost'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mattermost'],
       path: null,
@@ -4160,6 +4766,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([0-9A-Za-z]{6}_[0-9A-Za-z]{29}_mmk)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['_mmk'],
+        maxOffset: 36
+      },
       secretGroup: 0,
       keywords: ['_mmk'],
       path: null,
@@ -4179,6 +4789,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:message[_-]?bird)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{25})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Ee][Ss\\u{17f}][Ss\\u{17f}][Aa][Gg][Ee][\\x2d_]?[Bb][Ii][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{25})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['message'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['messagebird', 'message-bird', 'message_bird'],
       path: null,
@@ -4191,6 +4805,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:message[_-]?bird)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Ee][Ss\\u{17f}][Ss\\u{17f}][Aa][Gg][Ee][\\x2d_]?[Bb][Ii][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['message'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['messagebird', 'message-bird', 'message_bird'],
       path: null,
@@ -4203,6 +4821,10 @@ export const RULE_PACK: RulePack = {
       re2: 'https://[a-z0-9]+\\.webhook\\.office\\.com/webhookb2/[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}@[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}/IncomingWebhook/[a-z0-9]{32}/[a-z0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}',
       regex:
         'https\\x3a\\x2f\\x2f[0-9a-z]+\\x2ewebhook\\x2eoffice\\x2ecom\\x2fwebhookb2\\x2f[0-9a-z]{8}\\x2d([0-9a-z]{4}\\x2d){3}[0-9a-z]{12}\\x40[0-9a-z]{8}\\x2d([0-9a-z]{4}\\x2d){3}[0-9a-z]{12}\\x2fIncomingWebhook\\x2f[0-9a-z]{32}\\x2f[0-9a-z]{8}\\x2d([0-9a-z]{4}\\x2d){3}[0-9a-z]{12}',
+      anchor: {
+        lits: ['https://'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['webhook.office.com', 'webhookb2', 'incomingwebhook'],
       path: null,
@@ -4215,6 +4837,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:mistral)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Mm][Ii][Ss\\u{17f}][Tt][Rr][Aa][Ll])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['mistral'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['mistral'],
       path: null,
@@ -4234,6 +4860,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(mdb_sa_id_[a-f0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(mdb_sa_id_[0-9a-f]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['mdb_sa_id_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['mdb_sa_id_'],
       path: null,
@@ -4253,6 +4883,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(mdb_sa_sk_[A-Za-z0-9_-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(mdb_sa_sk_[\\x2d0-9A-Z_a-z]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['mdb_sa_sk_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['mdb_sa_sk_'],
       path: null,
@@ -4291,6 +4925,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(mongodb(?:\\+srv)?://(?P<username>[!-9;-~]{3,50}):(?P<password>[!-?A-~]{3,88})@(?P<host>(?:[a-zA-Z0-9][\\w.-]+|\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})(?::\\d{1,5})?(?:,(?:[a-zA-Z0-9][\\w.-]+|\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})(?::\\d{1,5})?)*)/?(?:(?P<authdb>[\\w-]+)?(?P<options>\\?\\w+=[\\w@/.$-]+(?:&(?:amp;)?\\w+=[\\w@/.$-]+)*)?)?)(?:[\'"\\s;\\x60]|\\\\[nr]|\\b|$)',
       regex:
         '\\b(mongodb(?:\\x2bsrv)?\\x3a\\x2f\\x2f([\\x21-9\\x3b-\\x7e]{3,50})\\x3a([\\x21-\\x3fA-\\x7e]{3,88})\\x40((?:[0-9A-Za-z][\\x2d\\x2e0-9A-Z_a-z]+|[0-9]{1,3}\\x2e[0-9]{1,3}\\x2e[0-9]{1,3}\\x2e[0-9]{1,3})(?:\\x3a[0-9]{1,5})?(?:\\x2c(?:[0-9A-Za-z][\\x2d\\x2e0-9A-Z_a-z]+|[0-9]{1,3}\\x2e[0-9]{1,3}\\x2e[0-9]{1,3}\\x2e[0-9]{1,3})(?:\\x3a[0-9]{1,5})?)*)\\x2f?(?:([\\x2d0-9A-Z_a-z]+)?(\\x3f[0-9A-Z_a-z]+\\x3d[\\x24\\x2d-9\\x40-Z_a-z]+(?:\\x26(?:amp\\x3b)?[0-9A-Z_a-z]+\\x3d[\\x24\\x2d-9\\x40-Z_a-z]+)*)?)?)(?:[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3b\\x60]|\\x5c[nr]|\\b|$)',
+      anchor: {
+        lits: ['mongodb'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['mongodb://', 'mongodb+srv://'],
       path: null,
@@ -4326,6 +4964,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:netlify)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{40,46})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Ee][Tt][Ll][Ii][Ff][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{40,46})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['netlify'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['netlify'],
       path: null,
@@ -4338,6 +4980,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(NRJS-[a-f0-9]{19})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Ee][Ww]\\x2d[Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww][Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww]_[Rr][Ee][Ll][Ii][Cc])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Nn][Rr][Jj][Ss\\u{17f}]\\x2d[0-9A-Fa-f]{19})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['new-relic', 'newrelic', 'new_relic'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['nrjs-'],
       path: null,
@@ -4350,6 +4996,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(NRII-[a-z0-9-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Ee][Ww]\\x2d[Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww][Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww]_[Rr][Ee][Ll][Ii][Cc])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Nn][Rr][Ii][Ii]\\x2d[\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['new-relic', 'newrelic', 'new_relic'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['nrii-'],
       path: null,
@@ -4362,6 +5012,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Ee][Ww]\\x2d[Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww][Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww]_[Rr][Ee][Ll][Ii][Cc])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['new-relic', 'newrelic', 'new_relic'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['new-relic', 'newrelic', 'new_relic'],
       path: null,
@@ -4374,6 +5028,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:new-relic|newrelic|new_relic)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(NRAK-[a-z0-9]{27})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Ee][Ww]\\x2d[Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww][Rr][Ee][Ll][Ii][Cc]|[Nn][Ee][Ww]_[Rr][Ee][Ll][Ii][Cc])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Nn][Rr][Aa][Kk\\u{212a}]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{27})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['new-relic', 'newrelic', 'new_relic'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['nrak'],
       path: null,
@@ -4386,6 +5044,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(ntn_[0-9]{11}[A-Za-z0-9]{32}[A-Za-z0-9]{3})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(ntn_[0-9]{11}[0-9A-Za-z]{32}[0-9A-Za-z]{3})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['ntn_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['ntn_'],
       path: null,
@@ -4405,6 +5067,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(npm_[a-z0-9]{36})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Nn][Pp][Mm]_[0-9A-Za-z\\u{17f}\\u{212a}]{36})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['npm_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['npm_'],
       path: null,
@@ -4424,6 +5090,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)<add key=\\"(?:(?:ClearText)?Password)\\"\\s*value=\\"(.{8,})\\"\\s*/>',
       regex:
         '\\x3c[Aa][Dd][Dd]\\x20[Kk\\u{212a}][Ee][Yy]\\x3d\\x22(?:(?:[Cc][Ll][Ee][Aa][Rr][Tt][Ee][Xx][Tt])?[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Ww][Oo][Rr][Dd])\\x22[\\x09\\x0a\\x0c\\x0d\\x20]*[Vv][Aa][Ll][Uu][Ee]\\x3d\\x22([^\\n]{8,})\\x22[\\x09\\x0a\\x0c\\x0d\\x20]*\\x2f\\x3e',
+      anchor: {
+        lits: ['<add key="'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['<add key='],
       path: '(?i)nuget\\.config$',
@@ -4456,6 +5126,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(nvapi-[A-Z0-9_-]{60,70})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Nn][Vv][Aa][Pp][Ii]\\x2d[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{60,70})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['nvapi-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['nvapi-'],
       path: null,
@@ -4475,6 +5149,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:nytimes|new-york-times,|newyorktimes)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9=_\\-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Nn][Yy][Tt][Ii][Mm][Ee][Ss\\u{17f}]|[Nn][Ee][Ww]\\x2d[Yy][Oo][Rr][Kk\\u{212a}]\\x2d[Tt][Ii][Mm][Ee][Ss\\u{17f}]\\x2c|[Nn][Ee][Ww][Yy][Oo][Rr][Kk\\u{212a}][Tt][Ii][Mm][Ee][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['nytimes', 'new-york-times,', 'newyorktimes'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['nytimes', 'new-york-times', 'newyorktimes'],
       path: null,
@@ -4487,6 +5165,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(API-[A-Z0-9]{26})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(API\\x2d[0-9A-Z]{26})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['api-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['api-'],
       path: null,
@@ -4506,6 +5188,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Oo]kta|OKTA))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(00[\\w=\\-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:[Oo]kta|OKTA))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(00[\\x2d0-9\\x3dA-Z_a-z]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['okta'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['okta'],
       path: null,
@@ -4525,6 +5211,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:ollama)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{32}\\.[a-zA-Z0-9_-]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Oo][Ll][Ll][Aa][Mm][Aa])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{32}\\x2e[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['ollama'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['ollama'],
       path: null,
@@ -4544,6 +5234,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sk-(?:proj|svcacct|admin)-(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58}|[A-Za-z0-9_-]{20})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58}|[A-Za-z0-9_-]{20})\\b|sk-[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sk\\x2d(?:proj|svcacct|admin)\\x2d(?:[\\x2d0-9A-Z_a-z]{74}|[\\x2d0-9A-Z_a-z]{58}|[\\x2d0-9A-Z_a-z]{20})T3BlbkFJ(?:[\\x2d0-9A-Z_a-z]{74}|[\\x2d0-9A-Z_a-z]{58}|[\\x2d0-9A-Z_a-z]{20})\\b|sk\\x2d[0-9A-Za-z]{20}T3BlbkFJ[0-9A-Za-z]{20})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sk-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['t3blbkfj'],
       path: null,
@@ -4563,6 +5257,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(sk-or-v1-[0-9a-f]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Ss\\u{17f}][Kk\\u{212a}]\\x2d[Oo][Rr]\\x2d[Vv]1\\x2d[0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sk-or-v1-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sk-or-v1-'],
       path: null,
@@ -4582,6 +5280,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sha256~[\\w-]{43})(?:[^\\w-]|\\z)',
       regex:
         '\\b(sha256\\x7e[\\x2d0-9A-Z_a-z]{43})(?:[\\x00-\\x2c\\x2e\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\u{10ffff}]|$)',
+      anchor: {
+        lits: ['sha256~'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sha256~'],
       path: null,
@@ -4601,6 +5303,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:app(?:lication)?[_.-]{0,1}key)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Za-z0-9-]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Pp][Pp](?:[Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn])?[\\x2d\\x2e_]{0,1}[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['app'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['ovh'],
       path: null,
@@ -4620,6 +5326,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:app(?:lication)?[_.-]{0,1}secret)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Za-z0-9-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Aa][Pp][Pp](?:[Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn])?[\\x2d\\x2e_]{0,1}[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['app'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['ovh'],
       path: null,
@@ -4650,6 +5360,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:consumer[_.-]{0,1}key)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Za-z0-9-]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Cc][Oo][Nn][Ss\\u{17f}][Uu][Mm][Ee][Rr][\\x2d\\x2e_]{0,1}[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Za-z\\u{17f}\\u{212a}]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['consumer'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['ovh'],
       path: null,
@@ -4669,6 +5383,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(pplx-[a-zA-Z0-9]{48})(?:[\\x60\'"\\s;]|\\\\[nr]|$|\\b)',
       regex:
         '\\b(pplx\\x2d[0-9A-Za-z]{48})(?:[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3b\\x60]|\\x5c[nr]|$|\\b)',
+      anchor: {
+        lits: ['pplx-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pplx-'],
       path: null,
@@ -4687,6 +5405,7 @@ export const RULE_PACK: RulePack = {
       id: 'pkcs12-file',
       re2: null,
       regex: null,
+      anchor: null,
       secretGroup: 0,
       keywords: [],
       path: '(?i)(?:^|\\/)[^\\/]+\\.p(?:12|fx)$',
@@ -4699,6 +5418,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:plaid)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Ll][Aa][Ii][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Aa][Cc][Cc][Ee][Ss\\u{17f}][Ss\\u{17f}]\\x2d(?:[Ss\\u{17f}][Aa][Nn][Dd][Bb][Oo][Xx]|[Dd][Ee][Vv][Ee][Ll][Oo][Pp][Mm][Ee][Nn][Tt]|[Pp][Rr][Oo][Dd][Uu][Cc][Tt][Ii][Oo][Nn])\\x2d[0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['plaid'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['plaid'],
       path: null,
@@ -4711,6 +5434,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:plaid)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Ll][Aa][Ii][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['plaid'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['plaid'],
       path: null,
@@ -4730,6 +5457,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:plaid)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{30})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Ll][Aa][Ii][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{30})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['plaid'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['plaid'],
       path: null,
@@ -4749,6 +5480,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(pscale_tkn_(?i)[\\w=\\.-]{32,64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(pscale_tkn_[\\x2d\\x2e0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{32,64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['pscale_tkn_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pscale_tkn_'],
       path: null,
@@ -4774,6 +5509,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)(?:pscale|planetscale)(?:.|[\\n\\r]){0,16}?(?:USER|ID|NAME)(?:.|[\\n\\r]){0,16}?([a-z0-9]{12})',
       regex:
         '(?:[Pp][Ss\\u{17f}][Cc][Aa][Ll][Ee]|[Pp][Ll][Aa][Nn][Ee][Tt][Ss\\u{17f}][Cc][Aa][Ll][Ee])(?:[^\\n]|[\\x0a\\x0d]){0,16}?(?:[Uu][Ss\\u{17f}][Ee][Rr]|[Ii][Dd]|[Nn][Aa][Mm][Ee])(?:[^\\n]|[\\x0a\\x0d]){0,16}?([0-9A-Za-z\\u{17f}\\u{212a}]{12})',
+      anchor: {
+        lits: ['pscale', 'planetscale'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pscale', 'planetscale'],
       path: null,
@@ -4793,6 +5532,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(pscale_oauth_[\\w=\\.-]{32,64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(pscale_oauth_[\\x2d\\x2e0-9\\x3dA-Z_a-z]{32,64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['pscale_oauth_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pscale_oauth_'],
       path: null,
@@ -4812,6 +5555,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(pscale_pw_(?i)[\\w=\\.-]{32,64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Pp][Ss\\u{17f}][Cc][Aa][Ll][Ee]_[Pp][Ww]_[\\x2d\\x2e0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{32,64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['pscale_pw_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pscale_pw_'],
       path: null,
@@ -4831,6 +5578,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:poly.{0,20}address)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(0x[a-fA-F0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Oo][Ll][Yy][^\\n]{0,20}[Aa][Dd][Dd][Rr][Ee][Ss\\u{17f}][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(0x[0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['poly'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['address'],
       path: null,
@@ -4843,6 +5594,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:poly.{0,20}key)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Oo][Ll][Yy][^\\n]{0,20}[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9a-f]{8}\\x2d[0-9a-f]{4}\\x2d[0-9a-f]{4}\\x2d[0-9a-f]{4}\\x2d[0-9a-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['poly'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['key'],
       path: null,
@@ -4873,6 +5628,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:poly.{0,20}secret)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-zA-Z0-9+/]{40,}={0,2})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Oo][Ll][Yy][^\\n]{0,20}[Ss\\u{17f}][Ee][Cc][Rr][Ee][Tt])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2b\\x2f-9A-Za-z]{40,}\\x3d{0,2})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['poly'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['secret'],
       path: null,
@@ -4892,6 +5651,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:poly.{0,20}passphrase)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-zA-Z0-9_]{8,128})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Oo][Ll][Yy][^\\n]{0,20}[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Pp][Hh][Rr][Aa][Ss\\u{17f}][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Z_a-z]{8,128})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['poly'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['passphrase'],
       path: null,
@@ -4904,6 +5667,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:poly.{0,20}private.{0,20}key)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(0x[a-fA-F0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Oo][Ll][Yy][^\\n]{0,20}[Pp][Rr][Ii][Vv][Aa][Tt][Ee][^\\n]{0,20}[Kk\\u{212a}][Ee][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(0x[0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['poly'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['private', 'key'],
       path: null,
@@ -4923,6 +5690,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(phx_[a-zA-Z0-9_\\-]{47})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Pp][Hh][Xx]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{47})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['phx_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['phx_'],
       path: null,
@@ -4942,6 +5713,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(phc_[a-zA-Z0-9_\\-]{43})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Pp][Hh][Cc]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{43})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['phc_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['phc_'],
       path: null,
@@ -4961,6 +5736,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(PMAK-(?i)[a-f0-9]{24}\\-[a-f0-9]{34})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(PMAK\\x2d[0-9A-Fa-f]{24}\\x2d[0-9A-Fa-f]{34})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['pmak-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pmak-'],
       path: null,
@@ -4980,6 +5759,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(pnu_[a-zA-Z0-9]{36})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(pnu_[0-9A-Za-z]{36})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['pnu_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pnu_'],
       path: null,
@@ -4999,6 +5782,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\\s\\S-]{64,}?KEY(?: BLOCK)?-----',
       regex:
         '\\x2d\\x2d\\x2d\\x2d\\x2d[Bb][Ee][Gg][Ii][Nn][\\x20\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{0,100}[Pp][Rr][Ii][Vv][Aa][Tt][Ee]\\x20[Kk\\u{212a}][Ee][Yy](?:\\x20[Bb][Ll][Oo][Cc][Kk\\u{212a}])?\\x2d\\x2d\\x2d\\x2d\\x2d[^]{64,}?[Kk\\u{212a}][Ee][Yy](?:\\x20[Bb][Ll][Oo][Cc][Kk\\u{212a}])?\\x2d\\x2d\\x2d\\x2d\\x2d',
+      anchor: {
+        lits: ['-----begin'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['-----begin'],
       path: null,
@@ -5011,6 +5798,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:private[_-]?ai)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{32})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Pp][Rr][Ii][Vv][Aa][Tt][Ee][\\x2d_]?[Aa][Ii])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9a-z]{32})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['private'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['privateai', 'private_ai', 'private-ai'],
       path: null,
@@ -5030,6 +5821,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(pul-[a-f0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(pul\\x2d[0-9a-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['pul-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pul-'],
       path: null,
@@ -5048,6 +5843,10 @@ export const RULE_PACK: RulePack = {
       id: 'pypi-upload-token',
       re2: 'pypi-AgEIcHlwaS5vcmc[\\w-]{50,1000}',
       regex: 'pypi\\x2dAgEIcHlwaS5vcmc[\\x2d0-9A-Z_a-z]{50,1000}',
+      anchor: {
+        lits: ['pypi-ageichlwas5vcmc'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['pypi-ageichlwas5vcmc'],
       path: null,
@@ -5067,6 +5866,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:rapidapi)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9_-]{50})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Rr][Aa][Pp][Ii][Dd][Aa][Pp][Ii])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{50})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['rapidapi'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['rapidapi'],
       path: null,
@@ -5079,6 +5882,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(rdme_[a-z0-9]{70})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(rdme_[0-9a-z]{70})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['rdme_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['rdme_'],
       path: null,
@@ -5098,6 +5905,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(r8_[A-Za-z0-9]{37})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Rr]8_[0-9A-Za-z\\u{17f}\\u{212a}]{37})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['r8_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['r8_'],
       path: null,
@@ -5117,6 +5928,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(rubygems_[a-f0-9]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(rubygems_[0-9a-f]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['rubygems_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['rubygems_'],
       path: null,
@@ -5136,6 +5951,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(tk-us-[\\w-]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(tk\\x2dus\\x2d[\\x2d0-9A-Z_a-z]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['tk-us-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['tk-us-'],
       path: null,
@@ -5155,6 +5974,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:sendbird)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Ee][Nn][Dd][Bb][Ii][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sendbird'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['sendbird'],
       path: null,
@@ -5167,6 +5990,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:sendbird)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Ee][Nn][Dd][Bb][Ii][Rr][Dd])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sendbird'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['sendbird'],
       path: null,
@@ -5179,6 +6006,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(SG\\.(?i)[a-z0-9=_\\-\\.]{66})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(SG\\x2e[\\x2d\\x2e0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{66})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sg.'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sg.'],
       path: null,
@@ -5198,6 +6029,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(xkeysib-[a-f0-9]{64}\\-(?i)[a-z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(xkeysib\\x2d[0-9a-f]{64}\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['xkeysib-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xkeysib-'],
       path: null,
@@ -5217,6 +6052,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:sentry)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Ee][Nn][Tt][Rr][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sentry'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['sentry'],
       path: null,
@@ -5236,6 +6075,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\bsntrys_eyJpYXQiO[a-zA-Z0-9+/]{10,200}(?:LCJyZWdpb25fdXJs|InJlZ2lvbl91cmwi|cmVnaW9uX3VybCI6)[a-zA-Z0-9+/]{10,200}={0,2}_[a-zA-Z0-9+/]{43}(?:[^a-zA-Z0-9+/]|\\z)',
       regex:
         '\\bsntrys_eyJpYXQiO[\\x2b\\x2f-9A-Za-z]{10,200}(?:LCJyZWdpb25fdXJs|InJlZ2lvbl91cmwi|cmVnaW9uX3VybCI6)[\\x2b\\x2f-9A-Za-z]{10,200}\\x3d{0,2}_[\\x2b\\x2f-9A-Za-z]{43}(?:[\\x00-\\x2a\\x2c-\\x2e\\x3a-\\x40\\x5b-\\x60\\x7b-\\u{10ffff}]|$)',
+      anchor: {
+        lits: ['sntrys_eyjpyxqio'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sntrys_eyjpyxqio'],
       path: null,
@@ -5255,6 +6098,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sntryu_[a-f0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sntryu_[0-9a-f]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sntryu_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sntryu_'],
       path: null,
@@ -5274,6 +6121,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sm_aat_[a-zA-Z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sm_aat_[0-9A-Za-z]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sm_aat_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sm_aat'],
       path: null,
@@ -5293,6 +6144,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sm_pat_[a-zA-Z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sm_pat_[0-9A-Za-z]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sm_pat_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sm_pat'],
       path: null,
@@ -5312,6 +6167,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(sm_sat_[a-zA-Z0-9]{16})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(sm_sat_[0-9A-Za-z]{16})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sm_sat_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sm_sat'],
       path: null,
@@ -5331,6 +6190,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(shippo_(?:live|test)_[a-fA-F0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(shippo_(?:live|test)_[0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['shippo_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['shippo_'],
       path: null,
@@ -5349,6 +6212,10 @@ export const RULE_PACK: RulePack = {
       id: 'shopify-access-token',
       re2: 'shpat_[a-fA-F0-9]{32}',
       regex: 'shpat_[0-9A-Fa-f]{32}',
+      anchor: {
+        lits: ['shpat_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['shpat_'],
       path: null,
@@ -5367,6 +6234,10 @@ export const RULE_PACK: RulePack = {
       id: 'shopify-custom-access-token',
       re2: 'shpca_[a-fA-F0-9]{32}',
       regex: 'shpca_[0-9A-Fa-f]{32}',
+      anchor: {
+        lits: ['shpca_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['shpca_'],
       path: null,
@@ -5385,6 +6256,10 @@ export const RULE_PACK: RulePack = {
       id: 'shopify-private-app-access-token',
       re2: 'shppa_[a-fA-F0-9]{32}',
       regex: 'shppa_[0-9A-Fa-f]{32}',
+      anchor: {
+        lits: ['shppa_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['shppa_'],
       path: null,
@@ -5403,6 +6278,10 @@ export const RULE_PACK: RulePack = {
       id: 'shopify-shared-secret',
       re2: 'shpss_[a-fA-F0-9]{32}',
       regex: 'shpss_[0-9A-Fa-f]{32}',
+      anchor: {
+        lits: ['shpss_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['shpss_'],
       path: null,
@@ -5422,6 +6301,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:BUNDLE_ENTERPRISE__CONTRIBSYS__COM|BUNDLE_GEMS__CONTRIBSYS__COM)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{8}:[a-f0-9]{8})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Bb][Uu][Nn][Dd][Ll][Ee]_[Ee][Nn][Tt][Ee][Rr][Pp][Rr][Ii][Ss\\u{17f}][Ee]__[Cc][Oo][Nn][Tt][Rr][Ii][Bb][Ss\\u{17f}][Yy][Ss\\u{17f}]__[Cc][Oo][Mm]|[Bb][Uu][Nn][Dd][Ll][Ee]_[Gg][Ee][Mm][Ss\\u{17f}]__[Cc][Oo][Nn][Tt][Rr][Ii][Bb][Ss\\u{17f}][Yy][Ss\\u{17f}]__[Cc][Oo][Mm])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x3a[0-9A-Fa-f]{8})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['bundle_enterprise__contribsys__com', 'bundle_gems__contribsys__com'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['bundle_enterprise__contribsys__com', 'bundle_gems__contribsys__com'],
       path: null,
@@ -5434,6 +6317,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\bhttps?://([a-f0-9]{8}:[a-f0-9]{8})@(?:gems.contribsys.com|enterprise.contribsys.com)(?:[\\/|\\#|\\?|:]|$)',
       regex:
         '\\b[Hh][Tt][Tt][Pp][Ss\\u{17f}]?\\x3a\\x2f\\x2f([0-9A-Fa-f]{8}\\x3a[0-9A-Fa-f]{8})\\x40(?:[Gg][Ee][Mm][Ss\\u{17f}][^\\n][Cc][Oo][Nn][Tt][Rr][Ii][Bb][Ss\\u{17f}][Yy][Ss\\u{17f}][^\\n][Cc][Oo][Mm]|[Ee][Nn][Tt][Ee][Rr][Pp][Rr][Ii][Ss\\u{17f}][Ee][^\\n][Cc][Oo][Nn][Tt][Rr][Ii][Bb][Ss\\u{17f}][Yy][Ss\\u{17f}][^\\n][Cc][Oo][Mm])(?:[\\x23\\x2f\\x3a\\x3f\\x7c]|$)',
+      anchor: {
+        lits: ['http'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['gems.contribsys.com', 'enterprise.contribsys.com'],
       path: null,
@@ -5446,6 +6333,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)xapp-\\d-[A-Z0-9]+-\\d+-[a-z0-9]+',
       regex:
         '[Xx][Aa][Pp][Pp]\\x2d[0-9]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]+\\x2d[0-9]+\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]+',
+      anchor: {
+        lits: ['xapp-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xapp'],
       path: null,
@@ -5464,6 +6355,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-bot-token',
       re2: 'xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*',
       regex: 'xoxb\\x2d[0-9]{10,13}\\x2d[0-9]{10,13}[\\x2d0-9A-Za-z]*',
+      anchor: {
+        lits: ['xoxb-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxb'],
       path: null,
@@ -5483,6 +6378,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)xoxe.xox[bp]-\\d-[A-Z0-9]{163,166}',
       regex:
         '[Xx][Oo][Xx][Ee][^\\n][Xx][Oo][Xx][BPbp]\\x2d[0-9]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{163,166}',
+      anchor: {
+        lits: ['xoxe'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxe.xoxb-', 'xoxe.xoxp-'],
       path: null,
@@ -5501,6 +6400,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-config-refresh-token',
       re2: '(?i)xoxe-\\d-[A-Z0-9]{146}',
       regex: '[Xx][Oo][Xx][Ee]\\x2d[0-9]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{146}',
+      anchor: {
+        lits: ['xoxe-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxe-'],
       path: null,
@@ -5519,6 +6422,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-legacy-bot-token',
       re2: 'xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}',
       regex: 'xoxb\\x2d[0-9]{8,14}\\x2d[0-9A-Za-z]{18,26}',
+      anchor: {
+        lits: ['xoxb-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxb'],
       path: null,
@@ -5537,6 +6444,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-legacy-token',
       re2: 'xox[os]-\\d+-\\d+-\\d+-[a-fA-F\\d]+',
       regex: 'xox[os]\\x2d[0-9]+\\x2d[0-9]+\\x2d[0-9]+\\x2d[0-9A-Fa-f]+',
+      anchor: {
+        lits: ['xox'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxo', 'xoxs'],
       path: null,
@@ -5555,6 +6466,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-legacy-workspace-token',
       re2: 'xox[ar]-(?:\\d-)?[0-9a-zA-Z]{8,48}',
       regex: 'xox[ar]\\x2d(?:[0-9]\\x2d)?[0-9A-Za-z]{8,48}',
+      anchor: {
+        lits: ['xox'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxa', 'xoxr'],
       path: null,
@@ -5574,6 +6489,10 @@ export const RULE_PACK: RulePack = {
       re2: '(xoxd-[\\w\\/\\\\+-]{100,}={0,2})(?:[^\\w\\/+=-]|\\z)',
       regex:
         '(xoxd\\x2d[\\x2b\\x2d\\x2f-9A-Z\\x5c_a-z]{100,}\\x3d{0,2})(?:[\\x00-\\x2a\\x2c\\x2e\\x3a-\\x3c\\x3e-\\x40\\x5b-\\x5e\\x60\\x7b-\\u{10ffff}]|$)',
+      anchor: {
+        lits: ['xoxd-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxd-'],
       path: null,
@@ -5592,6 +6511,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-session-token',
       re2: 'xoxc-\\d{9,15}-\\d{9,15}-\\d{9,15}-[a-f0-9]{64}\\b',
       regex: 'xoxc\\x2d[0-9]{9,15}\\x2d[0-9]{9,15}\\x2d[0-9]{9,15}\\x2d[0-9a-f]{64}\\b',
+      anchor: {
+        lits: ['xoxc-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxc-'],
       path: null,
@@ -5610,6 +6533,10 @@ export const RULE_PACK: RulePack = {
       id: 'slack-user-token',
       re2: 'xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}',
       regex: 'xox[ep](?:\\x2d[0-9]{10,13}){3}\\x2d[\\x2d0-9A-Za-z]{28,34}',
+      anchor: {
+        lits: ['xox'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xoxp-', 'xoxe-'],
       path: null,
@@ -5629,6 +6556,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?:https?://)?hooks.slack.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}',
       regex:
         '(?:https?\\x3a\\x2f\\x2f)?hooks[^\\n]slack[^\\n]com\\x2f(?:services|workflows|triggers)\\x2f[\\x2b\\x2f-9A-Za-z]{43,56}',
+      anchor: {
+        lits: ['hooks'],
+        maxOffset: 8
+      },
       secretGroup: 0,
       keywords: ['hooks.slack.com'],
       path: null,
@@ -5641,6 +6572,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:snyk[_.-]?(?:(?:api|oauth)[_.-]?)?(?:key|token))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Nn][Yy][Kk\\u{212a}][\\x2d\\x2e_]?(?:(?:[Aa][Pp][Ii]|[Oo][Aa][Uu][Tt][Hh])[\\x2d\\x2e_]?)?(?:[Kk\\u{212a}][Ee][Yy]|[Tt][Oo][Kk\\u{212a}][Ee][Nn]))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['snyk'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['snyk'],
       path: null,
@@ -5653,6 +6588,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:sonar[_.-]?(login|token))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}((?:squ_|sqp_|sqa_)?[a-z0-9=_\\-]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Oo][Nn][Aa][Rr][\\x2d\\x2e_]?([Ll][Oo][Gg][Ii][Nn]|[Tt][Oo][Kk\\u{212a}][Ee][Nn]))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}((?:[Ss\\u{17f}][Qq][Uu]_|[Ss\\u{17f}][Qq][Pp]_|[Ss\\u{17f}][Qq][Aa]_)?[\\x2d0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sonar'],
+        maxOffset: 50
+      },
       secretGroup: 2,
       keywords: ['sonar'],
       path: null,
@@ -5665,6 +6604,7 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(\\b(sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}|sgp_[a-fA-F0-9]{40}|[a-fA-F0-9]{40})\\b)(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(\\b([Ss\\u{17f}][Gg][Pp]_(?:[0-9A-Fa-f]{16}|[Ll][Oo][Cc][Aa][Ll])_[0-9A-Fa-f]{40}|[Ss\\u{17f}][Gg][Pp]_[0-9A-Fa-f]{40}|[0-9A-Fa-f]{40})\\b)(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: null,
       secretGroup: 0,
       keywords: ['sgp_', 'sourcegraph'],
       path: null,
@@ -5684,6 +6624,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b((?:EAAA|sq0atp-)[\\w-]{22,60})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b((?:EAAA|sq0atp\\x2d)[\\x2d0-9A-Z_a-z]{22,60})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['eaaa', 'sq0atp-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sq0atp-', 'eaaa'],
       path: null,
@@ -5703,6 +6647,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:squarespace)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Qq][Uu][Aa][Rr][Ee][Ss\\u{17f}][Pp][Aa][Cc][Ee])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{8}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{4}\\x2d[0-9A-Fa-f]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['squarespace'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['squarespace'],
       path: null,
@@ -5715,6 +6663,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:stability)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(sk-[A-Za-z0-9]{48})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ss\\u{17f}][Tt][Aa][Bb][Ii][Ll][Ii][Tt][Yy])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Ss\\u{17f}][Kk\\u{212a}]\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{48})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['stability'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['stability'],
       path: null,
@@ -5734,6 +6686,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b((?:sk|rk)_(?:test|live|prod)_[0-9A-Za-z]{10,99})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sk', 'rk'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sk_test', 'sk_live', 'sk_prod', 'rk_test', 'rk_live', 'rk_prod'],
       path: null,
@@ -5753,6 +6709,10 @@ export const RULE_PACK: RulePack = {
       re2: '[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:(?-i:[Ss]umo|SUMO))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3})(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(su[a-zA-Z0-9]{12})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z]{0,50}?(?:[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:[Ss]umo|SUMO))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3})(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}(su[0-9A-Za-z]{12})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['sumo'],
+        maxOffset: 100
+      },
       secretGroup: 0,
       keywords: ['sumo'],
       path: null,
@@ -5772,6 +6732,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:(?-i:[Ss]umo|SUMO))(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{64})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:(?:[Ss]umo|SUMO))(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{64})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['sumo'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['sumo'],
       path: null,
@@ -5791,6 +6755,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:telegr)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9]{5,16}:(?-i:A)[a-z0-9_\\-]{34})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ee][Ll][Ee][Gg][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9]{5,16}\\x3a(?:A)[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{34})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['telegr'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['telegr'],
       path: null,
@@ -5803,6 +6771,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(tgp_v1_[A-Za-z0-9_-]{43})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Tt][Gg][Pp]_[Vv]1_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{43})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['tgp_v1_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['tgp_v1_'],
       path: null,
@@ -5822,6 +6794,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:travis)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{22})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Rr][Aa][Vv][Ii][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{22})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['travis'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['travis'],
       path: null,
@@ -5833,6 +6809,10 @@ export const RULE_PACK: RulePack = {
       id: 'twilio-api-key',
       re2: 'SK[0-9a-fA-F]{32}',
       regex: 'SK[0-9A-Fa-f]{32}',
+      anchor: {
+        lits: ['sk'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['sk'],
       path: null,
@@ -5852,6 +6832,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitch)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{30})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Cc][Hh])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{30})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitch'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitch'],
       path: null,
@@ -5864,6 +6848,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{45})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{45})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitter'],
       path: null,
@@ -5876,6 +6864,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([0-9]{15,25}-[a-zA-Z0-9]{20,40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9]{15,25}\\x2d[0-9A-Za-z\\u{17f}\\u{212a}]{20,40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitter'],
       path: null,
@@ -5888,6 +6880,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{25})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{25})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitter'],
       path: null,
@@ -5900,6 +6896,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{50})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{50})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitter'],
       path: null,
@@ -5912,6 +6912,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:twitter)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(A{22}[a-zA-Z0-9%]{80,100})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Ww][Ii][Tt][Tt][Ee][Rr])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Aa]{22}[\\x250-9A-Za-z\\u{17f}\\u{212a}]{80,100})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['twitter'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['twitter'],
       path: null,
@@ -5924,6 +6928,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:typeform)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(tfp_[a-z0-9\\-_\\.=]{59})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Tt][Yy][Pp][Ee][Ff][Oo][Rr][Mm])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Tt][Ff][Pp]_[\\x2d\\x2e0-9\\x3dA-Z_a-z\\u{17f}\\u{212a}]{59})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['typeform'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['tfp_'],
       path: null,
@@ -5936,6 +6944,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b(hvb\\.[\\w-]{138,300})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b(hvb\\x2e[\\x2d0-9A-Z_a-z]{138,300})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['hvb.'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['hvb.'],
       path: null,
@@ -5955,6 +6967,10 @@ export const RULE_PACK: RulePack = {
       re2: '\\b((?:hvs\\.[\\w-]{90,120}|s\\.(?i:[a-z0-9]{24})))(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b((?:hvs\\x2e[\\x2d0-9A-Z_a-z]{90,120}|s\\x2e(?:[0-9A-Za-z\\u{17f}\\u{212a}]{24})))(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[nr]|$)',
+      anchor: {
+        lits: ['hvs.', 's.'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['hvs.', 's.'],
       path: null,
@@ -5987,6 +7003,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(vck_[A-Za-z0-9_-]{56})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Vv][Cc][Kk\\u{212a}]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{56})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vck_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['vck_'],
       path: null,
@@ -6006,6 +7026,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:vercel)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([A-Z0-9]{24})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Vv][Ee][Rr][Cc][Ee][Ll])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{24})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vercel'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['vercel'],
       path: null,
@@ -6025,6 +7049,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(vca_[A-Za-z0-9_-]{56})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Vv][Cc][Aa]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{56})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vca_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['vca_'],
       path: null,
@@ -6044,6 +7072,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(vcr_[A-Za-z0-9_-]{56})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Vv][Cc][Rr]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{56})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vcr_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['vcr_'],
       path: null,
@@ -6063,6 +7095,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(vci_[A-Za-z0-9_-]{56})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Vv][Cc][Ii]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{56})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vci_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['vci_'],
       path: null,
@@ -6082,6 +7118,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(vcp_[A-Za-z0-9_-]{56})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Vv][Cc][Pp]_[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{56})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['vcp_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['vcp_'],
       path: null,
@@ -6101,6 +7141,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:wandb|weightsandbiases)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-f0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Ww][Aa][Nn][Dd][Bb]|[Ww][Ee][Ii][Gg][Hh][Tt][Ss\\u{17f}][Aa][Nn][Dd][Bb][Ii][Aa][Ss\\u{17f}][Ee][Ss\\u{17f}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Fa-f]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['wandb', 'weightsandbiases'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['wandb', 'weightsandbiases'],
       path: null,
@@ -6120,6 +7164,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(wandb_v1_[A-Za-z0-9_]{77})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Ww][Aa][Nn][Dd][Bb]_[Vv]1_[0-9A-Z_a-z\\u{17f}\\u{212a}]{77})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['wandb_v1_'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['wandb_v1_'],
       path: null,
@@ -6139,6 +7187,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)\\b(xai-[A-Za-z0-9_-]{70,120})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '\\b([Xx][Aa][Ii]\\x2d[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{70,120})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['xai-'],
+        maxOffset: 0
+      },
       secretGroup: 0,
       keywords: ['xai-'],
       path: null,
@@ -6158,6 +7210,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:yandex)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(t1\\.[A-Z0-9a-z_-]+[=]{0,2}\\.[A-Z0-9a-z_-]{86}[=]{0,2})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Yy][Aa][Nn][Dd][Ee][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Tt]1\\x2e[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]+[\\x3d]{0,2}\\x2e[\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{86}[\\x3d]{0,2})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['yandex'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['yandex'],
       path: null,
@@ -6170,6 +7226,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:yandex)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(AQVN[A-Za-z0-9_\\-]{35,38})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Yy][Aa][Nn][Dd][Ee][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Aa][Qq][Vv][Nn][\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{35,38})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['yandex'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['yandex'],
       path: null,
@@ -6182,6 +7242,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:yandex)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}(YC[a-zA-Z0-9_\\-]{38})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Yy][Aa][Nn][Dd][Ee][Xx])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([Yy][Cc][\\x2d0-9A-Z_a-z\\u{17f}\\u{212a}]{38})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['yandex'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['yandex'],
       path: null,
@@ -6194,6 +7258,10 @@ export const RULE_PACK: RulePack = {
       re2: '(?i)[\\w.-]{0,50}?(?:zendesk)(?:[ \\t\\w.-]{0,20})[\\s\'"]{0,3}(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60\'"\\s=]{0,5}([a-z0-9]{40})(?:\\\\?[\'"\\x60]|[\\s;]|\\\\[nr]|$)',
       regex:
         '[\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,50}?(?:[Zz][Ee][Nn][Dd][Ee][Ss\\u{17f}][Kk\\u{212a}])(?:[\\x09\\x20\\x2d\\x2e0-9A-Z_a-z\\u{17f}\\u{212a}]{0,20})[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27]{0,3}(?:\\x3d|\\x3e|\\x3a{1,3}\\x3d|\\x7c\\x7c|\\x3a|\\x3d\\x3e|\\x3f\\x3d|\\x2c)[\\x09\\x0a\\x0c\\x0d\\x20\\x22\\x27\\x3d\\x60]{0,5}([0-9A-Za-z\\u{17f}\\u{212a}]{40})(?:\\x5c?[\\x22\\x27\\x60]|[\\x09\\x0a\\x0c\\x0d\\x20\\x3b]|\\x5c[NRnr]|$)',
+      anchor: {
+        lits: ['zendesk'],
+        maxOffset: 50
+      },
       secretGroup: 0,
       keywords: ['zendesk'],
       path: null,
@@ -6229,3 +7297,55 @@ export const REFERENCE_REGEXES = {
     '(?:^|[\\x09\\x0a\\x0c\\x0d\\x20\\x26\\x3b\\x3f])(?:[Pp][Aa][Ss\\u{17f}][Ss\\u{17f}][Ww][Oo][Rr][Dd]|[Pp][Ww][Dd])\\x3d(\\x22[\\x00-\\x21\\x23-\\u{10ffff}]*\\x22|\\x27[\\x00-\\x26\\x28-\\u{10ffff}]*\\x27|[\\x00-\\x08\\x0b\\x0e-\\x1f\\x21\\x23-\\x25\\x28-\\x3a\\x3c-\\u{10ffff}]+)',
   bracketedPlaceholderInterior: '^[a-z][\\x2d_a-z]*$'
 } as const
+
+/** Anchors of the reference patterns (see scan.ts), null where none exists. */
+export const REFERENCE_ANCHORS: Record<keyof typeof REFERENCE_REGEXES, Anchor | null> = {
+  secret: null,
+  credentialedURI: {
+    lits: ['://'],
+    maxOffset: 32
+  },
+  jdbc: {
+    lits: ['jdbc:'],
+    maxOffset: 0
+  },
+  databaseURL: {
+    lits: ['postgres', 'mysql', 'mariadb', 'mongodb', 'redis'],
+    maxOffset: 0
+  },
+  keywordDSN: null,
+  semicolonConn: null,
+  credentialValue: {
+    lits: [
+      'db',
+      'database',
+      'pg',
+      'postgres',
+      'postgresql',
+      'mysql',
+      'mariadb',
+      'redis',
+      'mongo',
+      'mongodb',
+      'sqlserver',
+      'mssql',
+      'jdbc'
+    ],
+    maxOffset: 2
+  },
+  keywordHost: {
+    lits: ['host='],
+    maxOffset: 1
+  },
+  keywordUser: {
+    lits: ['user='],
+    maxOffset: 1
+  },
+  semicolonServer: null,
+  semicolonUser: null,
+  passwordAssignment: {
+    lits: ['password', 'pwd'],
+    maxOffset: 1
+  },
+  bracketedPlaceholderInterior: null
+}
