@@ -1,6 +1,8 @@
 // The one place that spawns git. Every git call in the project goes through GitRunner.run,
 // which drives @actions/exec with a full, fixed environment and typed errors.
 import * as exec from '@actions/exec'
+import childProcess from 'node:child_process'
+import { basename } from 'node:path'
 
 export interface GitLogger {
   debug(message: string): void
@@ -48,6 +50,33 @@ export function configEnv(pairs: Array<[string, string]>): Record<string, string
   })
   return env
 }
+
+/**
+ * exec writes `input` with `cp.stdin.end(input)` and never listens for errors on stdin. When git
+ * exits before reading all of it (a fatal error early in a large fast-import or cat-file
+ * request), the write fails with EPIPE on a stream without an 'error' listener, which crashes
+ * the whole process instead of reporting git's exit code. exec does not expose the child, so
+ * git children get a no-op stdin error listener right after they are spawned (a prototype hook:
+ * module namespaces, ncc bundles and jest's module registry all share the one class); the exit
+ * code and stderr still turn the failure into a GitError.
+ */
+function guardGitStdin(): void {
+  type SpawnFn = (this: childProcess.ChildProcess, options: { file?: string }) => unknown
+  const proto = childProcess.ChildProcess.prototype as unknown as {
+    spawn: SpawnFn & { emGuarded?: boolean }
+  }
+  const original = proto.spawn
+  if (original.emGuarded) return
+  const guarded: SpawnFn & { emGuarded?: boolean } = function (options) {
+    const result = original.call(this, options)
+    const file = typeof options?.file === 'string' ? basename(options.file) : ''
+    if (/^git(\.exe)?$/i.test(file)) this.stdin?.on('error', () => undefined)
+    return result
+  }
+  guarded.emGuarded = true
+  proto.spawn = guarded
+}
+guardGitStdin()
 
 const noText = (): string => ''
 
