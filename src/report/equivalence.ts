@@ -43,27 +43,50 @@ function failureRow(f: CheckFailure): EquivalenceFailure {
   }
 }
 
-export function equivalenceFromVerify(v: VerifyReport): EquivalenceReport {
+export interface EquivalenceOptions {
+  /**
+   * Dry run: checkpoints the plan would migrate. Their absence from v2 is expected, so their
+   * coverage failures are reported as pending rather than as differences.
+   */
+  pending?: ReadonlySet<string>
+}
+
+export function equivalenceFromVerify(
+  v: VerifyReport,
+  opts: EquivalenceOptions = {}
+): EquivalenceReport {
+  const pending = opts.pending ?? new Set<string>()
+  const isPending = (f: CheckFailure, id?: string): boolean =>
+    f.check === 'coverage' && pending.has(f.checkpointId ?? id ?? '')
+  let pendingCount = 0
+  const failures: EquivalenceFailure[] = []
+  for (const f of v.failures) {
+    if (isPending(f)) pendingCount++
+    else failures.push(failureRow(f))
+  }
+  for (const c of v.checkpoints) {
+    for (const f of c.failures) {
+      if (isPending(f, c.id)) pendingCount++
+      else failures.push(failureRow({ ...f, checkpointId: f.checkpointId ?? c.id }))
+    }
+  }
   const checks = Object.entries(v.byCheck)
-    .filter(([, c]) => c.passed + c.failed > 0)
     .map(([name, c]) => ({
       name,
       passed: c.passed,
-      failed: c.failed,
+      failed: name === 'coverage' ? Math.max(0, c.failed - pendingCount) : c.failed,
       description: DESCRIPTIONS[name]
     }))
-  const failures = [
-    ...v.failures.map(failureRow),
-    ...v.checkpoints.flatMap((c) =>
-      c.failures.map((f) => failureRow({ ...f, checkpointId: f.checkpointId ?? c.id }))
-    )
-  ]
+    .filter((c) => c.passed + c.failed > 0)
   const c = v.counts
+  const failedChecks = checks.reduce((n, x) => n + x.failed, 0)
   const summary =
     `${c.verified} checkpoint(s) and ${c.sessions} session(s) re-read from git: ` +
     `${c.ok} identical, ${c.failed} with differences` +
     (c.notMigratable ? `, ${c.notMigratable} not migratable` : '') +
     (c.v2Only ? `, ${c.v2Only} only in v2` : '') +
-    `; ${c.checksPassed} checks passed, ${c.checksFailed} failed`
-  return { ok: v.ok, summary, checks, failures }
+    (pendingCount ? `, ${pendingCount} not yet in v2 (would migrate)` : '') +
+    `; ${c.checksPassed} checks passed, ${failedChecks} failed`
+  const ok = pendingCount > 0 ? failedChecks === 0 && failures.length === 0 : v.ok
+  return { ok, summary, checks, failures }
 }
