@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from '@jest/globals'
-import type { GitRunner } from '../src/git/runner.js'
+import { GitRunner } from '../src/git/runner.js'
 import {
   deleteRef,
   forEachRef,
@@ -9,7 +9,7 @@ import {
   updateRef,
   updateRefs
 } from '../src/git/refs.js'
-import { commitTree, mktree, hashObject, newRepo } from './git-helpers.js'
+import { commitTree, mktree, hashObject, newRepo, tempDir } from './git-helpers.js'
 
 describe('refs', () => {
   let git: GitRunner
@@ -113,5 +113,12 @@ describe('refs', () => {
     expect(await resolveRef(git, `${c2}^`)).toBe(c1)
     expect(await resolveRef(git, 'refs/heads/absent')).toBeNull()
     expect(await resolveRef(git, `${c1}^`)).toBeNull()
+  })
+})
+
+describe('resolveRef outside a repository', () => {
+  it('throws instead of reporting an absent ref', async () => {
+    const git = new GitRunner(tempDir('norepo'))
+    await expect(resolveRef(git, 'HEAD')).rejects.toThrow(/rev-parse/)
   })
 })

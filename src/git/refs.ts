@@ -52,7 +52,7 @@ export async function refMap(
 /** Object id a revision expression resolves to, or null when it does not resolve. */
 export async function resolveRef(git: GitRunner, rev: string): Promise<string | null> {
   const r = await git.run(['rev-parse', '-q', '--verify', '--end-of-options', rev], {
-    okCodes: [1, 128]
+    okCodes: [1]
   })
   if (r.exitCode !== 0) return null
   return r.stdout.toString('utf8').trim() || null
