@@ -19,7 +19,6 @@ import {
   type TreeEntryIn,
   type V1CheckpointOk,
   type V1CheckpointRead,
-  type V1OddityKind,
   type V1SessionOk
 } from '../src/formats/v1/index.js'
 import { formatGoTime, isZeroTime } from '../src/formats/json/time.js'
@@ -310,7 +309,7 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
     expect(migratingSessions(r)).toHaveLength(0)
     expect(r.extraSlots.map((x) => x.name)).toEqual(['2'])
     expect(kinds(r)).toEqual(
-      expect.arrayContaining<V1OddityKind>([
+      expect.arrayContaining([
         'session-dir-missing',
         'session-dir-beyond-summary',
         'summary-path-mismatch',
@@ -349,7 +348,7 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
   test('metadata-only sessions, dangling summary paths, no migratable session', () => {
     expect(shape(read('b4/58953c1628'))).toBe('no-transcript')
     expect(kinds(read('b4/58953c1628'))).toEqual(
-      expect.arrayContaining<V1OddityKind>([
+      expect.arrayContaining([
         'summary-prompt-path-dangling',
         'summary-transcript-path-dangling'
       ])
@@ -359,7 +358,7 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
 
   test('content hashes: missing, wrong (legacy), right', () => {
     expect(kinds(read('c9/45f262e88d'))).toEqual(
-      expect.arrayContaining<V1OddityKind>(['content-hash-missing', 'agent-missing'])
+      expect.arrayContaining(['content-hash-missing', 'agent-missing'])
     )
     expect(kinds(read('d8/ab7104d00c'))).toContain('content-hash-mismatch')
     const clean = read('39/7737088f0a')
@@ -382,9 +381,9 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
 
   test('non-UTC created_at values are decoded with their offset', () => {
     const r = read('64/8f427bfed6')
-    const times = r.sessions
-      .filter((s) => s.kind !== 'missing-dir')
-      .map((s) => (s.kind !== 'missing-dir' ? formatGoTime(s.metadata.created_at) : ''))
+    const times = r.sessions.flatMap((s) =>
+      s.kind === 'missing-dir' ? [] : [formatGoTime(s.metadata.created_at)]
+    )
     expect(times.some((x) => /[+-]\d\d:\d\d$/.test(x))).toBe(true)
   })
 })

@@ -11,6 +11,8 @@ import {
   DROPPED_SESSION_FIELDS,
   encodeGenerationMetadata,
   freshPathTaskTrees,
+  fullPresenceKeys,
+  mainPresenceIds,
   MIGRATION_IDENTITY,
   mergeFilesTouched,
   migrateSessionMetadata,
@@ -365,7 +367,11 @@ describe('round trip on real v1 session files: v1 → v2 metadata → parse', ()
     }
     expect(sessions).toBe(16)
     // The v1 keys that do not survive, from these real files: legacy and newer keys unknown to v0.6.2.
-    expect([...droppedSeen].sort()).toEqual(['transcript_lines_at_start', 'transcript_path', 'transcript_uuid_at_start'])
+    expect([...droppedSeen].sort()).toEqual([
+      'transcript_lines_at_start',
+      'transcript_path',
+      'transcript_uuid_at_start'
+    ])
     expect(DROPPED_SESSION_FIELDS).toContain('transcript_lines_at_start')
   })
 
@@ -414,4 +420,33 @@ test('commit catalogue and archive refs', () => {
   expect(parseArchiveRefName('refs/entire/checkpoints/v2/full/0000000000042')).toBe(42)
   expect(parseArchiveRefName('refs/entire/checkpoints/v2/full/current')).toBeUndefined()
   expect(parseArchiveRefName('refs/entire/checkpoints/v2/full/42')).toBeUndefined()
+})
+
+test('/full presence index: names only, Atoi slot names, no id check', () => {
+  const b = (path: string) => ({ mode: '100644', type: 'blob', oid: '1'.repeat(40), path })
+  const keys = fullPresenceKeys([
+    b('a3/b2c4d5e6f7/0/raw_transcript'),
+    b('a3/b2c4d5e6f7/0/raw_transcript_hash.txt'),
+    b('a3/b2c4d5e6f7/1/raw_transcript.001'),
+    b('a3/b2c4d5e6f7/1/raw_transcript_hash.txt'),
+    b('a3/b2c4d5e6f7/2/raw_transcript'),
+    b('a3/b2c4d5e6f7/007/raw_transcript'),
+    b('a3/b2c4d5e6f7/007/raw_transcript_hash.txt'),
+    b('a3/b2c4d5e6f7/x/raw_transcript'),
+    b('a3/b2c4d5e6f7/x/raw_transcript_hash.txt'),
+    b('a3/NOT-AN-ID/0/raw_transcript'),
+    b('a3/NOT-AN-ID/0/raw_transcript_hash.txt'),
+    b('a3/b2c4d5e6f7/3/full.jsonl'),
+    b('a3/b2c4d5e6f7/3/content_hash.txt'),
+    b('generation.json')
+  ])
+  expect([...keys].sort()).toEqual([
+    'a3NOT-AN-ID/0',
+    'a3b2c4d5e6f7/0',
+    'a3b2c4d5e6f7/1',
+    'a3b2c4d5e6f7/7'
+  ])
+  expect(
+    mainPresenceIds([b('a3/b2c4d5e6f7/metadata.json'), b('a3/NOT-AN-ID/metadata.json')])
+  ).toEqual(new Set(['a3b2c4d5e6f7']))
 })

@@ -73,7 +73,8 @@ function entryType(t: string): DirEntry['type'] {
   return t === 'tree' ? 'tree' : t === 'commit' ? 'commit' : 'blob'
 }
 
-class Dir {
+/** A directory rebuilt from `ls-tree -r` paths (children in first-seen order). */
+export class Dir {
   children = new Map<string, Dir | DirEntry>()
   constructor(
     readonly name: string,
@@ -82,7 +83,8 @@ class Dir {
   ) {}
 }
 
-function buildTree(entries: Iterable<TreeEntryIn>): Dir {
+/** Rebuilds the directory structure of `ls-tree -r [-t]` entries. */
+export function buildTree(entries: Iterable<TreeEntryIn>): Dir {
   const root = new Dir('')
   for (const e of entries) {
     const parts = e.path.split('/')
