@@ -76,6 +76,14 @@ export class FatalMigrationError extends Error {
   }
 }
 
+/** Thrown by the `stopAfterBatches` test hook: the run stops like a killed process. */
+export class InterruptedRunError extends Error {
+  constructor(batches: number) {
+    super(`run interrupted after batch ${batches} (test hook)`)
+    this.name = 'InterruptedRunError'
+  }
+}
+
 export function emptyCounts(total = 0): MigrationCounts {
   return {
     total,
@@ -303,6 +311,8 @@ class V2Writer {
   private readonly archivesCreated: string[] = []
   private batches = 0
   private readonly outcomes: CheckpointOutcome[] = []
+  /** Outcomes of checkpoints queued for /full, by id. */
+  private readonly written = new Map<string, CheckpointOutcome>()
   private readonly counts: MigrationCounts
   private readonly warnings: string[] = []
   private done = 0
@@ -492,7 +502,12 @@ class V2Writer {
           return
       }
     } catch (e) {
-      if (e instanceof FatalMigrationError || e instanceof RefConflictError) throw e
+      if (
+        e instanceof FatalMigrationError ||
+        e instanceof RefConflictError ||
+        e instanceof InterruptedRunError
+      )
+        throw e
       this.fail(id, 'internal', `checkpoint ${id}: ${(e as Error).message}`)
     }
   }
@@ -727,7 +742,9 @@ class V2Writer {
     this.pendingFull.push(full)
     this.counts.migrated++
     this.counts.sessionsWritten += migrating.length
-    this.outcomes.push({ id, status: 'migrated', sessions: sessionsOut })
+    const outcome: CheckpointOutcome = { id, status: 'migrated', sessions: sessionsOut }
+    this.outcomes.push(outcome)
+    this.written.set(id, outcome)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -893,7 +910,14 @@ class V2Writer {
     if (full) {
       this.pendingFull.push(full)
       this.counts.repaired++
-      this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
+      const outcome: CheckpointOutcome = {
+        id,
+        status: 'repaired',
+        sessions: sessionsOut,
+        message: w.reason
+      }
+      this.outcomes.push(outcome)
+      this.written.set(id, outcome)
     } else if (backfilled > 0) {
       this.counts.repaired++
       this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
@@ -1093,14 +1117,13 @@ class V2Writer {
     this.archivesCreated.push(ref)
     this.nextArchive = n + 1
     for (const cp of this.pendingFull) {
-      const o = this.outcomes.find(
-        (x) => x.id === cp.id && x.status !== 'failed' && x.status !== 'skipped'
-      )
+      const o = this.written.get(cp.id)
       if (o) o.fullRef = ref
     }
+    this.batches++
     this.log.progress?.({
       kind: 'batch',
-      index: ++this.batches,
+      index: this.batches,
       batches: 0,
       checkpoints: this.pendingFull.length,
       archive: ref
@@ -1108,6 +1131,9 @@ class V2Writer {
     this.log.info(`batch ${this.batches}: ${this.pendingFull.length} checkpoint(s) → ${ref}`)
     this.clearMain()
     this.pendingFull = []
+    if (this.s.stopAfterBatches !== undefined && this.batches >= this.s.stopAfterBatches) {
+      throw new InterruptedRunError(this.batches)
+    }
   }
 
   /** §8.5: final /main flush, remainder into /full/current (+ rotation), or an empty /full/current. */
@@ -1238,9 +1264,7 @@ class V2Writer {
     }
     if (this.pendingFull.length > 0) {
       for (const cp of this.pendingFull) {
-        const o = this.outcomes.find(
-          (x) => x.id === cp.id && x.status !== 'failed' && x.status !== 'skipped'
-        )
+        const o = this.written.get(cp.id)
         if (o) o.fullRef = rotated ? rotated.ref : CURRENT_REF
       }
       this.batches++

@@ -43,6 +43,10 @@ export interface MigrateSettings {
   gitUser?: Identity
   /** Max checkpoints read ahead while the previous batch is compacted/written (default: one batch). */
   pipelineDepth?: number
+  /** Test hook: stop as if killed right after batch k was written (throws InterruptedRunError). */
+  stopAfterBatches?: number
+  /** Compaction worker threads (0 = in this thread; default: the surface decides). */
+  compactWorkers?: number
 }
 
 export const DEFAULT_BATCH_SIZE = 100
