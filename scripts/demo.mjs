@@ -7,7 +7,8 @@
 //   npm run demo
 //   npm run demo -- --corpus ../shared/corpus/entireio-cli-v1.bundle
 //   npm run demo -- --input dry-run=true --input batch-size=2
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { buildExampleRepo } from './example-repo.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BUNDLE = join(ROOT, 'dist', 'index.js')
+const DIST_BUNDLE = join(ROOT, 'dist', 'index.js')
 
 /** Every input of action.yml with the value the runner would pass by default. */
 export const DEFAULT_INPUTS = {
@@ -69,12 +70,32 @@ export function parseOutputs(text) {
   return out
 }
 
+/**
+ * Run the action and stream its log. Like the runner, hide `::debug::` lines unless asked
+ * (ACTIONS_STEP_DEBUG on GitHub, --debug here).
+ */
+function runAction(bundle, cwd, env, debug) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [bundle], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    const lines = createInterface({ input: child.stdout })
+    lines.on('line', (line) => {
+      if (debug || !line.startsWith('::debug::')) console.log(line)
+    })
+    child.on('close', (code) => resolvePromise(code ?? 1))
+  })
+}
+
 function parseArgs(argv) {
   const o = { inputs: {} }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--corpus') o.corpus = argv[++i]
     else if (a === '--dir') o.dir = argv[++i]
+    else if (a === '--bundle') o.bundle = resolve(argv[++i])
     else if (a === '--input') {
       const [k, ...v] = (argv[++i] ?? '').split('=')
       o.inputs[k] = v.join('=')
@@ -84,14 +105,15 @@ function parseArgs(argv) {
   return o
 }
 
-function main() {
+async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) {
     console.log(
-      'usage: npm run demo -- [--corpus <v1 bundle>] [--input name=value]… [--dir <empty dir>]'
+      'usage: npm run demo -- [--corpus <v1 bundle>] [--input name=value]… [--dir <empty dir>] [--bundle <index.js>] [--debug]'
     )
     return 0
   }
+  const BUNDLE = args.bundle ?? DIST_BUNDLE
   if (!existsSync(BUNDLE)) {
     console.log('dist/index.js is missing: building it with npm run bundle …')
     const b = spawnSync('npm', ['run', 'bundle'], { cwd: ROOT, stdio: 'inherit' })
@@ -108,19 +130,17 @@ function main() {
   )
   const temp = join(base, 'runner-temp')
   mkdirSync(temp, { recursive: true })
-  const env = runnerEnv({ work: repo.work, temp, home: repo.home, inputs: args.inputs })
+  // Small batches, so that the five example checkpoints also produce archives (/full/<n>).
+  const inputs = args.corpus ? args.inputs : { 'batch-size': '2', ...args.inputs }
+  const env = runnerEnv({ work: repo.work, temp, home: repo.home, inputs })
   writeFileSync(env.GITHUB_STEP_SUMMARY, '')
   writeFileSync(env.GITHUB_OUTPUT, '')
 
-  console.log('──── action log (node dist/index.js) ────')
+  console.log(`──── action log (node ${BUNDLE}) ────`)
   const started = Date.now()
-  const run = spawnSync(process.execPath, [BUNDLE], {
-    cwd: repo.work,
-    env,
-    stdio: 'inherit'
-  })
+  const status = await runAction(BUNDLE, repo.work, env, args.debug)
   const secs = ((Date.now() - started) / 1000).toFixed(1)
-  console.log(`──── exit code ${run.status} after ${secs} s ────\n`)
+  console.log(`──── exit code ${status} after ${secs} s ────\n`)
 
   console.log(`──── job summary (${env.GITHUB_STEP_SUMMARY}) ────`)
   console.log(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'))
@@ -142,12 +162,12 @@ function main() {
   if (outputs.report) console.log(`  JSON report:  ${outputs.report}`)
   console.log(`  workspace:    ${repo.work}`)
   console.log(`  remote:       ${repo.remote}`)
-  return run.status ?? 1
+  return status
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    process.exitCode = main()
+    process.exitCode = await main()
   } catch (e) {
     console.error(e instanceof Error ? e.message : e)
     process.exitCode = 1

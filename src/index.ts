@@ -1,3 +1,6 @@
+// Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
+// when started as a pool worker it serves jobs instead of running the action.
+import { serveCompactJobsIfWorker } from './engine/compactor.js'
 import { run } from './main.js'
 
-await run()
+if (!serveCompactJobsIfWorker()) await run()

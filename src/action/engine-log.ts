@@ -90,9 +90,7 @@ export class EngineLogAdapter implements EngineLogger {
       )
       return
     }
-    this.out.info(
-      `batch ${e.index}/${e.batches}: ${e.checkpoints} checkpoint(s)${e.archive ? ` → ${e.archive}` : ''}`
-    )
+    // 'batch' events: the engine logs each batch itself (info), nothing to add.
   }
 
   /** Open a flat group (closing any open one). */
