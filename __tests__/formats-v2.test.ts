@@ -3,6 +3,7 @@
 import { describe, expect, test } from '@jest/globals'
 import {
   archiveRefName,
+  buildCompactBackfill,
   buildFullSessionEntries,
   buildMainCheckpoint,
   commitMessages,
@@ -449,4 +450,69 @@ test('/full presence index: names only, Atoi slot names, no id check', () => {
   expect(
     mainPresenceIds([b('a3/b2c4d5e6f7/metadata.json'), b('a3/NOT-AN-ID/metadata.json')])
   ).toEqual(new Set(['a3b2c4d5e6f7']))
+})
+
+test('compact backfill: slot by session id else last, summary re-encoded with kept cli_version', () => {
+  const summaryBytes = Buffer.from(
+    JSON.stringify({
+      cli_version: '0.5.6',
+      checkpoint_id: 'a3b2c4d5e6f7',
+      strategy: 'manual-commit',
+      checkpoints_count: 1,
+      files_touched: null,
+      sessions: [
+        { metadata: '/a3/b2c4d5e6f7/0/metadata.json', prompt: '' },
+        { metadata: '/a3/b2c4d5e6f7/1/metadata.json', prompt: '' }
+      ],
+      extra_key: 1
+    }) + '\ntrailing bytes are never read by json.Decoder'
+  )
+  const slotMetadata = [Buffer.from('{"session_id":"a"}'), Buffer.from('{"session_id":"b"} {')]
+  const r = buildCompactBackfill({
+    checkpointId: 'a3b2c4d5e6f7',
+    summaryBytes,
+    slotMetadata,
+    sessionId: 'b',
+    compactTranscript: Buffer.from('x\n')
+  })
+  expect(r.kind).toBe('ok')
+  if (r.kind !== 'ok') return
+  expect(r.slot).toBe(1)
+  expect(r.entries.map((e) => e.path)).toEqual([
+    'a3/b2c4d5e6f7/1/transcript.jsonl',
+    'a3/b2c4d5e6f7/1/transcript_hash.txt',
+    'a3/b2c4d5e6f7/metadata.json'
+  ])
+  const s = r.entries[2].content!.toString()
+  expect(s).toContain('"cli_version": "0.5.6"')
+  expect(s).not.toContain('extra_key')
+  expect(s).toContain(
+    '    {\n      "metadata": "/a3/b2c4d5e6f7/1/metadata.json",\n      "transcript": "/a3/b2c4d5e6f7/1/transcript.jsonl",\n      "content_hash": "/a3/b2c4d5e6f7/1/transcript_hash.txt",\n      "prompt": ""\n    }\n'
+  )
+  const unknown = buildCompactBackfill({
+    checkpointId: 'a3b2c4d5e6f7',
+    summaryBytes,
+    slotMetadata,
+    sessionId: 'zzz',
+    compactTranscript: Buffer.from('x\n')
+  })
+  expect(unknown.kind === 'ok' && unknown.slot).toBe(1)
+  expect(
+    buildCompactBackfill({
+      checkpointId: 'a3b2c4d5e6f7',
+      summaryBytes: Buffer.from('{"sessions":[]}'),
+      slotMetadata: [],
+      sessionId: 'a',
+      compactTranscript: Buffer.from('x')
+    }).kind
+  ).toBe('not-found')
+  expect(
+    buildCompactBackfill({
+      checkpointId: 'a3b2c4d5e6f7',
+      summaryBytes: Buffer.from('{"sessions":'),
+      slotMetadata: [],
+      sessionId: 'a',
+      compactTranscript: Buffer.from('x')
+    }).kind
+  ).toBe('summary-error')
 })

@@ -9,7 +9,13 @@
 // - an error from a custom unmarshaler (checkpoint id, time) stops decoding at that key:
 //   earlier keys stay filled, later ones are not.
 
-import { nodeBytes, parseJsonDocument, JsonSyntaxError, type JsonNode } from './parse.js'
+import {
+  nodeBytes,
+  parseJsonDocument,
+  parseJsonPrefix,
+  JsonSyntaxError,
+  type JsonNode
+} from './parse.js'
 import { parseRfc3339, type GoTime } from './time.js'
 
 export type FieldKind =
@@ -285,11 +291,24 @@ function decodeObject(
   }
 }
 
-/** Decodes a whole document (json.Unmarshal) into a zero value of the schema. */
-export function decodeGoStruct<T>(bytes: Uint8Array, schema: StructSchema): DecodeResult<T> {
+export interface DecodeOptions {
+  /**
+   * `unmarshal` (default): json.Unmarshal, the whole input must be one value.
+   * `decoder`: json.NewDecoder(r).Decode, the first value only; what follows is never read
+   * (the reference's readJSONFromBlob, used by its writers' slot search and finalize).
+   */
+  mode?: 'unmarshal' | 'decoder'
+}
+
+/** Decodes a document (json.Unmarshal, or json.Decoder) into a zero value of the schema. */
+export function decodeGoStruct<T>(
+  bytes: Uint8Array,
+  schema: StructSchema,
+  options: DecodeOptions = {}
+): DecodeResult<T> {
   let root: JsonNode
   try {
-    root = parseJsonDocument(bytes)
+    root = options.mode === 'decoder' ? parseJsonPrefix(bytes).node : parseJsonDocument(bytes)
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
       return { value: undefined, error: { kind: 'syntax', message: e.message }, unknownKeys: [] }

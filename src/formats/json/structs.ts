@@ -4,7 +4,12 @@
 // Go nil slices and pointers are `null`; empty-but-set slices are `[]`.
 
 import { gv, type GoValue } from './encode.js'
-import { decodeGoStruct, type DecodeResult, type StructSchema } from './decode.js'
+import {
+  decodeGoStruct,
+  type DecodeOptions,
+  type DecodeResult,
+  type StructSchema
+} from './decode.js'
 import { GO_ZERO_TIME, type GoTime } from './time.js'
 
 export interface TokenUsage {
@@ -338,18 +343,27 @@ export const generationSchema: StructSchema = {
 }
 
 /** Decodes a session `metadata.json` like json.Unmarshal into CommittedMetadata. */
-export function decodeSessionMetadata(bytes: Uint8Array): DecodeResult<SessionMetadata> {
-  return decodeGoStruct<SessionMetadata>(bytes, sessionMetadataSchema)
+export function decodeSessionMetadata(
+  bytes: Uint8Array,
+  options?: DecodeOptions
+): DecodeResult<SessionMetadata> {
+  return decodeGoStruct<SessionMetadata>(bytes, sessionMetadataSchema, options)
 }
 
 /** Decodes a checkpoint `metadata.json` like json.Unmarshal into CheckpointSummary. */
-export function decodeCheckpointSummary(bytes: Uint8Array): DecodeResult<CheckpointSummary> {
-  return decodeGoStruct<CheckpointSummary>(bytes, checkpointSummarySchema)
+export function decodeCheckpointSummary(
+  bytes: Uint8Array,
+  options?: DecodeOptions
+): DecodeResult<CheckpointSummary> {
+  return decodeGoStruct<CheckpointSummary>(bytes, checkpointSummarySchema, options)
 }
 
 /** Decodes `generation.json` like json.Unmarshal into GenerationMetadata. */
-export function decodeGenerationMetadata(bytes: Uint8Array): DecodeResult<GenerationMetadata> {
-  return decodeGoStruct<GenerationMetadata>(bytes, generationSchema)
+export function decodeGenerationMetadata(
+  bytes: Uint8Array,
+  options?: DecodeOptions
+): DecodeResult<GenerationMetadata> {
+  return decodeGoStruct<GenerationMetadata>(bytes, generationSchema, options)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,9 +549,10 @@ export const pendingStateSchema: StructSchema = {
 }
 
 export function decodePendingPublicationState(
-  bytes: Uint8Array
+  bytes: Uint8Array,
+  options?: DecodeOptions
 ): DecodeResult<PendingPublicationState> {
-  return decodeGoStruct<PendingPublicationState>(bytes, pendingStateSchema)
+  return decodeGoStruct<PendingPublicationState>(bytes, pendingStateSchema, options)
 }
 
 export function pendingPublicationStateValue(s: PendingPublicationState): GoValue {
