@@ -80,13 +80,16 @@ export function equivalenceFromVerify(
     .filter((c) => c.passed + c.failed > 0)
   const c = v.counts
   const failedChecks = checks.reduce((n, x) => n + x.failed, 0)
+  // In a dry run the checkpoints that would migrate are not in v2 yet: count only what exists.
+  const verified = Math.max(0, c.verified - pendingCount)
+  const identical = Math.max(0, c.ok - pendingCount)
   const summary =
-    `${c.verified} checkpoint(s) and ${c.sessions} session(s) re-read from git: ` +
-    `${c.ok} identical, ${c.failed} with differences` +
+    `${verified} checkpoint(s)${pendingCount ? ' already in v2' : ''} and ${c.sessions} session(s) re-read from git: ` +
+    `${identical} identical, ${c.failed} with differences` +
     (c.notMigratable ? `, ${c.notMigratable} not migratable` : '') +
     (c.v2Only ? `, ${c.v2Only} only in v2` : '') +
-    (pendingCount ? `, ${pendingCount} not yet in v2 (would migrate)` : '') +
-    `; ${c.checksPassed} checks passed, ${failedChecks} failed`
+    `; ${c.checksPassed} checks passed, ${failedChecks} failed` +
+    (pendingCount ? `; ${pendingCount} checkpoint(s) not yet in v2 (would migrate)` : '')
   const ok = pendingCount > 0 ? failedChecks === 0 && failures.length === 0 : v.ok
   return { ok, summary, checks, failures }
 }
