@@ -4,6 +4,8 @@
 // Progress on stderr (a bar on a terminal, nothing otherwise), summary on stdout.
 // Exit: 0 success, 1 a checkpoint failed (or verification/push failed), 2 fatal error.
 import { parseArgs } from 'node:util'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GitRunner } from './git/runner.js'
@@ -11,6 +13,7 @@ import { runMigration, defaultSettings, type Verifier } from './engine/run.js'
 import { PhaseTimer } from './engine/timer.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
+import { serveCompactJobsIfWorker } from './engine/compactor.js'
 import {
   PHASES,
   type EngineLogger,
@@ -269,7 +272,14 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
         }
       })
     }
-    const report = await runMigration(settings, { logger, timer, git, verifier })
+    settings.compactWorkers = Math.max(1, availableParallelism())
+    const report = await runMigration(settings, {
+      logger,
+      timer,
+      git,
+      verifier,
+      compactWorkerScript: selfScript()
+    })
     logger.finish()
     if (
       values.push &&
@@ -293,6 +303,16 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
     const msg = (e as Error).message.split('\n')[0]
     io.stderr.write(`entire-migrate: ${msg}\n`)
     return 2
+  }
+}
+
+/** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
+function selfScript(): string | undefined {
+  try {
+    const f = fileURLToPath(import.meta.url)
+    return /\.(c|m)?js$/.test(f) ? f : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -324,7 +344,10 @@ const isEntry = (() => {
   )
 })()
 
-if (isEntry) {
+// A compaction worker thread runs this same bundle: serve jobs, never run the CLI there.
+const isWorker = serveCompactJobsIfWorker()
+
+if (isEntry && !isWorker) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code

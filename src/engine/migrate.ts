@@ -12,7 +12,8 @@ import { FastImportBatch, type FileChange, type Signature } from '../git/writer.
 import { objectFormat, type ObjectFormat } from '../git/format.js'
 import { gitUserIdentity } from '../git/repo.js'
 import { MODE_FILE } from '../git/tree.js'
-import { compactWithOffset, compact, transcriptPosition } from '../formats/compact/index.js'
+import { compact } from '../formats/compact/index.js'
+import { runCompactJob, type Compactor, type CompactJobResult } from './compactor.js'
 import { redactString } from '../formats/redact/redact.js'
 import {
   parseRfc3339,
@@ -265,6 +266,15 @@ export interface MigrateContext {
   settings: MigrateSettings
   logger: EngineLogger
   timer: PhaseTimer
+  /** Runs compaction jobs (worker threads); default: in this thread. */
+  compactor?: Compactor
+}
+
+/** A window's v1 reads and compaction jobs, started ahead of processing (order kept by the caller). */
+interface Prefetched {
+  read: V1CheckpointOk | { fail: [FailReason, string, string?] }
+  /** v1 session index → compaction job. */
+  jobs: Map<number, Promise<CompactJobResult>>
 }
 
 /** Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. */
@@ -289,6 +299,7 @@ class V2Writer {
   private sigUser!: Signature
   private readonly redact: Redactor
   private readonly cache = new OffsetCache()
+  private readonly compactor: Compactor | undefined
 
   private mainTip: string | null
   private currentTip: string | null
@@ -328,6 +339,7 @@ class V2Writer {
     this.s = ctx.settings
     this.log = ctx.logger
     this.timer = ctx.timer
+    this.compactor = ctx.compactor
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString
@@ -440,8 +452,10 @@ class V2Writer {
       const blobs = await next!
       // Read the next window while this one is compacted and written.
       next = k + 1 < wins.length ? this.readWindow(wins[k + 1].oids) : null
+      const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
-        await this.processOne(this.work[i], blobs)
+        await this.processOne(this.work[i], blobs, pre.get(i))
+        pre.delete(i)
         this.done++
         this.log.progress?.({
           kind: 'checkpoints',
@@ -455,6 +469,38 @@ class V2Writer {
       blobs.clear()
     }
     if (next) await next
+  }
+
+  /**
+   * Decode the window's fresh checkpoints and start their compaction jobs now, so that worker
+   * threads compact while this thread encodes and writes; results are consumed in order.
+   */
+  private prefetch(from: number, to: number, blobs: Map<string, Buffer>): Map<number, Prefetched> {
+    const out = new Map<number, Prefetched>()
+    // In-thread compaction runs lazily at processing time, between reads of the next window.
+    if (!this.compactor || this.compactor.workers === 0) return out
+    for (let i = from; i < to; i++) {
+      const w = this.work[i]
+      if ((w.action !== 'migrate' && w.action !== 'force') || w.inMainWithoutSummary) continue
+      const read = this.readV1(w, blobs)
+      const jobs = new Map<number, Promise<CompactJobResult>>()
+      if (!('fail' in read)) {
+        for (const s of read.sessions) {
+          if (s.kind !== 'ok' || s.metadata.agent === '') continue
+          const job = {
+            pieces: transcriptSegments(s.transcript),
+            agent: s.metadata.agent,
+            cliVersion: this.s.cliVersion,
+            offsetStart: transcriptStart(s.metadata)
+          }
+          const p = this.compactor.run(job)
+          p.catch(() => undefined)
+          jobs.set(s.index, p)
+        }
+      }
+      out.set(i, { read, jobs })
+    }
+    return out
   }
 
   // -------------------------------------------------------------------------------------------
@@ -482,7 +528,11 @@ class V2Writer {
     this.outcomes.push(o)
   }
 
-  private async processOne(w: CheckpointWork, blobs: Map<string, Buffer>): Promise<void> {
+  private async processOne(
+    w: CheckpointWork,
+    blobs: Map<string, Buffer>,
+    pre?: Prefetched
+  ): Promise<void> {
     const id = w.cp.id
     try {
       switch (w.action) {
@@ -498,7 +548,7 @@ class V2Writer {
           return
         case 'migrate':
         case 'force':
-          await this.fresh(w, blobs)
+          await this.fresh(w, blobs, pre)
           return
       }
     } catch (e) {
@@ -534,7 +584,11 @@ class V2Writer {
   // -------------------------------------------------------------------------------------------
   // Fresh path (§5.4)
 
-  private async fresh(w: CheckpointWork, blobs: Map<string, Buffer>): Promise<void> {
+  private async fresh(
+    w: CheckpointWork,
+    blobs: Map<string, Buffer>,
+    pre?: Prefetched
+  ): Promise<void> {
     const id = w.cp.id
     if (w.inMainWithoutSummary) {
       this.fail(
@@ -545,7 +599,7 @@ class V2Writer {
       )
       return
     }
-    const read = this.readV1(w, blobs)
+    const read = pre?.read ?? this.readV1(w, blobs)
     if ('fail' in read) {
       this.fail(id, read.fail[0], `checkpoint ${id}: ${read.fail[1]}`, read.fail[2])
       return
@@ -625,13 +679,20 @@ class V2Writer {
         so.compact = 'no-agent'
       } else {
         const t0 = performance.now()
-        const r = compactWithOffset(input, {
-          agent: m.agent,
-          cliVersion: this.s.cliVersion,
-          offsetStart: s0
-        })
+        const job = pre?.jobs.get(s.index)
+        const r =
+          job !== undefined
+            ? await job
+            : runCompactJob({
+                pieces: input,
+                agent: m.agent,
+                cliVersion: this.s.cliVersion,
+                offsetStart: s0
+              })
         if (r.kind === 'output') {
-          compactBytes = r.bytes
+          compactBytes = Buffer.isBuffer(r.bytes)
+            ? r.bytes
+            : Buffer.from(r.bytes!.buffer, r.bytes!.byteOffset, r.bytes!.byteLength)
           so.compact = 'written'
           if (s0 > 0) {
             const cached = this.cache.lookup(m.session_id, m.agent, s0)
@@ -644,8 +705,7 @@ class V2Writer {
               so.offsetSource = 'recompute'
             }
           } else so.offsetSource = 'none'
-          const pos = transcriptPosition(input, m.agent)
-          if (pos !== null) this.cache.record(m.session_id, m.agent, pos, r.lines)
+          if (r.position !== null) this.cache.record(m.session_id, m.agent, r.position, r.lines!)
         } else if (r.kind === 'empty') {
           so.compact = 'empty-output'
           this.log.debug(
@@ -653,7 +713,7 @@ class V2Writer {
           )
         } else {
           so.compact = 'error'
-          so.compactMessage = r.message
+          so.compactMessage = r.message ?? ''
           this.log.debug(
             `checkpoint ${id}: compact transcript generation failed (session ${s.index}): ${r.message}`
           )

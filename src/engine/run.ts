@@ -8,6 +8,7 @@ import { loadV2State, CURRENT_REF, MAIN_REF, archiveRef, type V2State } from './
 import { planCheckpoints, plannedCheckpoint, type CheckpointWork } from './plan.js'
 import { writeV2, emptyCounts, FatalMigrationError } from './migrate.js'
 import { PhaseTimer } from './timer.js'
+import { createCompactor } from './compactor.js'
 import {
   DEFAULT_BATCH_SIZE,
   silentLogger,
@@ -31,6 +32,8 @@ export interface RunOptions {
   /** Timer shared with the surface (so fetch/push phases land in the same table). */
   timer?: PhaseTimer
   git?: GitRunner
+  /** Script for compaction worker threads (a bundle whose entry serves compaction jobs). */
+  compactWorkerScript?: string
 }
 
 export const REPORT_NOTES = [
@@ -150,7 +153,16 @@ export async function runMigration(
     notes: [...REPORT_NOTES]
   }
   if (!settings.dryRun && work.length > 0) {
-    const out = await writeV2({ git, settings, logger, timer }, work, v2, sizes)
+    const compactor = createCompactor({
+      workers: settings.compactWorkers ?? 0,
+      workerScript: opts.compactWorkerScript
+    })
+    let out
+    try {
+      out = await writeV2({ git, settings, logger, timer, compactor }, work, v2, sizes)
+    } finally {
+      await compactor.close()
+    }
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated
     report.batches = out.batches
