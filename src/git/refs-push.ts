@@ -92,3 +92,15 @@ export async function fastImportMarks(git: GitRunner, stream: Buffer): Promise<s
     .split('\n')
     .filter((l) => l !== '')
 }
+
+/**
+ * Write a multi-pack-index reachability bitmap (git >= 2.34) so that pack-objects can exclude
+ * every object the remote already has through its refs. Without it, a push of orphan commits
+ * whose trees reuse the v1 branch's subtrees at other paths re-sends every reused blob: git's
+ * tree walk marks only edge commits' trees uninteresting. Returns the error text when git
+ * could not write it (the push still works, only slower).
+ */
+export async function writeReachabilityBitmap(git: GitRunner): Promise<string | null> {
+  const r = await git.run(['multi-pack-index', 'write', '--bitmap'], { okCodes: [1, 128, 129] })
+  return r.exitCode === 0 ? null : r.stderr || `exit code ${r.exitCode}`
+}

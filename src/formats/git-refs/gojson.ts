@@ -39,7 +39,12 @@ const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/
 
 class Decoder {
   private i = 0
-  constructor(private readonly b: Uint8Array) {}
+  private readonly b: Buffer
+  constructor(bytes: Uint8Array) {
+    this.b = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  }
 
   fail(what: string): never {
     const at =
@@ -85,8 +90,18 @@ class Decoder {
   number(): number {
     // Numbers are ASCII: decode a bounded window and match the JSON number grammar.
     let end = this.i
-    while (end < this.b.length && /[-+.eE0-9]/.test(String.fromCharCode(this.b[end]))) end++
-    const text = Buffer.from(this.b.subarray(this.i, end)).toString('latin1')
+    for (; end < this.b.length; end++) {
+      const c = this.b[end]
+      const numeric =
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2d ||
+        c === 0x2b ||
+        c === 0x2e ||
+        c === 0x45 ||
+        c === 0x65
+      if (!numeric) break
+    }
+    const text = this.b.toString('latin1', this.i, end)
     const m = NUMBER.exec(text)
     if (!m) this.fail('malformed number')
     const lit = m[0]
@@ -103,7 +118,7 @@ class Decoder {
     let out = ''
     let runStart = this.i
     const flush = (end: number) => {
-      if (end > runStart) out += Buffer.from(b.subarray(runStart, end)).toString('utf8')
+      if (end > runStart) out += b.toString('utf8', runStart, end)
     }
     for (;;) {
       if (this.i >= b.length) this.fail('unterminated string')
@@ -139,7 +154,7 @@ class Decoder {
 
   hex4(at: number): number {
     if (at + 4 > this.b.length) return -1
-    const s = Buffer.from(this.b.subarray(at, at + 4)).toString('latin1')
+    const s = this.b.toString('latin1', at, at + 4)
     return /^[0-9a-fA-F]{4}$/.test(s) ? parseInt(s, 16) : -1
   }
 
@@ -300,9 +315,17 @@ export function goString(s: string): string {
   return out + s.slice(start) + '"'
 }
 
-/** Compare keys as Go compares strings: by UTF-8 bytes. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+const ASTRAL_OR_HIGH = /[\ud800-\uffff]/
+
+/**
+ * Compare keys as Go compares strings: by UTF-8 bytes. UTF-16 order agrees with it unless a string
+ * has a surrogate or a character from U+E000 up; only then compare encoded bytes.
+ */
+export function byteOrder(a: string, b: string): number {
+  if (ASTRAL_OR_HIGH.test(a) || ASTRAL_OR_HIGH.test(b)) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+  }
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function encodeInto(v: GoValue, indent: string, out: string[]): void {

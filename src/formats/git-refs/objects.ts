@@ -28,7 +28,9 @@ function sortKey(e: TreeEntry): Buffer {
 
 /** Entries in git tree order (a directory sorts as if its name ended in '/'). */
 export function sortTreeEntries(entries: TreeEntry[]): TreeEntry[] {
-  return [...entries].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)))
+  const keyed = entries.map((e) => ({ e, k: sortKey(e) }))
+  keyed.sort((a, b) => Buffer.compare(a.k, b.k))
+  return keyed.map((x) => x.e)
 }
 
 /** Raw tree object bytes (git writes the directory mode as `40000`). */

@@ -125,15 +125,18 @@ export class RefsTarget implements Target<RefsPlan> {
     const { git, timer } = ctx
     const warnings: string[] = []
     const env = this.options.env ?? process.env
-    const [primary, identity, refsBefore, deletedList] = await Promise.all([
+    // Every independent read at once: settings, identity, refs, deleted list, the v1 listing.
+    const [primary, identity, refsBefore, deletedList, branch] = await Promise.all([
       readPrimary(git, env),
       readIdentity(git, {
         name: this.options.authorName ?? ctx.settings.gitUser?.name,
         email: this.options.authorEmail ?? ctx.settings.gitUser?.email
       }),
       timer.time('list', () => listCheckpointRefs(git)),
-      readDeletedList(git)
+      readDeletedList(git),
+      v1 ? timer.time('readV1', () => readBranch(git, v1.tree)) : Promise.resolve(null)
     ])
+    if (branch) timer.add('readV1', { objects: branch.objects, bytes: branch.bytes })
     warnings.push(...primary.problems)
     let refusal: string | null = null
     const forced = this.options.forceWhenPrimary ?? ctx.settings.force
@@ -156,12 +159,10 @@ export class RefsTarget implements Target<RefsPlan> {
       warnings
     }
     const noCounts = { migrate: 0, skip: 0, repair: 0, force: 0 }
-    if (!v1 || refusal) {
+    if (!v1 || !branch || refusal) {
       const conversion = planConversion({ checkpoints: [], metadata: new Map(), refs: new Map() })
       return { ...base, conversion, checkpoints: [], counts: noCounts }
     }
-    const branch = await timer.time('readV1', () => readBranch(git, v1.tree))
-    timer.add('readV1', { objects: branch.objects, bytes: branch.bytes })
     const conversion = await timer.time('plan', async () => {
       const wanted = new Map<string, string>()
       for (const cp of branch.checkpoints) {

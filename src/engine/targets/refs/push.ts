@@ -2,7 +2,7 @@
 // at another value, in batches of plain `<ref>:<ref>` refspecs (fast-forward only: never `+`,
 // `--force` or a lease, so a ref someone else moved is rejected by the remote and reported), each
 // ref's porcelain result parsed, and every ref confirmed afterwards with ls-remote.
-import { lsRemoteText, pushPorcelain } from '../../../git/refs-push.js'
+import { lsRemoteText, pushPorcelain, writeReachabilityBitmap } from '../../../git/refs-push.js'
 import { GitError, type GitRunner } from '../../../git/runner.js'
 import {
   batches,
@@ -42,6 +42,8 @@ export interface RefsPushReport {
   failed: RefPushResult[]
   batches: number
   ms: number
+  /** Why no reachability bitmap could be written (null = written or not needed). */
+  bitmapProblem: string | null
 }
 
 const CHECKPOINT_GLOB = 'refs/entire/checkpoints/*'
@@ -77,6 +79,8 @@ export async function pushCheckpointRefs(
     else todo.push({ ref, local, remoteBefore: r, status: 'ok', detail: '' })
   }
   const groups = batches(todo, opts.batchSize ?? PUSH_BATCH_SIZE)
+  // Converted trees reuse v1 subtrees at other paths: only a bitmap lets git see the remote has them.
+  const bitmapProblem = todo.length > 0 ? await writeReachabilityBitmap(git) : null
   for (const group of groups) {
     let run
     try {
@@ -144,6 +148,7 @@ export async function pushCheckpointRefs(
     landed: todo.length - failed.length,
     failed,
     batches: groups.length,
-    ms: performance.now() - t0
+    ms: performance.now() - t0,
+    bitmapProblem
   }
 }

@@ -2,8 +2,9 @@
 // cat-file reads (root, buckets, checkpoint directories; session trees are never opened), the root
 // metadata.json blobs, and the existing checkpoint refs with their first-parent chains.
 import { readObjectsAll, type ObjectResult } from '../../../git/objects.js'
-import { forEachRef, resolveRef } from '../../../git/refs.js'
-import { parseTree } from '../../../git/tree.js'
+import { forEachRef } from '../../../git/refs.js'
+import { lsTree, parseTree } from '../../../git/tree.js'
+import { GitError } from '../../../git/runner.js'
 import { gitCommonDir } from '../../../git/repo.js'
 import { firstParentCommits } from '../../../git/refs-push.js'
 import { checkObjects } from '../../../git/objects.js'
@@ -30,13 +31,21 @@ export async function findSourceRef(
   git: GitRunner,
   explicit?: string,
   remote = 'origin'
-): Promise<{ ref: string; commit: string } | null> {
+): Promise<{ ref: string; commit: string; tree: string } | null> {
   const candidates = explicit
     ? [explicit]
     : [V1_BRANCH, `refs/remotes/${remote}/entire/checkpoints/v1`]
   for (const ref of candidates) {
-    const commit = await resolveRef(git, `${ref}^{commit}`)
-    if (commit) return { ref, commit }
+    if (!ref.startsWith('refs/') || /\s/.test(ref))
+      throw new Error(`invalid v1 ref ${JSON.stringify(ref)}`)
+    const r = await git.run(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], {
+      okCodes: [128]
+    })
+    if (r.exitCode !== 0) continue
+    const commit = r.stdout.toString('utf8').trim()
+    // The tree comes from the pinned commit, so a concurrent branch update cannot split the two.
+    const tree = await git.text(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`])
+    return { ref, commit, tree }
   }
   return null
 }
@@ -64,8 +73,94 @@ export interface BranchRead {
   bytes: number
 }
 
-/** Walk the v1 tip tree: 3 cat-file processes for trees, 1 for the root metadata.json blobs. */
+/**
+ * The checkpoint directories of the v1 tip and their direct entries from one `ls-tree -r -t`
+ * (null when a tree below cannot be read: the caller then walks level by level, naming it).
+ */
+async function listByLsTree(git: GitRunner, rootTree: string): Promise<BranchCheckpoint[] | null> {
+  let entries
+  try {
+    entries = await lsTree(git, rootTree, { recursive: true, trees: true })
+  } catch (e) {
+    if (e instanceof GitError) return null
+    throw e
+  }
+  const buckets = new Set<string>()
+  const byDir = new Map<string, BranchCheckpoint>()
+  const out: BranchCheckpoint[] = []
+  for (const e of entries) {
+    const p = e.path
+    const s1 = p.indexOf('/')
+    if (s1 < 0) {
+      if (isTreeMode(e.mode) && p.length === 2) buckets.add(p)
+      continue
+    }
+    const s2 = p.indexOf('/', s1 + 1)
+    if (s2 < 0) {
+      const id = p.slice(0, s1) + p.slice(s1 + 1)
+      if (isTreeMode(e.mode) && buckets.has(p.slice(0, s1)) && isCheckpointId(id)) {
+        const cp: BranchCheckpoint = { id, tree: e.oid, entries: [] }
+        byDir.set(p, cp)
+        out.push(cp)
+      }
+      continue
+    }
+    if (p.indexOf('/', s2 + 1) >= 0) continue
+    const cp = byDir.get(p.slice(0, s2))
+    if (cp) cp.entries.push({ mode: e.mode, name: p.slice(s2 + 1), oid: e.oid })
+  }
+  return out
+}
+
+/** Root metadata.json blobs of the checkpoints (one cat-file process). */
+async function readMetadata(
+  git: GitRunner,
+  checkpoints: BranchCheckpoint[]
+): Promise<{ metadata: Map<string, Buffer>; bytes: number }> {
+  const metaIds: string[] = []
+  const owners: string[] = []
+  for (const cp of checkpoints) {
+    const meta = cp.entries.find((e) => e.name === 'metadata.json' && !isTreeMode(e.mode))
+    if (meta) {
+      metaIds.push(meta.oid)
+      owners.push(cp.id)
+    }
+  }
+  const metadata = new Map<string, Buffer>()
+  let bytes = 0
+  const objs = await readObjectsAll(git, metaIds)
+  objs.forEach((o, k) => {
+    if (o.missing) {
+      throw new Error(
+        `checkpoint ${owners[k]}: ${owners[k].slice(0, 2)}/${owners[k].slice(2)}/metadata.json blob ${metaIds[k]} is missing`
+      )
+    }
+    bytes += o.content.length
+    metadata.set(owners[k], o.content)
+  })
+  return { metadata, bytes }
+}
+
+/**
+ * Walk the v1 tip tree: one `ls-tree -r -t` and one cat-file for the root metadata.json blobs;
+ * when a tree cannot be read (partial clone, damage), level by level so the error names it.
+ */
 export async function readBranch(git: GitRunner, rootTree: string): Promise<BranchRead> {
+  const listed = await listByLsTree(git, rootTree)
+  if (listed) {
+    const m = await readMetadata(git, listed)
+    return {
+      checkpoints: listed,
+      metadata: m.metadata,
+      objects: listed.length + m.metadata.size,
+      bytes: m.bytes
+    }
+  }
+  return readBranchByLevels(git, rootTree)
+}
+
+/** Level by level: 3 cat-file processes for trees (session trees are never opened), 1 for blobs. */
+export async function readBranchByLevels(git: GitRunner, rootTree: string): Promise<BranchRead> {
   let objects = 0
   let bytes = 0
   const [root] = await readObjectsAll(git, [rootTree])
@@ -93,8 +188,6 @@ export async function readBranch(git: GitRunner, rootTree: string): Promise<Bran
     dirs.map((d) => d.oid)
   )
   const checkpoints: BranchCheckpoint[] = []
-  const metaIds: string[] = []
-  const metaOwners: string[] = []
   dirObjs.forEach((o, k) => {
     const d = dirs[k]
     objects++
@@ -105,24 +198,11 @@ export async function readBranch(git: GitRunner, rootTree: string): Promise<Bran
     }))
     if (!o.missing) bytes += o.content.length
     checkpoints.push({ id: d.id, tree: d.oid, entries })
-    const meta = entries.find((e) => e.name === 'metadata.json' && !isTreeMode(e.mode))
-    if (meta) {
-      metaIds.push(meta.oid)
-      metaOwners.push(d.id)
-    }
   })
-  const metadata = new Map<string, Buffer>()
-  const metaObjs = await readObjectsAll(git, metaIds)
-  metaObjs.forEach((o, k) => {
-    objects++
-    if (o.missing) {
-      throw new Error(
-        `checkpoint ${metaOwners[k]}: ${metaOwners[k].slice(0, 2)}/${metaOwners[k].slice(2)}/metadata.json blob ${metaIds[k]} is missing`
-      )
-    }
-    bytes += o.content.length
-    metadata.set(metaOwners[k], o.content)
-  })
+  const m = await readMetadata(git, checkpoints)
+  objects += m.metadata.size
+  bytes += m.bytes
+  const metadata = m.metadata
   return { checkpoints, metadata, objects, bytes }
 }
 

@@ -5,7 +5,6 @@ import { PhaseTimer } from '../../timer.js'
 import type { GitRunner } from '../../../git/runner.js'
 import type { EngineLogger, MigrateSettings, MigrationReport, V1Snapshot } from '../../types.js'
 import { silentLogger } from '../../types.js'
-import { resolveRef } from '../../../git/refs.js'
 import {
   RefsTarget,
   CONVERSION_RULE,
@@ -41,9 +40,7 @@ export interface RefsRunResult {
 
 export async function pinV1(git: GitRunner, settings: MigrateSettings): Promise<V1Snapshot | null> {
   const src = await findSourceRef(git, settings.v1Ref, settings.remote ?? 'origin')
-  if (!src) return null
-  const tree = (await resolveRef(git, `${src.commit}^{tree}`)) as string
-  return { ref: src.ref, commit: src.commit, tree }
+  return src ? { ref: src.ref, commit: src.commit, tree: src.tree } : null
 }
 
 export async function runRefsMigration(
@@ -68,6 +65,11 @@ export async function runRefsMigration(
   }
   let flip: FlipResult | null = null
   const warnings = [...write.warnings]
+  if (push?.bitmapProblem) {
+    warnings.push(
+      `no reachability bitmap (${push.bitmapProblem.split('\n')[0]}): the push may re-send blobs the remote already has on the v1 branch`
+    )
+  }
   if (options.makePrimary && !settings.dryRun) {
     if (!converted || (push && push.failed.length > 0)) {
       warnings.push(
