@@ -3,6 +3,7 @@
 import { describe, expect, test } from '@jest/globals'
 import {
   chooseV1SourceRef,
+  compareMigrationOrder,
   chunkFileName,
   chunkJsonl,
   joinPrompts,
@@ -21,7 +22,7 @@ import {
   type V1CheckpointRead,
   type V1SessionOk
 } from '../src/formats/v1/index.js'
-import { formatGoTime, isZeroTime } from '../src/formats/json/time.js'
+import { formatGoTime, isZeroTime, parseRfc3339, GO_ZERO_TIME } from '../src/formats/json/time.js'
 import { sha256Hex } from '../src/formats/hash.js'
 import { blobOid, loadTree } from './fixtures/v1/load.js'
 
@@ -348,10 +349,7 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
   test('metadata-only sessions, dangling summary paths, no migratable session', () => {
     expect(shape(read('b4/58953c1628'))).toBe('no-transcript')
     expect(kinds(read('b4/58953c1628'))).toEqual(
-      expect.arrayContaining([
-        'summary-prompt-path-dangling',
-        'summary-transcript-path-dangling'
-      ])
+      expect.arrayContaining(['summary-prompt-path-dangling', 'summary-transcript-path-dangling'])
     )
     expect(shape(read('f4/3b0ea5ee16'))).toBe('no-transcript,no-transcript')
   })
@@ -386,4 +384,22 @@ describe('real checkpoints from the corpus (fixtures/v1)', () => {
     )
     expect(times.some((x) => /[+-]\d\d:\d\d$/.test(x))).toBe(true)
   })
+})
+
+test('migration order: dated first, by instant at nanosecond precision, then id', () => {
+  const p = (s: string) => parseRfc3339(s)!
+  const infos = [
+    { id: 'cccccccccccc', createdAt: GO_ZERO_TIME },
+    { id: 'bbbbbbbbbbbb', createdAt: p('2026-01-01T01:00:00.000000002+01:00') },
+    { id: 'aaaaaaaaaaaa', createdAt: GO_ZERO_TIME },
+    { id: 'dddddddddddd', createdAt: p('2026-01-01T00:00:00.000000001Z') },
+    { id: 'eeeeeeeeeeee', createdAt: p('2026-01-01T00:00:00.000000002Z') }
+  ]
+  expect([...infos].sort(compareMigrationOrder).map((i) => i.id[0])).toEqual([
+    'd',
+    'b',
+    'e',
+    'a',
+    'c'
+  ])
 })

@@ -10,7 +10,7 @@ import {
   type CheckpointSummary,
   type SessionMetadata
 } from '../json/structs.js'
-import { GO_ZERO_TIME, isZeroTime, type GoTime } from '../json/time.js'
+import { compareGoTime, GO_ZERO_TIME, isZeroTime, type GoTime } from '../json/time.js'
 import { sha256Hex, parseHashFile } from '../hash.js'
 import type { DirEntry, TaskFile, V1CheckpointListing, V1SlotListing } from './listing.js'
 import {
@@ -650,4 +650,23 @@ function readTranscript(
 /** Sessions that migrate (fresh path): the `ok` ones, in index order; their v2 slot is their position. */
 export function migratingSessions(read: V1CheckpointOk): V1SessionOk[] {
   return read.sessions.filter((s): s is V1SessionOk => s.kind === 'ok')
+}
+
+/**
+ * The migration's checkpoint order (migration.md §3.2, sortMigratableCheckpoints): non-zero
+ * `created_at` before zero, earlier instant first (nanosecond precision, offsets applied), then
+ * checkpoint id ascending.
+ */
+export function compareMigrationOrder(
+  a: Pick<V1ListingInfo, 'id' | 'createdAt'>,
+  b: Pick<V1ListingInfo, 'id' | 'createdAt'>
+): number {
+  const az = isZeroTime(a.createdAt)
+  const bz = isZeroTime(b.createdAt)
+  if (az !== bz) return az ? 1 : -1
+  if (!az) {
+    const c = compareGoTime(a.createdAt, b.createdAt)
+    if (c !== 0) return c
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
