@@ -3,6 +3,8 @@ import { renderSummary, headline, ganttChart, SUMMARY_BUDGET_BYTES } from '../sr
 import { renderComment, COMMENT_MARKER } from '../src/report/comment.js'
 import { escapeHtml, table, megabytes } from '../src/report/html.js'
 import type { ActionRunReport } from '../src/report/action-report.js'
+import { equivalenceFromVerify } from '../src/report/equivalence.js'
+import type { VerifyReport } from '../src/engine/verify/types.js'
 import type { MigrationReport, CheckpointOutcome } from '../src/engine/types.js'
 
 const A = 'a'.repeat(40)
@@ -350,5 +352,80 @@ describe('renderComment', () => {
     expect(c).toContain('<tr><td>would migrate</td><td align="right">1</td></tr>')
     expect(c).toContain('<tr><td>verification</td><td>passed</td></tr>')
     expect(c).toContain('[Full summary of this run](https://x/run/1)')
+  })
+})
+
+describe('equivalenceFromVerify', () => {
+  function verifyReport(over: Partial<VerifyReport> = {}): VerifyReport {
+    const counts = {
+      v1Checkpoints: 2,
+      migratable: 2,
+      mainCheckpoints: 1,
+      verified: 2,
+      ok: 2,
+      failed: 0,
+      v2Only: 0,
+      notMigratable: 0,
+      knownSkip: 0,
+      sessions: 1,
+      rawProvenById: 1,
+      rawProvenByBytes: 0,
+      compactRederived: 1,
+      offsetsFromCache: 0,
+      offsetsRecomputed: 1,
+      droppedFields: 0,
+      notes: 0,
+      checksPassed: 4,
+      checksFailed: 1
+    }
+    return {
+      version: 1,
+      repo: '/r',
+      v1Ref: 'refs/heads/entire/checkpoints/v1',
+      v1Commit: A,
+      v2Prefix: 'refs/entire/checkpoints/v2',
+      refs: [],
+      options: { rederiveCompact: true },
+      ok: false,
+      startedAt: '',
+      durationMs: 1,
+      counts,
+      byCheck: {
+        coverage: { passed: 1, failed: 1 },
+        'raw.bytes': { passed: 3, failed: 0 },
+        prompt: { passed: 0, failed: 0 }
+      },
+      checkpoints: [],
+      failures: [{ check: 'coverage', checkpointId: 'fedcba987654', message: 'not on /main' }],
+      notes: [],
+      ...over
+    }
+  }
+
+  it('maps checks to rows (dropping checks that never ran) and failures to rows', () => {
+    const e = equivalenceFromVerify(verifyReport())
+    expect(e.ok).toBe(false)
+    expect(e.checks.map((c) => [c.name, c.passed, c.failed])).toEqual([
+      ['coverage', 1, 1],
+      ['raw.bytes', 3, 0]
+    ])
+    expect(e.failures).toEqual([
+      {
+        check: 'coverage',
+        checkpoint: 'fedcba987654',
+        session: undefined,
+        file: undefined,
+        message: 'not on /main'
+      }
+    ])
+  })
+
+  it('in a dry run, counts checkpoints that would migrate as pending, not as differences', () => {
+    const e = equivalenceFromVerify(verifyReport(), { pending: new Set(['fedcba987654']) })
+    expect(e.ok).toBe(true)
+    expect(e.failures).toEqual([])
+    expect(e.checks[0]).toMatchObject({ name: 'coverage', passed: 1, failed: 0 })
+    expect(e.summary).toContain('1 checkpoint(s) not yet in v2 (would migrate)')
+    expect(e.summary).toMatch(/^1 checkpoint\(s\) already in v2/)
   })
 })
