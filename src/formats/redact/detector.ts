@@ -4,10 +4,10 @@
 // decides Finding.Secret is kept; locations are computed in string indices, which give the same
 // line numbers as Go's byte offsets.
 
-import { RULE_PACK } from './rules.generated.js'
+import { REFERENCE_ANCHORS, RULE_PACK } from './rules.generated.js'
 import type { PackRule } from './rule-types.js'
 import { evalFilter } from './filter.js'
-import { KeywordMatcher, Scanner, Text } from './scan.js'
+import { LiteralIndex, Scanner, Text } from './scan.js'
 
 interface Finding {
   ruleId: string
@@ -30,7 +30,7 @@ const ALLOW_SIGNATURES = ['betterleaks:allow', 'gitleaks:allow']
 
 let compiledRules: Map<string, CompiledRule> | undefined
 let keywordRules: string[][] = []
-let keywords: KeywordMatcher | undefined
+let index: LiteralIndex | undefined
 let noKeywordRules: string[] = []
 
 function init(): Map<string, CompiledRule> {
@@ -53,8 +53,15 @@ function init(): Map<string, CompiledRule> {
     }
   }
   const entries = [...byKeyword.entries()]
-  keywords = new KeywordMatcher(entries.map((e) => e[0]))
   keywordRules = entries.map((e) => e[1])
+  const lits = [
+    ...RULE_PACK.rules.flatMap((r) => r.anchor?.lits ?? []),
+    ...Object.values(REFERENCE_ANCHORS).flatMap((a) => a?.lits ?? [])
+  ]
+  index = new LiteralIndex(
+    entries.map((e) => e[0]),
+    lits
+  )
   return compiledRules
 }
 
@@ -214,11 +221,17 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 /** Secrets betterleaks' Detector.DetectString reports for s with the default config. */
-export function detectSecrets(s: string, text: Text = new Text(s)): string[] {
+/** A Text sharing one literal scan between the detector and the redactor's anchored layers. */
+export function newText(s: string): Text {
+  init()
+  return new Text(s, index!)
+}
+
+export function detectSecrets(s: string, text: Text = newText(s)): string[] {
   if (s.length === 0) return []
   const rules = init()
   const toCheck = new Set<string>(noKeywordRules)
-  for (const k of keywords!.present(s)) for (const id of keywordRules[k]) toCheck.add(id)
+  for (const k of text.keywordsPresent()) for (const id of keywordRules[k]) toCheck.add(id)
   if (toCheck.size === 0) return []
   const nlCache: { nl?: number[] } = {}
   const findings: Finding[] = []
@@ -235,5 +248,5 @@ export function detectWithSingleRule(s: string, ruleId: string): string[] {
   const lower = s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
   if (cr.rule.keywords.length > 0 && !cr.rule.keywords.some((k) => lower.includes(k))) return []
   const stripped: CompiledRule = { ...cr, rule: { ...cr.rule, skipReport: false, required: [] } }
-  return dedupe(detectWithRule(new Text(s), stripped, false, {})).map((f) => f.secret)
+  return dedupe(detectWithRule(newText(s), stripped, false, {})).map((f) => f.secret)
 }

@@ -3,10 +3,10 @@
 // Positions are JS string indices; region order and merging match the reference's byte offsets
 // because both index the same sequence of characters monotonically.
 
-import { detectSecrets } from './detector.js'
+import { detectSecrets, newText } from './detector.js'
 import { parseQuery, parseUrl } from './go-url.js'
 import { REFERENCE_ANCHORS as A, REFERENCE_REGEXES as R } from './rules.generated.js'
-import { runBeforeWindows, Scanner, Text } from './scan.js'
+import { runBeforeWindows, Scanner, type Text } from './scan.js'
 
 export const REDACTED_PLACEHOLDER = 'REDACTED'
 
@@ -69,17 +69,13 @@ function* matches(re: RegExp, s: string): Generator<RegExpExecArray> {
 
 const ESCAPE_LETTERS = new Set(['n', 't', 'r', 'b', 'f', 'u', '"', '\\', '/'])
 
-/** `[A-Za-z0-9+_=-]` */
+/** `[A-Za-z0-9+_=-]` as a lookup table. */
+const TOKEN_CHAR = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_=-') {
+  TOKEN_CHAR[c.charCodeAt(0)] = 1
+}
 function isTokenChar(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x2b ||
-    c === 0x5f ||
-    c === 0x3d ||
-    c === 0x2d
-  )
+  return c < 128 && TOKEN_CHAR[c] === 1
 }
 
 function entropyRegions(s: string, out: Region[]): void {
@@ -271,7 +267,7 @@ function credentialValueRegions(t: Text, out: Region[]): void {
 export function redactString(s: string): string {
   const regions: Region[] = []
   entropyRegions(s, regions)
-  const t = new Text(s)
+  const t = newText(s)
   betterleaksRegions(t, regions)
   for (const m of credentialedURIPattern.findAll(t)) regions.push([m.index, m.index + m[0].length])
   connectionStringRegions(t, regions)

@@ -10,27 +10,104 @@ export interface Anchor {
   maxOffset: number
 }
 
-/** The text plus a lazily built lowercased copy of the same length for anchor search. */
-export class Text {
-  private lowered: string | undefined
-  constructor(readonly s: string) {}
+/** Below this length a plain scan is cheaper than building windows. */
+export const SMALL = 4096
 
-  /** Lowercase where U+017F and U+212A become s and k: every spelling a case-folded literal
-   * accepts becomes the plain lowercase literal. Same length as s. */
-  get lower(): string {
-    if (this.lowered === undefined) {
-      let l = this.s.toLowerCase()
-      if (l.length !== this.s.length) l = this.s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
-      if (l.includes('\u017f')) l = l.replaceAll('\u017f', 's')
-      if (l.includes('\u212a')) l = l.replaceAll('\u212a', 'k')
-      this.lowered = l
+/**
+ * One Aho-Corasick pass over a text finds both the betterleaks keywords present (ASCII case-
+ * insensitive, as Go lowercases ASCII bytes) and the start positions of every anchor literal.
+ * Anchor search also reads U+017F as s and U+212A as k, which case-folded patterns accept; when
+ * the text holds either, keyword presence is recomputed strictly (Go does not fold them).
+ */
+export class LiteralIndex {
+  private readonly next: Int32Array
+  private readonly out: Int32Array[]
+  private readonly litIds = new Map<string, number>()
+  readonly strictKeywords: KeywordMatcher
+
+  constructor(
+    readonly keywords: string[],
+    lits: string[]
+  ) {
+    const patterns = [...keywords]
+    for (const l of lits) {
+      if (!this.litIds.has(l)) {
+        this.litIds.set(l, patterns.length)
+        patterns.push(l)
+      }
     }
-    return this.lowered
+    const built = buildAutomaton(patterns)
+    this.next = built.next
+    this.out = built.out.map((o) => Int32Array.from(o))
+    this.strictKeywords = new KeywordMatcher(keywords)
+  }
+
+  /** Keywords present (indices into `keywords`) and, when wanted, anchor positions by literal. */
+  scan(s: string, positions: boolean): { keywords: Set<number>; lits: Map<string, number[]> } {
+    const nk = this.keywords.length
+    const found = new Set<number>()
+    const pos: number[][] = []
+    const next = this.next
+    const out = this.out
+    let folded = false
+    let st = 0
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i)
+      if (c >= 128) {
+        if (c === 0x17f) c = 0x73
+        else if (c === 0x212a) c = 0x6b
+        else {
+          st = 0
+          continue
+        }
+        folded = true
+      }
+      st = next[st * 128 + c]
+      const o = out[st]
+      for (let k = 0; k < o.length; k++) {
+        const id = o[k]
+        if (id < nk) found.add(id)
+        else if (positions) (pos[id] ??= []).push(i)
+      }
+    }
+    const lits = new Map<string, number[]>()
+    if (positions) {
+      for (const [lit, id] of this.litIds) {
+        // Positions were recorded at the literal's last character.
+        lits.set(
+          lit,
+          (pos[id] ?? []).map((e) => e - lit.length + 1)
+        )
+      }
+    }
+    return { keywords: folded ? this.strictKeywords.present(s) : found, lits }
   }
 }
 
-/** Below this length a plain scan is cheaper than building windows. */
-const SMALL = 4096
+/** A string being redacted, with its literal scan done once and shared by all scanners. */
+export class Text {
+  private scanned: { keywords: Set<number>; lits: Map<string, number[]> } | undefined
+  constructor(
+    readonly s: string,
+    private readonly index: LiteralIndex
+  ) {}
+
+  private result(): { keywords: Set<number>; lits: Map<string, number[]> } {
+    this.scanned ??= this.index.scan(this.s, this.s.length >= SMALL)
+    return this.scanned
+  }
+
+  keywordsPresent(): Set<number> {
+    return this.result().keywords
+  }
+
+  /** Start positions of an anchor literal (texts of at least SMALL code units). */
+  positions(lit: string): number[] {
+    const p = this.result().lits.get(lit)
+    if (!p) throw new Error(`literal ${lit} is not indexed`)
+    return p
+  }
+}
 
 export class Scanner {
   private readonly global: RegExp
@@ -47,7 +124,7 @@ export class Scanner {
   findAll(t: Text): RegExpExecArray[] {
     const s = t.s
     if (this.anchor === null || s.length < SMALL) return fullScan(this.global, s)
-    return this.findInWindows(s, anchorWindows(this.anchor, t.lower))
+    return this.findInWindows(s, anchorWindows(this.anchor, t))
   }
 
   /** FindAll restricted to match starts inside the given sorted, disjoint, inclusive windows. */
@@ -110,15 +187,17 @@ export function fullScan(re: RegExp, s: string): RegExpExecArray[] {
   return out
 }
 
-function anchorWindows(anchor: Anchor, lower: string): [number, number][] {
-  const found: number[] = []
-  for (const lit of anchor.lits) {
-    for (let q = lower.indexOf(lit); q >= 0; q = lower.indexOf(lit, q + 1)) found.push(q)
+function anchorWindows(anchor: Anchor, t: Text): [number, number][] {
+  let hits: ArrayLike<number>
+  if (anchor.lits.length === 1) hits = t.positions(anchor.lits[0])
+  else {
+    const all = Int32Array.from(anchor.lits.flatMap((l) => t.positions(l)))
+    all.sort()
+    hits = all
   }
-  const hits = Int32Array.from(found)
-  if (anchor.lits.length > 1) hits.sort()
   const windows: [number, number][] = []
-  for (const q of hits) {
+  for (let k = 0; k < hits.length; k++) {
+    const q = hits[k]
     const a = Math.max(0, q - anchor.maxOffset)
     const last = windows[windows.length - 1]
     if (last && a <= last[1] + 1) last[1] = Math.max(last[1], q)
@@ -146,57 +225,62 @@ export function runBeforeWindows(
   return windows
 }
 
+function buildAutomaton(patterns: string[]): { next: Int32Array; out: number[][] } {
+  const goto: Map<number, number>[] = [new Map()]
+  const out: number[][] = [[]]
+  patterns.forEach((k, idx) => {
+    let st = 0
+    for (let i = 0; i < k.length; i++) {
+      const c = k.charCodeAt(i)
+      if (c >= 128) throw new Error(`non-ASCII literal ${k}`)
+      let nx = goto[st].get(c)
+      if (nx === undefined) {
+        nx = goto.length
+        goto.push(new Map())
+        out.push([])
+        goto[st].set(c, nx)
+      }
+      st = nx
+    }
+    out[st].push(idx)
+  })
+  const n = goto.length
+  const next = new Int32Array(n * 128)
+  const fail = new Int32Array(n)
+  const queue: number[] = []
+  for (let c = 0; c < 128; c++) {
+    const t = goto[0].get(c)
+    next[c] = t ?? 0
+    if (t !== undefined) queue.push(t)
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const st = queue[qi]
+    out[st] = out[st].concat(out[fail[st]])
+    for (let c = 0; c < 128; c++) {
+      const t = goto[st].get(c)
+      if (t !== undefined) {
+        fail[t] = next[fail[st] * 128 + c]
+        next[st * 128 + c] = t
+        queue.push(t)
+      } else next[st * 128 + c] = next[fail[st] * 128 + c]
+    }
+  }
+  // Upper-case letters behave as their lower-case forms.
+  for (let st = 0; st < n; st++) {
+    for (let c = 65; c <= 90; c++) next[st * 128 + c] = next[st * 128 + c + 32]
+  }
+  return { next, out }
+}
+
 /** Aho-Corasick over ASCII, case-insensitive for A-Z like betterleaks' lowercased prefilter. */
 export class KeywordMatcher {
   private readonly next: Int32Array
   private readonly out: number[][]
 
   constructor(keywords: string[]) {
-    const goto: Map<number, number>[] = [new Map()]
-    const out: number[][] = [[]]
-    keywords.forEach((k, idx) => {
-      let st = 0
-      for (let i = 0; i < k.length; i++) {
-        const c = k.charCodeAt(i)
-        if (c >= 128) throw new Error(`non-ASCII keyword ${k}`)
-        let nx = goto[st].get(c)
-        if (nx === undefined) {
-          nx = goto.length
-          goto.push(new Map())
-          out.push([])
-          goto[st].set(c, nx)
-        }
-        st = nx
-      }
-      out[st].push(idx)
-    })
-    const n = goto.length
-    const next = new Int32Array(n * 128)
-    const fail = new Int32Array(n)
-    const queue: number[] = []
-    for (let c = 0; c < 128; c++) {
-      const t = goto[0].get(c)
-      next[c] = t ?? 0
-      if (t !== undefined) queue.push(t)
-    }
-    while (queue.length) {
-      const st = queue.shift()!
-      out[st] = out[st].concat(out[fail[st]])
-      for (let c = 0; c < 128; c++) {
-        const t = goto[st].get(c)
-        if (t !== undefined) {
-          fail[t] = next[fail[st] * 128 + c]
-          next[st * 128 + c] = t
-          queue.push(t)
-        } else next[st * 128 + c] = next[fail[st] * 128 + c]
-      }
-    }
-    // Upper-case letters behave as their lower-case forms.
-    for (let st = 0; st < n; st++) {
-      for (let c = 65; c <= 90; c++) next[st * 128 + c] = next[st * 128 + c + 32]
-    }
-    this.next = next
-    this.out = out
+    const built = buildAutomaton(keywords)
+    this.next = built.next
+    this.out = built.out
   }
 
   /** Indices of the keywords occurring in s. */
