@@ -183,3 +183,26 @@ describe('summary', () => {
     expect(summaryChanges(r)).toBe(false)
   })
 })
+
+describe('token efficiency filter (generic-api-key)', () => {
+  test('cl100k_base token counts match tiktoken', async () => {
+    const { countTokens } = await import('../src/formats/redact/token-efficiency.js')
+    expect(countTokens('hello world')).toBe(2)
+    expect(countTokens('tiktoken is great!')).toBe(6)
+    expect(countTokens('')).toBe(0)
+  })
+  test('dictionary search as words.HasMatchInList (upstream search_test cases)', async () => {
+    const { hasDictionaryWord } = await import('../src/formats/redact/token-efficiency.js')
+    expect(hasDictionaryWord('', 3)).toBe(false)
+    expect(hasDictionaryWord('ab', 3)).toBe(false)
+    expect(hasDictionaryWord('xyzabc', 3)).toBe(false)
+    expect(hasDictionaryWord('pass', 3)).toBe(true)
+    expect(hasDictionaryWord('xxwordxx', 3)).toBe(true)
+    expect(hasDictionaryWord('PassWord', 5)).toBe(true)
+  })
+  test('natural-language values fail, random ones pass', async () => {
+    const { failsTokenEfficiency } = await import('../src/formats/redact/token-efficiency.js')
+    expect(failsTokenEfficiency('thisisnotasecretvalue')).toBe(true)
+    expect(failsTokenEfficiency('xq7Zt9Lw2Kp4Rv8Ny3Bm')).toBe(false)
+  })
+})

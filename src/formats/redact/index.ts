@@ -12,6 +12,15 @@
 // - NOT: raw transcripts, compact transcripts (treated as already redacted), task files,
 //   checkpoint-level metadata other than the above, generation.json.
 // Only the built-in rules apply: the migrate command loads no custom rules, packs or PII settings.
+// `redactSummary` keeps keys it does not know; dropping them (§6.7) is the encoder's job.
+//
+// REPORTING: `redactPromptBytes` returns its argument itself when nothing changed, so
+// `out !== input` marks a changed prompt; `summaryChanges` does the same for a summary. Report
+// counts only, never the text.
+//
+// COST: on the corpus bundle (671 prompt.txt, 11.2 MB) all prompts redact in about 0.6-0.9 s of
+// CPU, including the one-time decoding of the rule data and BPE ranks (see
+// __tests__/redact-corpus.test.ts). The data loads lazily on the first call.
 //
 // Invalid UTF-8 (prompt.txt is raw bytes): Go's regexes see each invalid byte as U+FFFD and the
 // replacement keeps the bytes outside matched regions, so the bytes form keeps them verbatim.
