@@ -9,7 +9,8 @@
 // node_modules/.cache (so @actions/exec resolves) and imports the result. Exits 0 with a message
 // when the corpus is absent.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -64,6 +65,19 @@ const sizes = await g.checkObjects(git, ids)
 const totalBytes = sizes.reduce((s, o) => s + (o.missing ? 0 : o.size), 0)
 console.log(`${ids.length} blobs, ${(totalBytes / 1e6).toFixed(1)} MB of content`)
 
+// Untimed correctness pass: every blob read back hashes to its id.
+{
+  let bad = 0
+  await g.readObjects(git, ids, (o) => {
+    const h = createHash('sha1')
+    h.update(`blob ${o.content.length}\0`)
+    h.update(o.content)
+    if (o.missing || h.digest('hex') !== o.oid) bad++
+  })
+  console.log(`content check: ${ids.length - bad}/${ids.length} blobs hash to their ids`)
+  if (bad) process.exit(1)
+}
+
 const gitEnv = { ...process.env, LC_ALL: 'C', GIT_DIR: repo }
 async function plainToDevNull() {
   execFileSync('sh', ['-c', `git cat-file --batch < "${idsFile}" > /dev/null`], { env: gitEnv })
@@ -113,12 +127,29 @@ const cases = [
   ['readObjects (src/git)', ours],
   ['streamObjects (src/git)', oursStreaming]
 ]
+// CPU time (this process + waited-for children, from /proc on Linux) does not depend on how
+// busy a shared machine is, unlike wall time.
+function cpuMs() {
+  const own = process.cpuUsage()
+  let children
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    children = ((Number(f[13]) + Number(f[14])) * 1000) / 100 // cutime + cstime, USER_HZ 100
+  } catch {
+    children = NaN
+  }
+  return (own.user + own.system) / 1000 + children
+}
 const times = new Map(cases.map(([name]) => [name, []]))
+const cpu = new Map(cases.map(([name]) => [name, []]))
 for (let r = 0; r < rounds; r++) {
   for (const [name, fn] of cases) {
+    const c = cpuMs()
     t = performance.now()
     await fn()
     times.get(name).push(performance.now() - t)
+    cpu.get(name).push(cpuMs() - c)
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -133,6 +164,14 @@ for (const [name] of cases) {
     `${name.padEnd(40)} min ${s(min(ts))} s (${(min(ts) / baseMin).toFixed(2)}x)  ` +
       `median ${s(median(ts))} s (${(median(ts) / baseMedian).toFixed(2)}x)  ` +
       `runs ${ts.map(s).join(' ')}`
+  )
+}
+const baseCpu = median(cpu.get(cases[0][0]))
+for (const [name] of cases) {
+  const cs = cpu.get(name)
+  console.log(
+    `${name.padEnd(40)} CPU (git + node) median ${s(median(cs))} s (${(median(cs) / baseCpu).toFixed(2)}x)  ` +
+      `runs ${cs.map(s).join(' ')}`
   )
 }
 rmSync(repo, { recursive: true, force: true })
