@@ -5,6 +5,8 @@ import {
   archiveRefName,
   buildCompactBackfill,
   buildFullSessionEntries,
+  buildMigratedCheckpoint,
+  migratedGenerationMetadata,
   buildMainCheckpoint,
   commitMessages,
   decodeCheckpointSummary,
@@ -27,6 +29,7 @@ import {
   parseRfc3339,
   formatGoTime,
   zeroSessionMetadata,
+  toUtc as toUtcTime,
   type GoTime,
   type SessionMetadata
 } from '../src/formats/json/index.js'
@@ -515,4 +518,75 @@ test('compact backfill: slot by session id else last, summary re-encoded with ke
       compactTranscript: Buffer.from('x')
     }).kind
   ).toBe('summary-error')
+})
+
+describe('a real checkpoint through the fresh path', () => {
+  const { entries, blobs } = loadTree()
+  const listing = listV1Checkpoints(entries)
+  const read = (path: string) =>
+    readV1Checkpoint(
+      listing.checkpoints.find((c) => c.path === path)!,
+      blobs
+    ) as V1CheckpointOk
+  test('main and full entries; raw transcripts are the v1 blobs; generation envelope', () => {
+    const r = read('90/ed5b9b296e')
+    const out = buildMigratedCheckpoint(
+      r,
+      [
+        { transcript: Buffer.from('{"v":1}\n'), start: 9 },
+        { transcript: null, start: 4 }
+      ],
+      { now: NOW }
+    )!
+    expect(out.migrating.map((s) => s.index)).toEqual([0, 1])
+    expect(out.main.entries.map((e) => e.path)).toEqual([
+      '90/ed5b9b296e/0/prompt.txt',
+      '90/ed5b9b296e/0/transcript.jsonl',
+      '90/ed5b9b296e/0/transcript_hash.txt',
+      '90/ed5b9b296e/0/metadata.json',
+      '90/ed5b9b296e/1/prompt.txt',
+      '90/ed5b9b296e/1/metadata.json',
+      '90/ed5b9b296e/metadata.json'
+    ])
+    expect(out.main.sessions.map((s) => s.checkpoint_transcript_start)).toEqual([9, 0])
+    const v1Full = (slot: number) =>
+      listing.checkpoints
+        .find((c) => c.path === '90/ed5b9b296e')!
+        .slots.get(String(slot))!
+        .entries.find((e) => e.name === 'full.jsonl')!.oid
+    expect(out.full).toEqual([
+      { path: '90/ed5b9b296e/0/raw_transcript', mode: '100644', oid: v1Full(0) },
+      {
+        path: '90/ed5b9b296e/0/raw_transcript_hash.txt',
+        mode: '100644',
+        content: Buffer.from('sha256:' + sha256Hex(blobs.get(v1Full(0)!)!))
+      },
+      { path: '90/ed5b9b296e/1/raw_transcript', mode: '100644', oid: v1Full(1) },
+      {
+        path: '90/ed5b9b296e/1/raw_transcript_hash.txt',
+        mode: '100644',
+        content: Buffer.from('sha256:' + sha256Hex(blobs.get(v1Full(1)!)!))
+      }
+    ])
+    // v1 prompt.txt bytes are copied unchanged (no trailing separators in real data).
+    const p0 = r.sessions[0].kind === 'ok' ? r.sessions[0].prompt : Buffer.alloc(0)
+    expect(out.main.entries[0].content!.equals(p0)).toBe(true)
+    const gen = migratedGenerationMetadata(out.migrating)!
+    const created = out.migrating.map((s) => formatGoTime(toUtcTime(s.metadata.created_at))).sort()
+    expect([
+      formatGoTime(gen.oldest_checkpoint_at),
+      formatGoTime(gen.newest_checkpoint_at)
+    ]).toEqual([created[0], created[created.length - 1]])
+  })
+  test('no migratable session → undefined; transcript timestamps when created_at is zero', () => {
+    expect(buildMigratedCheckpoint(read('f4/3b0ea5ee16'), [], { now: NOW })).toBeUndefined()
+    const r = read('39/7737088f0a')
+    const m = migratingSessions(r).map((s) => ({
+      ...s,
+      metadata: { ...s.metadata, created_at: zeroSessionMetadata().created_at }
+    }))
+    const gen = migratedGenerationMetadata(m)
+    expect(gen).toBeDefined()
+    expect(formatGoTime(gen!.oldest_checkpoint_at)).toMatch(/Z$/)
+  })
 })
