@@ -356,3 +356,78 @@ test('a non-UTC created_at is kept by the decoder (conversion is the writer’s 
   expect(formatGoTime(m.value!.created_at)).toBe('2025-12-01T10:00:00.123456+01:00')
   expect(formatGoTime(toUtc(m.value!.created_at))).toBe('2025-12-01T09:00:00.123456Z')
 })
+
+describe('properties (seeded random inputs)', () => {
+  // A small deterministic PRNG so failures reproduce.
+  let seed = 12345
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]
+  const randomString = () => {
+    const pool = [
+      'a',
+      'Z',
+      ' ',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '<',
+      '>',
+      '&',
+      'é',
+      '日',
+      '😀',
+      '\u2028',
+      '\u2029',
+      '\ud800',
+      '\udc00',
+      '\ufffd'
+    ]
+    let s = ''
+    const n = Math.floor(rnd() * 12)
+    for (let i = 0; i < n; i++) s += pick(pool)
+    return s
+  }
+  const randomValue = (depth: number): unknown => {
+    const r = rnd()
+    if (depth > 3 || r < 0.3)
+      return pick([0, -1, 1.5, 66.66666666666667, 1e-7, 1e21, true, false, null, 'x'])
+    if (r < 0.5) return randomString().replace(/[\ud800-\udfff\u2028\u2029]/g, '')
+    if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 4) }, () => randomValue(depth + 1))
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(rnd() * 4) }, (_, i) => [
+        `k${i}${randomString().replace(/[\ud800-\udfff]/g, '')}`,
+        randomValue(depth + 1)
+      ])
+    )
+  }
+
+  test('strings: Go quoting equals JSON.stringify except U+2028/U+2029 and lone surrogates', () => {
+    for (let i = 0; i < 2000; i++) {
+      const s = randomString()
+      const expected = JSON.stringify(
+        s.replace(
+          /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+          '\ufffd'
+        )
+      )
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029')
+      expect(goQuote(s)).toBe(expected)
+      // And the encoded bytes decode back (through our Go-compatible parser) to the Go string.
+      const dec = decodeSessionMetadata(Buffer.from(`{"model":${goQuote(s)}}`))
+      expect(dec.value?.model).toBe(JSON.parse(expected))
+    }
+  })
+
+  test('raw JSON re-indentation equals JSON.stringify(value, null, 2) of the same tokens', () => {
+    for (let i = 0; i < 500; i++) {
+      const v = randomValue(0)
+      const raw = Buffer.from(JSON.stringify(v))
+      expect(enc(gv.obj([['p', gv.raw(raw)]]))).toBe(JSON.stringify({ p: v }, null, 2) + '\n')
+    }
+  })
+})
