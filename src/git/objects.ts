@@ -202,7 +202,7 @@ export async function streamObjects(
   const parser = new CatFileBatchParser(sink)
   await runBatch(
     git,
-    ['cat-file', '--batch'],
+    ['cat-file', '--batch', '--buffer'],
     names,
     (c) => parser.push(c),
     () => parser.complete,
@@ -281,7 +281,7 @@ export async function checkObjects(
   }
   await runBatch(
     git,
-    ['cat-file', '--batch-check'],
+    ['cat-file', '--batch-check', '--buffer'],
     names,
     (chunk) => {
       const buf = carry ? Buffer.concat([carry, chunk]) : chunk
