@@ -1,7 +1,7 @@
 // Redaction over the real v1 corpus bundle (when present): which prompt.txt files and summaries
 // the reference's redactor would change, and how long that takes. Skips when the bundle is absent.
-import { beforeAll, describe, expect, test } from '@jest/globals'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { GitRunner } from '../src/git/runner.js'
@@ -33,9 +33,14 @@ function splitJoin(b: Buffer): Buffer {
 ;(present ? describe : describe.skip)('redaction on the corpus bundle', () => {
   const prompts = new Map<string, Buffer>()
   const summaries = new Map<string, SummaryText>()
+  let dir = ''
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
 
   beforeAll(async () => {
-    const git = new GitRunner(mkdtempSync(join(tmpdir(), 'em-redact-corpus-')))
+    dir = mkdtempSync(join(tmpdir(), 'em-redact-corpus-'))
+    const git = new GitRunner(dir)
     await git.run(['init', '--bare', '-q'])
     await git.run(['fetch', '-q', bundle, `${V1}:${V1}`])
     const entries = (await lsTree(git, V1, { recursive: true })).filter((e) =>
