@@ -192,10 +192,9 @@ export class FastImportBatch {
     for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
     for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
     this.text('done\n')
-    const r = await git.run(['fast-import', '--quiet', '--done', '--date-format=raw'], {
-      input: Buffer.concat(this.parts, this.bytes)
-    })
-    this.parts.length = 0
+    const input = Buffer.concat(this.parts, this.bytes)
+    this.parts.length = 0 // the pieces can be collected while git runs
+    const r = await git.run(['fast-import', '--quiet', '--done', '--date-format=raw'], { input })
     const lines = r.stdout.toString('latin1').split('\n')
     const expected = this.marks.length + this.commitMarks.length
     if (lines.length < expected) {
