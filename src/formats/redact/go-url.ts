@@ -1,7 +1,7 @@
 // The parts of Go's net/url that the reference's database-URL check depends on: whether
 // url.Parse succeeds with a non-empty scheme and host, and url.Values from the raw query.
 
-import { decodeBytes } from './utf8.js'
+import { decodeBytes, encodeString } from './utf8.js'
 
 const HEX = /^[0-9A-Fa-f]{2}$/
 
@@ -103,14 +103,23 @@ export function parseUrl(raw: string): GoUrl | null {
 function queryUnescape(s: string): string | null {
   if (!validEscapes(s)) return null
   const bytes: number[] = []
+  let plain = ''
+  const flush = (): void => {
+    for (const b of encodeString(plain)) bytes.push(b)
+    plain = ''
+  }
   for (let i = 0; i < s.length; i++) {
     const c = s[i]
     if (c === '%') {
+      flush()
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16))
       i += 2
-    } else if (c === '+') bytes.push(0x20)
-    else for (const b of Buffer.from(c, 'utf8')) bytes.push(b)
+    } else if (c === '+') {
+      flush()
+      bytes.push(0x20)
+    } else plain += c
   }
+  flush()
   return decodeBytes(Uint8Array.from(bytes))
 }
 
