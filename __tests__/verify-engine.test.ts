@@ -8,7 +8,7 @@ import { engineVerifier } from '../src/engine/verify/engine-hook.js'
 import type { CheckFailure, VerifyReport } from '../src/engine/verify/types.js'
 import type { GitRunner } from '../src/git/runner.js'
 import { buildV1Repo, claudeTranscript, sessionMeta } from './helpers/v1repo.js'
-import { v1Fixture } from './helpers/v1fixture.js'
+import { IDS, v1Fixture } from './helpers/v1fixture.js'
 
 const CLI = '0.6.2'
 const NOW = new Date('2026-05-01T12:00:00Z')
@@ -69,11 +69,40 @@ describe('verify after the engine migrates the shared v1 fixture', () => {
     expect(r.byCheck['generation.envelope'].passed).toBeGreaterThanOrEqual(1)
     // The fixture's cache hit is explained by the offset cache.
     expect(r.counts.offsetsFromCache).toBeGreaterThanOrEqual(1)
+    // Task files of the task checkpoint were checked.
+    expect(r.byCheck['tasks'].passed).toBeGreaterThanOrEqual(1)
+  })
+
+  it('catches a task file missing from /full', async () => {
+    const r0 = await verifyRepository(git, { cliVersion: CLI })
+    const cp = r0.checkpoints.find(
+      (c) =>
+        c.failures.length === 0 &&
+        c.v2Slots > 0 &&
+        r0.byCheck['tasks'] &&
+        c.fullRefs.length > 0 &&
+        c.id === IDS.twoSessions
+    )
+    expect(cp).toBeDefined()
+    const ref = cp!.fullRefs[cp!.fullRefs.length - 1] as string
+    const dirp = `${cp!.id.slice(0, 2)}/${cp!.id.slice(2)}`
+    const files = (await git.text(['ls-tree', '-r', '--name-only', ref, dirp]))
+      .split('\n')
+      .filter((p) => p.includes('/tasks/'))
+    expect(files.length).toBeGreaterThan(0)
+    await replaceFile(git, ref, files[0], null)
+    const r = await verifyRepository(git, { cliVersion: CLI })
+    const f = failures(r).filter((x) => x.check === 'tasks')
+    expect(f).toHaveLength(1)
+    expect(f[0]).toMatchObject({ checkpointId: cp!.id, ref })
+    expect(f[0].actual).toContain(`${files[0].slice(dirp.length + 3)}: expected 100`)
   })
 
   it('catches a corrupted engine-written session metadata field', async () => {
     const r0 = await verifyRepository(git, { cliVersion: CLI })
-    const cp = r0.checkpoints.find((c) => c.verdict === 'ok' && c.v2Slots > 0)
+    const cp = r0.checkpoints.find(
+      (c) => c.verdict === 'ok' && c.v2Slots > 0 && c.id !== IDS.twoSessions
+    )
     expect(cp).toBeDefined()
     const path = `${cp!.id.slice(0, 2)}/${cp!.id.slice(2)}/0/metadata.json`
     const text = await git.text(['cat-file', 'blob', `${MAIN}:${path}`])
@@ -84,7 +113,7 @@ describe('verify after the engine migrates the shared v1 fixture', () => {
       text.replace(/"strategy": "[^"]*"/, '"strategy": "auto-commit"') + '\n'
     )
     const r = await verifyRepository(git, { cliVersion: CLI })
-    const f = failures(r)
+    const f = failures(r).filter((x) => x.checkpointId === cp!.id)
     // The summary's strategy is derived from the last slot: a second failure when slot 0 is last.
     expect(f[0]).toMatchObject({ check: 'metadata.copied', field: 'strategy' })
     expect(f.every((x) => x.field === 'strategy')).toBe(true)

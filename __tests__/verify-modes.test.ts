@@ -7,7 +7,9 @@ import { verifyRepository } from '../src/engine/verify/verify.js'
 import { runVerifyCommand } from '../src/engine/verify/cli-command.js'
 import { renderVerifyMarkdown } from '../src/report/verify-markdown.js'
 import type { CheckFailure, VerifyReport } from '../src/engine/verify/types.js'
-import { tempDir, writeTreeCommit } from './helpers/v1repo.js'
+import { claudeTranscript, tempDir, writeTreeCommit } from './helpers/v1repo.js'
+import { compact } from '../src/formats/compact/index.js'
+import { createHash } from 'node:crypto'
 import {
   CLI,
   corrupt,
@@ -46,6 +48,29 @@ describe('known writers', () => {
       expect.stringContaining('created_at 2026-04-28T16:30:56Z is the migration time'),
       expect.stringContaining('prompt_attributions not carried'),
       expect.stringContaining('combined_attribution not carried')
+    ])
+  })
+})
+
+describe('native v2 writes', () => {
+  it('compact lines with the registry agent name are recognised as a native write', async () => {
+    const m = await migratedRepo(standardV1())
+    const t = claudeTranscript(3, 'd')
+    const c = compact(Buffer.from(t), { agent: 'claude-code', cliVersion: CLI, startLine: 0 })
+    if (c.kind !== 'output') throw new Error('fixture transcript must compact')
+    await corrupt(m, MAIN, (f) => {
+      f['cc/33333333c3/0/transcript.jsonl'] = c.bytes
+      f['cc/33333333c3/0/transcript_hash.txt'] =
+        'sha256:' + createHash('sha256').update(c.bytes).digest('hex')
+    })
+    const r = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(allFailures(r)).toEqual([])
+    expect(r.checkpoints.find((x) => x.id === 'cc33333333c3')?.notes).toEqual([
+      expect.objectContaining({
+        kind: 'known-writer',
+        slot: 0,
+        message: expect.stringContaining('"claude-code"')
+      })
     ])
   })
 })

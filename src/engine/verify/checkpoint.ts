@@ -321,6 +321,8 @@ export function verifyCheckpoint(
     }
   }
 
+  verifyTasks(ctx, rec, v1, expected)
+
   // ---- checkpoint summary ----------------------------------------------------------------------
   verifySummary(ctx, rec, v1, main, summaryDoc, slotMetas, profile, foreign)
   verifyCliVersion(ctx, rec, main, writer)
@@ -674,9 +676,32 @@ function verifySlot(
   })
   if (derived && stored) {
     const same = full.sha === sha256(stored)
-    if (same) {
+    // Native v2 writes stamp the agent's registry name (`claude-code`) on compact lines where the
+    // migration passes the v1 type (`Claude Code`) (v2-format.md §5): re-derive with that name.
+    const lineAgent = /^\{"v":1,"agent":("(?:[^"\\]|\\.)*")/.exec(
+      stored.subarray(0, 4096).toString('utf8')
+    )
+    const storedAgent = lineAgent ? (JSON.parse(lineAgent[1]) as string) : agent
+    const native =
+      !same &&
+      storedAgent !== agent &&
+      ctx.compact.run(
+        key,
+        t,
+        { agent: storedAgent, cliVersion: compactVersion, startLine: 0 },
+        false
+      ).sha === sha256(stored)
+    if (same || native) {
       rec.pass('compact.rederive')
       ctx.counters.compactRederived++
+      if (native) {
+        rec.note({
+          kind: 'known-writer',
+          slot: k,
+          file: `${slotPath}/transcript.jsonl`,
+          message: `slot ${k}: compact lines carry agent ${JSON.stringify(storedAgent)} instead of the v1 type ${JSON.stringify(agent)} (a native v2 write, not a migration)`
+        })
+      }
     } else {
       const d = full.bytes ? firstDifference(full.bytes, stored) : undefined
       rec.fail({
@@ -1237,4 +1262,63 @@ export function verifyV2Internal(
   }
   verifySummary(ctx, rec, undefined, main, summaryDoc, metas, writerProfile(writer), foreign)
   if (rec.v.checksFailed > 0) rec.v.verdict = 'failed'
+}
+
+/**
+ * Task files (migration.md §5.4 step 5, §6.4): when a migrating session is a task, the v1
+ * checkpoint-level `tasks/` goes to the highest slot and each session's `tasks/` to its slot, on
+ * the slot's `/full` ref, same blob ids and modes, the first attached file winning a path clash.
+ * Without a task session they are dropped (listed).
+ */
+function verifyTasks(
+  ctx: RunContext,
+  rec: CheckpointRecord,
+  v1: V1Checkpoint,
+  slots: number[]
+): void {
+  const rootTasks = v1.dir.slots.get('tasks')
+  const sessionTasks = (j: number) =>
+    [...(v1.sessions[j]?.dir?.files ?? new Map()).entries()].filter(([f]) => f.startsWith('tasks/'))
+  const hasTask = slots.some((j) => obj(v1.sessions[j].meta)?.is_task === true)
+  const anyTasks = !!rootTasks || slots.some((j) => sessionTasks(j).length > 0)
+  if (!anyTasks) return
+  if (!hasTask) {
+    rec.drop({ scope: 'file', name: 'tasks/', value: 'no migrating session is a task' })
+    return
+  }
+  const expected = new Map<number, Map<string, string>>()
+  const attach = (k: number, path: string, mode: string, oid: string) => {
+    const m = expected.get(k) ?? new Map<string, string>()
+    if (!m.has(path)) m.set(path, `${mode} ${oid}`)
+    expected.set(k, m)
+  }
+  if (rootTasks)
+    for (const [f, e] of rootTasks.files) attach(slots.length - 1, `tasks/${f}`, e.mode, e.oid)
+  slots.forEach((j, k) => {
+    for (const [f, e] of sessionTasks(j)) attach(k, f, e.mode, e.oid)
+  })
+  for (let k = 0; k < slots.length; k++) {
+    const holders = ctx.state.fullSlots.get(`${v1.id}/${k}`) ?? []
+    if (holders.length !== 1) continue // raw.location already failed
+    const actual = new Map<string, string>()
+    for (const [f, e] of holders[0].slot.files)
+      if (f.startsWith('tasks/')) actual.set(f, `${e.mode} ${e.oid}`)
+    const want = expected.get(k) ?? new Map<string, string>()
+    const diffs: string[] = []
+    for (const [f, v] of want)
+      if (actual.get(f) !== v)
+        diffs.push(`${f}: expected ${v}, actual ${actual.get(f) ?? '(missing)'}`)
+    for (const f of actual.keys()) if (!want.has(f)) diffs.push(`${f}: unexpected`)
+    if (want.size === 0 && actual.size === 0) continue
+    rec.check(diffs.length === 0, {
+      check: 'tasks',
+      slot: k,
+      v1Session: slots[k],
+      ref: holders[0].ref.ref,
+      file: `${v1.dir.dir}/${k}/tasks/`,
+      message: `checkpoint ${v1.id} slot ${k}: task files differ from v1`,
+      expected: `${want.size} file(s)`,
+      actual: clip(diffs.join('; '))
+    })
+  }
 }

@@ -8,6 +8,7 @@ export const CHECK_NAMES = [
   'raw.location',
   'raw.bytes',
   'raw.hash',
+  'tasks',
   'metadata.copied',
   'metadata.derived',
   'metadata.paths',
