@@ -272,7 +272,12 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
         }
       })
     }
-    settings.compactWorkers = Math.max(1, availableParallelism())
+    // Compaction threads: one per core by default; ENTIRE_MIGRATE_WORKERS=0 compacts in this thread.
+    const envWorkers = process.env.ENTIRE_MIGRATE_WORKERS
+    settings.compactWorkers =
+      envWorkers !== undefined && /^\d+$/.test(envWorkers)
+        ? Number(envWorkers)
+        : Math.max(1, availableParallelism())
     const report = await runMigration(settings, {
       logger,
       timer,

@@ -392,6 +392,7 @@ class V2Writer {
   // Reading windows
 
   private needsV1(w: CheckpointWork): boolean {
+    if (w.noTranscripts) return false
     return w.action === 'migrate' || w.action === 'force' || w.action === 'repair'
   }
 
@@ -481,7 +482,12 @@ class V2Writer {
     if (!this.compactor || this.compactor.workers === 0) return out
     for (let i = from; i < to; i++) {
       const w = this.work[i]
-      if ((w.action !== 'migrate' && w.action !== 'force') || w.inMainWithoutSummary) continue
+      if (
+        (w.action !== 'migrate' && w.action !== 'force') ||
+        w.inMainWithoutSummary ||
+        w.noTranscripts
+      )
+        continue
       const read = this.readV1(w, blobs)
       const jobs = new Map<number, Promise<CompactJobResult>>()
       if (!('fail' in read)) {
@@ -590,6 +596,10 @@ class V2Writer {
     pre?: Prefetched
   ): Promise<void> {
     const id = w.cp.id
+    if (w.noTranscripts) {
+      this.skipWithoutTranscripts(w)
+      return
+    }
     if (w.inMainWithoutSummary) {
       this.fail(
         id,
@@ -805,6 +815,30 @@ class V2Writer {
     const outcome: CheckpointOutcome = { id, status: 'migrated', sessions: sessionsOut }
     this.outcomes.push(outcome)
     this.written.set(id, outcome)
+  }
+
+  /** §5.4 step 4 decided from the listing: every session is missing; no blob was read. */
+  private skipWithoutTranscripts(w: CheckpointWork): void {
+    const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined
+    const n = summary?.sessions?.length ?? 0
+    const sessionsOut: SessionOutcome[] = []
+    for (let j = 0; j < n; j++) {
+      const m = w.cp.sessions.get(String(j))
+      const meta = m?.state === 'decoded' ? m.result.value : undefined
+      sessionsOut.push({
+        v1Index: j,
+        sessionId: meta?.session_id ?? '',
+        agent: meta?.agent ?? '',
+        status: 'missing'
+      })
+    }
+    this.counts.missingSessions += n
+    this.skip(
+      w.cp.id,
+      'no-migratable-sessions',
+      `no migratable v1 sessions: v1 metadata lists ${n} session(s), but no transcript/session content exists for any of them`,
+      sessionsOut
+    )
   }
 
   // -------------------------------------------------------------------------------------------

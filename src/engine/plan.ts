@@ -11,6 +11,7 @@ import {
   type SessionMetadata
 } from '../formats/json/structs.js'
 import type { V1CheckpointListing } from '../formats/v1/listing.js'
+import { planTranscript } from '../formats/v1/transcript.js'
 import type { V1Checkpoint } from './v1source.js'
 import type { V2State } from './v2state.js'
 import type { FailReason, PlanAction, PlannedCheckpoint } from './types.js'
@@ -38,6 +39,11 @@ export interface CheckpointWork {
   noAgent: boolean
   /** Present in the `/main` tree but without a root metadata.json (§5.1, §8.2 merge case). */
   inMainWithoutSummary: boolean
+  /**
+   * Fresh path known from the listing alone to have no migratable session (every session
+   * directory missing or without a non-empty transcript file): skipped without reading blobs.
+   */
+  noTranscripts?: boolean
 }
 
 function blobOf(l: V1CheckpointListing, slot: string | null, name: string): string | undefined {
@@ -50,7 +56,8 @@ export async function planCheckpoints(
   git: GitRunner,
   checkpoints: readonly V1Checkpoint[],
   v2: V2State,
-  force: boolean
+  force: boolean,
+  sizes: ReadonlyMap<string, number> = new Map()
 ): Promise<{ work: CheckpointWork[]; objects: number; bytes: number }> {
   // One read: summary and every slot metadata of the v1 checkpoints present in /main.
   const want = new Set<string>()
@@ -73,7 +80,37 @@ export async function planCheckpoints(
     }
   })
   const work = checkpoints.map((cp) => planOne(cp, v2, blobs, force))
+  for (const w of work) {
+    if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(w.cp, sizes)) {
+      w.noTranscripts = true
+    }
+  }
   return { work, objects: blobs.size, bytes }
+}
+
+/**
+ * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
+ * each directory is missing, or the file the reader would take (full.jsonl, else full.log) is
+ * empty or absent, with no chunk files. Needs a summary that decoded without error.
+ */
+function hasNoTranscripts(cp: V1Checkpoint, sizes: ReadonlyMap<string, number>): boolean {
+  if (cp.summary.state !== 'decoded' || cp.summary.result.error || !cp.summary.result.value)
+    return false
+  const n = cp.summary.result.value.sessions?.length ?? 0
+  for (let j = 0; j < n; j++) {
+    const slot = cp.listing.slots.get(String(j))
+    if (!slot) continue
+    if (cp.sessions.get(String(j))?.state === 'unreadable') return false
+    const plan = planTranscript(slot.entries)
+    if (plan.mode === 'chunked') return false
+    const first = plan.files[0]
+    if (first === undefined) continue
+    const e = slot.entries.find((x) => x.name === first)
+    if (!e || e.type !== 'blob' || e.oid === undefined) return false
+    const size = sizes.get(e.oid)
+    if (size === undefined || size > 0) return false
+  }
+  return true
 }
 
 function planOne(

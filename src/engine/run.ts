@@ -153,8 +153,12 @@ export async function runMigration(
     notes: [...REPORT_NOTES]
   }
   if (!settings.dryRun && work.length > 0) {
+    // Worker threads only when something will be compacted (a no-op rerun starts none).
+    const needsCompaction = work.some(
+      (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
+    )
     const compactor = createCompactor({
-      workers: settings.compactWorkers ?? 0,
+      workers: needsCompaction ? (settings.compactWorkers ?? 0) : 0,
       workerScript: opts.compactWorkerScript
     })
     let out
