@@ -22,6 +22,8 @@ import {
   type V1Listing
 } from '../src/formats/v1/index.js'
 import { isZeroTime } from '../src/formats/json/time.js'
+import { decodeSessionMetadata } from '../src/formats/json/structs.js'
+import { encodeSessionMetadata } from '../src/formats/v2/metadata.js'
 
 const bundle =
   process.env.ENTIRE_CORPUS ??
@@ -129,5 +131,61 @@ async function readBlobs(git: GitRunner, oids: string[]): Promise<Map<string, Bu
       contentHashMismatchRead: 180,
       chunked: 0
     })
+  })
+
+  test('the encoder reproduces real Go-written session files byte for byte', async () => {
+    // Session metadata.json written by Go builds of the v0.6.2 struct family (no keys unknown to
+    // v0.6.2). Older builds lacked some always-written fields (model, agent_removed,
+    // total_lines_changed) and escaped <, >, & (before v0.5.6): both are undone on our side
+    // before comparing; everything else (strings, times with offsets, floats, raw
+    // prompt_attributions, layout) must be identical.
+    const oids = listing.checkpoints.flatMap((cp) =>
+      [...cp.slots.values()].flatMap((slot) =>
+        slot.entries.filter((e) => e.name === 'metadata.json' && e.oid).map((e) => e.oid as string)
+      )
+    )
+    const blobs = await readBlobs(git, oids)
+    const sameLines = (a: string, b: string) => {
+      const norm = (x: string) =>
+        x
+          .split('\n')
+          .map((l) => l.replace(/,$/, ''))
+          .sort()
+          .join('\n')
+      return norm(a) === norm(b)
+    }
+    let identical = 0
+    let identicalAfterHtmlUnescape = 0
+    const keyOrderOnly: string[] = []
+    let considered = 0
+    for (const b of blobs.values()) {
+      const dec = decodeSessionMetadata(b)
+      if (dec.error || dec.unknownKeys.length > 0) continue
+      considered++
+      const orig = b.toString('utf8')
+      let ours = encodeSessionMetadata(dec.value!).toString('utf8')
+      for (const [line, key] of [
+        ['  "model": "",\n', '"model"'],
+        ['    "agent_removed": 0,\n', '"agent_removed"'],
+        ['    "total_lines_changed": 0,\n', '"total_lines_changed"']
+      ]) {
+        if (!orig.includes(key)) ours = ours.replace(line, '').replace(',\n  "model": ""\n}', '\n}')
+      }
+      if (ours === orig) identical++
+      else if (
+        ours ===
+        orig
+          .replace(/\\u003c/g, '<')
+          .replace(/\\u003e/g, '>')
+          .replace(/\\u0026/g, '&')
+      )
+        identicalAfterHtmlUnescape++
+      else keyOrderOnly.push(sameLines(orig, ours) ? 'order' : orig)
+    }
+    expect(considered).toBe(467)
+    expect(identical).toBe(444)
+    expect(identicalAfterHtmlUnescape).toBe(17)
+    // 6 files from an early build that wrote `branch` after `files_touched`: same lines, other order.
+    expect(keyOrderOnly).toEqual(Array(6).fill('order'))
   })
 })
