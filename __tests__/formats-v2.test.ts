@@ -13,6 +13,7 @@ import {
   decodeSessionMetadata,
   DROPPED_SESSION_FIELDS,
   encodeGenerationMetadata,
+  encodeSessionMetadata,
   freshPathTaskTrees,
   fullPresenceKeys,
   mainPresenceIds,
@@ -589,4 +590,30 @@ describe('a real checkpoint through the fresh path', () => {
     expect(gen).toBeDefined()
     expect(formatGoTime(gen!.oldest_checkpoint_at)).toMatch(/Z$/)
   })
+})
+
+test('real Go-written session files of the fixtures re-encode byte for byte (older builds lacked model & co.)', () => {
+  const { entries, blobs } = loadTree()
+  let checked = 0
+  for (const e of entries) {
+    if (!/^[0-9a-f]{2}\/[0-9a-f]{10}\/\d+\/metadata\.json$/.test(e.path)) continue
+    const b = blobs.get(e.oid)!
+    const dec = decodeSessionMetadata(b)
+    if (dec.error || dec.unknownKeys.length > 0) continue
+    const orig = b.toString('utf8')
+    let ours = encodeSessionMetadata(dec.value!).toString('utf8')
+    if (!orig.includes('"model"'))
+      ours = ours.replace('  "model": "",\n', '').replace(',\n  "model": ""\n}', '\n}')
+    if (!orig.includes('"agent_removed"')) ours = ours.replace('    "agent_removed": 0,\n', '')
+    if (!orig.includes('"total_lines_changed"'))
+      ours = ours.replace('    "total_lines_changed": 0,\n', '')
+    expect(ours).toBe(
+      orig
+        .replace(/\\u003c/g, '<')
+        .replace(/\\u003e/g, '>')
+        .replace(/\\u0026/g, '&')
+    )
+    checked++
+  }
+  expect(checked).toBeGreaterThanOrEqual(10)
 })
