@@ -5,6 +5,7 @@
 import type { GitRunner } from '../../git/runner.js'
 import { listRefs, listTreeRecursive, readBlobs, type TreeEntry } from './git-read.js'
 import { ARCHIVE_NAME } from './model.js'
+import { CHECKPOINT_ID } from './layout.js'
 import { firstDifference, type Tally } from './record.js'
 import type { CompareFileDiff, CompareReport } from './types.js'
 
@@ -25,7 +26,11 @@ async function logicalFiles(git: GitRunner, prefix: string): Promise<Map<string,
       kind = 'full'
     else continue
     for (const [path, e] of await listTreeRecursive(git, r.oid)) {
-      if (!path.includes('/')) continue // root files (generation.json) depend on numbering
+      // Root files (generation.json) belong to one archive: keyed by the archive's name.
+      if (!path.includes('/')) {
+        out.set(`${name}:${path}`, e)
+        continue
+      }
       out.set(`${kind}:${path}`, e)
     }
   }
@@ -83,13 +88,13 @@ export async function compareStates(
     const record = (p: string, diff: CompareFileDiff | undefined) => {
       tally.count('compare', !diff)
       if (diff) {
-        differing.add(diff.checkpointId)
+        if (CHECKPOINT_ID.test(diff.checkpointId)) differing.add(diff.checkpointId)
         report.diffs.push(diff)
       }
     }
     for (const p of paths) {
       const cp = checkpointOf(p)
-      touched.add(cp)
+      if (CHECKPOINT_ID.test(cp)) touched.add(cp)
       const a = left.get(p)
       const b = right.get(p)
       if (!a || !b) {
@@ -152,8 +157,11 @@ export async function compareStates(
   }
 }
 
+/** Checkpoint id of a logical path, or the ref name for root files (`full/0000000000001`). */
 function checkpointOf(logical: string): string {
-  const path = logical.slice(logical.indexOf(':') + 1)
+  const kind = logical.slice(0, logical.indexOf(':'))
+  const path = logical.slice(kind.length + 1)
+  if (!path.includes('/')) return kind
   const [a, b] = path.split('/')
   return a + b
 }
