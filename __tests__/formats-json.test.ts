@@ -431,3 +431,12 @@ describe('properties (seeded random inputs)', () => {
     }
   })
 })
+
+test('absurdly deep nesting is a syntax error, not a crash', () => {
+  for (const depth of [10001, 200000]) {
+    const r = decodeSessionMetadata(
+      Buffer.from('{"x":' + '['.repeat(depth) + ']'.repeat(depth) + '}')
+    )
+    expect(r.error?.kind).toBe('syntax')
+  }
+})

@@ -313,6 +313,14 @@ export function decodeGoStruct<T>(
     if (e instanceof JsonSyntaxError) {
       return { value: undefined, error: { kind: 'syntax', message: e.message }, unknownKeys: [] }
     }
+    if ((e as { name?: unknown } | null)?.name === 'RangeError') {
+      // Nesting deep enough to exhaust the JS stack (Go stops at depth 10000): a syntax error.
+      return {
+        value: undefined,
+        error: { kind: 'syntax', message: 'exceeded max depth' },
+        unknownKeys: []
+      }
+    }
     throw e
   }
   const ctx: Ctx = { src: bytes, unknownKeys: [] }
