@@ -104,3 +104,25 @@ export async function writeReachabilityBitmap(git: GitRunner): Promise<string | 
   const r = await git.run(['multi-pack-index', 'write', '--bitmap'], { okCodes: [1, 128, 129] })
   return r.exitCode === 0 ? null : r.stderr || `exit code ${r.exitCode}`
 }
+
+/**
+ * `git fetch --no-tags --no-auto-gc --stdin <remote>` with the refspecs on stdin (thousands fit).
+ * Exit code 1 (some ref rejected as non-fast-forward) is returned, not thrown.
+ */
+export async function fetchRefspecs(
+  git: GitRunner,
+  remote: string,
+  refspecs: readonly string[],
+  opts: { env?: Record<string, string>; config?: Array<[string, string]> } = {}
+): Promise<PushRun> {
+  const r = await git.run(
+    ['fetch', '--no-tags', '--no-auto-gc', '--no-recurse-submodules', '--stdin', '--', remote],
+    {
+      input: Buffer.from(refspecs.join('\n') + '\n', 'utf8'),
+      okCodes: [1],
+      env: opts.env,
+      config: opts.config
+    }
+  )
+  return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr }
+}
