@@ -54,6 +54,7 @@ import {
 import type { CheckpointWork, SlotRef } from './plan.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
+import { crashPoint } from './crash.js'
 import {
   MIGRATION_AUTHOR,
   type CheckpointOutcome,
@@ -153,6 +154,13 @@ interface FullCheckpoint {
   tasks: Map<number, TaskFile[][]>
   /** v2 created_at values of this checkpoint on /main (tree-scan fallback). */
   mainCreatedAts: GoTime[]
+}
+
+interface PendingBatch {
+  main: MainGroup[]
+  mainSessions: number
+  finalize: FinalizeCommit[]
+  full: FullCheckpoint[]
 }
 
 interface FinalizeCommit {
@@ -315,6 +323,8 @@ class V2Writer {
   private pendingMainSessions = 0
   private pendingFinalize: FinalizeCommit[] = []
   private pendingFull: FullCheckpoint[] = []
+  /** The batch being written, if any. */
+  private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
   private readonly mainCreatedAts = new Map<string, GoTime[]>()
 
@@ -464,12 +474,19 @@ class V2Writer {
           total: this.work.length,
           bytesRead: this.bytesRead
         })
-        if (this.pendingFull.length >= this.s.batchSize) await this.pack()
+        if (this.pendingFull.length >= this.s.batchSize) {
+          // Write this batch while the next one is processed; one batch in flight at a time.
+          if (this.packing) await this.packing
+          const p = this.pack()
+          p.catch(() => undefined)
+          this.packing = p
+        }
         await yieldToLoop()
       }
       blobs.clear()
     }
     if (next) await next
+    if (this.packing) await this.packing
   }
 
   /**
@@ -1036,8 +1053,8 @@ class V2Writer {
    * Append the pending /main commits (backfills in order, then the batch commit) to `b`.
    * Returns the mark of the last commit, or null when there is nothing to write.
    */
-  private mainCommits(b: FastImportBatch): { mark: string | null; init: boolean } {
-    if (this.pendingMain.length === 0 && this.pendingFinalize.length === 0)
+  private mainCommits(b: FastImportBatch, batch: PendingBatch): { mark: string | null; init: boolean } {
+    if (batch.main.length === 0 && batch.finalize.length === 0)
       return { mark: null, init: false }
     let parent: string | null = this.mainTip
     let init = false
@@ -1052,7 +1069,7 @@ class V2Writer {
       })
       init = true
     }
-    for (const f of this.pendingFinalize) {
+    for (const f of batch.finalize) {
       const base = cpPath(f.id)
       parent = b.commit({
         parents: [parent],
@@ -1076,9 +1093,9 @@ class V2Writer {
         ]
       })
     }
-    if (this.pendingMain.length > 0) {
+    if (batch.main.length > 0) {
       const changes: FileChange[] = []
-      for (const g of this.pendingMain) {
+      for (const g of batch.main) {
         const base = cpPath(g.id)
         for (const [rel, data] of g.files)
           changes.push({ op: 'M', mode: MODE_FILE, content: data, path: `${base}/${rel}` })
@@ -1087,18 +1104,27 @@ class V2Writer {
         parents: [parent],
         author: this.signature('migration'),
         committer: this.signature('migration'),
-        message: `Migrate batch: ${this.pendingMain.length} checkpoint(s), ${this.pendingMainSessions} session(s)\n`,
+        message: `Migrate batch: ${batch.main.length} checkpoint(s), ${batch.mainSessions} session(s)\n`,
         changes
       })
     }
     return { mark: parent, init }
   }
 
-  private clearMain(): void {
-    for (const g of this.pendingMain) this.mainIds.add(g.id)
+  /** Take the pending /main and /full work as one batch (processing goes on into fresh lists). */
+  private takeBatch(): PendingBatch {
+    const batch: PendingBatch = {
+      main: this.pendingMain,
+      mainSessions: this.pendingMainSessions,
+      finalize: this.pendingFinalize,
+      full: this.pendingFull
+    }
+    for (const g of batch.main) this.mainIds.add(g.id)
     this.pendingMain = []
     this.pendingMainSessions = 0
     this.pendingFinalize = []
+    this.pendingFull = []
+    return batch
   }
 
   /** `/full` entries of pending checkpoints: raw entries replace, task entries never replace (§6.4). */
@@ -1146,7 +1172,7 @@ class V2Writer {
     return encodeGeneration(env[0], env[1])
   }
 
-  private async resolveNextArchive(): Promise<number> {
+  private resolveNextArchive(): number {
     if (this.nextArchive === undefined) {
       // §8.3 step 2, §16 item 1: after the highest local AND remote archive.
       const known = [
@@ -1163,28 +1189,38 @@ class V2Writer {
     this.timer.add('updateRefs', { objects: ops.length })
   }
 
-  /** §8.3: flush /main, then write the pending checkpoints into the next archive. One transaction. */
-  private async pack(): Promise<void> {
-    const n = await this.resolveNextArchive()
+  /**
+   * §8.3: flush /main, then write the pending checkpoints into the next archive; one transaction.
+   * The batch is taken synchronously, so the caller may go on processing while it is written
+   * (the next pack waits for this one).
+   */
+  private pack(): Promise<void> {
+    const n = this.resolveNextArchive()
+    this.nextArchive = n + 1
+    return this.writePack(n, this.takeBatch())
+  }
+
+  private async writePack(n: number, batch: PendingBatch): Promise<void> {
     const ref = archiveRef(n)
     const ops: RefOp[] = []
     const mainOld = this.mainTip
     const mb = new FastImportBatch(this.format)
-    const main = this.mainCommits(mb)
+    const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
     if (main.mark) {
       const r = await this.timer.time('writeMain', () => mb.run(this.git))
       this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
       mainNew = r.commits[r.commits.length - 1].oid
       ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })
+      crashPoint(`after-main:${this.batches + 1}`, mainNew)
     }
     const stop = this.timer.start('packFull')
     let archiveOid: string
     try {
-      const entries = this.fullEntries(this.pendingFull)
+      const entries = this.fullEntries(batch.full)
       entries.set('generation.json', {
         mode: MODE_FILE,
-        content: this.generationFor(this.pendingFull, ref)
+        content: this.generationFor(batch.full, ref)
       })
       const fb = new FastImportBatch(this.format)
       fb.commit({
@@ -1196,12 +1232,15 @@ class V2Writer {
       })
       const r = await fb.run(this.git)
       archiveOid = r.commits[0].oid
+      crashPoint(`after-archive:${this.batches + 1}`, archiveOid)
       this.timer.add('packFull', { objects: entries.size, bytes: fb.byteLength })
     } finally {
       stop()
     }
     ops.push({ op: 'create', ref, newOid: archiveOid })
+    crashPoint(`before-ref-update:${this.batches + 1}`)
     await this.applyRefs(ops)
+    crashPoint(`after-ref-update:${this.batches + 1}`)
     if (mainNew) {
       this.noteRef(MAIN_REF, mainOld, mainNew)
       this.mainTip = mainNew
@@ -1209,8 +1248,7 @@ class V2Writer {
     this.noteRef(ref, null, archiveOid)
     this.localArchives.set(n, archiveOid)
     this.archivesCreated.push(ref)
-    this.nextArchive = n + 1
-    for (const cp of this.pendingFull) {
+    for (const cp of batch.full) {
       const o = this.written.get(cp.id)
       if (o) o.fullRef = ref
     }
@@ -1219,12 +1257,10 @@ class V2Writer {
       kind: 'batch',
       index: this.batches,
       batches: 0,
-      checkpoints: this.pendingFull.length,
+      checkpoints: batch.full.length,
       archive: ref
     })
-    this.log.info(`batch ${this.batches}: ${this.pendingFull.length} checkpoint(s) → ${ref}`)
-    this.clearMain()
-    this.pendingFull = []
+    this.log.info(`batch ${this.batches}: ${batch.full.length} checkpoint(s) → ${ref}`)
     if (this.s.stopAfterBatches !== undefined && this.batches >= this.s.stopAfterBatches) {
       throw new InterruptedRunError(this.batches)
     }
@@ -1232,29 +1268,31 @@ class V2Writer {
 
   /** §8.5: final /main flush, remainder into /full/current (+ rotation), or an empty /full/current. */
   private async finish(): Promise<void> {
+    const batch = this.takeBatch()
     const ops: RefOp[] = []
     const mainOld = this.mainTip
     const mb = new FastImportBatch(this.format)
-    const main = this.mainCommits(mb)
+    const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
     if (main.mark) {
       const r = await this.timer.time('writeMain', () => mb.run(this.git))
       this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
       mainNew = r.commits[r.commits.length - 1].oid
       ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })
+      crashPoint('after-main:final', mainNew)
     }
     const curOld = this.currentTip
     let curNew: string | null = null
     let rotated: { ref: string; oid: string; n: number } | null = null
     const stop = this.timer.start('packFull')
     try {
-      if (this.pendingFull.length > 0) {
+      if (batch.full.length > 0) {
         const fb = new FastImportBatch(this.format)
         // Start from the current tree: drop a root generation.json and the incoming slots' raw files.
         const changes: FileChange[] = []
         const files = new Map(this.currentFiles)
         if (files.delete('generation.json')) changes.push({ op: 'D', path: 'generation.json' })
-        for (const cp of this.pendingFull) {
+        for (const cp of batch.full) {
           for (const s of cp.sessions) {
             const p = `${cpPath(cp.id)}/${s.slot}/`
             for (const path of [...files.keys()]) {
@@ -1272,7 +1310,7 @@ class V2Writer {
           }
         }
         const before = new Set(files.keys())
-        const merged = this.fullEntries(this.pendingFull, files)
+        const merged = this.fullEntries(batch.full, files)
         const added = new Map(
           [...merged].filter(([p, e]) => !before.has(p) || e !== this.currentFiles.get(p))
         )
@@ -1292,7 +1330,7 @@ class V2Writer {
         }
         let rotateN: number | null = null
         if (cpIds.size >= this.s.batchSize) {
-          rotateN = await this.resolveNextArchive()
+          rotateN = this.resolveNextArchive()
           const gen = await this.rotationGeneration(cpIds, curOld)
           fb.commit({
             parents: [writeMark],
@@ -1341,7 +1379,9 @@ class V2Writer {
     if (curNew) ops.push({ op: 'update', ref: CURRENT_REF, newOid: curNew, expectedOld: curOld })
     if (rotated) ops.push({ op: 'create', ref: rotated.ref, newOid: rotated.oid })
     if (ops.length === 0) return
+    crashPoint('before-ref-update:final')
     await this.applyRefs(ops)
+    crashPoint('after-ref-update:final')
     if (mainNew) {
       this.noteRef(MAIN_REF, mainOld, mainNew)
       this.mainTip = mainNew
@@ -1356,15 +1396,13 @@ class V2Writer {
       this.archivesCreated.push(rotated.ref)
       this.nextArchive = rotated.n + 1
     }
-    if (this.pendingFull.length > 0) {
-      for (const cp of this.pendingFull) {
+    if (batch.full.length > 0) {
+      for (const cp of batch.full) {
         const o = this.written.get(cp.id)
         if (o) o.fullRef = rotated ? rotated.ref : CURRENT_REF
       }
       this.batches++
     } else if (mainNew) this.batches++
-    this.clearMain()
-    this.pendingFull = []
   }
 
   /**

@@ -5,6 +5,7 @@ import type { GitRunner } from '../git/runner.js'
 import { refMap } from '../git/refs.js'
 import { archiveNumber, V2_PREFIX } from './v2state.js'
 import { FatalMigrationError } from './migrate.js'
+import { crashPoint } from './crash.js'
 import type { PushSummary, RefChange } from './types.js'
 
 const TMP = 'refs/entire-migrate/remote/'
@@ -100,6 +101,7 @@ export async function pushRefs(
     pushed.push({ ref: c.ref, old: expected || null, new: c.new })
   }
   if (specs.length === 0) return { remote, refs: [], ok: true, message: 'nothing to push' }
+  crashPoint('during-push', `${specs.length} ref(s) to ${remote}`)
   const r = await git.run([...args, '--', remote, ...specs], { okCodes: [1, 128] })
   if (r.exitCode !== 0) {
     return {

@@ -9,6 +9,8 @@ import { planCheckpoints, plannedCheckpoint, type CheckpointWork } from './plan.
 import { writeV2, emptyCounts, FatalMigrationError } from './migrate.js'
 import { PhaseTimer } from './timer.js'
 import { createCompactor } from './compactor.js'
+import { crashPoint } from './crash.js'
+import { acquireRepositoryLock } from './lock.js'
 import {
   DEFAULT_BATCH_SIZE,
   silentLogger,
@@ -120,14 +122,31 @@ export async function prepareRun(
   return { git, timer, plan, work: planned.work, v2, sizes: v1.sizes }
 }
 
-/** Run a whole migration (or a dry run) and return its report. Fatal errors throw. */
+/**
+ * Run a whole migration (or a dry run) and return its report. Fatal errors throw. A writing run
+ * holds the repository lock (lock.ts) from plan to verify: a second run at once refuses.
+ */
 export async function runMigration(
   settings: MigrateSettings,
   opts: RunOptions = {}
 ): Promise<MigrationReport> {
+  if (settings.dryRun) return runMigrationLocked(settings, opts)
+  const lock = await acquireRepositoryLock(opts.git ?? new GitRunner(settings.repo))
+  try {
+    return await runMigrationLocked(settings, opts)
+  } finally {
+    lock.release()
+  }
+}
+
+async function runMigrationLocked(
+  settings: MigrateSettings,
+  opts: RunOptions
+): Promise<MigrationReport> {
   const logger = opts.logger ?? silentLogger
   const prepared = await prepareRun(settings, { ...opts, logger })
   const { git, timer, plan, work, v2, sizes } = prepared
+  if (!settings.dryRun) crashPoint('after-plan')
   const report: MigrationReport = {
     target: 'v2',
     repo: settings.repo,
