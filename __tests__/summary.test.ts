@@ -203,6 +203,21 @@ describe('renderSummary', () => {
     expect(chart).toContain('  push 0.2s :1500, 1700')
   })
 
+  it('places phases without measured spans after the phase before them', () => {
+    const r = report({
+      migration: migration({ timings: { readV1: { ms: 1000 }, compact: { ms: 300 } } }),
+      spans: [
+        { phase: 'prepare', startMs: 0, endMs: 400 },
+        { phase: 'readV1', startMs: 450, endMs: 1450 },
+        { phase: 'push', startMs: 1800, endMs: 1900 }
+      ]
+    })
+    const chart = ganttChart(r)
+    expect(chart).toContain('  readV1 1.0s :450, 1450')
+    expect(chart).toContain('  compact 0.3s :1450, 1750')
+    expect(chart).toContain('  push 0.1s :1800, 1900')
+  })
+
   it('escapes everything that comes from data', () => {
     const evil = '<img src=x onerror=alert(1)>'
     const outcomes: CheckpointOutcome[] = [

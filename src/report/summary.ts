@@ -247,17 +247,31 @@ function timingsSection(r: ActionRunReport): string {
  * spans when the engine reported phase start/end events, else lays the phases end to end.
  */
 export function ganttChart(r: ActionRunReport, rows: TimingRow[] = timingRows(r)): string {
-  let spans: PhaseSpan[] = mergeSpans(r.spans.filter((s) => s.endMs >= s.startMs))
-  const covered = new Set<string>(spans.map((s) => (s.phase === 'prepare' ? 'fetch' : s.phase)))
-  if (rows.some((row) => !covered.has(row.phase))) {
-    // Some phase has no measured span: lay all phases out end to end, in order.
-    let t = 0
-    spans = []
-    for (const row of rows) {
-      spans.push({ phase: row.phase as PhaseName, startMs: t, endMs: t + Math.max(row.ms, 1) })
-      t += Math.max(row.ms, 1)
+  const measured = mergeSpans(r.spans.filter((s) => s.endMs >= s.startMs))
+  const byRow = new Map<string, PhaseSpan[]>()
+  for (const s of measured) {
+    const name = s.phase === 'prepare' ? 'fetch' : s.phase
+    byRow.set(name, [...(byRow.get(name) ?? []), s])
+  }
+  // Phases timed without start/end events (e.g. pipelined compaction) get one bar of their wall
+  // time after the phase before them; the table says that phases can overlap.
+  const spans: PhaseSpan[] = []
+  let cursor = 0
+  for (const row of rows) {
+    const own = byRow.get(row.phase)
+    if (own && own.length > 0) {
+      spans.push(...own)
+      cursor = Math.max(...own.map((s) => s.endMs))
+    } else {
+      spans.push({
+        phase: row.phase as PhaseName,
+        startMs: cursor,
+        endMs: cursor + Math.max(row.ms, 1)
+      })
+      cursor += Math.max(row.ms, 1)
     }
   }
+  spans.sort((a, b) => a.startMs - b.startMs)
   if (spans.length === 0) return ''
   const lines = [
     '```mermaid',
