@@ -23,6 +23,7 @@ import {
   migratedPromptContent,
   parseArchiveRefName,
   timeEnvelope,
+  validateWriteEntry,
   transcriptTimestamps,
   type MainSessionInput
 } from '../src/formats/v2/index.js'
@@ -616,4 +617,17 @@ test('real Go-written session files of the fixtures re-encode byte for byte (old
     checked++
   }
   expect(checked).toBeGreaterThanOrEqual(10)
+})
+
+test('write validation as the reference: blank or path-like session ids, unsafe tool-use ids', () => {
+  const v = (sessionId: string, toolUseId = '') =>
+    validateWriteEntry({ checkpointId: 'a3b2c4d5e6f7', sessionId, toolUseId })
+  expect(v('abc-123')).toBeUndefined()
+  expect(v('')).toMatch(/session ID cannot be empty/)
+  expect(v(' \u00a0\u0085\t')).toMatch(/session ID cannot be empty/)
+  expect(v('\ufeff')).toBeUndefined() // not a space for Go
+  expect(v('a/b')).toMatch(/path separators/)
+  expect(v('a\\b')).toMatch(/path separators/)
+  expect(v('s', 'toolu_01-AB')).toBeUndefined()
+  expect(v('s', 'toolu 1')).toMatch(/invalid tool use ID/)
 })

@@ -231,3 +231,27 @@ export function buildCheckpointSummary(
     has_review: false
   }
 }
+
+// Go's unicode.IsSpace set (strings.TrimSpace); JavaScript's trim() differs (U+FEFF, U+0085).
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/
+const PATH_SAFE = /^[a-zA-Z0-9_-]+$/
+
+/**
+ * The v2 writer's validation of one entry (validateWriteOpts, v0.6.2). A failure aborts the whole
+ * reference run (migration.md §8.2 step 1); returns Go's message, or undefined when valid.
+ */
+export function validateWriteEntry(e: {
+  checkpointId: string
+  sessionId: string
+  toolUseId: string
+}): string | undefined {
+  if (e.checkpointId === '') return 'invalid checkpoint options: checkpoint ID is required'
+  if (GO_SPACE.test(e.sessionId)) return 'invalid checkpoint options: session ID cannot be empty'
+  if (/[/\\]/.test(e.sessionId)) {
+    return `invalid checkpoint options: invalid session ID ${JSON.stringify(e.sessionId)}: contains path separators`
+  }
+  if (e.toolUseId !== '' && !PATH_SAFE.test(e.toolUseId)) {
+    return `invalid checkpoint options: invalid tool use ID ${JSON.stringify(e.toolUseId)}: must be alphanumeric with underscores/hyphens only`
+  }
+  return undefined
+}
