@@ -1053,9 +1053,11 @@ class V2Writer {
    * Append the pending /main commits (backfills in order, then the batch commit) to `b`.
    * Returns the mark of the last commit, or null when there is nothing to write.
    */
-  private mainCommits(b: FastImportBatch, batch: PendingBatch): { mark: string | null; init: boolean } {
-    if (batch.main.length === 0 && batch.finalize.length === 0)
-      return { mark: null, init: false }
+  private mainCommits(
+    b: FastImportBatch,
+    batch: PendingBatch
+  ): { mark: string | null; init: boolean } {
+    if (batch.main.length === 0 && batch.finalize.length === 0) return { mark: null, init: false }
     let parent: string | null = this.mainTip
     let init = false
     if (!parent) {
