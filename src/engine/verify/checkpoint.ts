@@ -624,7 +624,17 @@ function verifySlot(
   const storedOffset = int(m?.checkpoint_transcript_start)
   const compactVersion = ctx.cliVersion ?? writer
   if (!ctx.rederive || !ctx.compact) {
-    rec.check(agent === '' ? !compactEntry : !!compactEntry, {
+    // Without re-derivation a missing compact transcript is still checked against the compactor
+    // (an agent value it yields nothing for, e.g. `Agent` on an unknown format, is legitimate).
+    let expectPresent = agent !== ''
+    if (expectPresent && !compactEntry && ctx.compact) {
+      t ??= v1Bytes()
+      if (t)
+        expectPresent =
+          ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false)
+            .sha !== undefined
+    }
+    rec.check(expectPresent === !!compactEntry, {
       check: 'compact.present',
       ...at,
       ref: mainRef,
@@ -632,8 +642,10 @@ function verifySlot(
       message:
         agent === ''
           ? `checkpoint ${id} slot ${k}: transcript.jsonl present although v1 session ${s.index} has no agent`
-          : `checkpoint ${id} slot ${k}: no transcript.jsonl although the agent (${agent}) is known`,
-      expected: agent === '' ? '(absent)' : 'present',
+          : expectPresent
+            ? `checkpoint ${id} slot ${k}: no transcript.jsonl although the agent (${agent}) is known`
+            : `checkpoint ${id} slot ${k}: transcript.jsonl present although the compactor gives none`,
+      expected: expectPresent ? 'present' : '(absent)',
       actual: compactEntry ? 'present' : '(absent)'
     })
     if (!compactEntry && s0 > 0)

@@ -28,14 +28,15 @@ export async function verifyRepository(
   const rederive = opts.rederiveCompact !== false
   const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix })
   const tally = new Tally()
-  const compactor = rederive ? (internals.compactor ?? defaultCompactor) : undefined
+  // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
+  const compactor = internals.compactor ?? defaultCompactor
   const ctx: RunContext = {
     state,
     blobs: new Map(),
     rederive,
     cliVersion: opts.cliVersion,
-    compact: compactor ? new CompactCache(compactor) : undefined,
-    position: compactor ? (b, a) => compactor.position(b, a) : undefined,
+    compact: new CompactCache(compactor),
+    position: (b, a) => compactor.position(b, a),
     offsetCache: new Map(),
     shaCache: new Map(),
     counters: {
