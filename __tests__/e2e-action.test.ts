@@ -324,7 +324,7 @@ describe('the bundled action, as the runner runs it', () => {
 })
 
 describe('run() in-process', () => {
-  it('fails with a clear error when the remote /main moves between fetch and push; the remote stays unchanged; a rerun succeeds', async () => {
+  it('fails with a clear error when the remote /main moves between fetch and push; the remote stays unchanged; a rerun succeeds and the next one is a no-op', async () => {
     const ex = exampleRepo()
     // Someone else writes the remote's /main while we migrate: a reference-transaction hook in
     // the workspace fires when the engine first updates the local /main (after our fetch).
@@ -368,20 +368,16 @@ describe('run() in-process', () => {
     expect(git(ex.remote, ['rev-list', '--count', `${V2}/main`])).not.toBe('1')
     expect(git(ex.remote, ['merge-base', '--is-ancestor', intruder, `${V2}/main`])).toBe('')
     assertNoToken(again, ex)
-  })
 
-  it('is idempotent: a rerun migrates nothing and pushes nothing new', async () => {
-    const ex = exampleRepo()
-    const first = await runInProcess(runnerEnv(ex))
-    expect(first.exitCode).toBe(0)
+    // and a third run is a no-op: nothing migrated, nothing pushed, the remote untouched
     const before = remoteRefs(ex.remote)
-    const second = await runInProcess(runnerEnv(ex))
-    expect(second.exitCode).toBe(0)
-    expect(second.outputs.migrated).toBe('0')
-    expect(second.outputs.skipped).toBe('5')
-    expect(second.outputs['archives-created']).toBe('0')
+    const third = await runInProcess(runnerEnv(ex))
+    expect(third.exitCode).toBe(0)
+    expect(third.outputs.migrated).toBe('0')
+    expect(third.outputs.skipped).toBe('5')
+    expect(third.outputs['archives-created']).toBe('0')
     expect(remoteRefs(ex.remote)).toEqual(before)
-    expect(second.summary).toContain('already in v2')
+    expect(third.summary).toContain('✅ All 5 v1 checkpoints already in v2; nothing to migrate')
   })
 
   it('dry run on a pull_request: plan and PR heading in the summary, nothing pushed', async () => {
