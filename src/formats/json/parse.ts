@@ -36,7 +36,6 @@ function isSpace(c: number): boolean {
 
 class Parser {
   pos = 0
-  depth = 0
   constructor(readonly b: Uint8Array) {}
 
   fail(msg: string): never {
@@ -47,15 +46,92 @@ class Parser {
     while (this.pos < this.b.length && isSpace(this.b[this.pos])) this.pos++
   }
 
+  /**
+   * Parses one value iteratively (an explicit stack instead of recursion), so nesting up to Go's
+   * limit of 10000 never exhausts the JavaScript stack.
+   */
   value(): JsonNode {
+    type Frame =
+      | { node: JsonNode & { kind: 'object' }; key: string }
+      | { node: JsonNode & { kind: 'array' }; key?: undefined }
+    const stack: Frame[] = []
+    for (;;) {
+      this.skipSpace()
+      if (this.pos >= this.b.length) this.fail('unexpected end of JSON input')
+      const c = this.b[this.pos]
+      let done: JsonNode
+      if (c === 0x7b || c === 0x5b) {
+        if (stack.length + 1 > MAX_DEPTH) this.fail('exceeded max depth')
+        const start = this.pos
+        this.pos++
+        this.skipSpace()
+        if (c === 0x7b) {
+          const node = { kind: 'object' as const, start, end: start, members: [] as JsonMember[] }
+          if (this.b[this.pos] === 0x7d) {
+            this.pos++
+            node.end = this.pos
+            done = node
+          } else {
+            stack.push({ node, key: this.objectKey() })
+            continue
+          }
+        } else {
+          const node = { kind: 'array' as const, start, end: start, items: [] as JsonNode[] }
+          if (this.b[this.pos] === 0x5d) {
+            this.pos++
+            node.end = this.pos
+            done = node
+          } else {
+            stack.push({ node })
+            continue
+          }
+        }
+      } else done = this.scalar(c)
+      // Attach the finished value to its container; close containers as far as possible.
+      for (;;) {
+        const top = stack[stack.length - 1]
+        if (!top) return done
+        if (top.node.kind === 'object')
+          top.node.members.push({ key: top.key as string, value: done })
+        else top.node.items.push(done)
+        this.skipSpace()
+        const sep = this.b[this.pos]
+        if (sep === 0x2c) {
+          this.pos++
+          if (top.node.kind === 'object') top.key = this.objectKey()
+          break
+        }
+        const close = top.node.kind === 'object' ? 0x7d : 0x5d
+        if (sep !== close) {
+          this.fail(
+            top.node.kind === 'object'
+              ? 'invalid character after object key:value pair'
+              : 'invalid character after array element'
+          )
+        }
+        this.pos++
+        top.node.end = this.pos
+        stack.pop()
+        done = top.node
+      }
+    }
+  }
+
+  /** Reads `"key"` and the colon after it (whitespace allowed around both). */
+  objectKey(): string {
     this.skipSpace()
-    if (this.pos >= this.b.length) this.fail('unexpected end of JSON input')
-    const c = this.b[this.pos]
+    if (this.b[this.pos] !== 0x22) {
+      this.fail('invalid character looking for beginning of object key string')
+    }
+    const key = this.string()
+    this.skipSpace()
+    if (this.b[this.pos] !== 0x3a) this.fail('invalid character after object key')
+    this.pos++
+    return key
+  }
+
+  scalar(c: number): JsonNode {
     switch (c) {
-      case 0x7b:
-        return this.object()
-      case 0x5b:
-        return this.array()
       case 0x22: {
         const start = this.pos
         const value = this.string()
@@ -215,70 +291,6 @@ class Parser {
       } else {
         this.pos += size
       }
-    }
-  }
-
-  object(): JsonNode {
-    const start = this.pos
-    this.pos++
-    if (++this.depth > MAX_DEPTH) this.fail('exceeded max depth')
-    const members: JsonMember[] = []
-    this.skipSpace()
-    if (this.b[this.pos] === 0x7d) {
-      this.pos++
-      this.depth--
-      return { kind: 'object', start, end: this.pos, members }
-    }
-    for (;;) {
-      this.skipSpace()
-      if (this.b[this.pos] !== 0x22)
-        this.fail('invalid character looking for beginning of object key string')
-      const key = this.string()
-      this.skipSpace()
-      if (this.b[this.pos] !== 0x3a) this.fail('invalid character after object key')
-      this.pos++
-      const value = this.value()
-      members.push({ key, value })
-      this.skipSpace()
-      const c = this.b[this.pos]
-      if (c === 0x2c) {
-        this.pos++
-        continue
-      }
-      if (c === 0x7d) {
-        this.pos++
-        this.depth--
-        return { kind: 'object', start, end: this.pos, members }
-      }
-      this.fail('invalid character after object key:value pair')
-    }
-  }
-
-  array(): JsonNode {
-    const start = this.pos
-    this.pos++
-    if (++this.depth > MAX_DEPTH) this.fail('exceeded max depth')
-    const items: JsonNode[] = []
-    this.skipSpace()
-    if (this.b[this.pos] === 0x5d) {
-      this.pos++
-      this.depth--
-      return { kind: 'array', start, end: this.pos, items }
-    }
-    for (;;) {
-      items.push(this.value())
-      this.skipSpace()
-      const c = this.b[this.pos]
-      if (c === 0x2c) {
-        this.pos++
-        continue
-      }
-      if (c === 0x5d) {
-        this.pos++
-        this.depth--
-        return { kind: 'array', start, end: this.pos, items }
-      }
-      this.fail('invalid character after array element')
     }
   }
 }
