@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterEach, jest } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -37,9 +38,9 @@ function git(cwd: string, args: string[]): string {
 }
 
 /** Bare remote + shallow clone, with the credentials actions/checkout persists. */
-function exampleRepo(): Example {
+function exampleRepo(extra: string[] = []): Example {
   const base = mkdtempSync(join(tmpdir(), 'em-e2e-'))
-  const out = execFileSync('node', [join(ROOT, 'scripts/example-repo.mjs'), base], {
+  const out = execFileSync('node', [join(ROOT, 'scripts/example-repo.mjs'), base, ...extra], {
     encoding: 'utf8'
   })
   const ex = { base, ...(JSON.parse(out) as Omit<Example, 'base'>) }
@@ -405,6 +406,39 @@ describe('run() in-process', () => {
     expect(r.summary).toContain('<code>a1b2c3d4e5f6</code>')
     expect(r.outputs.migrated).toBe('5')
     expect(remoteRefs(ex.remote).size).toBe(0)
+  })
+
+  it('a broken checkpoint fails with an annotation naming it and its file; the others migrate and are pushed', async () => {
+    // the examples with one session's metadata.json cut short
+    const examples = mkdtempSync(join(tmpdir(), 'em-examples-'))
+    cpSync(join(ROOT, 'examples', 'v1'), examples, { recursive: true })
+    writeFileSync(
+      join(examples, '3c', '0de1f2a3b4', '0', 'metadata.json'),
+      '{"checkpoint_id": "3c0de1f2a3b4",'
+    )
+    const ex = exampleRepo(['--examples', examples])
+    const r = await runInProcess(runnerEnv(ex, { inputs: { push: 'true', 'batch-size': '100' } }))
+    expect(r.exitCode).toBe(1)
+    expect(r.outputs.failed).toBe('1')
+    expect(r.outputs.migrated).toBe('4')
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::error '))
+    expect(annotations.length).toBe(1)
+    expect(annotations[0]).toContain('title=Checkpoint 3c0de1f2a3b4 failed to migrate')
+    expect(annotations[0]).toContain('3c/0de1f2a3b4/0/metadata.json')
+    expect(r.stdout).toContain('::error::1 checkpoint(s) failed to migrate')
+    expect(r.summary).toContain('<summary>Failed checkpoints (1)</summary>')
+    // what did migrate was pushed
+    expect(remoteRefs(ex.remote).get(`${V2}/main`)).toBe(r.outputs['main-ref-sha'])
+  })
+
+  it('push: false migrates locally and pushes nothing', async () => {
+    const ex = exampleRepo()
+    const r = await runInProcess(runnerEnv(ex, { inputs: { push: 'false' } }))
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs.migrated).toBe('5')
+    expect(r.outputs['main-ref-sha']).toBe(git(ex.work, ['rev-parse', `${V2}/main`]))
+    expect(remoteRefs(ex.remote).size).toBe(0)
+    expect(r.summary).toContain('Not pushed: push: false.')
   })
 
   it('a bad input fails at once naming the input, and still leaves a summary', async () => {
