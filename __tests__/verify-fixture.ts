@@ -10,7 +10,9 @@ import {
   sessionMeta,
   writeTreeCommit,
   type FileSpec,
-  type V1CheckpointSpec
+  type V1CheckpointSpec,
+  v1Files,
+  V1_REF
 } from './helpers/v1repo.js'
 
 export const MAIN = 'refs/entire/checkpoints/v2/main'
@@ -190,6 +192,11 @@ export async function writeRefs(
 ): Promise<void> {
   for (const [ref, files] of Object.entries(refs))
     await writeTreeCommit(git, ref, files, { message: 'hand migration\n' })
+}
+
+/** Rewrite the v1 branch of an existing repository with these checkpoints. */
+export async function writeV1(git: GitRunner, checkpoints: V1CheckpointSpec[]): Promise<void> {
+  await writeTreeCommit(git, V1_REF, v1Files(checkpoints), { message: 'v1\n' })
 }
 
 /** Build a v1 repo and its hand-made v2 migration. */

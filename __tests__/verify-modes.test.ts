@@ -52,6 +52,28 @@ describe('known writers', () => {
   })
 })
 
+describe('data of another version next to ours', () => {
+  it('checkpoints written by an earlier run keep their own cli_version without failing', async () => {
+    const specs = standardV1()
+    const m = await migratedRepo(specs.slice(0, 2), { cliVersion: '0.5.6' })
+    const ours = migrateFiles(specs.slice(2))
+    await corrupt(m, MAIN, (f) => Object.assign(f, ours[MAIN]))
+    await corrupt(m, CURRENT, (f) => Object.assign(f, ours[CURRENT]))
+    // v1 holds all three.
+    const { writeV1 } = await import('./verify-fixture.js')
+    await writeV1(m.git, specs)
+    const r = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(allFailures(r)).toEqual([])
+    expect(r.counts.ok).toBe(3)
+    const old = r.checkpoints.find((c) => c.id === A)
+    expect(old?.notes.map((n) => n.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('carries cli_version "0.5.6", not "9.9.9-test"')
+      ])
+    )
+  })
+})
+
 describe('native v2 writes', () => {
   it('compact lines with the registry agent name are recognised as a native write', async () => {
     const m = await migratedRepo(standardV1())

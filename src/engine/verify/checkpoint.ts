@@ -622,7 +622,8 @@ function verifySlot(
       ? int(v1Meta.checkpoint_transcript_start)
       : int(v1Meta.transcript_lines_at_start)
   const storedOffset = int(m?.checkpoint_transcript_start)
-  const compactVersion = ctx.cliVersion ?? writer
+  // Compact lines carry the checkpoint writer's version (older data keeps its own).
+  const compactVersion = writer
   if (!ctx.rederive || !ctx.compact) {
     // Without re-derivation a missing compact transcript is still checked against the compactor
     // (an agent value it yields nothing for, e.g. `Agent` on an unknown format, is legitimate).
@@ -1146,8 +1147,16 @@ function verifyCliVersion(
   writer: string
 ): void {
   const bad: string[] = []
-  const want = ctx.cliVersion ?? writer
-  if (writer !== want) bad.push(`${main.dir}/metadata.json: ${JSON.stringify(writer)}`)
+  // Uniform within the checkpoint; data written by another version (an earlier run, an older Go
+  // release) keeps its own, which is reported as a note.
+  const want = writer
+  if (ctx.cliVersion !== undefined && writer !== ctx.cliVersion) {
+    rec.note({
+      kind: 'known-writer',
+      file: `${main.dir}/metadata.json`,
+      message: `checkpoint ${main.id} carries cli_version ${JSON.stringify(writer)}, not ${JSON.stringify(ctx.cliVersion)}: written by another version`
+    })
+  }
   for (const [name, slot] of main.slots) {
     const m = obj(docFor(ctx.state, slot, 'metadata.json'))
     if (m && str(m.cli_version) !== want)
