@@ -24,21 +24,11 @@ import {
 } from './helpers/v1repo.js'
 import { v1Fixture, IDS } from './helpers/v1fixture.js'
 import { badCases, STRAY_FILES, type BadCase } from './reliability-cases.js'
+import { fsckStrict } from './reliability-cli.js'
 
 const MAIN = 'refs/entire/checkpoints/v2/main'
 const NOW = new Date('2026-02-01T00:00:00Z')
 const UNREADABLE_ID = 'fe0b1ec70000'
-
-export async function fsckStrict(git: GitRunner): Promise<string> {
-  const refs = (await git.text(['for-each-ref', '--format=%(refname)', 'refs/entire/'])).split('\n')
-  const r = await git.run(
-    ['fsck', '--strict', '--no-dangling', '--no-progress', ...refs.filter(Boolean)],
-    {
-      okCodes: [0, 1, 2, 3, 4, 5, 6, 7, 8]
-    }
-  )
-  return r.exitCode === 0 ? '' : `exit ${r.exitCode}: ${r.stderr}${r.stdout.toString()}`
-}
 
 /** Move every pack's objects to loose objects, then delete one: a blob this clone cannot read. */
 async function dropObject(git: GitRunner, dir: string, oid: string): Promise<void> {

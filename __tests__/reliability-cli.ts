@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import type { GitRunner } from '../src/git/runner.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -83,4 +84,16 @@ export function startCli(
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
   )
   return { pid: child.pid!, done }
+}
+
+/** `git fsck --strict` of everything the v2 refs reach: '' when clean, else the complaint. */
+export async function fsckStrict(git: GitRunner): Promise<string> {
+  const refs = (await git.text(['for-each-ref', '--format=%(refname)', 'refs/entire/'])).split('\n')
+  const r = await git.run(
+    ['fsck', '--strict', '--no-dangling', '--no-progress', ...refs.filter(Boolean)],
+    {
+      okCodes: [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    }
+  )
+  return r.exitCode === 0 ? '' : `exit ${r.exitCode}: ${r.stderr}${r.stdout.toString()}`
 }
