@@ -312,4 +312,39 @@ describe('git-refs target with real git', () => {
     expect(refused.write.refs).toEqual([])
     expect(existsSync(settingsPath)).toBe(true)
   })
+  it('converts a ULID checkpoint (branch dir 01/…, ref shard = last two), skips deleted ids, dry run writes nothing', async () => {
+    const ulid = '01KX3C7BMTWA91N5D9E0V15CXG'
+    const repo = await buildV1Repo(undefined, [
+      ...checkpoints(),
+      { id: ulid, sessions: [{ transcript: claudeTranscript(1, 'u'), prompt: 'u' }] }
+    ])
+    const common = await repo.git.text(['rev-parse', '--git-common-dir'])
+    writeFileSync(
+      join(repo.dir, common, 'entire-deleted-checkpoints.json'),
+      JSON.stringify(['0123456789ab'])
+    )
+    const dry = await runRefsMigration(repo.git, settings(repo.dir, { dryRun: true }), PINNED)
+    expect(dry.write.counts).toMatchObject({ total: 3, migrated: 3 })
+    expect(dry.summary.join('\n')).toContain('Would migrate 3 checkpoint(s) to refs')
+    expect(dry.write.warnings).toContain(
+      'checkpoint 0123456789ab is on the deleted list: not converted'
+    )
+    expect(await refsUnder(repo.git, 'refs/entire/')).toEqual({})
+    const r = await runRefsMigration(repo.git, settings(repo.dir), PINNED)
+    expect(r.ok).toBe(true)
+    const refs = Object.keys(await refsUnder(repo.git, 'refs/entire/'))
+    expect(refs).toContain(`refs/entire/checkpoints/XG/${ulid}`)
+    expect(refs).not.toContain('refs/entire/checkpoints/ab/0123456789ab')
+    expect(refs).toHaveLength(3)
+    const meta = JSON.parse(
+      (
+        await repo.git.run(['cat-file', 'blob', `refs/entire/checkpoints/XG/${ulid}:metadata.json`])
+      ).stdout.toString()
+    )
+    expect(meta.sessions[0].metadata).toBe('/0/metadata.json')
+    writeFileSync(join(repo.dir, common, 'entire-deleted-checkpoints.json'), '{not json')
+    await expect(runRefsMigration(repo.git, settings(repo.dir), PINNED)).rejects.toThrow(
+      /entire-deleted-checkpoints.json: not valid JSON/
+    )
+  })
 })
