@@ -3,6 +3,7 @@ import { GitRunner } from '../src/git/runner.js'
 import type { MigrateSettings } from '../src/engine/types.js'
 import {
   parseRefsInputs,
+  refsActionReport,
   refsSummaryMarkdown,
   runRefsAction
 } from '../src/engine/targets/refs/action.js'
@@ -90,5 +91,12 @@ describe('git-refs target: action inputs and summary', () => {
       '| `refs/entire/checkpoints/3b/1dd678f9643b` | remote-rejected | [remote rejected] (hook declined) |'
     )
     expect(md).toContain('Not visible to Entire yet')
+    const sections = refsActionReport(r)
+    expect(sections.equivalence?.ok).toBe(true)
+    expect(sections.push).toMatchObject({ ok: false, attempted: true })
+    expect(sections.push?.refs.map((x) => [x.ref, x.status])).toEqual([
+      ['refs/entire/checkpoints/3b/1dd678f9643b', 'remote-rejected'],
+      ['refs/entire/checkpoints/f8/a3b2c1d0e9f8', 'created']
+    ])
   })
 })

@@ -13,6 +13,7 @@ import {
 import { runRefsMigration, type RefsRunResult } from './run.js'
 import { fetchCheckpointRefs, type FetchReport } from './fetch.js'
 import type { PushAuth } from './push.js'
+import type { EquivalenceReport, PushInfo, PushRefResult } from '../../../report/action-report.js'
 
 export type TargetName = 'v2' | 'refs'
 
@@ -126,4 +127,88 @@ export function refsSummaryMarkdown(r: RefsActionResult): string {
       out.push(`| … | | ${r.push.failed.length - 500} more in the JSON report |`)
   }
   return out.join('\n') + '\n'
+}
+
+/** The action report's push and equivalence sections for this target (rendered by the shared summary). */
+export function refsActionReport(r: RefsActionResult): {
+  push?: PushInfo
+  equivalence?: EquivalenceReport
+} {
+  const out: { push?: PushInfo; equivalence?: EquivalenceReport } = {}
+  if (r.verify) {
+    const v = r.verify
+    const missing = v.problems.filter((p) => p.problem === 'no ref for this v1 checkpoint').length
+    const unexpected = v.unexpectedRefs.length
+    const content = v.problems.length - missing - unexpected
+    out.equivalence = {
+      ok: v.ok,
+      summary: v.ok
+        ? `${v.checked} v1 checkpoints have their ref; trees equal the v1 directories except the normalised metadata.json (${v.fieldsCompared} fields compared); no extra refs`
+        : `${v.problems.length} problem(s) in ${v.checked} checkpoint(s)`,
+      checks: [
+        { name: 'every v1 checkpoint has its ref', passed: v.checked - missing, failed: missing },
+        {
+          name: 'ref tree = v1 directory, metadata.json normalised field by field',
+          passed: v.matchedAtTip + v.matchedOnChain,
+          failed: content
+        },
+        { name: 'no extra or moved refs', passed: unexpected === 0 ? 1 : 0, failed: unexpected }
+      ],
+      failures: v.problems.map((p) => ({
+        check: 'git-refs',
+        checkpoint: p.id,
+        file: p.ref,
+        message: p.problem
+      }))
+    }
+  }
+  if (r.push) {
+    const p = r.push
+    const failed = new Map(p.failed.map((f) => [f.ref, f]))
+    const refs: PushRefResult[] = []
+    for (const w of r.write.refs) {
+      const f = failed.get(w.ref)
+      refs.push({
+        ref: w.ref,
+        expected: f?.remoteBefore ?? null,
+        new: w.new,
+        status: f
+          ? f.status === 'network' || f.status === 'unconfirmed'
+            ? 'not-pushed'
+            : f.status === 'rejected'
+              ? 'other-rejected'
+              : 'remote-rejected'
+          : w.old
+            ? 'updated'
+            : 'created',
+        detail: f ? `${f.status}: ${f.detail}` : undefined
+      })
+    }
+    for (const f of p.failed) {
+      if (!r.write.refs.some((w) => w.ref === f.ref)) {
+        refs.push({
+          ref: f.ref,
+          expected: f.remoteBefore,
+          new: f.local,
+          status:
+            f.status === 'rejected'
+              ? 'other-rejected'
+              : f.status === 'network' || f.status === 'unconfirmed'
+                ? 'not-pushed'
+                : 'remote-rejected',
+          detail: `${f.status}: ${f.detail}`
+        })
+      }
+    }
+    out.push = {
+      remote: p.remote,
+      attempted: p.batches > 0,
+      ok: p.failed.length === 0,
+      rejected: p.failed.some((f) => f.status === 'rejected'),
+      attempts: p.batches,
+      refs,
+      message: `${p.landed} ref(s) pushed and confirmed by ls-remote, ${p.alreadyThere} already there, ${p.failed.length} did not land (fast-forward only, ${p.batches} batch(es))`
+    }
+  }
+  return out
 }
