@@ -35,11 +35,37 @@ function session(id: string, fields: Record<string, unknown> = {}, transcript?: 
   }
 }
 
-/** A Claude transcript of about `bytes` bytes in many short lines. */
+/** A Claude transcript of about `bytes` bytes: user/assistant turns of ~32 KiB each. */
 export function bigTranscript(bytes: number): Buffer {
-  const unit = Buffer.from(claudeTranscript(50, 'big'))
-  const n = Math.ceil(bytes / unit.length)
-  return Buffer.concat(Array.from({ length: n }, () => unit))
+  const text = 'lorem ipsum dolor sit amet '.repeat(1200)
+  const lines: string[] = []
+  let size = 0
+  for (let i = 0; size < bytes; i++) {
+    const ts = `2026-01-01T00:${String(i % 60).padStart(2, '0')}:00.000Z`
+    const pair =
+      JSON.stringify({
+        type: 'user',
+        uuid: `big-u${i}`,
+        timestamp: ts,
+        message: { role: 'user', content: `question ${i} ${text}` }
+      }) +
+      '\n' +
+      JSON.stringify({
+        type: 'assistant',
+        uuid: `big-a${i}`,
+        timestamp: ts,
+        message: {
+          id: `msg_big_${i}`,
+          role: 'assistant',
+          content: [{ type: 'text', text: `answer ${i} ${text}` }],
+          usage: { input_tokens: 10, output_tokens: 5 }
+        }
+      }) +
+      '\n'
+    lines.push(pair)
+    size += pair.length
+  }
+  return Buffer.from(lines.join(''))
 }
 
 /** One Claude user line whose content string makes it `bytes` long. */
