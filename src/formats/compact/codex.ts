@@ -204,7 +204,7 @@ function consumeToolCall(w: Walk, p: Decoded, build: boolean): Table | null {
     const callId = ct === null ? '' : (ct.call_id ?? '')
     if (typ === outputType && callId === (p.call_id ?? '')) {
       if (tb !== null) {
-        let output = ''
+        let output: string
         if (outputType === 'custom_tool_call_output') output = customOutputText(next)
         else {
           const np = payloadOf(next)

@@ -141,6 +141,24 @@ export function compactWithOffset(
   input: Input,
   opts: CompactOptions & { offsetStart: number }
 ): CompactResult & { offset?: number } {
+  const r = compactWithOffsets(input, opts, [opts.offsetStart])
+  if (r.kind !== 'output') return r
+  const { offsets, ...full } = r
+  return { ...full, offset: offsets[0] }
+}
+
+/**
+ * compactWithOffset for several raw starts at once: the full conversion and, for each start,
+ * the recomputed offset, all from one parse of the input.
+ */
+export function compactWithOffsets(
+  input: Input,
+  opts: CompactOptions,
+  starts: number[]
+):
+  | { kind: 'output'; bytes: Buffer; lines: number; offsets: number[] }
+  | { kind: 'empty' }
+  | { kind: 'error'; message: string } {
   const chunks = toChunks(input)
   const start = Math.max(0, opts.startLine ?? 0)
   if (totalLength(chunks) === 0) return { kind: 'empty' }
@@ -149,20 +167,21 @@ export function compactWithOffset(
   const p = whole ?? prepareSliced(chunks, start)
   const full = result(p.emit(start, w), w)
   if (full.kind !== 'output') return full
-  const s0 = opts.offsetStart
-  if (!(s0 > 0)) return { ...full, offset: 0 }
-  let scoped: number | string
-  const counter = new LineWriter('', '', true)
-  if (whole !== null) scoped = p.emit(s0, counter)
-  else {
-    const sliced = detectSliced(chunks, s0)
-    scoped =
-      sliced === p.format && s0 >= start
-        ? p.emit(s0, counter)
-        : prepareSliced(chunks, s0).emit(s0, counter)
-  }
-  const offset = typeof scoped === 'string' || scoped === 0 ? 0 : Math.max(0, full.lines - scoped)
-  return { ...full, offset }
+  const offsets = starts.map((s0) => {
+    if (!(s0 > 0)) return 0
+    let scoped: number | string
+    const counter = new LineWriter('', '', true)
+    if (whole !== null) scoped = p.emit(s0, counter)
+    else {
+      const sliced = detectSliced(chunks, s0)
+      scoped =
+        sliced === p.format && s0 >= start
+          ? p.emit(s0, counter)
+          : prepareSliced(chunks, s0).emit(s0, counter)
+    }
+    return typeof scoped === 'string' || scoped === 0 ? 0 : Math.max(0, full.lines - scoped)
+  })
+  return { ...full, offsets }
 }
 
 /** Which converter the content selects (§4); steps 5–7 look at the input from `startLine`. */

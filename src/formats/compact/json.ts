@@ -36,10 +36,6 @@ const STR_CLASS = new Uint8Array(256)
 for (let c = 0; c < 0x20; c++) STR_CLASS[c] = 3
 STR_CLASS[Q] = 1
 STR_CLASS[BS] = 2
-STR_CLASS[0x3c] = 4
-STR_CLASS[0x3e] = 4
-STR_CLASS[0x26] = 4
-STR_CLASS[0xe2] = 5
 
 const HEX = new Int8Array(256).fill(-1)
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c
@@ -54,14 +50,57 @@ for (let c = 0; c < 6; c++) {
  */
 export class Doc {
   buf: Buffer
+  /** Members / elements of containers recorded while validating, by container start. */
+  cache = new Map<number, (Member | Span)[]>()
+  /** Positions of whitespace between tokens (outside strings), ascending. */
   sp: Int32Array = new Int32Array(64)
   n = 0
+  /** Whether the buffer holds any `<` `>` `&` or 0xE2 byte: -1 unknown, 0 no, 1 yes. */
+  html = -1
+  /** Cached position of the next backslash / quote at or after the scan position (fast scan). */
+  private nextBs = -1
+  private nextQ = -1
   constructor(buf: Buffer) {
     this.buf = buf
   }
   reset(buf: Buffer): void {
     this.buf = buf
     this.n = 0
+    this.html = -1
+    this.cache.clear()
+    this.resetSearch()
+  }
+  resetSearch(): void {
+    this.nextBs = -1
+    this.nextQ = -1
+  }
+  hasHtml(): boolean {
+    if (this.html < 0) {
+      const b = this.buf
+      this.html =
+        b.indexOf(0x3c) !== -1 ||
+        b.indexOf(0x3e) !== -1 ||
+        b.indexOf(0x26) !== -1 ||
+        b.indexOf(0xe2) !== -1
+          ? 1
+          : 0
+    }
+    return this.html === 1
+  }
+  /** Next backslash at or after i (Infinity when none), cached across calls of one scan. */
+  bsFrom(i: number): number {
+    if (this.nextBs < i) {
+      const p = this.buf.indexOf(BS, i)
+      this.nextBs = p === -1 ? Infinity : p
+    }
+    return this.nextBs
+  }
+  quoteFrom(i: number): number {
+    if (this.nextQ < i) {
+      const p = this.buf.indexOf(Q, i)
+      this.nextQ = p === -1 ? Infinity : p
+    }
+    return this.nextQ
   }
   push(pos: number): void {
     if (this.n === this.sp.length) {
@@ -83,8 +122,30 @@ const stack = new Uint8Array(MAX_DEPTH + 1)
  * positions into doc. Returns the index just after the value, -1 on a syntax error, -2 when the
  * input ends inside the value.
  */
+/**
+ * Containers nested up to REC deep record their members / elements while they are validated,
+ * so that members() and elements() on them need no second scan (line → message → content →
+ * block; line → toolUseResult → file).
+ */
+const REC = 4
+const recStart = new Int32Array(REC + 2)
+const recKeyS = new Int32Array(REC + 2)
+const recKeyE = new Int32Array(REC + 2)
+const recList: ((Member | Span)[] | null)[] = new Array(REC + 2).fill(null)
+let recordingDoc: Doc | null = null
+
+function recordChild(b: Buffer, depth: number, s: number, e: number): void {
+  const list = recList[depth]!
+  if (stack[depth] === 1) list.push({ k: decodeKey(b, recKeyS[depth], recKeyE[depth]), s, e })
+  else list.push({ s, e })
+}
+
 export function scanValue(doc: Doc, i: number, end: number): number {
   const b = doc.buf
+  const fast = !hasControlByte(b, i, end)
+  doc.resetSearch()
+  recordingDoc = doc
+  const cache = doc.cache
   let depth = 0
   // mode 0: expect value; 1: expect key; 2: after value
   let mode = 0
@@ -108,8 +169,13 @@ export function scanValue(doc: Doc, i: number, end: number): number {
         continue
       }
       if ((c === 0x7d && top === 1) || (c === 0x5d && top === 2)) {
-        depth--
         i++
+        if (depth <= REC) {
+          cache.set(recStart[depth], recList[depth]!)
+          recList[depth] = null
+        }
+        depth--
+        if (depth >= 1 && depth <= REC) recordChild(b, depth, recStart[depth + 1], i)
         continue
       }
       return ERR
@@ -118,8 +184,13 @@ export function scanValue(doc: Doc, i: number, end: number): number {
     let c = b[i]
     if (mode === 1) {
       if (c !== Q) return ERR
-      i = scanString(doc, i + 1, end)
+      const ks = i + 1
+      i = fast ? scanStringFast(doc, ks, end) : scanString(doc, ks, end)
       if (i < 0) return i
+      if (depth <= REC) {
+        recKeyS[depth] = ks
+        recKeyE[depth] = i - 1
+      }
       while (i < end && isWs(b[i])) doc.push(i++)
       if (i >= end) return EOF
       if (b[i] !== 0x3a) return ERR
@@ -128,9 +199,11 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       continue
     }
     // mode 0: a value
+    const vs = i
     if (c === Q) {
-      i = scanString(doc, i + 1, end)
+      i = fast ? scanStringFast(doc, i + 1, end) : scanString(doc, i + 1, end)
       if (i < 0) return i
+      if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
       mode = 2
       continue
     }
@@ -142,10 +215,14 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       const close = c === 0x7b ? 0x7d : 0x5d
       if (b[i] === close) {
         i++
+        if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
         mode = 2
         continue
       }
       stack[++depth] = c === 0x7b ? 1 : 2
+      // a container's start is needed one level deeper than its members: it is a member itself
+      if (depth <= REC + 1) recStart[depth] = vs
+      if (depth <= REC) recList[depth] = []
       mode = c === 0x7b ? 1 : 0
       continue
     }
@@ -174,6 +251,7 @@ export function scanValue(doc: Doc, i: number, end: number): number {
         if (!(b[i] >= 0x30 && b[i] <= 0x39)) return ERR
         while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++
       }
+      if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
       mode = 2
       continue
     }
@@ -186,6 +264,7 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       if (i >= end) return EOF
       if (b[i] !== lit[k]) return ERR
     }
+    if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
     mode = 2
   }
 }
@@ -225,15 +304,81 @@ function scanString(doc: Doc, i: number, end: number): number {
       }
       case 3:
         return ERR
-      case 4:
-        doc.push(i)
-        i++
-        break
       default:
-        if (b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) doc.push(i)
         i++
     }
   }
+}
+
+/** Escape at i (a backslash): the index after it, or ERR / EOF. */
+function escapeEnd(b: Buffer, i: number, end: number): number {
+  if (i + 1 >= end) return EOF
+  const c = b[i + 1]
+  if (c === 0x75) {
+    if (i + 6 > end) return EOF
+    if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0) return ERR
+    return i + 6
+  }
+  if (
+    c === Q ||
+    c === BS ||
+    c === 0x2f ||
+    c === 0x62 ||
+    c === 0x66 ||
+    c === 0x6e ||
+    c === 0x72 ||
+    c === 0x74
+  )
+    return i + 2
+  return ERR
+}
+
+/**
+ * scanString for a range known to hold no byte below 0x20: short strings by a byte loop, long
+ * ones by native searches for the next quote and backslash.
+ */
+function scanStringFast(doc: Doc, i: number, end: number): number {
+  const b = doc.buf
+  for (let k = 0; k < 24; k++) {
+    if (i >= end) return EOF
+    const c = b[i]
+    if (c === Q) return i + 1
+    if (c === BS) {
+      i = escapeEnd(b, i, end)
+      if (i < 0) return i
+    } else i++
+  }
+  for (;;) {
+    const q = doc.quoteFrom(i)
+    if (q >= end) return EOF
+    const bs = doc.bsFrom(i)
+    if (bs > q) return q + 1
+    i = escapeEnd(b, bs, end)
+    if (i < 0) return i
+  }
+}
+
+/** Whether [s, e) holds a byte below 0x20 (four bytes at a time). */
+export function hasControlByte(b: Buffer, s: number, e: number): boolean {
+  let i = s
+  while (i < e && ((b.byteOffset + i) & 3) !== 0) {
+    if (b[i] < 0x20) return true
+    i++
+  }
+  const words = (e - i) >> 2
+  if (words > 0) {
+    const u = new Uint32Array(b.buffer, b.byteOffset + i, words)
+    for (let k = 0; k < words; k++) {
+      const x = u[k]
+      if (((x - 0x20202020) & ~x & 0x80808080) !== 0) return true
+    }
+    i += words * 4
+  }
+  while (i < e) {
+    if (b[i] < 0x20) return true
+    i++
+  }
+  return false
 }
 
 /** Whether [s, e) holds exactly one JSON value with optional surrounding whitespace. */
@@ -255,19 +400,24 @@ const SKIP_CLASS = new Uint8Array(256)
 SKIP_CLASS[Q] = 1
 SKIP_CLASS[BS] = 2
 
-/** i just after the opening quote; returns the index after the closing quote. */
-export function skipString(b: Buffer, i: number): number {
+/**
+ * i just after the opening quote; returns the index after the closing quote, or -1 when there
+ * is none before `end`. Does not validate.
+ */
+export function skipString(b: Buffer, i: number, end: number): number {
   for (;;) {
     let t = 0
     let n = 0
-    while ((t = SKIP_CLASS[b[i]]) === 0 && n < 64) {
+    while (i < end && (t = SKIP_CLASS[b[i]]) === 0 && n < 32) {
       i++
       n++
     }
+    if (i >= end) return -1
     if (t === 0) {
       // a long run: let the native search jump to the next quote
       let q = b.indexOf(Q, i)
       for (;;) {
+        if (q === -1 || q >= end) return -1
         let k = q - 1
         while (b[k] === BS) k--
         if ((q - 1 - k) % 2 === 0) return q + 1
@@ -279,16 +429,20 @@ export function skipString(b: Buffer, i: number): number {
   }
 }
 
-/** Skips one value of a validated document starting exactly at i (no leading whitespace). */
-export function skipValue(b: Buffer, i: number): number {
+/**
+ * Skips one value starting exactly at i (no leading whitespace); -1 when it does not end
+ * before `end` or does not look like a value. Exact on valid JSON; does not validate.
+ */
+export function skipValue(b: Buffer, i: number, end: number): number {
   const c = b[i]
-  if (c === Q) return skipString(b, i + 1)
+  if (c === Q) return skipString(b, i + 1, end)
   if (c === 0x7b || c === 0x5b) {
     let depth = 0
-    for (;;) {
+    while (i < end) {
       const d = b[i]
       if (d === Q) {
-        i = skipString(b, i + 1)
+        i = skipString(b, i + 1, end)
+        if (i < 0) return -1
         continue
       }
       if (d === 0x7b || d === 0x5b) depth++
@@ -298,10 +452,10 @@ export function skipValue(b: Buffer, i: number): number {
       }
       i++
     }
+    return -1
   }
-  // number or literal
-  i++
-  for (;;) {
+  const s = i
+  while (i < end) {
     const d = b[i]
     if (
       (d >= 0x30 && d <= 0x39) ||
@@ -312,54 +466,87 @@ export function skipValue(b: Buffer, i: number): number {
       d === 0x45
     )
       i++
-    else return i
+    else break
   }
+  return i > s ? i : -1
 }
 
-function skipWs(b: Buffer, i: number): number {
-  while (isWs(b[i])) i++
+function skipWs(b: Buffer, i: number, end: number): number {
+  while (i < end && isWs(b[i])) i++
   return i
 }
 
-/** Members of the object at span (validated), keys decoded; null when the value is not an object. */
+/**
+ * Members of the object at span, keys decoded; null when the value is not an object (or, on
+ * input that was not validated, does not parse as one). Exact on valid JSON.
+ */
 export function members(b: Buffer, sp: Span): Member[] | null {
+  const end = sp.e
   let i = sp.s
   if (b[i] !== 0x7b) return null
+  if (recordingDoc !== null && recordingDoc.buf === b) {
+    const m = recordingDoc.cache.get(i)
+    if (m !== undefined) return m as Member[]
+  }
   const out: Member[] = []
-  i = skipWs(b, i + 1)
+  i = skipWs(b, i + 1, end)
   if (b[i] === 0x7d) return out
   for (;;) {
+    if (b[i] !== Q) return null
     const ks = i + 1
-    const ke = skipString(b, ks) - 1
-    const k = decodeStringBody(b, ks, ke)
-    i = skipWs(b, ke + 1) + 1 // past ':'
-    i = skipWs(b, i)
+    const ke = skipString(b, ks, end) - 1
+    if (ke < 0) return null
+    i = skipWs(b, ke + 1, end)
+    if (b[i] !== 0x3a) return null
+    i = skipWs(b, i + 1, end)
     const vs = i
-    i = skipValue(b, i)
-    out.push({ k, s: vs, e: i })
-    i = skipWs(b, i)
+    i = skipValue(b, i, end)
+    if (i < 0) return null
+    out.push({ k: decodeKey(b, ks, ke), s: vs, e: i })
+    i = skipWs(b, i, end)
+    if (i >= end) return null
     if (b[i] === 0x2c) {
-      i = skipWs(b, i + 1)
+      i = skipWs(b, i + 1, end)
       continue
     }
-    return out
+    return b[i] === 0x7d ? out : null
   }
+}
+
+/** Keys are mostly short ASCII without escapes: decode those without the general path. */
+function decodeKey(b: Buffer, s: number, e: number): string {
+  if (e - s <= 24) {
+    let k = ''
+    for (let i = s; i < e; i++) {
+      const c = b[i]
+      if (c >= 0x80 || c === BS) return decodeStringBody(b, s, e)
+      k += String.fromCharCode(c)
+    }
+    return k
+  }
+  return decodeStringBody(b, s, e)
 }
 
 /** Element spans of the array at span (validated); null when the value is not an array. */
 export function elements(b: Buffer, sp: Span): Span[] | null {
+  const end = sp.e
   let i = sp.s
   if (b[i] !== 0x5b) return null
+  if (recordingDoc !== null && recordingDoc.buf === b) {
+    const m = recordingDoc.cache.get(i)
+    if (m !== undefined) return m
+  }
   const out: Span[] = []
-  i = skipWs(b, i + 1)
+  i = skipWs(b, i + 1, end)
   if (b[i] === 0x5d) return out
   for (;;) {
     const s = i
-    i = skipValue(b, i)
+    i = skipValue(b, i, end)
+    if (i < 0) return null
     out.push({ s, e: i })
-    i = skipWs(b, i)
+    i = skipWs(b, i, end)
     if (b[i] === 0x2c) {
-      i = skipWs(b, i + 1)
+      i = skipWs(b, i + 1, end)
       continue
     }
     return out
@@ -677,45 +864,7 @@ export function encodedString(str: string): Buffer {
   return o.take()
 }
 
-/**
- * Writes the value at [s, e) of a validated doc compacted as Go's json.Compact with HTML
- * escaping: whitespace between tokens removed, `<` `>` `&` U+2028 U+2029 in strings escaped,
- * everything else copied byte for byte.
- */
-export function compactInto(o: Out, doc: Doc, s: number, e: number): void {
-  const sp = doc.sp
-  const n = doc.n
-  // first special position >= s
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const m = (lo + hi) >> 1
-    if (sp[m] < s) lo = m + 1
-    else hi = m
-  }
-  const b = doc.buf
-  let seg = s
-  for (let j = lo; j < n; j++) {
-    const p = sp[j]
-    if (p >= e) break
-    if (p > seg) o.bytes(b, seg, p)
-    const c = b[p]
-    if (c === 0x3c) o.ascii('\\u003c')
-    else if (c === 0x3e) o.ascii('\\u003e')
-    else if (c === 0x26) o.ascii('\\u0026')
-    else if (c === 0xe2) {
-      o.ascii(b[p + 2] === 0xa8 ? '\\u2028' : '\\u2029')
-      seg = p + 3
-      continue
-    }
-    // whitespace: dropped
-    seg = p + 1
-  }
-  if (seg < e) o.bytes(b, seg, e)
-}
-
-/** The compacted bytes of a span: a view when nothing changes, else a copy. */
-export function compacted(doc: Doc, s: number, e: number): Uint8Array {
+function firstWsIndex(doc: Doc, s: number): number {
   const sp = doc.sp
   let lo = 0
   let hi = doc.n
@@ -724,7 +873,85 @@ export function compacted(doc: Doc, s: number, e: number): Uint8Array {
     if (sp[m] < s) lo = m + 1
     else hi = m
   }
-  if (lo >= doc.n || sp[lo] >= e) return doc.buf.subarray(s, e)
+  return lo
+}
+
+/** Next position >= i in v of `<` `>` `&` or the first byte of U+2028/U+2029; Infinity if none. */
+class HtmlFinder {
+  private lt = -1
+  private gt = -1
+  private amp = -1
+  private e2 = -1
+  constructor(private readonly v: Buffer) {}
+  private find(c: number, from: number): number {
+    const p = this.v.indexOf(c, from)
+    return p === -1 ? Infinity : p
+  }
+  next(i: number): number {
+    if (this.lt < i) this.lt = this.find(0x3c, i)
+    if (this.gt < i) this.gt = this.find(0x3e, i)
+    if (this.amp < i) this.amp = this.find(0x26, i)
+    const v = this.v
+    while (
+      this.e2 < i ||
+      (this.e2 !== Infinity &&
+        !(v[this.e2 + 1] === 0x80 && (v[this.e2 + 2] === 0xa8 || v[this.e2 + 2] === 0xa9)))
+    ) {
+      this.e2 = this.find(0xe2, this.e2 < i ? i : this.e2 + 1)
+    }
+    return Math.min(this.lt, this.gt, this.amp, this.e2)
+  }
+}
+
+/**
+ * Writes the value at [s, e) of a validated doc compacted as Go's json.Compact with HTML
+ * escaping: whitespace between tokens removed, `<` `>` `&` U+2028 U+2029 (which can only occur
+ * inside strings) escaped, everything else copied byte for byte.
+ */
+export function compactInto(o: Out, doc: Doc, s: number, e: number): void {
+  const b = doc.buf
+  const sp = doc.sp
+  const n = doc.n
+  let j = firstWsIndex(doc, s)
+  let ws = j < n && sp[j] < e ? sp[j] : Infinity
+  const html = doc.hasHtml() ? new HtmlFinder(b.subarray(s, e)) : null
+  let h = html === null ? Infinity : html.next(0) + s
+  let seg = s
+  for (;;) {
+    const p = ws < h ? ws : h
+    if (p === Infinity) break
+    if (p > seg) o.bytes(b, seg, p)
+    if (p === ws) {
+      seg = p + 1
+      j++
+      ws = j < n && sp[j] < e ? sp[j] : Infinity
+      continue
+    }
+    const c = b[p]
+    if (c === 0x3c) o.ascii('\\u003c')
+    else if (c === 0x3e) o.ascii('\\u003e')
+    else if (c === 0x26) o.ascii('\\u0026')
+    else {
+      o.ascii(b[p + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+      seg = p + 3
+      h = html!.next(seg - s) + s
+      continue
+    }
+    seg = p + 1
+    h = html!.next(seg - s) + s
+  }
+  if (seg < e) o.bytes(b, seg, e)
+}
+
+/** The compacted bytes of a span: a view when nothing changes, else a copy. */
+export function compacted(doc: Doc, s: number, e: number): Uint8Array {
+  const j = firstWsIndex(doc, s)
+  const noWs = j >= doc.n || doc.sp[j] >= e
+  if (noWs && !doc.hasHtml()) return doc.buf.subarray(s, e)
+  if (noWs) {
+    const v = doc.buf.subarray(s, e)
+    if (new HtmlFinder(v).next(0) === Infinity) return v
+  }
   const o = new Out(e - s + 64)
   compactInto(o, doc, s, e)
   return o.buf.subarray(0, o.n)
@@ -801,9 +1028,20 @@ function foldedNames(fields: Fields): Map<string, string> {
   return m
 }
 
+const resolvedCache = new WeakMap<Fields, Map<string, string | undefined>>()
+
 function fieldFor(fields: Fields, k: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(fields, k)) return k
-  return foldedNames(fields).get(foldKey(k))
+  let r = resolvedCache.get(fields)
+  if (r === undefined) {
+    r = new Map()
+    resolvedCache.set(fields, r)
+  }
+  if (r.has(k)) return r.get(k)
+  const f = Object.prototype.hasOwnProperty.call(fields, k)
+    ? k
+    : foldedNames(fields).get(foldKey(k))
+  if (r.size < 1024) r.set(k, f)
+  return f
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -1048,4 +1286,129 @@ function unicodeSpaceLenAt(b: Uint8Array, i: number, e: number): number {
   else if (n === 3) cp = ((b[i] & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f)
   else return 0
   return isGoSpace(cp) ? n : 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transcoding: a JSON string straight to Go's re-encoding of its decoded text, without
+// building a JS string (for texts written unchanged: tool outputs).
+
+function writeCodePoint(o: Out, cp: number): void {
+  if (cp < 0x80) {
+    if (cp < 0x20 || cp === Q || cp === BS) escByte(o, cp)
+    else if (cp === 0x3c) o.ascii('\\u003c')
+    else if (cp === 0x3e) o.ascii('\\u003e')
+    else if (cp === 0x26) o.ascii('\\u0026')
+    else o.byte(cp)
+  } else if (cp === 0x2028) o.ascii('\\u2028')
+  else if (cp === 0x2029) o.ascii('\\u2029')
+  else if (cp < 0x800) {
+    o.byte(0xc0 | (cp >> 6))
+    o.byte(0x80 | (cp & 0x3f))
+  } else if (cp < 0x10000) {
+    o.byte(0xe0 | (cp >> 12))
+    o.byte(0x80 | ((cp >> 6) & 0x3f))
+    o.byte(0x80 | (cp & 0x3f))
+  } else {
+    o.byte(0xf0 | (cp >> 18))
+    o.byte(0x80 | ((cp >> 12) & 0x3f))
+    o.byte(0x80 | ((cp >> 6) & 0x3f))
+    o.byte(0x80 | (cp & 0x3f))
+  }
+}
+
+/** Copies raw (unescaped) string bytes v[s, e) as Go writes their decoded text. */
+function copyRun(o: Out, v: Buffer, s: number, e: number, valid: boolean, h: HtmlFinder): void {
+  let seg = s
+  for (;;) {
+    const p = h.next(seg)
+    const stop = p < e ? p : e
+    if (stop > seg) {
+      if (valid) o.bytes(v, seg, stop)
+      else copyInvalid(o, v, seg, stop)
+    }
+    if (p >= e) return
+    const c = v[p]
+    if (c === 0x3c) o.ascii('\\u003c')
+    else if (c === 0x3e) o.ascii('\\u003e')
+    else if (c === 0x26) o.ascii('\\u0026')
+    else {
+      o.ascii(v[p + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+      seg = p + 3
+      continue
+    }
+    seg = p + 1
+  }
+}
+
+/** Bytes that may hold invalid UTF-8: each bad byte becomes U+FFFD (Go's decoder). */
+function copyInvalid(o: Out, v: Buffer, s: number, e: number): void {
+  let seg = s
+  let i = s
+  while (i < e) {
+    if (v[i] < 0x80) {
+      i++
+      continue
+    }
+    const n = validSeqLen(v, i, e)
+    if (n > 0) {
+      i += n
+      continue
+    }
+    if (i > seg) o.bytes(v, seg, i)
+    o.byte(0xef)
+    o.byte(0xbf)
+    o.byte(0xbd)
+    i++
+    seg = i
+  }
+  if (seg < e) o.bytes(v, seg, e)
+}
+
+/**
+ * Writes the JSON string whose body (between the quotes) is b[s, e) as Go re-encodes its
+ * decoded text: the same bytes as encodeString(decodeStringBody(b, s, e)).
+ */
+export function transcodeBody(o: Out, b: Buffer, s: number, e: number): void {
+  const v = b.subarray(s, e)
+  const n = v.length
+  const valid = isUtf8(v)
+  const h = new HtmlFinder(v)
+  o.ensure(n + 2)
+  o.buf[o.n++] = Q
+  let pos = 0
+  for (;;) {
+    let bs = v.indexOf(BS, pos)
+    if (bs === -1) bs = n
+    if (bs > pos) copyRun(o, v, pos, bs, valid, h)
+    if (bs >= n) break
+    const c = v[bs + 1]
+    pos = bs + 2
+    switch (c) {
+      case 0x2f:
+        o.byte(0x2f)
+        break
+      case 0x75: {
+        const r = hex4(v, bs + 2)
+        pos = bs + 6
+        let cp = r
+        if (r >= 0xd800 && r < 0xe000) {
+          cp = 0xfffd
+          if (r < 0xdc00 && bs + 12 <= n && v[bs + 6] === BS && v[bs + 7] === 0x75) {
+            const r2 = hex4(v, bs + 8)
+            if (r2 >= 0xdc00 && r2 < 0xe000) {
+              cp = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00)
+              pos = bs + 12
+            }
+          }
+        }
+        writeCodePoint(o, cp)
+        break
+      }
+      default:
+        // \" \\ \b \f \n \r \t are written exactly as Go writes them
+        o.byte(BS)
+        o.byte(c)
+    }
+  }
+  o.byte(Q)
 }

@@ -17,13 +17,15 @@ import {
   intField,
   encodeString
 } from './json.js'
-import { Input, LineReader, isBlank, toChunks } from './lines.js'
+import { Input, LineReader, toChunks } from './lines.js'
 import { stripIdeContextTags } from './text.js'
 import {
   LineWriter,
   NULL_BYTES,
   type Table,
+  type Text,
   type Tokens,
+  isEmptyText,
   toolResultBytes,
   writeTable
 } from './writer.js'
@@ -35,7 +37,7 @@ type Content = undefined | Buffer | Elem[]
 
 interface ToolResult {
   id: string
-  output: string
+  output: Text
   isError: boolean
   file?: { filePath: string; numLines: Tokens }
   matchCount: Tokens
@@ -76,16 +78,27 @@ export function parseEntries(input: Input, droid: boolean, fromLine = 0): Entry[
   const r = new LineReader(toChunks(input))
   while (r.next()) {
     if (r.index < fromLine) continue
-    if (isBlank(r.buf, r.s, r.e)) continue
-    doc.reset(r.buf)
-    const sp = validDocument(doc, r.s, r.e)
-    if (sp === null) continue
-    const top = members(r.buf, sp)
-    if (top === null) continue // null, arrays, scalars
-    const e = parseLine(r.buf, top, droid, r.index)
+    const b = r.buf
+    let s = r.s
+    let t = r.e
+    while (s < t && isWsByte(b[s])) s++
+    while (t > s && isWsByte(b[t - 1])) t--
+    // Only objects can be entries (a `null` line decodes to an empty map: no kind). The
+    // validating scan records the members of the first levels, so they are not read twice.
+    if (s >= t || b[s] !== 0x7b) continue
+    doc.reset(b)
+    if (validDocument(doc, s, t) === null) continue
+    const top = members(b, { s, e: t })
+    if (top === null) continue
+    const e = parseLine(b, top, droid, r.index)
     if (e !== null) entries.push(e)
   }
   return entries
+}
+
+/** JSON whitespace (not \v or \f, which Go's TrimSpace would drop but its decoder rejects). */
+function isWsByte(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 }
 
 function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entry | null {
@@ -216,7 +229,7 @@ function extractUserContent(b: Buffer, c: Span, e: Entry): void {
         const ie = get(ms, 'is_error')
         e.results.push({
           id: asString(b, get(ms, 'tool_use_id')),
-          output: asString(b, get(ms, 'content')),
+          output: textOf(b, get(ms, 'content')),
           isError: ie !== undefined && b[ie.s] === 0x74,
           matchCount: 0
         })
@@ -235,9 +248,15 @@ function extractUserContent(b: Buffer, c: Span, e: Entry): void {
   e.text = goTrim(text)
 }
 
+/** A value as a Go string, kept as its JSON body (transcoded when written). */
+function textOf(b: Buffer, m: Span | undefined): Text {
+  if (m === undefined || b[m.s] !== 0x22) return ''
+  return { b, s: m.s + 1, e: m.e - 1 }
+}
+
 function enrichToolResults(b: Buffer, tur: Member[], results: ToolResult[]): void {
-  const stdout = asString(b, get(tur, 'stdout'))
-  if (stdout !== '') {
+  const stdout = textOf(b, get(tur, 'stdout'))
+  if (!isEmptyText(stdout)) {
     if (results.length === 0)
       results.push({ id: '', output: stdout, isError: false, matchCount: 0 })
     else if (results.length === 1) results[0].output = stdout

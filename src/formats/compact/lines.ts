@@ -24,9 +24,10 @@ export function contiguous(chunks: Buffer[]): Buffer {
 export const MAX_SCAN_LINE = 10 * 1024 * 1024
 
 /**
- * Iterates `\n`-terminated lines. Each line is buf[s, e) without its `\n`; `index` counts the
- * newlines before it. A final piece without `\n` is yielded when non-empty. A line that spans
- * pieces is copied into its own buffer; every other line is a view into its piece.
+ * Iterates `\n`-terminated lines. Each line is buf (= buf[s, e), s = 0) without its `\n`;
+ * `index` counts the newlines before it. A final piece without `\n` is yielded when non-empty.
+ * A line that spans pieces is copied into its own buffer; every other line is a view into its
+ * piece (so native searches in it stop at the line's end).
  */
 export class LineReader {
   buf: Buffer = EMPTY
@@ -48,9 +49,9 @@ export class LineReader {
     const q = c.indexOf(0x0a, this.pos)
     this.index++
     if (q !== -1) {
-      this.buf = c
-      this.s = this.pos
-      this.e = q
+      this.buf = c.subarray(this.pos, q)
+      this.s = 0
+      this.e = q - this.pos
       this.pos = q + 1
       return true
     }

@@ -1,6 +1,18 @@
 // Output lines (compact-transcript.md §2): a record object with the key order v, agent,
 // cli_version, type, ts, id, input_tokens, output_tokens, content, then '\n'.
-import { Out, compareUtf8, encodeString, encodedString } from './json.js'
+import { Out, compareUtf8, encodeString, encodedString, transcodeBody } from './json.js'
+
+/** A text to write: a JS string, or the body (between the quotes) of a JSON string in b. */
+export type Text = string | { b: Buffer; s: number; e: number }
+
+export function writeText(o: Out, t: Text): void {
+  if (typeof t === 'string') encodeString(o, t)
+  else transcodeBody(o, t.b, t.s, t.e)
+}
+
+export function isEmptyText(t: Text): boolean {
+  return typeof t === 'string' ? t === '' : t.s >= t.e
+}
 
 export type Tokens = number | bigint
 
@@ -44,14 +56,14 @@ export const TYPE_TOOL_USE: Buffer = Buffer.from('"tool_use"')
 
 /** The tool result record {"output","status","file"?,"matchCount"?} (§2.4). */
 export function toolResultBytes(
-  output: string,
+  output: Text,
   isError: boolean,
   file?: { filePath: string; numLines: Tokens },
   matchCount: Tokens = 0
 ): Buffer {
-  const o = new Out(output.length + 64)
+  const o = new Out((typeof output === 'string' ? output.length : output.e - output.s) + 64)
   o.ascii('{"output":')
-  encodeString(o, output)
+  writeText(o, output)
   o.ascii(isError ? ',"status":"error"' : ',"status":"success"')
   if (file !== undefined) {
     o.ascii(',"file":{"filePath":')
