@@ -309,6 +309,21 @@ describe('each corruption is reported with checkpoint, slot, file, expected and 
     expect(fs[0].actual).toBe('(absent)')
   })
 
+  it('metadata.copied: prompt_attributions compare as raw bytes (number spelling kept)', async () => {
+    const m = await migratedRepo(standardV1())
+    const p = 'aa/11111111a1/0/metadata.json'
+    await corrupt(
+      m,
+      MAIN,
+      (f) => (f[p] = String(f[p]).replace('"agent_lines_added": 2', '"agent_lines_added": 2.0'))
+    )
+    const r = await verifyRepository(m.git, { cliVersion: CLI })
+    const fs = allFailures(r).filter((x) => x.check === 'metadata.copied')
+    expect(fs).toHaveLength(1)
+    expect(fs[0]).toMatchObject({ field: 'prompt_attributions', file: p })
+    expect(fs[0].actual).toContain('"agent_lines_added":2.0')
+  })
+
   it('metadata.derived: a summary aggregate is wrong', async () => {
     const m = await migratedRepo(standardV1())
     await corrupt(m, MAIN, (f) =>

@@ -463,7 +463,18 @@ function verifySlot(
       actual: metaDoc?.error ?? '(missing)'
     })
   } else {
-    verifyCopiedFields(rec, id, k, s, v1Meta, m, `${slotPath}/metadata.json`, mainRef, profile)
+    verifyCopiedFields(
+      rec,
+      id,
+      k,
+      s,
+      v1Meta,
+      m,
+      metaDoc,
+      `${slotPath}/metadata.json`,
+      mainRef,
+      profile
+    )
     rec.check(str(m.checkpoint_id) === id, {
       check: 'metadata.derived',
       ...at,
@@ -854,6 +865,7 @@ function verifyCopiedFields(
   s: V1Session,
   v1m: Record<string, unknown>,
   m: Record<string, unknown>,
+  mDoc: Doc | undefined,
   file: string,
   ref: string,
   profile: WriterProfile
@@ -928,8 +940,13 @@ function verifyCopiedFields(
   // prompt_attributions: raw JSON, compared after whitespace removal.
   const hasV1 = Object.prototype.hasOwnProperty.call(v1m, 'prompt_attributions')
   const hasV2 = Object.prototype.hasOwnProperty.call(m, 'prompt_attributions')
-  const v1raw = hasV1 ? compactRaw(JSON.stringify(v1m.prompt_attributions)) : undefined
-  const v2raw = hasV2 ? compactRaw(JSON.stringify(m.prompt_attributions)) : undefined
+  // Raw bytes (number spelling, escapes and key order are kept by Go), whitespace removed.
+  const raw = (doc: Doc | undefined) => {
+    const b = doc ? rawMember(doc, 'prompt_attributions') : undefined
+    return b ? compactRaw(b.toString('utf8')) : undefined
+  }
+  const v1raw = hasV1 ? raw(s.meta) : undefined
+  const v2raw = hasV2 ? raw(mDoc) : undefined
   if (hasV1 && !hasV2 && profile.dropsAttributions) {
     rec.note({
       kind: 'known-writer',
@@ -947,14 +964,6 @@ function verifyCopiedFields(
       actual: clip(v2raw ?? '(absent)')
     })
   }
-}
-
-/** Raw-member comparison for documents where exact bytes matter (used by prompt_attributions on raw docs). */
-export function rawEqual(a: Doc, b: Doc, key: string): boolean {
-  const x = rawMember(a, key)
-  const y = rawMember(b, key)
-  if (!x || !y) return !x && !y
-  return compactRaw(x.toString('utf8')) === compactRaw(y.toString('utf8'))
 }
 
 function verifySummary(

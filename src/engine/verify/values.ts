@@ -42,40 +42,6 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 }
 
-/**
- * Raw text of each top-level member of a JSON object text (key → raw value text), in order.
- * Returns undefined when the text is not an object. Later duplicates overwrite earlier ones.
- */
-export function rawMembers(text: string): Map<string, string> | undefined {
-  let i = skipWs(text, 0)
-  if (text[i] !== '{') return undefined
-  const out = new Map<string, string>()
-  i = skipWs(text, i + 1)
-  if (text[i] === '}') return out
-  for (;;) {
-    if (text[i] !== '"') return undefined
-    const keyEnd = scanString(text, i)
-    const key = JSON.parse(text.slice(i, keyEnd)) as string
-    i = skipWs(text, keyEnd)
-    if (text[i] !== ':') return undefined
-    const vStart = skipWs(text, i + 1)
-    const vEnd = scanValue(text, vStart)
-    out.set(key, text.slice(vStart, vEnd))
-    i = skipWs(text, vEnd)
-    if (text[i] === ',') {
-      i = skipWs(text, i + 1)
-      continue
-    }
-    if (text[i] === '}') return out
-    return undefined
-  }
-}
-
-function skipWs(t: string, i: number): number {
-  while (i < t.length && (t[i] === ' ' || t[i] === '\n' || t[i] === '\r' || t[i] === '\t')) i++
-  return i
-}
-
 function scanString(t: string, i: number): number {
   i++
   while (i < t.length) {
@@ -84,30 +50,6 @@ function scanString(t: string, i: number): number {
     else if (c === '"') return i + 1
     else i++
   }
-  return i
-}
-
-function scanValue(t: string, i: number): number {
-  const c = t[i]
-  if (c === '"') return scanString(t, i)
-  if (c === '{' || c === '[') {
-    let depth = 0
-    while (i < t.length) {
-      const ch = t[i]
-      if (ch === '"') {
-        i = scanString(t, i)
-        continue
-      }
-      if (ch === '{' || ch === '[') depth++
-      else if (ch === '}' || ch === ']') {
-        depth--
-        if (depth === 0) return i + 1
-      }
-      i++
-    }
-    return i
-  }
-  while (i < t.length && !/[\s,}\]]/.test(t[i])) i++
   return i
 }
 

@@ -10,7 +10,7 @@ import { verifyGenerations } from './generations.js'
 import { compareStates } from './compare.js'
 import { CompactCache, type Compactor } from './compactor.js'
 import { defaultCompactor } from './default-compactor.js'
-import { writerProfile, REFERENCE_PROFILE } from './writers.js'
+import { REFERENCE_PROFILE } from './writers.js'
 import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
 
 export interface VerifyInternals {
@@ -181,5 +181,3 @@ function countAll(
     checksFailed: 0
   }
 }
-
-export { writerProfile }
