@@ -188,7 +188,13 @@ function progressLogger(io: CliIo): EngineLogger & { finish(): void } {
 }
 
 const verifier: Verifier = async (git, settings) => {
-  const v = await verifyRepository(git, { cliVersion: settings.cliVersion })
+  // After a migration, re-read everything from git but do not re-derive compact transcripts: the
+  // same compactor just wrote them. `entire-migrate verify` re-derives them too.
+  const v = await verifyRepository(git, {
+    cliVersion: settings.cliVersion,
+    rederiveCompact: false,
+    ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {})
+  })
   const c = v.counts as unknown as Record<string, unknown>
   return {
     ok: v.ok,

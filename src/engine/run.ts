@@ -192,7 +192,8 @@ async function runMigrationLocked(
     report.counts = out.counts
     report.outcomes = out.outcomes
     report.warnings = out.warnings
-    if (settings.verify && opts.verifier) {
+    // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
+    if (settings.verify && opts.verifier && out.refs.length > 0) {
       report.verify = await timer.time('verify', () => opts.verifier!(git, settings))
     }
   } else if (settings.dryRun) {
