@@ -19,6 +19,7 @@ import {
   parsePorcelain,
   parseScopedConfig,
   planConversion,
+  planPushBatches,
   pushRefspec,
   refNameFor,
   resolveIdentity,
@@ -389,6 +390,46 @@ describe('git-refs: walk, dates, identity, settings, push parsing', () => {
     expect(
       parseLsRemote('0123456789012345678901234567890123456789\trefs/a/1\n').get('refs/a/1')
     ).toBe('0123456789012345678901234567890123456789')
+  })
+
+  it('plans pushes as shard patterns that exclude every other local ref, explicit refspecs for oversized shards', () => {
+    const p = (shard: string, leaf: string) => `refs/entire/checkpoints/${shard}/${leaf}`
+    const todo = [
+      p('3b', '1dd678f9643b'),
+      p('3b', '2dd678f9643b'),
+      p('f8', 'a3b2c1d0e9f8'),
+      p('XG', '01KX3C7BMTWA91N5D9E0V15CXG')
+    ]
+    const local = [
+      ...todo,
+      p('3b', '3dd678f9643b'),
+      'refs/entire/checkpoints/3b/x/y',
+      p('aa', '0000000000aa')
+    ]
+    const planned = planPushBatches(todo, local, 3)
+    expect(planned).toEqual([
+      {
+        refspecs: [
+          'refs/entire/checkpoints/3b/*:refs/entire/checkpoints/3b/*',
+          '^refs/entire/checkpoints/3b/3dd678f9643b',
+          '^refs/entire/checkpoints/3b/x/y',
+          'refs/entire/checkpoints/XG/*:refs/entire/checkpoints/XG/*'
+        ],
+        refs: [
+          p('3b', '1dd678f9643b'),
+          p('3b', '2dd678f9643b'),
+          p('XG', '01KX3C7BMTWA91N5D9E0V15CXG')
+        ]
+      },
+      {
+        refspecs: ['refs/entire/checkpoints/f8/*:refs/entire/checkpoints/f8/*'],
+        refs: [p('f8', 'a3b2c1d0e9f8')]
+      }
+    ])
+    const one = planPushBatches(todo, local, 1)
+    expect(one.map((b) => b.refs.length)).toEqual([1, 1, 1, 1])
+    expect(one.filter((b) => b.refspecs[0].includes('*'))).toHaveLength(2)
+    expect(one.flatMap((b) => b.refspecs).some((r) => r.startsWith('+'))).toBe(false)
   })
 
   it('writes a fast-import stream that resets its scratch ref and asks for every mark', () => {

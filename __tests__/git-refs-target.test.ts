@@ -231,6 +231,10 @@ describe('git-refs target with real git', () => {
     const remoteDir = tempDir('em-remote-')
     await new GitRunner(remoteDir).run(['init', '-q', '--bare'])
     await repo.git.run(['remote', 'add', 'origin', remoteDir])
+    // A local ref in a converted ref's shard that is not a branch checkpoint must not be pushed.
+    await writeTreeCommit(repo.git, 'refs/entire/checkpoints/3b/ffffffff643b', {
+      'x.txt': 'native'
+    })
     const r = await runRefsMigration(repo.git, settings(repo.dir), {
       ...PINNED,
       push: true,
@@ -245,7 +249,9 @@ describe('git-refs target with real git', () => {
       failed: []
     })
     const remoteRefs = await refsUnder(new GitRunner(remoteDir), 'refs/entire/checkpoints/')
-    expect(remoteRefs).toEqual(await refsUnder(repo.git, 'refs/entire/checkpoints/'))
+    const localRefs = await refsUnder(repo.git, 'refs/entire/checkpoints/')
+    delete localRefs['refs/entire/checkpoints/3b/ffffffff643b']
+    expect(remoteRefs).toEqual(localRefs)
     expect(remoteRefs[V1_REF]).toBeUndefined()
     const again = await runRefsMigration(repo.git, settings(repo.dir), { ...PINNED, push: true })
     expect(again.push).toMatchObject({ considered: 3, landed: 0, alreadyThere: 3, batches: 0 })

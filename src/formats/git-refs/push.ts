@@ -11,6 +11,70 @@ export function pushRefspec(ref: string): string {
   return `${ref}:${ref}`
 }
 
+/** Shard of a checkpoint ref name (`refs/entire/checkpoints/<shard>/<leaf>`), or null. */
+function shardOfRef(ref: string): string | null {
+  const m = /^refs\/entire\/checkpoints\/([0-9A-Za-z]{2})\/[0-9A-Za-z]+$/.exec(ref)
+  return m ? m[1] : null
+}
+
+export interface PushBatch {
+  /** Refspecs of one `git push`: shard patterns with negative refspecs, or explicit `<ref>:<ref>`. */
+  refspecs: string[]
+  /** The refs this push is meant to move (results are read for these only). */
+  refs: string[]
+}
+
+/**
+ * Group the refs to push into pushes of at most `size` refs. Refs travel as one non-forced pattern
+ * per shard (`refs/entire/checkpoints/3b/*:refs/entire/checkpoints/3b/*`), with a negative refspec
+ * for every other local ref under that shard, so exactly the wanted refs are pushed: git matches
+ * explicit refspecs against every local and remote ref with formatted rule strings (quadratic in
+ * the number of refs), while a pattern is one prefix test per ref. A shard holding more than
+ * `size` refs to push is sent as explicit refspecs in chunks.
+ */
+export function planPushBatches(
+  todo: readonly string[],
+  localRefs: readonly string[],
+  size: number = PUSH_BATCH_SIZE
+): PushBatch[] {
+  if (size < 1) throw new Error(`batch size must be at least 1, got ${size}`)
+  const wanted = new Set(todo)
+  const byShard = new Map<string, string[]>()
+  const explicit: string[] = []
+  for (const ref of todo) {
+    const shard = shardOfRef(ref)
+    if (shard === null) explicit.push(ref)
+    else byShard.set(shard, [...(byShard.get(shard) ?? []), ref])
+  }
+  const others = new Map<string, string[]>()
+  for (const ref of localRefs) {
+    if (wanted.has(ref)) continue
+    const m = /^refs\/entire\/checkpoints\/([^/]+)\//.exec(ref)
+    if (m && byShard.has(m[1])) others.set(m[1], [...(others.get(m[1]) ?? []), ref])
+  }
+  const out: PushBatch[] = []
+  let cur: PushBatch = { refspecs: [], refs: [] }
+  const flush = () => {
+    if (cur.refs.length > 0) out.push(cur)
+    cur = { refspecs: [], refs: [] }
+  }
+  for (const [shard, refs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (refs.length > size) {
+      explicit.push(...refs)
+      continue
+    }
+    if (cur.refs.length + refs.length > size) flush()
+    const prefix = `refs/entire/checkpoints/${shard}/`
+    cur.refspecs.push(`${prefix}*:${prefix}*`, ...(others.get(shard) ?? []).map((r) => `^${r}`))
+    cur.refs.push(...refs)
+  }
+  flush()
+  for (const chunk of batches(explicit, size)) {
+    out.push({ refspecs: chunk.map(pushRefspec), refs: chunk })
+  }
+  return out
+}
+
 export function batches<T>(items: T[], size: number): T[][] {
   if (size < 1) throw new Error(`batch size must be at least 1, got ${size}`)
   const out: T[][] = []

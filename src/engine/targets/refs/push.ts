@@ -4,13 +4,13 @@
 // ref's porcelain result parsed, and every ref confirmed afterwards with ls-remote.
 import { lsRemoteText, pushPorcelain, writeReachabilityBitmap } from '../../../git/refs-push.js'
 import { GitError, type GitRunner } from '../../../git/runner.js'
+import { forEachRef } from '../../../git/refs.js'
 import {
-  batches,
+  planPushBatches,
   classifyPorcelain,
   parseCheckpointRef,
   parseLsRemote,
   parsePorcelain,
-  pushRefspec,
   stderrMentionsRuleset,
   PUSH_BATCH_SIZE,
   type PushRefStatus
@@ -78,18 +78,20 @@ export async function pushCheckpointRefs(
     if (r === local) alreadyThere++
     else todo.push({ ref, local, remoteBefore: r, status: 'ok', detail: '' })
   }
-  const groups = batches(todo, opts.batchSize ?? PUSH_BATCH_SIZE)
+  const local = (await forEachRef(git, ['refs/entire/checkpoints/'])).map((r) => r.ref)
+  const byRef = new Map(todo.map((r) => [r.ref, r]))
+  const groups = planPushBatches(
+    todo.map((r) => r.ref),
+    local,
+    opts.batchSize ?? PUSH_BATCH_SIZE
+  )
   // Converted trees reuse v1 subtrees at other paths: only a bitmap lets git see the remote has them.
   const bitmapProblem = todo.length > 0 ? await writeReachabilityBitmap(git) : null
-  for (const group of groups) {
+  for (const batch of groups) {
+    const group = batch.refs.map((ref) => byRef.get(ref) as RefPushResult)
     let run
     try {
-      run = await pushPorcelain(
-        git,
-        remote,
-        group.map((r) => pushRefspec(r.ref)),
-        auth
-      )
+      run = await pushPorcelain(git, remote, batch.refspecs, auth)
     } catch (e) {
       const msg = e instanceof GitError ? e.stderr || e.message : (e as Error).message
       for (const r of group) Object.assign(r, { status: 'network', detail: msg })
