@@ -83,6 +83,27 @@ export async function fetchRemote(
   return { updated, objects: fetched.size }
 }
 
+/**
+ * v2 refs an earlier run wrote locally but never pushed (killed during its push, or run without
+ * --push): absent on the remote, or strictly ahead of it. Never one that is behind or diverged.
+ */
+async function unpushedLocalRefs(
+  git: GitRunner,
+  changes: RefChange[],
+  remoteRefs: Map<string, string>
+): Promise<RefChange[]> {
+  const moved = new Set(changes.map((c) => c.ref))
+  const out: RefChange[] = []
+  for (const [ref, oid] of await refMap(git, [V2_PREFIX])) {
+    const theirs = remoteRefs.get(ref)
+    if (moved.has(ref) || theirs === oid) continue
+    // A remote value this clone lacks cannot be proven an ancestor: leave that ref alone.
+    if (theirs === undefined || (await isAncestor(git, theirs, oid).catch(() => false)))
+      out.push({ ref, old: theirs ?? null, new: oid })
+  }
+  return out
+}
+
 /** Push every ref the run moved, in one atomic push, each leased on the remote value known before the run. */
 export async function pushRefs(
   git: GitRunner,
@@ -93,7 +114,7 @@ export async function pushRefs(
   const args = ['push', '--porcelain', '--atomic', '--no-verify']
   const specs: string[] = []
   const pushed: RefChange[] = []
-  for (const c of changes) {
+  for (const c of [...changes, ...(await unpushedLocalRefs(git, changes, remoteRefs))]) {
     const expected = remoteRefs.get(c.ref) ?? ''
     if (c.new === expected) continue
     args.push(`--force-with-lease=${c.ref}:${expected}`)
