@@ -102,7 +102,7 @@ describe('reliability: a run killed at any phase boundary converges on rerun', (
     cli = buildCli()
     const r = await repoWithRemote()
     const run = runCli(cli.entry, ['migrate', '--repo', r.dir, '--batch-size', '2', '--push'])
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' })
+    if (run.code !== 0) throw new Error(`baseline run failed (${run.code}): ${run.stderr}`)
     baseline = { local: await v2Trees(r.git), remote: await v2Trees(r.remote) }
     holders = await fullHolders(r.git)
   })
