@@ -54,7 +54,8 @@ export interface LoggedCommit {
 
 /**
  * Every commit on the first-parent chains of `tips` (one `git log --first-parent` process, tips on
- * stdin). Every tip must exist; a missing commit further down fails the call (GitError).
+ * stdin). Tips that are missing are left out (`--ignore-missing`); a missing commit further down
+ * fails the call (GitError).
  */
 export async function firstParentCommits(
   git: GitRunner,
@@ -63,7 +64,14 @@ export async function firstParentCommits(
   const out = new Map<string, LoggedCommit>()
   if (tips.length === 0) return out
   const r = await git.run(
-    ['log', '--first-parent', '--no-decorate', '--format=%H%x09%T%x09%P%x09%s', '--stdin'],
+    [
+      'log',
+      '--first-parent',
+      '--ignore-missing',
+      '--no-decorate',
+      '--format=%H%x09%T%x09%P%x09%s',
+      '--stdin'
+    ],
     { input: Buffer.from(tips.join('\n') + '\n', 'utf8') }
   )
   for (const line of r.stdout.toString('utf8').split('\n')) {

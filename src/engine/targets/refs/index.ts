@@ -3,14 +3,14 @@
 import type { GitRunner } from '../../../git/runner.js'
 import {
   buildCommits,
-  refNameFor,
   writesCommit,
   planConversion,
   type FixedDate,
   type Identity,
   type PlannedCommit,
   type RefsDecision,
-  type RefsPlanResult
+  type RefsPlanResult,
+  type RefState
 } from '../../../formats/git-refs/index.js'
 import type {
   CheckpointOutcome,
@@ -126,17 +126,22 @@ export class RefsTarget implements Target<RefsPlan> {
     const warnings: string[] = []
     const env = this.options.env ?? process.env
     // Every independent read at once: settings, identity, refs, deleted list, the v1 listing.
-    const [primary, identity, refsBefore, deletedList, branch] = await Promise.all([
+    const [primary, identity, current, deletedList, branch] = await Promise.all([
       readPrimary(git, env),
       readIdentity(git, {
         name: this.options.authorName ?? ctx.settings.gitUser?.name,
         email: this.options.authorEmail ?? ctx.settings.gitUser?.email
       }),
-      timer.time('list', () => listCheckpointRefs(git)),
+      // Chains of every existing checkpoint ref, read while the v1 listing is read.
+      timer.time('list', async () => {
+        const refs = await listCheckpointRefs(git)
+        return { refs, states: v1 ? await readRefStates(git, refs) : new Map<string, RefState>() }
+      }),
       readDeletedList(git),
       v1 ? timer.time('readV1', () => readBranch(git, v1.tree)) : Promise.resolve(null)
     ])
     if (branch) timer.add('readV1', { objects: branch.objects, bytes: branch.bytes })
+    const refsBefore = current.refs
     warnings.push(...primary.problems)
     let refusal: string | null = null
     const forced = this.options.forceWhenPrimary ?? ctx.settings.force
@@ -163,22 +168,15 @@ export class RefsTarget implements Target<RefsPlan> {
       const conversion = planConversion({ checkpoints: [], metadata: new Map(), refs: new Map() })
       return { ...base, conversion, checkpoints: [], counts: noCounts }
     }
-    const conversion = await timer.time('plan', async () => {
-      const wanted = new Map<string, string>()
-      for (const cp of branch.checkpoints) {
-        const ref = refNameFor(cp.id)
-        const oid = refsBefore.get(ref)
-        if (oid) wanted.set(ref, oid)
-      }
-      const states = await readRefStates(git, wanted)
-      return planConversion({
+    const conversion = await timer.time('plan', async () =>
+      planConversion({
         checkpoints: branch.checkpoints,
         metadata: branch.metadata,
-        refs: states,
+        refs: current.states,
         deleted: deletedList?.ids,
         primaryIsGitRefs: primary.primary === 'git-refs'
       })
-    })
+    )
     const checkpoints: PlannedCheckpoint[] = conversion.decisions.map((d) => ({
       id: d.id,
       createdAt: '',

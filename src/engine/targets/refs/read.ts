@@ -38,14 +38,14 @@ export async function findSourceRef(
   for (const ref of candidates) {
     if (!ref.startsWith('refs/') || /\s/.test(ref))
       throw new Error(`invalid v1 ref ${JSON.stringify(ref)}`)
-    const r = await git.run(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], {
-      okCodes: [128]
-    })
+    // One process pins the commit and its tree together.
+    const r = await git.run(
+      ['log', '-1', '--no-walk', '--format=%H %T', '--end-of-options', `${ref}^{commit}`, '--'],
+      { okCodes: [128] }
+    )
     if (r.exitCode !== 0) continue
-    const commit = r.stdout.toString('utf8').trim()
-    // The tree comes from the pinned commit, so a concurrent branch update cannot split the two.
-    const tree = await git.text(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`])
-    return { ref, commit, tree }
+    const [commit, tree] = r.stdout.toString('utf8').trim().split(' ')
+    if (commit && tree) return { ref, commit, tree }
   }
   return null
 }
@@ -226,18 +226,21 @@ export async function readRefStates(
 ): Promise<Map<string, RefState>> {
   const names = [...refs.keys()]
   const tips = names.map((n) => refs.get(n) as string)
-  const infos = tips.length ? await checkObjects(git, tips) : []
-  const present = tips.filter((_, k) => !infos[k].missing && infos[k].type === 'commit')
-  const log = await firstParentCommits(git, [...new Set(present)])
+  // One log walks every chain; tips it cannot walk (missing, or not a commit) are then checked.
+  const log = await firstParentCommits(git, [...new Set(tips)])
+  const unwalked = [...new Set(tips.filter((t) => !log.has(t)))]
+  const infos = new Map(
+    (unwalked.length ? await checkObjects(git, unwalked) : []).map((info, k) => [unwalked[k], info])
+  )
   const out = new Map<string, RefState>()
   names.forEach((ref, k) => {
     const tip = tips[k]
-    const info = infos[k]
-    if (info.missing) {
+    const info = infos.get(tip)
+    if (info?.missing) {
       out.set(ref, { ref, tip, tipMissing: true, chain: [] })
       return
     }
-    if (info.type !== 'commit') {
+    if (info && !info.missing) {
       throw new Error(`ref ${ref} points at a ${info.type} (${tip}), not a commit: not touched`)
     }
     const leaf = parseCheckpointRef(ref) as string
