@@ -159,6 +159,10 @@ describe('each corruption is reported with checkpoint, slot, file, expected and 
       delete f['bb/22222222b2/1/raw_transcript_hash.txt']
     })
     let r = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(only(r, 'raw.location').message).not.toContain('legacy')
+    await corrupt(m, CURRENT, (f) => (f['bb/22222222b2/1/full.jsonl'] = 'old name\n'))
+    r = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(only(r, 'raw.location').message).toContain('legacy names full.jsonl/content_hash.txt')
     expect(only(r, 'raw.location')).toMatchObject({
       checkpointId: B,
       slot: 1,

@@ -362,13 +362,21 @@ function verifySlot(
   let t: Buffer | undefined
   const holders = state.fullSlots.get(`${id}/${k}`) ?? []
   rec.v.fullRefs[k] = holders.length === 1 ? holders[0].ref.ref : null
+  // Legacy /full names of v0.5.2–v0.5.5 are not read by v0.5.6+ (v2-format.md §0): say so.
+  const legacy = state.fullRefs.filter((fr) => {
+    const f = fr.index.checkpoints.get(id)?.slots.get(String(k))?.files
+    return !!f && (f.has('full.jsonl') || f.has('content_hash.txt'))
+  })
   const located = rec.check(holders.length === 1, {
     check: 'raw.location',
     ...at,
     file: `${slotPath}/raw_transcript`,
     message:
       holders.length === 0
-        ? `checkpoint ${id} slot ${k}: no /full ref holds its raw transcript`
+        ? `checkpoint ${id} slot ${k}: no /full ref holds its raw transcript` +
+          (legacy.length
+            ? ` (${legacy.map((l) => l.ref).join(', ')} hold${legacy.length === 1 ? 's' : ''} it under the legacy names full.jsonl/content_hash.txt of v0.5.2–v0.5.5, which v0.5.6+ readers ignore)`
+            : '')
         : `checkpoint ${id} slot ${k}: raw transcript held by ${holders.length} /full refs`,
     expected: 'exactly one /full ref',
     actual: holders.length === 0 ? 'none' : holders.map((h) => h.ref.ref).join(', ')
