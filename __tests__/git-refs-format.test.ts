@@ -8,6 +8,7 @@ import {
   commitBytes,
   conversionStream,
   decodeGo,
+  decodeGoExact,
   encodeGoIndented,
   idKind,
   importMessage,
@@ -284,6 +285,11 @@ describe('git-refs: metadata normalisation (§3.3)', () => {
       expect(JSON.parse(r.bytes.toString('utf8'))).toEqual({ v: doc.v })
       // Re-encoding the normalised bytes is a fixed point.
       expect(encodeGoIndented(decodeGo(r.bytes)).equals(r.bytes)).toBe(true)
+      // The native fast path and the byte-level decoder agree.
+      const raw = Buffer.from(JSON.stringify(doc))
+      expect(encodeGoIndented(decodeGo(raw)).equals(encodeGoIndented(decodeGoExact(raw)))).toBe(
+        true
+      )
     }
   })
 })

@@ -3,6 +3,8 @@
 // duplicate keys keep the last value, invalid UTF-8 and lone surrogate escapes become U+FFFD,
 // and maps encode with keys sorted by byte order. Only what the metadata normaliser needs.
 
+import { isUtf8 } from 'node:buffer'
+
 export type GoValue = null | boolean | number | string | GoValue[] | GoObject
 /** A decoded JSON object (Go map[string]interface{}): insertion order is irrelevant, keys are unique. */
 export type GoObject = Map<string, GoValue>
@@ -251,7 +253,56 @@ class Decoder {
 
 /** Decode one JSON document as Go's json.Unmarshal into interface{} does; throws GoJsonError. */
 export function decodeGo(bytes: Uint8Array): GoValue {
+  return decodeGoFast(bytes) ?? decodeGoExact(bytes)
+}
+
+/** The byte-level decoder: Go's rules for every input, including the ones JSON.parse reads differently. */
+export function decodeGoExact(bytes: Uint8Array): GoValue {
   return new Decoder(bytes).document()
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+
+function fromParsed(v: unknown): GoValue | undefined {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  if (Array.isArray(v)) {
+    const out: GoValue[] = new Array(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = fromParsed(v[i])
+      if (x === undefined) return undefined
+      out[i] = x
+    }
+    return out
+  }
+  const out: GoObject = new Map()
+  for (const k of Object.keys(v as object)) {
+    const x = fromParsed((v as Record<string, unknown>)[k])
+    if (x === undefined) return undefined
+    out.set(k, x)
+  }
+  return out
+}
+
+/**
+ * The native parser where it provably agrees with Go: valid UTF-8, no surrogate escapes (Go turns a
+ * lone one into U+FFFD), every number finite (Go fails out-of-range numbers). Duplicate keys keep
+ * the last value in both. Anything else (including every syntax error, for Go's message): null.
+ */
+function decodeGoFast(bytes: Uint8Array): GoValue | null {
+  const buf = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  if (!isUtf8(buf)) return null
+  const text = buf.toString('utf8')
+  if (SURROGATE_ESCAPE.test(text)) return null
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return null
+  }
+  return fromParsed(parsed) ?? null
 }
 
 export function isGoObject(v: GoValue): v is GoObject {
@@ -270,49 +321,20 @@ export function goNumber(n: number): string {
   return String(n)
 }
 
-/** Go's encodeString with escapeHTML off. */
+const LINE_SEPARATORS = /[\u2028\u2029]/g
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/**
+ * Go's encodeString with escapeHTML off. JSON.stringify escapes exactly as Go does (`\"`, `\\`,
+ * `\b \f \n \r \t`, other controls as lower-case `\u00xx`, nothing else) except that Go also
+ * escapes U+2028/U+2029 and writes U+FFFD for a lone surrogate (invalid UTF-8 on Go's side).
+ */
 export function goString(s: string): string {
-  let out = '"'
-  let start = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    let rep: string | null = null
-    if (c < 0x20) {
-      rep =
-        c === 0x0a
-          ? '\\n'
-          : c === 0x0d
-            ? '\\r'
-            : c === 0x09
-              ? '\\t'
-              : c === 0x08
-                ? '\\b'
-                : c === 0x0c
-                  ? '\\f'
-                  : '\\u00' + c.toString(16).padStart(2, '0')
-    } else if (c === 0x22) rep = '\\"'
-    else if (c === 0x5c) rep = '\\\\'
-    else if (c === 0x2028) rep = '\\u2028'
-    else if (c === 0x2029) rep = '\\u2029'
-    else if (c >= 0xd800 && c < 0xe000) {
-      // A lone surrogate cannot come out of decodeGo; if given one, Go would have seen invalid UTF-8.
-      const pair =
-        c < 0xdc00 &&
-        i + 1 < s.length &&
-        s.charCodeAt(i + 1) >= 0xdc00 &&
-        s.charCodeAt(i + 1) < 0xe000
-      if (pair) {
-        i++
-        continue
-      }
-      rep = '\\ufffd'
-    }
-    if (rep !== null) {
-      out += s.slice(start, i) + rep
-      start = i + 1
-    }
+  let out = JSON.stringify(s.replace(LONE_SURROGATE, '\ufffd'))
+  if (out.includes('\u2028') || out.includes('\u2029')) {
+    out = out.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'))
   }
-  return out + s.slice(start) + '"'
+  return out
 }
 
 const ASTRAL_OR_HIGH = /[\ud800-\uffff]/
