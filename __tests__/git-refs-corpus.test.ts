@@ -71,8 +71,8 @@ function settings(repo: string, verify = true): MigrateSettings {
     expect(Object.keys(local)).toHaveLength(590)
     expect(await refsUnder(remote, 'refs/entire/checkpoints/')).toEqual(local)
     // Only commit, root tree and metadata.json per checkpoint reached the remote.
-    // (plus the few delta bases index-pack --fix-thin appends to complete a thin pack).
-    expect((await objectCount(remote)) - remoteObjectsBefore).toBeLessThanOrEqual(590 * 3 + 20)
+    // (plus the delta bases index-pack --fix-thin appends to complete a thin pack; the v1 branch has 5,356 objects, re-sending its blobs would add thousands).
+    expect((await objectCount(remote)) - remoteObjectsBefore).toBeLessThanOrEqual(590 * 3 + 500)
 
     const again = await runRefsMigration(git, settings(git.repoDir, false), { ...opts, push: true })
     expect(again.write.counts).toMatchObject({ total: 590, migrated: 0, skipped: 590 })
