@@ -129,8 +129,27 @@ export async function pushRefs(
       remote,
       refs: pushed,
       ok: false,
-      message: (r.stderr || r.stdout.toString('utf8')).trim().split('\n').slice(-3).join(' | ')
+      message: pushFailure(r.stdout.toString('utf8'), r.stderr)
     }
   }
   return { remote, refs: pushed, ok: true }
+}
+
+/**
+ * The refused refs from `git push --porcelain` (`!<TAB><src>:<dst><TAB><summary>`), else the end of
+ * stderr: an atomic push refused by a lease otherwise only says "the remote end hung up".
+ */
+function pushFailure(stdout: string, stderr: string): string {
+  const refused = stdout
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((f) => f.length >= 3 && f[0] === '!')
+    .map((f) => `${f[1].slice(f[1].indexOf(':') + 1)} ${f[2]}`)
+  if (refused.length > 0) {
+    const lease = refused.some((x) => x.includes('(stale info)'))
+      ? ' — the remote moved since this run read it (lease); fetch and rerun'
+      : ''
+    return `rejected: ${refused.join(', ')}${lease}`
+  }
+  return (stderr || stdout).trim().split('\n').slice(-3).join(' | ')
 }
