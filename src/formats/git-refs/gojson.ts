@@ -321,6 +321,7 @@ export function goNumber(n: number): string {
   return String(n)
 }
 
+const ANY_SURROGATE = /[\ud800-\udfff]/
 const LINE_SEPARATORS = /[\u2028\u2029]/g
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
@@ -330,7 +331,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * escapes U+2028/U+2029 and writes U+FFFD for a lone surrogate (invalid UTF-8 on Go's side).
  */
 export function goString(s: string): string {
-  let out = JSON.stringify(s.replace(LONE_SURROGATE, '\ufffd'))
+  let out = JSON.stringify(ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s)
   if (out.includes('\u2028') || out.includes('\u2029')) {
     out = out.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'))
   }
