@@ -180,6 +180,11 @@ export function summaryLines(
     out.push(`Push: ${pushLine(push)}`)
     for (const f of push.failed) out.push(`  not landed ${f.ref}: ${f.status}: ${f.detail}`)
   }
+  if (!push && !report.settings.dryRun && c.migrated + c.repaired > 0) {
+    out.push(
+      'Not pushed: the refs are not added to the Entire CLI push queue (its flock is not taken, git-refs-format.md §10 item 7); push them with --push (action: push: true).'
+    )
+  }
   if (flip?.changed) out.push(`Settings: checkpoints.primary set to git-refs in ${flip.path}`)
   for (const n of report.notes.slice(1)) out.push(n)
   for (const w of report.warnings) out.push(`Warning: ${w}`)
