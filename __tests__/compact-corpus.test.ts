@@ -1,7 +1,8 @@
 // The real v1 corpus (../shared/corpus/entireio-cli-v1.bundle or $ENTIRE_CORPUS), when present:
 // every transcript converts without throwing and every output line is valid JSON. With
 // COMPACT_BENCH=1 it also measures throughput (raw transcript MB per second, one core) next to
-// JSON.parse of the same lines in the same run.
+// JSON.parse of the same lines in the same run. Code under jest runs several times slower than
+// plain node; scripts/bench-compact.mjs measures the same outside jest.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -133,7 +134,10 @@ whenCorpus('compact: the real v1 corpus', () => {
           bad.push(`${t.path}: invalid JSON line`)
         }
       }
-      expect(transcriptPosition(t.chunks, t.agent)).not.toBeNull()
+      // a document agent whose transcript is not one document (real: "Gemini CLI" sessions
+      // holding Claude JSONL) has no position, as in the reference (no cache record)
+      const position = transcriptPosition(t.chunks, t.agent)
+      if (t.agent !== 'Gemini CLI' && t.agent !== 'OpenCode') expect(position).toBeGreaterThan(0)
     }
     expect(bad).toEqual([])
     expect(kinds.output).toBeGreaterThan(corpus.length / 2)

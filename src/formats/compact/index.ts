@@ -21,6 +21,8 @@
 //     parsed again, as that different format.) `offset` is absent unless kind is 'output'.
 //     The offset *cache* (migration.md §7.3) belongs to the engine: it keys on
 //     (session_id, agent, transcriptPosition(t)) and stores `lines` of the full conversion.
+//   compactWithOffsets(input, opts, starts[]) → the same for several raw starts at once (one
+//     parse; used by the tests to check every start line of the fixture tables).
 //   transcriptPosition(input, agent) → number | null
 //     The cache position of a transcript (migration.md §7.3): for agent 'Gemini CLI' or
 //     'OpenCode' the length of the top-level `messages` array (null when the document does not

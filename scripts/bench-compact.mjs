@@ -1,0 +1,111 @@
+// Throughput of the compact converter on the real v1 corpus: raw transcript MB per second on one
+// core (wall and process CPU time), next to JSON.parse of the same lines in the same run.
+//
+//   node scripts/bench-compact.mjs [rounds]
+//
+// Needs the corpus bundle (env ENTIRE_CORPUS or ../shared/corpus/entireio-cli-v1.bundle) and the
+// installed devDependencies: it compiles src/formats/compact with the project's TypeScript into
+// node_modules/.cache and imports the result (code under jest runs several times slower).
+// Exits 0 with a message when the corpus is absent.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const bundle =
+  process.env.ENTIRE_CORPUS ?? resolve(root, '..', 'shared', 'corpus', 'entireio-cli-v1.bundle')
+if (!existsSync(bundle)) {
+  console.log(`corpus bundle not found (${bundle}); nothing measured`)
+  process.exit(0)
+}
+const rounds = Number(process.argv[2] ?? 3)
+const V1 = 'refs/heads/entire/checkpoints/v1'
+
+const out = join(root, 'node_modules', '.cache', 'em-bench-compact')
+rmSync(out, { recursive: true, force: true })
+execFileSync(
+  join(root, 'node_modules', '.bin', 'tsc'),
+  [
+    '--outDir',
+    out,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--types',
+    'node',
+    '--skipLibCheck',
+    '--strict',
+    join(root, 'src', 'formats', 'compact', 'index.ts')
+  ],
+  { stdio: 'inherit', cwd: root }
+)
+writeFileSync(join(out, 'package.json'), '{"type":"module"}\n')
+const c = await import(pathToFileURL(join(out, 'index.js')).href)
+
+const repo = mkdtempSync(join(tmpdir(), 'em-bench-compact-'))
+const git = (args, input) =>
+  execFileSync('git', args, { cwd: repo, input, maxBuffer: 4 * 1024 ** 3 })
+git(['init', '-q'])
+git(['fetch', '-q', bundle, `${V1}:${V1}`])
+const tree = git(['ls-tree', '-r', V1]).toString('utf8').trim().split('\n')
+const ids = tree.filter((l) => /\/full\.jsonl$/.test(l)).map((l) => l.split('\t')[0].split(' ')[2])
+const batch = git(['cat-file', '--batch'], Buffer.from(ids.join('\n') + '\n'))
+rmSync(repo, { recursive: true, force: true })
+const blobs = []
+for (let i = 0; i < batch.length;) {
+  const nl = batch.indexOf(10, i)
+  const size = Number(batch.toString('latin1', i, nl).split(' ')[2])
+  blobs.push(batch.subarray(nl + 1, nl + 1 + size))
+  i = nl + 1 + size + 1
+}
+const mb = blobs.reduce((n, b) => n + b.length, 0) / 1e6
+console.log(`${blobs.length} transcripts, ${mb.toFixed(1)} MB`)
+
+function measure(f) {
+  const c0 = process.cpuUsage()
+  const t0 = process.hrtime.bigint()
+  const r = f()
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  const cu = process.cpuUsage(c0)
+  return { wall, cpu: (cu.user + cu.system) / 1e6, r }
+}
+for (let r = 1; r <= rounds; r++) {
+  const k = measure(() => {
+    let outBytes = 0
+    for (const b of blobs) {
+      const x = c.compact(b, { agent: 'Claude Code', cliVersion: '0.6.2' })
+      if (x.kind === 'output') outBytes += x.bytes.length
+    }
+    return outBytes
+  })
+  const p = measure(() => {
+    let n = 0
+    for (const b of blobs) {
+      for (let s = 0; ;) {
+        const q = b.indexOf(10, s)
+        const e = q === -1 ? b.length : q
+        if (e > s) {
+          try {
+            JSON.parse(b.toString('utf8', s, e))
+            n++
+          } catch {
+            // not JSON: its bytes still count
+          }
+        }
+        if (q === -1) break
+        s = q + 1
+      }
+    }
+    return n
+  })
+  console.log(
+    `round ${r}: compact ${(mb / k.wall).toFixed(1)} MB/s wall (${(mb / k.cpu).toFixed(1)} cpu), ` +
+      `output ${(k.r / 1e6).toFixed(1)} MB; JSON.parse ${(mb / p.wall).toFixed(1)} MB/s wall ` +
+      `(${(mb / p.cpu).toFixed(1)} cpu), ${p.r} lines; compact/JSON.parse ${(p.wall / k.wall).toFixed(2)} (wall)`
+  )
+}
