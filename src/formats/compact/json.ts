@@ -735,6 +735,10 @@ export class Out {
   take(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.n))
   }
+  /** The written bytes without copying (for short-lived buffers sized to their content). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.n)
+  }
 }
 
 const HEXD = '0123456789abcdef'

@@ -73,7 +73,7 @@ export function toolResultBytes(
   }
   if (matchCount !== 0 && matchCount !== 0n) o.ascii(',"matchCount":' + String(matchCount))
   o.byte(0x7d)
-  return o.take()
+  return o.view()
 }
 
 /** Writes output lines; with `counting` it only counts them. */
