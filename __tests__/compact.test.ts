@@ -205,3 +205,45 @@ describe('helper tables', () => {
     })
   }
 })
+
+describe('input as pieces', () => {
+  // pieces split anywhere (mid-line, mid-character) give the same result as one buffer
+  const inputs: [string, Buffer, string][] = []
+  for (const agent of readdirSync(v062)) {
+    const gen = join(v062, agent, 'generated')
+    if (!existsSync(gen)) continue
+    for (const f of readdirSync(gen).filter((x) => x.endsWith('.boundaries.json'))) {
+      const table = JSON.parse(readFileSync(join(gen, f), 'utf8'))
+      inputs.push([
+        f,
+        readFileSync(join(root, 'inputs', agent, basename(table.input))),
+        table.agent
+      ])
+    }
+  }
+  for (const dir of caseDirs(join(v062, 'edge'))) {
+    const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'))
+    inputs.push([basename(dir), inputOf(dir), c.options.agent])
+  }
+  let seed = 7
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  for (const [name, input, agent] of inputs) {
+    it(`${name}`, () => {
+      const whole = compactWithOffset(input, { agent, cliVersion: 'x', offsetStart: 2 })
+      for (let round = 0; round < 3; round++) {
+        const cuts = [...new Set(Array.from({ length: 1 + rand(6) }, () => rand(input.length + 1)))]
+        cuts.sort((a, b) => a - b)
+        const pieces: Buffer[] = []
+        let prev = 0
+        for (const cut of [...cuts, input.length]) {
+          pieces.push(input.subarray(prev, cut))
+          prev = cut
+        }
+        expect(compactWithOffset(pieces, { agent, cliVersion: 'x', offsetStart: 2 })).toEqual(whole)
+      }
+    })
+  }
+})
