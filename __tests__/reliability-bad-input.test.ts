@@ -123,7 +123,17 @@ describe('reliability: bad input never stops the run', () => {
     expect(await treeOf(git, MAIN, 'fe/0b1ec70000')).toBeNull()
   })
 
-  it('stray files and folders in the shard tree are not checkpoints and break nothing', async () => {
+  it('stray files and folders in the shard tree are not checkpoints, are reported, and break nothing', async () => {
+    expect(report.warnings.filter((w) => w.startsWith('v1 tree entry ')).sort()).toEqual(
+      [
+        'v1 tree entry AB/CDEF01234567 is not a checkpoint (invalid-checkpoint-id); skipped',
+        'v1 tree entry README.md is not a checkpoint (root-file); skipped',
+        'v1 tree entry ab/stray.txt is not a checkpoint (shard-file); skipped',
+        'v1 tree entry abc is not a checkpoint (root-dir-name-not-2-chars); skipped',
+        'v1 tree entry cd/0123 is not a checkpoint (invalid-checkpoint-id); skipped',
+        'v1 tree entry zz/notahexid! is not a checkpoint (invalid-checkpoint-id); skipped'
+      ].sort()
+    )
     const ids = new Set(report.outcomes.map((o) => o.id))
     expect(ids.size).toBe(report.counts.total)
     for (const path of Object.keys(STRAY_FILES)) {

@@ -68,6 +68,8 @@ interface Prepared {
   work: CheckpointWork[]
   v2: V2State
   sizes: Map<string, number>
+  /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
+  listingWarnings: string[]
 }
 
 /** Plan only (no writes): the `--dry-run` answer, and the first half of a run. */
@@ -119,7 +121,10 @@ export async function prepareRun(
     counts,
     ...(failing > 0 ? { failing } : {})
   }
-  return { git, timer, plan, work: planned.work, v2, sizes: v1.sizes }
+  const listingWarnings = (v1.ignored ?? []).map(
+    (e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`
+  )
+  return { git, timer, plan, work: planned.work, v2, sizes: v1.sizes, listingWarnings }
 }
 
 /**
@@ -147,6 +152,7 @@ async function runMigrationLocked(
   const prepared = await prepareRun(settings, { ...opts, logger })
   const { git, timer, plan, work, v2, sizes } = prepared
   if (!settings.dryRun) crashPoint('after-plan')
+  for (const w of prepared.listingWarnings) logger.warn(w)
   const report: MigrationReport = {
     target: 'v2',
     repo: settings.repo,
@@ -168,7 +174,7 @@ async function runMigrationLocked(
     outcomes: [],
     timings: {},
     totalMs: 0,
-    warnings: [],
+    warnings: [...prepared.listingWarnings],
     notes: [...REPORT_NOTES]
   }
   if (!settings.dryRun && work.length > 0) {
@@ -191,7 +197,7 @@ async function runMigrationLocked(
     report.batches = out.batches
     report.counts = out.counts
     report.outcomes = out.outcomes
-    report.warnings = out.warnings
+    report.warnings.push(...out.warnings)
     // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
     if (settings.verify && opts.verifier && out.refs.length > 0) {
       report.verify = await timer.time('verify', () => opts.verifier!(git, settings))

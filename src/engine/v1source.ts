@@ -6,7 +6,11 @@ import { lsTreeLong } from '../git/tree.js'
 import { readObjects } from '../git/objects.js'
 import { refMap } from '../git/refs.js'
 import { chooseV1SourceRef } from '../formats/v1/refs.js'
-import { listV1Checkpoints, type V1CheckpointListing } from '../formats/v1/listing.js'
+import {
+  listV1Checkpoints,
+  type IgnoredEntry,
+  type V1CheckpointListing
+} from '../formats/v1/listing.js'
 import {
   decodeCheckpointSummary,
   decodeSessionMetadata,
@@ -39,6 +43,8 @@ export interface V1Source {
   checkpoints: V1Checkpoint[]
   /** Blob sizes from the listing (`ls-tree -l`), to bound read windows by bytes. */
   sizes: Map<string, number>
+  /** Tip-tree entries that are not checkpoints (stray files, invalid ids): skipped, reported. */
+  ignored?: IgnoredEntry[]
   entryCount: number
   metadataBytes: number
   metadataObjects: number
@@ -173,6 +179,7 @@ export async function loadV1(
     snapshot,
     checkpoints,
     sizes,
+    ignored: listing.ignored,
     entryCount: entries.length,
     metadataBytes,
     metadataObjects
