@@ -349,6 +349,14 @@ export function badCases(): BadCase[] {
         sessions: [{ ...session(id) }],
         files: { 'abc/metadata.json': '{}', 'abc/full.jsonl': 'x\n' }
       })
+    },
+    {
+      // Go's decoder stops at the bad time: every later field would be written blank.
+      name: 'session created_at of the wrong type',
+      status: 'failed',
+      reason: 'bad-session',
+      file: '0/metadata.json',
+      build: (id) => ({ id, sessions: [session(id, { created_at: 12345 })] })
     }
   ]
   return cases.map((c, i) => {

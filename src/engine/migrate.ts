@@ -661,6 +661,17 @@ class V2Writer {
     // §16 item 8: an invalid session would abort the reference's whole flush; check up front.
     for (const s of migrating) {
       const file = `${s.path}/metadata.json`
+      // A partly decoded metadata.json (e.g. a created_at of the wrong type stops Go's decoder
+      // midway) would be written with every later field blank: fail the checkpoint instead.
+      if (
+        !this.s.referenceCompatible &&
+        s.metadataStatus === 'undecodable' &&
+        validSessionId(s.metadata.session_id)
+      ) {
+        const msg = `checkpoint ${id}: session ${s.index} metadata.json decodes only in part (${s.metadataError ?? 'decode error'}) (${file})`
+        this.fail(id, 'bad-session', msg, file)
+        return
+      }
       if (!validSessionId(s.metadata.session_id)) {
         const msg = `checkpoint ${id}: session ${s.index} has an invalid session id ${JSON.stringify(s.metadata.session_id)} (${file})`
         if (this.s.referenceCompatible)

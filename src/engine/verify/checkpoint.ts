@@ -38,6 +38,7 @@ import { CheckpointRecord, clip, firstDifference } from './record.js'
 import { CompactCache, sha256 } from './compactor.js'
 import type { CheckName } from './types.js'
 import { redactPromptBytes, redactSummary, type SummaryText } from '../../formats/redact/index.js'
+import { decodeSessionMetadata } from '../../formats/json/structs.js'
 import { REFERENCE_PROFILE, writerProfile, type WriterProfile } from './writers.js'
 
 export interface RunContext {
@@ -113,6 +114,10 @@ function unmigratable(cp: V1Checkpoint): string | undefined {
       return `session ${s.index} has a transcript but its metadata.json is missing or does not decode`
     if (sid.trim() === '' || /[/\\]/.test(sid))
       return `session ${s.index} has an invalid session id ${JSON.stringify(sid)}`
+    // Go's decoder stops midway (e.g. a created_at of the wrong type): the migration fails it.
+    const partial = s.meta ? decodeSessionMetadata(s.meta.bytes).error : undefined
+    if (partial && partial.kind !== 'syntax')
+      return `session ${s.index} metadata.json decodes only in part (${partial.message})`
     const tool = str(m.tool_use_id)
     if (tool && !/^[A-Za-z0-9_-]+$/.test(tool))
       return `session ${s.index} has an invalid tool_use_id ${JSON.stringify(tool)}`
