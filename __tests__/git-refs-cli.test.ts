@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals'
 import { GitRunner } from '../src/git/runner.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from '../src/engine/targets/refs/cli.js'
+import { main } from '../src/cli.js'
 import {
   buildV1Repo,
   claudeTranscript,
@@ -96,5 +97,21 @@ describe('entire-migrate migrate --target refs', () => {
     expect(b.err()).toContain('invalid author-name')
     const c = io()
     expect(await runRefsMigrateCommand(['--target', 'refs', '--dry-run', '--push'], c.io)).toBe(2)
+  })
+  it('is reached from the CLI entry (entire-migrate migrate --target refs) and v2 stays the default', async () => {
+    const repo = await buildV1Repo(undefined, cps)
+    const a = io()
+    expect(await main(['migrate', '--repo', repo.dir, '--target', 'refs', '--dry-run'], a.io)).toBe(
+      0
+    )
+    expect(a.out()).toContain(
+      'Would migrate 2 checkpoint(s) to refs (0 already up to date, 2 total)'
+    )
+    const b = io()
+    expect(await main(['migrate', '--target', 'refs', '--help'], b.io)).toBe(0)
+    expect(b.out()).toContain('Usage: entire-migrate migrate --target refs')
+    const c = io()
+    expect(await main(['migrate', '--repo', repo.dir, '--target', 'v3'], c.io)).toBe(2)
+    expect(c.err()).toContain('--target must be v2 or refs')
   })
 })

@@ -94,6 +94,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--corpus') o.corpus = argv[++i]
+    else if (a === '--target') o.inputs.target = argv[++i]
     else if (a === '--dir') o.dir = argv[++i]
     else if (a === '--bundle') o.bundle = resolve(argv[++i])
     else if (a === '--input') {
@@ -109,7 +110,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) {
     console.log(
-      'usage: npm run demo -- [--corpus <v1 bundle>] [--input name=value]… [--dir <empty dir>] [--bundle <index.js>] [--debug]'
+      'usage: npm run demo -- [--corpus <v1 bundle>] [--target v2|refs] [--input name=value]… [--dir <empty dir>] [--bundle <index.js>] [--debug]'
     )
     return 0
   }

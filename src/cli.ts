@@ -13,6 +13,7 @@ import { PhaseTimer } from './engine/timer.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { serveCompactJobsIfWorker } from './engine/compactor.js'
+import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
 import {
   PHASES,
   type EngineLogger,
@@ -36,6 +37,8 @@ Migrate the repository's v1 checkpoints to refs/entire/checkpoints/v2/{main,full
 
 Options:
   --repo <path>             repository (work tree or git dir; default: current directory)
+  --target <v2|refs>        layout to write (default v2); refs: one ref per checkpoint, see
+                            'entire-migrate migrate --target refs --help'
   --dry-run                 plan only: print what would be migrated, write nothing
   --force                   re-migrate checkpoints already in v2 (prune, then migrate again)
   --batch-size <n>          checkpoints per batch and archive generation (default 100)
@@ -218,6 +221,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
       strict: true,
       options: {
         repo: { type: 'string' },
+        target: { type: 'string' },
         'dry-run': { type: 'boolean' },
         force: { type: 'boolean' },
         'batch-size': { type: 'string' },
@@ -235,6 +239,8 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
       io.stdout.write(MIGRATE_USAGE)
       return 0
     }
+    if (values.target !== undefined && values.target !== 'v2')
+      throw new UsageError(`--target must be v2 or refs, got ${JSON.stringify(values.target)}`)
     if (values['dry-run'] && values.force)
       throw new UsageError('--dry-run and --force cannot be combined')
     if (values['dry-run'] && values.push)
@@ -339,6 +345,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(MAIN_USAGE)
     return 0
   }
+  if (cmd === 'migrate' && selectsRefsTarget(rest)) return runRefsMigrateCommand(rest, io)
   if (cmd === 'migrate') return runMigrateCommand(rest, io)
   if (cmd === 'verify') return runVerifyCommand(rest, io)
   io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`)

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { GitRunner } from './git/runner.js'
-import { basicCredential } from './git/remote.js'
+import { authConfigPairs, basicCredential } from './git/remote.js'
 import { resolveRef } from './git/refs.js'
 import {
   parseSettings,
@@ -26,6 +26,12 @@ import { EngineLogAdapter } from './action/engine-log.js'
 import type { ActionLog } from './action/log.js'
 import type { Sleep } from './action/retry.js'
 import { runEngine, verifyExisting, type EngineRun } from './action/engine.js'
+import {
+  parseRefsInputs,
+  refsActionReport,
+  refsSummaryMarkdown,
+  runRefsAction
+} from './engine/targets/refs/action.js'
 import { renderSummary, headline } from './report/summary.js'
 import { renderComment } from './report/comment.js'
 import { equivalenceFromVerify } from './report/equivalence.js'
@@ -114,6 +120,8 @@ export async function run(deps: RunDeps = { engine: runEngine }): Promise<void> 
     report.repository = s.repository
     report.dryRun = s.dryRun
     report.settings = describeSettings(s)
+    const refsInputs = parseRefsInputs((name) => core.getInput(name))
+    report.settings.push(['target', refsInputs.target])
     report.pullRequest = pullRequestInfo()
     git = new GitRunner(s.path, { debug: (m) => core.debug(m) })
     git.addSecret(s.token)
@@ -136,6 +144,31 @@ export async function run(deps: RunDeps = { engine: runEngine }): Promise<void> 
     logAdapter.close()
     spans.push({ phase: 'prepare', startMs: t1, endMs: clock() })
     if (willPush(s) && s.token && prep.v1Commit) await checkWriteAccess(g, prep.v1Commit, net)
+
+    // Target `refs` (per-checkpoint refs): its own fetch, conversion, verify and fast-forward-only
+    // push (src/engine/targets/refs); the v2 engine and leased push below are not used.
+    if (refsInputs.target === 'refs') {
+      logAdapter.group('Convert to per-checkpoint refs')
+      const r = await runRefsAction(g, migrateSettings(s, prep.v1Ref, []), refsInputs, {
+        push: willPush(s),
+        auth: { config: authConfigPairs(s.serverUrl, s.token) }
+      })
+      logAdapter.close()
+      report.migration = r.report
+      Object.assign(report, refsActionReport(r))
+      core.summary.addRaw(refsSummaryMarkdown(r))
+      if (r.write.counts.failed > 0) {
+        failures.push(`${r.write.counts.failed} checkpoint(s) failed to convert`)
+      }
+      if (r.verify && !r.verify.ok)
+        failures.push(`verification found ${r.verify.problems.length} problem(s)`)
+      if (r.push && r.push.failed.length > 0) {
+        failures.push(`${r.push.failed.length} ref(s) did not land on ${r.push.remote}`)
+      }
+      if (failures.length > 0) throw new Error(failures.join('; '))
+      report.status = s.dryRun ? 'dry-run' : 'success'
+      return
+    }
 
     // 2. Plan, migrate, verify (the engine logs one group per phase through the adapter).
     const archives = prep.baseline
