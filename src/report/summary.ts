@@ -75,11 +75,16 @@ function render(r: ActionRunReport, cap: number): string {
   return parts.filter((p) => p !== '').join('\n\n') + '\n'
 }
 
+/** The layout written: `v2`, or `per-checkpoint refs` for the git-refs target. */
+function layoutName(r: ActionRunReport): string {
+  return r.migration?.target === 'git-refs' ? 'per-checkpoint refs' : 'v2'
+}
+
 function heading(r: ActionRunReport): string {
   const pr = r.pullRequest
   const suffix = pr ? ` · PR #${pr.number}: ${escapeHtml(pr.title)}${pr.fork ? ' (fork)' : ''}` : ''
   const mode = r.dryRun ? ' (dry run)' : ''
-  return `<h2>Entire checkpoints v2 migration${mode}${suffix}</h2>\n\n<p>${code(r.repository)} · event ${code(r.eventName)} · ${escapeHtml(r.startedAt)}</p>`
+  return `<h2>Entire checkpoints ${layoutName(r)} migration${mode}${suffix}</h2>\n\n<p>${code(r.repository)} · event ${code(r.eventName)} · ${escapeHtml(r.startedAt)}</p>`
 }
 
 /** The one-line result; also used by the PR comment and the log. */
@@ -107,9 +112,9 @@ export function headline(r: ActionRunReport): string {
         : '; not pushed'
   const verified = r.equivalence ? (r.equivalence.ok ? '; verification passed' : '') : ''
   if (c.migrated === 0 && c.repaired === 0 && c.failed === 0) {
-    return `✅ All ${plural(c.total, 'v1 checkpoint')} already in v2; nothing to migrate${verified}.`
+    return `✅ All ${plural(c.total, 'v1 checkpoint')} already in ${layoutName(r)}; nothing to migrate${verified}.`
   }
-  return `✅ Migrated ${c.migrated} of ${plural(c.total, 'v1 checkpoint')} to v2${c.repaired ? `, repaired ${c.repaired}` : ''}${pushed}${verified}.`
+  return `✅ Migrated ${c.migrated} of ${plural(c.total, 'v1 checkpoint')} to ${layoutName(r)}${c.repaired ? `, repaired ${c.repaired}` : ''}${pushed}${verified}.`
 }
 
 function verdict(r: ActionRunReport): string {
