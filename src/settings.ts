@@ -39,7 +39,13 @@ export const INPUT_DEFAULTS = {
   'fail-on-verify-error': 'true',
   'cli-version': '0.6.2',
   'reference-compatible': 'false',
-  comment: 'false'
+  comment: 'false',
+  // Inputs of the per-checkpoint refs target (parsed by src/engine/targets/refs/action.ts).
+  target: 'v2',
+  'make-primary': 'false',
+  'author-name': '',
+  'author-email': '',
+  date: ''
 } as const
 
 export type InputName = keyof typeof INPUT_DEFAULTS
