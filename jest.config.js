@@ -9,5 +9,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }]
   },
   clearMocks: true,
-  testTimeout: 120000
+  testTimeout: 120000,
+  // Real-git tests wait on child processes: two workers keep both cores busy.
+  maxWorkers: 2
 }
