@@ -5,7 +5,14 @@ import jest from 'eslint-plugin-jest'
 import prettier from 'eslint-config-prettier'
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', 'node_modules/', '__tests__/fixtures/', '.tmp/', 'bench-results/']),
+  globalIgnores([
+    'dist/',
+    'coverage/',
+    'node_modules/',
+    '__tests__/fixtures/',
+    '.tmp/',
+    'bench-results/'
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
