@@ -8,44 +8,14 @@
 // node_modules/.cache and imports the result (code under jest runs several times slower).
 // Exits 0 with a message when the corpus is absent.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { V1, corpusBundleOrExit, importCompiled } from './corpus-script.mjs'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const bundle =
-  process.env.ENTIRE_CORPUS ?? resolve(root, '..', 'shared', 'corpus', 'entireio-cli-v1.bundle')
-if (!existsSync(bundle)) {
-  console.log(`corpus bundle not found (${bundle}); nothing measured`)
-  process.exit(0)
-}
+const bundle = corpusBundleOrExit()
 const rounds = Number(process.argv[2] ?? 3)
-const V1 = 'refs/heads/entire/checkpoints/v1'
-
-const out = join(root, 'node_modules', '.cache', 'em-bench-compact')
-rmSync(out, { recursive: true, force: true })
-execFileSync(
-  join(root, 'node_modules', '.bin', 'tsc'),
-  [
-    '--outDir',
-    out,
-    '--module',
-    'NodeNext',
-    '--moduleResolution',
-    'NodeNext',
-    '--target',
-    'ES2022',
-    '--types',
-    'node',
-    '--skipLibCheck',
-    '--strict',
-    join(root, 'src', 'formats', 'compact', 'index.ts')
-  ],
-  { stdio: 'inherit', cwd: root }
-)
-writeFileSync(join(out, 'package.json'), '{"type":"module"}\n')
-const c = await import(pathToFileURL(join(out, 'index.js')).href)
+const c = await importCompiled('formats/compact/index.ts', 'em-bench-compact')
 
 const repo = mkdtempSync(join(tmpdir(), 'em-bench-compact-'))
 const git = (args, input) =>

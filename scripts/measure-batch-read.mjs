@@ -10,45 +10,15 @@
 // when the corpus is absent.
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { V1, corpusBundleOrExit, importCompiled } from './corpus-script.mjs'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const bundle =
-  process.env.ENTIRE_CORPUS ?? resolve(root, '..', 'shared', 'corpus', 'entireio-cli-v1.bundle')
-if (!existsSync(bundle)) {
-  console.log(`corpus bundle not found (${bundle}); nothing measured`)
-  process.exit(0)
-}
+const bundle = corpusBundleOrExit()
 const rounds = Number(process.argv[2] ?? 3)
-const V1 = 'refs/heads/entire/checkpoints/v1'
-
-const out = join(root, 'node_modules', '.cache', 'em-measure-git')
-rmSync(out, { recursive: true, force: true })
-execFileSync(
-  join(root, 'node_modules', '.bin', 'tsc'),
-  [
-    '--outDir',
-    out,
-    '--module',
-    'NodeNext',
-    '--moduleResolution',
-    'NodeNext',
-    '--target',
-    'ES2022',
-    '--types',
-    'node',
-    '--skipLibCheck',
-    '--strict',
-    join(root, 'src', 'git', 'index.ts')
-  ],
-  { stdio: 'inherit', cwd: root }
-)
-writeFileSync(join(out, 'package.json'), '{"type":"module"}\n')
-const g = await import(pathToFileURL(join(out, 'index.js')).href)
+const g = await importCompiled('git/index.ts', 'em-measure-git')
 
 const repo = mkdtempSync(join(tmpdir(), 'em-measure-'))
 const git = new g.GitRunner(repo)
