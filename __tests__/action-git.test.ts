@@ -149,6 +149,45 @@ describe('prepareRepository', () => {
       process.env.HOME = saved
     }
   })
+
+  it('keeps local v2 refs that differ from the remote under a backup ref before resetting them', async () => {
+    const ex = exampleRepo()
+    const tree = sh(ex.work, ['rev-parse', 'HEAD^{tree}'])
+    const onRemote = sh(ex.work, ['commit-tree', tree, '-m', 'remote main'])
+    sh(ex.work, ['push', '-q', 'origin', `${onRemote}:refs/entire/checkpoints/v2/main`])
+    // an earlier, unpushed run: /main moved locally, an archive exists only here
+    const localMain = sh(ex.work, ['commit-tree', tree, '-p', onRemote, '-m', 'local main'])
+    const localArchive = sh(ex.work, ['commit-tree', tree, '-m', 'local archive'])
+    sh(ex.work, ['update-ref', 'refs/entire/checkpoints/v2/main', localMain])
+    sh(ex.work, ['update-ref', 'refs/entire/checkpoints/v2/full/0000000000001', localArchive])
+    const log = recordingLog()
+    const info = await prepareRepository(new GitRunner(ex.work), {
+      remote: 'origin',
+      repository: 'acme/widgets',
+      auth: { serverUrl: 'https://github.com', token: '' },
+      log,
+      now: () => new Date('2026-11-25T21:15:00.123Z')
+    })
+    const backup = 'refs/entire-migrate/backup/20261125T211500Z/'
+    expect(info.backedUp).toEqual([
+      {
+        ref: 'refs/entire/checkpoints/v2/full/0000000000001',
+        oid: localArchive,
+        backup: `${backup}full/0000000000001`
+      },
+      { ref: 'refs/entire/checkpoints/v2/main', oid: localMain, backup: `${backup}main` }
+    ])
+    // reset to the remote's state…
+    expect(sh(ex.work, ['rev-parse', 'refs/entire/checkpoints/v2/main'])).toBe(onRemote)
+    expect(
+      sh(ex.work, ['for-each-ref', '--format=%(refname)', 'refs/entire/checkpoints/v2/full/'])
+    ).toBe('')
+    expect(info.baseline).toEqual([{ ref: 'refs/entire/checkpoints/v2/main', oid: onRemote }])
+    // …and nothing lost
+    expect(sh(ex.work, ['rev-parse', `${backup}main`])).toBe(localMain)
+    expect(sh(ex.work, ['rev-parse', `${backup}full/0000000000001`])).toBe(localArchive)
+    expect(log.lines.join('\n')).toContain(`kept under ${backup}`)
+  })
 })
 
 describe('pushLeased', () => {

@@ -292,6 +292,32 @@ describe('renderSummary', () => {
     expect(s).not.toContain('fedcba987654</code></td><td>(unknown time)')
   })
 
+  it('lists local v2 refs the prepare step kept under a backup ref', () => {
+    const backedUp = [
+      {
+        ref: 'refs/entire/checkpoints/v2/main',
+        oid: 'a'.repeat(40),
+        backup: 'refs/entire-migrate/backup/20261125T211500Z/main'
+      }
+    ]
+    const prepare = {
+      initialised: false,
+      remoteAdded: false,
+      unshallowed: false,
+      wasShallow: true,
+      remoteRefs: [],
+      v1Commit: null,
+      v1Ref: null,
+      baseline: [],
+      backedUp
+    }
+    const s = renderSummary(report({ prepare }))
+    expect(s).toContain('Warnings and notes (2)')
+    expect(s).toContain(
+      `<li>refs/entire/checkpoints/v2/main differed from the remote (left by an unpushed run): kept as refs/entire-migrate/backup/20261125T211500Z/main (${'a'.repeat(40)}) before the reset to the remote&#39;s state</li>`
+    )
+  })
+
   it('explains a lease rejection and shows the remote state per ref', () => {
     const r = report({
       status: 'failed',

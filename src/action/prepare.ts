@@ -14,6 +14,16 @@ import { retryPolicy, type Sleep } from './retry.js'
 
 export const V1_BRANCH = 'refs/heads/entire/checkpoints/v1'
 export const V2_PREFIX = 'refs/entire/checkpoints/v2/'
+/** Where local v2 refs the prepare step resets are kept (never deleted by this tool). */
+export const BACKUP_PREFIX = 'refs/entire-migrate/backup/'
+
+/** `20261125T211500Z`: one folder per run, sortable. */
+export function backupStamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+}
 
 export function v1TrackingRef(remote: string): string {
   return `refs/remotes/${remote}/entire/checkpoints/v1`
@@ -26,6 +36,8 @@ export interface PrepareOptions {
   auth: RemoteAuth
   log: ActionLog
   sleep?: Sleep
+  /** Clock for the backup folder name (tests pin it). */
+  now?: () => Date
 }
 
 /** Where a missing remote points: `<server>/<owner>/<name>`, as actions/checkout configures it. */
@@ -61,18 +73,28 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     `remote ${o.remote}: ${hasV1 ? 'v1 branch present' : 'no v1 branch'}, ${remoteV2.length} v2 ref(s)`
   )
 
-  // Local v2 refs the remote does not have were left by an earlier run that did not push (a
-  // reused workspace). The migration must be based on the remote's state, so drop them.
+  // Local v2 refs that differ from the remote's were left by an earlier run that did not push (a
+  // reused workspace): the migration must be based on the remote's state, so the ones the remote
+  // lacks are dropped and the others are overwritten by the forced fetch below. Nothing written is
+  // lost: each is first kept under a backup ref (same transaction as the drop, compare-and-swap).
   const localV2 = await refMap(git, [V2_PREFIX])
-  const remoteNames = new Set(remoteV2.map((r) => r.ref))
-  const stale: RefOp[] = [...localV2]
-    .filter(([ref]) => !remoteNames.has(ref))
-    .map(([ref, oid]) => ({ op: 'delete', ref, expectedOld: oid }))
-  if (stale.length > 0) {
+  const remoteOid = new Map(remoteV2.map((r) => [r.ref, r.oid]))
+  const backupPrefix = `${BACKUP_PREFIX}${backupStamp(o.now?.() ?? new Date())}/`
+  const backedUp: Array<{ ref: string; oid: string; backup: string }> = []
+  const ops: RefOp[] = []
+  for (const [ref, oid] of localV2) {
+    const theirs = remoteOid.get(ref)
+    if (theirs === oid) continue
+    const backup = backupPrefix + ref.slice(V2_PREFIX.length)
+    backedUp.push({ ref, oid, backup })
+    ops.push({ op: 'create', ref: backup, newOid: oid })
+    if (theirs === undefined) ops.push({ op: 'delete', ref, expectedOld: oid })
+  }
+  if (backedUp.length > 0) {
+    await updateRefs(git, ops)
     o.log.info(
-      `discarding ${stale.length} local v2 ref(s) absent on ${o.remote} (left by an unpushed run): ${stale.map((s) => s.ref).join(', ')}`
+      `${backedUp.length} local v2 ref(s) differ from ${o.remote} (left by an unpushed run); kept under ${backupPrefix}, then reset to the remote's state: ${backedUp.map((b) => b.ref).join(', ')}`
     )
-    await updateRefs(git, stale)
   }
 
   // One fetch of exactly what exists, no --depth, no tags, no --prune (§5.2 step 2).
@@ -115,6 +137,7 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
     remoteRefs: listed,
     v1Commit,
     v1Ref: hasV1 ? v1TrackingRef(o.remote) : null,
-    baseline
+    baseline,
+    backedUp
   }
 }

@@ -25,6 +25,8 @@ export interface PrepareInfo {
   v1Ref: string | null
   /** Lease baseline: remote v2 ref → id at fetch time. */
   baseline: Array<{ ref: string; oid: string }>
+  /** Local v2 refs that differed from the remote, kept under a backup ref before the reset. */
+  backedUp: Array<{ ref: string; oid: string; backup: string }>
 }
 
 export type PushRefStatus =

@@ -420,7 +420,11 @@ function refsSection(r: ActionRunReport, cap: number): string {
 }
 
 function notesSection(r: ActionRunReport, cap: number): string {
-  const items = [...(r.migration?.warnings ?? []), ...(r.migration?.notes ?? [])]
+  const backups = (r.prepare?.backedUp ?? []).map(
+    (b) =>
+      `${b.ref} differed from the remote (left by an unpushed run): kept as ${b.backup} (${b.oid}) before the reset to the remote's state`
+  )
+  const items = [...backups, ...(r.migration?.warnings ?? []), ...(r.migration?.notes ?? [])]
   if (items.length === 0) return ''
   const shown = items.slice(0, cap)
   const list = `<ul>\n${shown.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}\n</ul>`
