@@ -150,6 +150,41 @@ describe('prepareRepository', () => {
     }
   })
 
+  it('fetches every checkpoint blob in one fetch in a partial clone (no lazy fetch per blob later)', async () => {
+    const ex = exampleRepo()
+    sh(ex.remote, ['config', 'uploadpack.allowFilter', 'true'])
+    const partial = join(ex.base, 'partial')
+    sh(ex.base, [
+      'clone',
+      '-q',
+      '--filter=blob:none',
+      '--no-checkout',
+      '-b',
+      'main',
+      `file://${ex.remote}`,
+      partial
+    ])
+    const missing = (ref: string) =>
+      sh(partial, ['rev-list', '--objects', '--missing=print', ref])
+        .split('\n')
+        .filter((l) => l.startsWith('?')).length
+    // what a plain fetch of the branch leaves out in a partial clone
+    sh(partial, ['fetch', '-q', 'origin', 'refs/heads/entire/checkpoints/v1:refs/probe'])
+    expect(missing('refs/probe')).toBeGreaterThan(0)
+    const log = recordingLog()
+    const info = await prepareRepository(new GitRunner(partial), {
+      remote: 'origin',
+      repository: 'acme/widgets',
+      auth: { serverUrl: 'https://github.com', token: '' },
+      log
+    })
+    expect(info.v1Commit).toBe(ex.v1)
+    expect(missing(v1TrackingRef('origin'))).toBe(0)
+    expect(log.lines.join('\n')).toContain(
+      'partial clone: fetching the checkpoint refs with every blob'
+    )
+  })
+
   it('keeps local v2 refs that differ from the remote under a backup ref before resetting them', async () => {
     const ex = exampleRepo()
     const tree = sh(ex.work, ['rev-parse', 'HEAD^{tree}'])

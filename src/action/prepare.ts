@@ -4,7 +4,13 @@
 // unshallow only when the checkpoint history is cut, then the lease baseline and the pinned v1.
 import { mkdir } from 'node:fs/promises'
 import type { GitRunner } from '../git/runner.js'
-import { checkGitVersion, initRepo, shallowCommits } from '../git/repo.js'
+import {
+  checkGitVersion,
+  gitAtLeast,
+  initRepo,
+  isPartialClone,
+  shallowCommits
+} from '../git/repo.js'
 import { forEachRef, refMap, resolveRef, updateRefs, type RefOp } from '../git/refs.js'
 import { fetch, lsRemote, type RemoteAuth } from '../git/remote.js'
 import { addRemote, isRepositoryRoot, remoteUrl } from '../git/action-prep.js'
@@ -101,7 +107,22 @@ export async function prepareRepository(git: GitRunner, o: PrepareOptions): Prom
   const refspecs: string[] = []
   if (hasV1) refspecs.push(`+${V1_BRANCH}:${v1TrackingRef(o.remote)}`)
   if (remoteV2.length > 0) refspecs.push(`+${V2_PREFIX}*:${V2_PREFIX}*`)
-  if (refspecs.length > 0) await fetch(git, o.remote, refspecs, net)
+  // A partial clone would leave every checkpoint blob out and fetch each one lazily, one process
+  // per blob, when the migration reads it: fetch them all now, in the same single fetch.
+  let complete = false
+  if (refspecs.length > 0 && (await isPartialClone(git))) {
+    if (await gitAtLeast(git, '2.36.0')) {
+      complete = true
+      o.log.info(
+        'partial clone: fetching the checkpoint refs with every blob (--refetch --no-filter)'
+      )
+    } else {
+      o.log.warning(
+        'partial clone with git < 2.36: checkpoint blobs will be fetched lazily, one at a time (slow); use a checkout without `filter:`'
+      )
+    }
+  }
+  if (refspecs.length > 0) await fetch(git, o.remote, refspecs, { ...net, complete })
 
   // A fetch without --depth into a shallow repository does not deepen a ref whose history meets
   // the shallow boundary, and rev-list then silently returns a cut history (§5.2 step 4).

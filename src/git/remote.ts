@@ -140,6 +140,11 @@ export interface FetchOptions extends RemoteOptions {
   noTags?: boolean
   /** `--prune` (default false: neither surface prunes, github-action.md §5.2). */
   prune?: boolean
+  /**
+   * `--refetch --no-filter` (git >= 2.36): every object of the refspecs, whatever a partial
+   * clone's filter left out, in one fetch instead of one lazy fetch per missing blob later.
+   */
+  complete?: boolean
 }
 
 /** `git fetch` of explicit refspecs (protocol v2, no submodules), with auth and retries. */
@@ -154,6 +159,7 @@ export async function fetch(
   if (opts.prune) args.push('--prune')
   if (opts.depth !== undefined) args.push(`--depth=${opts.depth}`)
   if (opts.unshallow) args.push('--unshallow')
+  if (opts.complete) args.push('--refetch', '--no-filter')
   args.push('--end-of-options', remote, ...refspecs)
   await runRemote(git, args, opts, (r) => failureOf(r) ?? { value: undefined })
 }

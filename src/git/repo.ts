@@ -96,6 +96,22 @@ export async function shallowCommits(git: GitRunner): Promise<string[]> {
   return text.split('\n').filter((l) => l !== '')
 }
 
+/**
+ * Whether the repository is a partial clone (actions/checkout `filter:`, `git clone --filter`):
+ * its fetches leave blobs out and every later read of a missing blob starts one lazy fetch.
+ */
+export async function isPartialClone(git: GitRunner): Promise<boolean> {
+  if ((await configGet(git, 'extensions.partialclone')) !== null) return true
+  const r = await git.run(['config', '--get-regexp', '^remote\\..*\\.promisor$'], { okCodes: [1] })
+  return r.exitCode === 0 && /\strue$/im.test(r.stdout.toString('utf8'))
+}
+
+/** Whether the installed git is at least `min` (e.g. `2.36.0`). */
+export async function gitAtLeast(git: GitRunner, min: string): Promise<boolean> {
+  const have = parseGitVersion(await git.text(['version']))
+  return compareVersions(have, parseGitVersion(`git version ${min}`)) >= 0
+}
+
 export interface InitOptions {
   bare?: boolean
   objectFormat?: ObjectFormat
