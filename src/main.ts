@@ -37,6 +37,7 @@ import { renderComment } from './report/comment.js'
 import { equivalenceFromVerify } from './report/equivalence.js'
 import type { ActionRunReport, PhaseSpan, PullRequestInfo } from './report/action-report.js'
 import type { MigrateSettings } from './engine/types.js'
+import { leasedPushRefs } from './engine/targets/v2/index.js'
 import type { VerifyReport } from './engine/verify/types.js'
 
 export interface RunDeps {
@@ -208,9 +209,11 @@ export async function run(deps: RunDeps = { engine: runEngine }): Promise<void> 
     // 3. Push what this run wrote, each ref leased on the value fetched in step 1.
     if (willPush(s) && !(verifyFailed && s.failOnVerifyError)) {
       const base = new Map(prep.baseline.map((b) => [b.ref, b.oid]))
-      const updates: LeasedUpdate[] = migration.refs
-        .filter((c) => c.ref.startsWith(V2_PREFIX) && c.new !== null && c.new !== base.get(c.ref))
-        .map((c) => ({ ref: c.ref, newOid: c.new as string, expected: base.get(c.ref) ?? null }))
+      const updates: LeasedUpdate[] = leasedPushRefs(migration.refs, base, V2_PREFIX).map((p) => ({
+        ref: p.ref,
+        newOid: p.local as string,
+        expected: p.expectedRemote
+      }))
       const t = clock()
       logAdapter.group('Push v2 refs')
       report.push = await pushLeased(g, updates, net)

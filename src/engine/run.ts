@@ -1,31 +1,25 @@
-// The engine entry point: pin v1, index v2, plan, write in batches, verify, and report — with
-// phase timings and progress. The surfaces (CLI, action) fetch/push around it and render the
-// report; they never reach into the phases.
+// The engine entry point: pin v1, then the target (targets/v2) plans, writes in batches and
+// verifies; this module takes the lock, times the phases and builds the report. The surfaces
+// (CLI, action) fetch/push around it and render the report; they never reach into the phases.
 import { GitRunner } from '../git/runner.js'
-import { formatGoTime, goTimeFromEpochNanos, isZeroTime } from '../formats/json/time.js'
-import { pinV1, loadV1 } from './v1source.js'
-import { loadV2State, CURRENT_REF, MAIN_REF, archiveRef, type V2State } from './v2state.js'
-import { planCheckpoints, plannedCheckpoint, type CheckpointWork } from './plan.js'
-import { writeV2, emptyCounts, FatalMigrationError } from './migrate.js'
+import { formatGoTime, goTimeFromEpochNanos } from '../formats/json/time.js'
+import { pinV1 } from './v1source.js'
+import { emptyCounts, FatalMigrationError } from './migrate.js'
 import { PhaseTimer } from './timer.js'
-import { createCompactor } from './compactor.js'
 import { crashPoint } from './crash.js'
 import { acquireRepositoryLock } from './lock.js'
+import { V2Target, type V2Plan, type Verifier } from './targets/v2/index.js'
 import {
   DEFAULT_BATCH_SIZE,
   silentLogger,
+  type EngineContext,
   type EngineLogger,
   type MigrateSettings,
-  type MigrationPlan,
-  type MigrationReport,
-  type PlanAction,
-  type VerifySummary
+  type MigrationReport
 } from './types.js'
 
 export { FatalMigrationError }
-
-/** Verification hook: the surfaces pass the verify engine; the engine does not depend on it. */
-export type Verifier = (git: GitRunner, settings: MigrateSettings) => Promise<VerifySummary>
+export type { Verifier }
 
 export interface RunOptions {
   logger?: EngineLogger
@@ -62,21 +56,13 @@ export function defaultSettings(
 }
 
 interface Prepared {
-  git: GitRunner
-  timer: PhaseTimer
-  plan: MigrationPlan
-  work: CheckpointWork[]
-  v2: V2State
-  sizes: Map<string, number>
-  /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
-  listingWarnings: string[]
+  ctx: EngineContext & { timer: PhaseTimer }
+  target: V2Target
+  plan: V2Plan
 }
 
 /** Plan only (no writes): the `--dry-run` answer, and the first half of a run. */
-export async function prepareRun(
-  settings: MigrateSettings,
-  opts: RunOptions = {}
-): Promise<Prepared> {
+async function prepareRun(settings: MigrateSettings, opts: RunOptions = {}): Promise<Prepared> {
   const logger = opts.logger ?? silentLogger
   const timer = opts.timer ?? new PhaseTimer(logger)
   const git = opts.git ?? new GitRunner(settings.repo, logger)
@@ -84,47 +70,16 @@ export async function prepareRun(
     throw new FatalMigrationError(
       `batch size must be a positive integer, got ${settings.batchSize}`
     )
+  const ctx = { git, settings, logger, timer }
+  const target = new V2Target({
+    verifier: opts.verifier,
+    compactWorkerScript: opts.compactWorkerScript
+  })
   const snapshot = await timer.time('list', () =>
     pinV1(git, { v1Ref: settings.v1Ref, remote: settings.remote })
   )
-  const v1 = await timer.time('list', () => loadV1(git, snapshot))
-  timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
-  const v2 = await timer.time('index', () => loadV2State(git))
-  timer.add('index', { objects: v2.entryCount })
-  const planned = await timer.time('plan', () =>
-    planCheckpoints(git, v1.checkpoints, v2, settings.force)
-  )
-  timer.add('plan', { objects: planned.objects, bytes: planned.bytes })
-  const counts: Record<PlanAction, number> = { migrate: 0, skip: 0, repair: 0, force: 0 }
-  let failing = 0
-  const checkpoints = planned.work.map((w) => {
-    const p = plannedCheckpoint(w, isZeroTime(w.cp.createdAt) ? '' : formatGoTime(w.cp.createdAt))
-    counts[p.action]++
-    if (w.action === 'fail') failing++
-    return p
-  })
-  const localArchives = [...v2.archives.keys()].sort((a, b) => a - b)
-  const remote = settings.referenceCompatible ? [] : settings.knownRemoteArchives
-  const known = [...localArchives, ...remote]
-  const plan: MigrationPlan = {
-    target: 'v2',
-    v1: snapshot,
-    refs: [
-      { ref: MAIN_REF, oid: v2.main.oid },
-      { ref: CURRENT_REF, oid: v2.current.oid },
-      ...localArchives.map((n) => ({ ref: archiveRef(n), oid: v2.archives.get(n)! }))
-    ],
-    localArchives,
-    remoteArchives: [...settings.knownRemoteArchives].sort((a, b) => a - b),
-    nextArchive: (known.length > 0 ? Math.max(...known) : 0) + 1,
-    checkpoints,
-    counts,
-    ...(failing > 0 ? { failing } : {})
-  }
-  const listingWarnings = (v1.ignored ?? []).map(
-    (e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`
-  )
-  return { git, timer, plan, work: planned.work, v2, sizes: v1.sizes, listingWarnings }
+  const plan = await target.plan(ctx, snapshot)
+  return { ctx, target, plan }
 }
 
 /**
@@ -149,10 +104,11 @@ async function runMigrationLocked(
   opts: RunOptions
 ): Promise<MigrationReport> {
   const logger = opts.logger ?? silentLogger
-  const prepared = await prepareRun(settings, { ...opts, logger })
-  const { git, timer, plan, work, v2, sizes } = prepared
+  const { ctx, target, plan } = await prepareRun(settings, { ...opts, logger })
+  const { timer } = ctx
+  const { work, listingWarnings } = plan.internal
   if (!settings.dryRun) crashPoint('after-plan')
-  for (const w of prepared.listingWarnings) logger.warn(w)
+  for (const w of listingWarnings) logger.warn(w)
   const report: MigrationReport = {
     target: 'v2',
     repo: settings.repo,
@@ -174,24 +130,11 @@ async function runMigrationLocked(
     outcomes: [],
     timings: {},
     totalMs: 0,
-    warnings: [...prepared.listingWarnings],
+    warnings: [...listingWarnings],
     notes: [...REPORT_NOTES]
   }
   if (!settings.dryRun && work.length > 0) {
-    // Worker threads only when something will be compacted (a no-op rerun starts none).
-    const needsCompaction = work.some(
-      (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
-    )
-    const compactor = createCompactor({
-      workers: needsCompaction ? (settings.compactWorkers ?? 0) : 0,
-      workerScript: opts.compactWorkerScript
-    })
-    let out
-    try {
-      out = await writeV2({ git, settings, logger, timer, compactor }, work, v2, sizes)
-    } finally {
-      await compactor.close()
-    }
+    const out = await target.write(ctx, plan)
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated
     report.batches = out.batches
@@ -200,7 +143,7 @@ async function runMigrationLocked(
     report.warnings.push(...out.warnings)
     // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
     if (settings.verify && opts.verifier && out.refs.length > 0) {
-      report.verify = await timer.time('verify', () => opts.verifier!(git, settings))
+      report.verify = await timer.time('verify', () => target.verify(ctx))
     }
   } else if (settings.dryRun) {
     report.counts.skipped = plan.counts.skip

@@ -1,0 +1,69 @@
+// The v2 layout through the engine's Target interface (the same interface the per-checkpoint
+// refs target implements): plan reads without writing, write moves the refs the plan named,
+// verify runs the hook, and pushRefs leases every moved ref on the remote's known value.
+import { describe, it, expect } from '@jest/globals'
+import { defaultSettings, runMigration } from '../src/engine/run.js'
+import { pinV1 } from '../src/engine/v1source.js'
+import { PhaseTimer } from '../src/engine/timer.js'
+import { V2Target, leasedPushRefs } from '../src/engine/targets/v2/index.js'
+import { silentLogger, type Target } from '../src/engine/types.js'
+import { buildV1Repo, refsUnder } from './helpers/v1repo.js'
+import { v1Fixture } from './helpers/v1fixture.js'
+
+const NOW = new Date('2026-05-01T12:00:00Z')
+const MAIN = 'refs/entire/checkpoints/v2/main'
+
+describe('V2Target', () => {
+  it('plans without writing, writes what the runner writes, and leases its pushes', async () => {
+    const { dir, git } = await buildV1Repo(undefined, v1Fixture())
+    const settings = defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', redact: true })
+    const calls: string[] = []
+    const target: Target = new V2Target({
+      verifier: async () => {
+        calls.push('verify')
+        return { ok: true, summary: 'ok' }
+      }
+    })
+    const ctx = { git, settings, logger: silentLogger, timer: new PhaseTimer(silentLogger) }
+    const plan = await target.plan(ctx, await pinV1(git, {}))
+    expect(plan.target).toBe('v2')
+    expect(plan.refs.map((r) => [r.ref, r.oid])).toContainEqual([MAIN, null])
+    expect(plan.counts.migrate).toBeGreaterThan(0)
+    expect(await refsUnder(git, 'refs/entire/checkpoints/v2/')).toEqual({})
+    // the writer's internals never reach the JSON report
+    expect(Object.keys(JSON.parse(JSON.stringify(plan)))).not.toContain('internal')
+
+    const result = await target.write(ctx, plan)
+    const written = await refsUnder(git, 'refs/entire/checkpoints/v2/')
+    expect(Object.fromEntries(result.refs.map((c) => [c.ref, c.new]))).toEqual(written)
+    expect((await target.verify!(ctx, plan, result)).ok).toBe(true)
+    expect(calls).toEqual(['verify'])
+
+    // the same repository migrated by the runner gives the same refs
+    const again = await buildV1Repo(undefined, v1Fixture())
+    await runMigration(defaultSettings(again.dir, { now: NOW, cliVersion: '0.6.2', redact: true }))
+    expect(await refsUnder(again.git, 'refs/entire/checkpoints/v2/')).toEqual(written)
+
+    // pushes: everything moved, /main leased on a remote value, archives create-only
+    const remote = new Map([[MAIN, 'f'.repeat(40)]])
+    const pushes = target.pushRefs(plan, result, remote)
+    expect(pushes.map((p) => p.ref).sort()).toEqual(Object.keys(written).sort())
+    expect(pushes.find((p) => p.ref === MAIN)?.expectedRemote).toBe('f'.repeat(40))
+    expect(pushes.filter((p) => p.ref !== MAIN).every((p) => p.expectedRemote === null)).toBe(true)
+  })
+
+  it('leasedPushRefs skips deletions, refs outside the prefix, and refs the remote already holds', () => {
+    const a = 'a'.repeat(40)
+    const b = 'b'.repeat(40)
+    const changes = [
+      { ref: MAIN, old: null, new: a },
+      { ref: 'refs/entire/checkpoints/v2/full/current', old: a, new: null },
+      { ref: 'refs/heads/other', old: null, new: a },
+      { ref: 'refs/entire/checkpoints/v2/full/0000000000001', old: null, new: b }
+    ]
+    const remote = new Map([['refs/entire/checkpoints/v2/full/0000000000001', b]])
+    expect(leasedPushRefs(changes, remote, 'refs/entire/checkpoints/v2/')).toEqual([
+      { ref: MAIN, local: a, expectedRemote: null }
+    ])
+  })
+})

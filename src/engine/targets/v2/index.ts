@@ -1,0 +1,144 @@
+// The v2 layout as an engine target: /main, /full/current and numbered /full archives. Planning
+// reads the pinned v1 tree and every v2 ref once; writing runs the batched migration (migrate.ts);
+// verification is a hook the surfaces pass in (the engine does not depend on the verifier);
+// pushing is every ref this run moved, each leased on the remote value known before the run.
+import { formatGoTime, isZeroTime } from '../../../formats/json/time.js'
+import type { GitRunner } from '../../../git/runner.js'
+import { loadV1 } from '../../v1source.js'
+import { loadV2State, CURRENT_REF, MAIN_REF, archiveRef, type V2State } from '../../v2state.js'
+import { planCheckpoints, plannedCheckpoint, type CheckpointWork } from '../../plan.js'
+import { writeV2, FatalMigrationError } from '../../migrate.js'
+import { createCompactor } from '../../compactor.js'
+import type { PhaseTimer } from '../../timer.js'
+import type {
+  EngineContext,
+  MigrateSettings,
+  MigrationPlan,
+  PlanAction,
+  PushRef,
+  RefChange,
+  Target,
+  TargetWriteResult,
+  V1Snapshot,
+  VerifySummary
+} from '../../types.js'
+
+export const V2_REF_PREFIX = 'refs/entire/checkpoints/v2/'
+
+/** Verification hook: the surfaces pass the verify engine; the engine does not depend on it. */
+export type Verifier = (git: GitRunner, settings: MigrateSettings) => Promise<VerifySummary>
+
+export interface V2TargetOptions {
+  verifier?: Verifier
+  /** Script for compaction worker threads (a bundle whose entry serves compaction jobs). */
+  compactWorkerScript?: string
+}
+
+/** The plan as reported, plus what the writer needs (kept out of the report's JSON). */
+export interface V2Plan extends MigrationPlan {
+  readonly internal: {
+    work: CheckpointWork[]
+    v2: V2State
+    sizes: Map<string, number>
+    /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
+    listingWarnings: string[]
+  }
+}
+
+export class V2Target implements Target<V2Plan> {
+  readonly name = 'v2'
+  readonly refPrefix = V2_REF_PREFIX
+
+  constructor(readonly options: V2TargetOptions = {}) {}
+
+  async plan(ctx: EngineContext, snapshot: V1Snapshot | null): Promise<V2Plan> {
+    const { git, timer, settings } = ctx
+    const v1 = await timer.time('list', () => loadV1(git, snapshot))
+    timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
+    const v2 = await timer.time('index', () => loadV2State(git))
+    timer.add('index', { objects: v2.entryCount })
+    const planned = await timer.time('plan', () =>
+      planCheckpoints(git, v1.checkpoints, v2, settings.force)
+    )
+    timer.add('plan', { objects: planned.objects, bytes: planned.bytes })
+    const counts: Record<PlanAction, number> = { migrate: 0, skip: 0, repair: 0, force: 0 }
+    let failing = 0
+    const checkpoints = planned.work.map((w) => {
+      const p = plannedCheckpoint(w, isZeroTime(w.cp.createdAt) ? '' : formatGoTime(w.cp.createdAt))
+      counts[p.action]++
+      if (w.action === 'fail') failing++
+      return p
+    })
+    const localArchives = [...v2.archives.keys()].sort((a, b) => a - b)
+    const remote = settings.referenceCompatible ? [] : settings.knownRemoteArchives
+    const known = [...localArchives, ...remote]
+    const plan: V2Plan = {
+      target: 'v2',
+      v1: snapshot,
+      refs: [
+        { ref: MAIN_REF, oid: v2.main.oid },
+        { ref: CURRENT_REF, oid: v2.current.oid },
+        ...localArchives.map((n) => ({ ref: archiveRef(n), oid: v2.archives.get(n)! }))
+      ],
+      localArchives,
+      remoteArchives: [...settings.knownRemoteArchives].sort((a, b) => a - b),
+      nextArchive: (known.length > 0 ? Math.max(...known) : 0) + 1,
+      checkpoints,
+      counts,
+      ...(failing > 0 ? { failing } : {}),
+      internal: {
+        work: planned.work,
+        v2,
+        sizes: v1.sizes,
+        listingWarnings: (v1.ignored ?? []).map(
+          (e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`
+        )
+      }
+    }
+    // The internals stay out of the JSON report (plans are serialised whole).
+    Object.defineProperty(plan, 'internal', { enumerable: false })
+    return plan
+  }
+
+  async write(ctx: EngineContext, plan: V2Plan): Promise<TargetWriteResult> {
+    const { work, v2, sizes } = plan.internal
+    // Worker threads only when something will be compacted (a no-op rerun starts none).
+    const needsCompaction = work.some(
+      (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
+    )
+    const compactor = createCompactor({
+      workers: needsCompaction ? (ctx.settings.compactWorkers ?? 0) : 0,
+      workerScript: this.options.compactWorkerScript
+    })
+    try {
+      return await writeV2({ ...ctx, timer: ctx.timer as PhaseTimer, compactor }, work, v2, sizes)
+    } finally {
+      await compactor.close()
+    }
+  }
+
+  /** Re-reads everything from git (the verifier never sees the writer's memory). */
+  async verify(ctx: EngineContext): Promise<VerifySummary> {
+    if (!this.options.verifier)
+      throw new FatalMigrationError('verification asked for, but no verifier was given')
+    return this.options.verifier(ctx.git, ctx.settings)
+  }
+
+  pushRefs(_plan: V2Plan, result: TargetWriteResult, remoteValues: Map<string, string>): PushRef[] {
+    return leasedPushRefs(result.refs, remoteValues, V2_REF_PREFIX)
+  }
+}
+
+/**
+ * The refs a run moved that the remote does not already hold, each leased on the remote value
+ * known before the run (null: must not exist there). Deletions are never pushed.
+ */
+export function leasedPushRefs(
+  changes: readonly RefChange[],
+  remoteValues: ReadonlyMap<string, string>,
+  prefix: string
+): PushRef[] {
+  return changes
+    .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
+    .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }))
+}
