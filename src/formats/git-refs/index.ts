@@ -1,6 +1,5 @@
 // The per-checkpoint refs target format (git-refs-format.md): pure, no I/O.
 export * from './ids.js'
-export * from './gojson.js'
 export * from './metadata.js'
 export * from './objects.js'
 export * from './commit.js'
