@@ -31,12 +31,6 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 }
 
-// Byte classes inside strings while validating: 1 quote, 2 backslash, 3 control, 4 html, 5 0xE2.
-const STR_CLASS = new Uint8Array(256)
-for (let c = 0; c < 0x20; c++) STR_CLASS[c] = 3
-STR_CLASS[Q] = 1
-STR_CLASS[BS] = 2
-
 const HEX = new Int8Array(256).fill(-1)
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c
 for (let c = 0; c < 6; c++) {
@@ -45,21 +39,29 @@ for (let c = 0; c < 6; c++) {
 }
 
 /**
- * A validated document: the bytes plus the sorted positions of the bytes compaction must change
- * (whitespace between tokens; `<` `>` `&` and the first byte of U+2028/U+2029 inside strings).
+ * Containers nested up to REC deep record their members / elements while they are validated
+ * (line → message → content → block; line → toolUseResult → file), as integers: members() and
+ * elements() on them then need no second scan, and containers nobody asks for cost no objects.
+ */
+const REC = 4
+
+/**
+ * A validated document: the bytes, the sorted positions of the whitespace compaction removes,
+ * and the recorded containers. The record is an Int32Array arena: per container a count n
+ * followed by n entries (keyStart, keyEnd, valueStart, valueEnd), keyStart -1 in arrays;
+ * `index` maps a container's start position to its count's slot.
  */
 export class Doc {
   buf: Buffer
-  /** Members / elements of containers recorded while validating, by container start. */
-  cache = new Map<number, (Member | Span)[]>()
   /** Positions of whitespace between tokens (outside strings), ascending. */
   sp: Int32Array = new Int32Array(64)
   n = 0
   /** Whether the buffer holds any `<` `>` `&` or 0xE2 byte: -1 unknown, 0 no, 1 yes. */
   html = -1
-  /** Cached position of the next backslash / quote at or after the scan position (fast scan). */
-  private nextBs = -1
-  private nextQ = -1
+  rec: Int32Array = new Int32Array(1024)
+  recN = 0
+  index = new Map<number, number>()
+  private made = new Map<number, Member[] | Span[]>()
   constructor(buf: Buffer) {
     this.buf = buf
   }
@@ -67,12 +69,9 @@ export class Doc {
     this.buf = buf
     this.n = 0
     this.html = -1
-    this.cache.clear()
-    this.resetSearch()
-  }
-  resetSearch(): void {
-    this.nextBs = -1
-    this.nextQ = -1
+    this.recN = 0
+    if (this.index.size > 0) this.index.clear()
+    if (this.made.size > 0) this.made.clear()
   }
   hasHtml(): boolean {
     if (this.html < 0) {
@@ -87,21 +86,6 @@ export class Doc {
     }
     return this.html === 1
   }
-  /** Next backslash at or after i (Infinity when none), cached across calls of one scan. */
-  bsFrom(i: number): number {
-    if (this.nextBs < i) {
-      const p = this.buf.indexOf(BS, i)
-      this.nextBs = p === -1 ? Infinity : p
-    }
-    return this.nextBs
-  }
-  quoteFrom(i: number): number {
-    if (this.nextQ < i) {
-      const p = this.buf.indexOf(Q, i)
-      this.nextQ = p === -1 ? Infinity : p
-    }
-    return this.nextQ
-  }
   push(pos: number): void {
     if (this.n === this.sp.length) {
       const g = new Int32Array(this.sp.length * 2)
@@ -110,6 +94,43 @@ export class Doc {
     }
     this.sp[this.n++] = pos
   }
+  /** Stores the entries scratch[from, to) of the container starting at `start`. */
+  store(start: number, scratch: Int32Array, from: number, to: number): void {
+    const need = this.recN + 1 + (to - from)
+    if (need > this.rec.length) {
+      const g = new Int32Array(Math.max(need, this.rec.length * 2))
+      g.set(this.rec.subarray(0, this.recN))
+      this.rec = g
+    }
+    this.index.set(start, this.recN)
+    this.rec[this.recN] = (to - from) >> 2
+    this.rec.set(scratch.subarray(from, to), this.recN + 1)
+    this.recN = need
+  }
+  /** The recorded members / elements of the container starting at `start`, or null. */
+  recorded(start: number, obj: boolean): Member[] | Span[] | null {
+    const m = this.made.get(start)
+    if (m !== undefined) return m
+    const h = this.index.get(start)
+    if (h === undefined) return null
+    const r = this.rec
+    const n = r[h]
+    const b = this.buf
+    let out: Member[] | Span[]
+    if (obj) {
+      const ms: Member[] = new Array(n)
+      for (let j = 0, p = h + 1; j < n; j++, p += 4) {
+        ms[j] = { k: decodeKey(b, r[p], r[p + 1]), s: r[p + 2], e: r[p + 3] }
+      }
+      out = ms
+    } else {
+      const es: Span[] = new Array(n)
+      for (let j = 0, p = h + 1; j < n; j++, p += 4) es[j] = { s: r[p + 2], e: r[p + 3] }
+      out = es
+    }
+    this.made.set(start, out)
+    return out
+  }
 }
 
 const ERR = -1
@@ -117,35 +138,112 @@ const EOF = -2
 const MAX_DEPTH = 10000
 const stack = new Uint8Array(MAX_DEPTH + 1)
 
-/**
- * Validates one JSON value starting at i (leading whitespace allowed), recording special
- * positions into doc. Returns the index just after the value, -1 on a syntax error, -2 when the
- * input ends inside the value.
- */
-/**
- * Containers nested up to REC deep record their members / elements while they are validated,
- * so that members() and elements() on them need no second scan (line → message → content →
- * block; line → toolUseResult → file).
- */
-const REC = 4
+// Scanning state for the recorded levels: where each open container starts, its first entry in
+// the scratch stack (a child's entries sit above its parent's until the child closes), and the
+// key of the member being scanned.
 const recStart = new Int32Array(REC + 2)
+const recBase = new Int32Array(REC + 2)
 const recKeyS = new Int32Array(REC + 2)
 const recKeyE = new Int32Array(REC + 2)
-const recList: ((Member | Span)[] | null)[] = new Array(REC + 2).fill(null)
+let scratch = new Int32Array(1024)
+let scratchN = 0
 let recordingDoc: Doc | null = null
 
-function recordChild(b: Buffer, depth: number, s: number, e: number): void {
-  const list = recList[depth]!
-  if (stack[depth] === 1) list.push({ k: decodeKey(b, recKeyS[depth], recKeyE[depth]), s, e })
-  else list.push({ s, e })
+function recordChild(depth: number, s: number, e: number): void {
+  if (scratchN + 4 > scratch.length) {
+    const g = new Int32Array(scratch.length * 2)
+    g.set(scratch)
+    scratch = g
+  }
+  const k = scratchN
+  if (stack[depth] === 1) {
+    scratch[k] = recKeyS[depth]
+    scratch[k + 1] = recKeyE[depth]
+  } else {
+    scratch[k] = -1
+    scratch[k + 1] = -1
+  }
+  scratch[k + 2] = s
+  scratch[k + 3] = e
+  scratchN = k + 4
 }
 
+// Strings are searched a 32-bit word at a time for a quote, a backslash or a control byte
+// (escapes are dense in transcripts: about one per 22 bytes, too many for a native search per
+// escape). The word view covers the buffer's whole ArrayBuffer, aligned at its start.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+let wordsOf: ArrayBufferLike | null = null
+let wordsView: Int32Array = new Int32Array(0)
+
+function wordView(b: Buffer): Int32Array | null {
+  if (!LITTLE_ENDIAN) return null
+  if (b.buffer !== wordsOf) {
+    wordsOf = b.buffer
+    wordsView = new Int32Array(b.buffer, 0, b.buffer.byteLength >> 2)
+  }
+  return wordsView
+}
+
+/** The first index in [i, end) of a quote, backslash or byte below 0x20; `end` when none. */
+function nextSpecial(
+  b: Buffer,
+  w: Int32Array | null,
+  base: number,
+  i: number,
+  end: number
+): number {
+  if (w !== null) {
+    while (((base + i) & 3) !== 0) {
+      if (i >= end) return end
+      const c = b[i]
+      if (c < 0x20 || c === Q || c === BS) return i
+      i++
+    }
+    let k = (base + i) >>> 2
+    const kEnd = Math.floor((base + end) / 4)
+    for (; k < kEnd; k++) {
+      const x = w[k]
+      const q = x ^ 0x22222222
+      const s = x ^ 0x5c5c5c5c
+      // per byte: zero after xor with '"' or '\', or below 0x20; the lowest flag is exact
+      const m =
+        (((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((x - 0x20202020) & ~x)) & 0x80808080
+      if (m !== 0) return k * 4 - base + ((31 - Math.clz32(m & -m)) >> 3)
+    }
+    if (k * 4 - base > i) i = k * 4 - base
+  }
+  while (i < end) {
+    const c = b[i]
+    if (c < 0x20 || c === Q || c === BS) return i
+    i++
+  }
+  return end
+}
+
+/** Validates a string body from i (after the opening quote): the index after its closing quote. */
+function scanString(b: Buffer, w: Int32Array | null, base: number, i: number, end: number): number {
+  for (;;) {
+    i = nextSpecial(b, w, base, i, end)
+    if (i >= end) return EOF
+    const c = b[i]
+    if (c === Q) return i + 1
+    if (c !== BS) return ERR
+    i = escapeEnd(b, i, end)
+    if (i < 0) return i
+  }
+}
+
+/**
+ * Validates one JSON value starting at i (leading whitespace allowed), recording whitespace
+ * positions and the containers of the first REC levels into doc. Returns the index just after
+ * the value, -1 on a syntax error, -2 when the input ends inside the value.
+ */
 export function scanValue(doc: Doc, i: number, end: number): number {
   const b = doc.buf
-  const fast = !hasControlByte(b, i, end)
-  doc.resetSearch()
+  const w = wordView(b)
+  const base = b.byteOffset
   recordingDoc = doc
-  const cache = doc.cache
+  scratchN = 0
   let depth = 0
   // mode 0: expect value; 1: expect key; 2: after value
   let mode = 0
@@ -171,11 +269,11 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       if ((c === 0x7d && top === 1) || (c === 0x5d && top === 2)) {
         i++
         if (depth <= REC) {
-          cache.set(recStart[depth], recList[depth]!)
-          recList[depth] = null
+          doc.store(recStart[depth], scratch, recBase[depth], scratchN)
+          scratchN = recBase[depth]
         }
         depth--
-        if (depth >= 1 && depth <= REC) recordChild(b, depth, recStart[depth + 1], i)
+        if (depth >= 1 && depth <= REC) recordChild(depth, recStart[depth + 1], i)
         continue
       }
       return ERR
@@ -185,7 +283,7 @@ export function scanValue(doc: Doc, i: number, end: number): number {
     if (mode === 1) {
       if (c !== Q) return ERR
       const ks = i + 1
-      i = fast ? scanStringFast(doc, ks, end) : scanString(doc, ks, end)
+      i = scanString(b, w, base, ks, end)
       if (i < 0) return i
       if (depth <= REC) {
         recKeyS[depth] = ks
@@ -201,9 +299,9 @@ export function scanValue(doc: Doc, i: number, end: number): number {
     // mode 0: a value
     const vs = i
     if (c === Q) {
-      i = fast ? scanStringFast(doc, i + 1, end) : scanString(doc, i + 1, end)
+      i = scanString(b, w, base, i + 1, end)
       if (i < 0) return i
-      if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
+      if (depth >= 1 && depth <= REC) recordChild(depth, vs, i)
       mode = 2
       continue
     }
@@ -215,14 +313,14 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       const close = c === 0x7b ? 0x7d : 0x5d
       if (b[i] === close) {
         i++
-        if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
+        if (depth >= 1 && depth <= REC) recordChild(depth, vs, i)
         mode = 2
         continue
       }
       stack[++depth] = c === 0x7b ? 1 : 2
       // a container's start is needed one level deeper than its members: it is a member itself
       if (depth <= REC + 1) recStart[depth] = vs
-      if (depth <= REC) recList[depth] = []
+      if (depth <= REC) recBase[depth] = scratchN
       mode = c === 0x7b ? 1 : 0
       continue
     }
@@ -251,7 +349,7 @@ export function scanValue(doc: Doc, i: number, end: number): number {
         if (!(b[i] >= 0x30 && b[i] <= 0x39)) return ERR
         while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++
       }
-      if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
+      if (depth >= 1 && depth <= REC) recordChild(depth, vs, i)
       mode = 2
       continue
     }
@@ -264,51 +362,13 @@ export function scanValue(doc: Doc, i: number, end: number): number {
       if (i >= end) return EOF
       if (b[i] !== lit[k]) return ERR
     }
-    if (depth >= 1 && depth <= REC) recordChild(b, depth, vs, i)
+    if (depth >= 1 && depth <= REC) recordChild(depth, vs, i)
     mode = 2
   }
 }
 const TRUE = [0x74, 0x72, 0x75, 0x65]
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65]
 const NULL = [0x6e, 0x75, 0x6c, 0x6c]
-
-function scanString(doc: Doc, i: number, end: number): number {
-  const b = doc.buf
-  for (;;) {
-    let t = 0
-    while (i < end && (t = STR_CLASS[b[i]]) === 0) i++
-    if (i >= end) return EOF
-    switch (t) {
-      case 1:
-        return i + 1
-      case 2: {
-        if (i + 1 >= end) return EOF
-        const c = b[i + 1]
-        if (c === 0x75) {
-          if (i + 6 > end) return EOF
-          if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0) return ERR
-          i += 6
-        } else if (
-          c === Q ||
-          c === BS ||
-          c === 0x2f ||
-          c === 0x62 ||
-          c === 0x66 ||
-          c === 0x6e ||
-          c === 0x72 ||
-          c === 0x74
-        ) {
-          i += 2
-        } else return ERR
-        break
-      }
-      case 3:
-        return ERR
-      default:
-        i++
-    }
-  }
-}
 
 /** Escape at i (a backslash): the index after it, or ERR / EOF. */
 function escapeEnd(b: Buffer, i: number, end: number): number {
@@ -331,54 +391,6 @@ function escapeEnd(b: Buffer, i: number, end: number): number {
   )
     return i + 2
   return ERR
-}
-
-/**
- * scanString for a range known to hold no byte below 0x20: short strings by a byte loop, long
- * ones by native searches for the next quote and backslash.
- */
-function scanStringFast(doc: Doc, i: number, end: number): number {
-  const b = doc.buf
-  for (let k = 0; k < 24; k++) {
-    if (i >= end) return EOF
-    const c = b[i]
-    if (c === Q) return i + 1
-    if (c === BS) {
-      i = escapeEnd(b, i, end)
-      if (i < 0) return i
-    } else i++
-  }
-  for (;;) {
-    const q = doc.quoteFrom(i)
-    if (q >= end) return EOF
-    const bs = doc.bsFrom(i)
-    if (bs > q) return q + 1
-    i = escapeEnd(b, bs, end)
-    if (i < 0) return i
-  }
-}
-
-/** Whether [s, e) holds a byte below 0x20 (four bytes at a time). */
-export function hasControlByte(b: Buffer, s: number, e: number): boolean {
-  let i = s
-  while (i < e && ((b.byteOffset + i) & 3) !== 0) {
-    if (b[i] < 0x20) return true
-    i++
-  }
-  const words = (e - i) >> 2
-  if (words > 0) {
-    const u = new Uint32Array(b.buffer, b.byteOffset + i, words)
-    for (let k = 0; k < words; k++) {
-      const x = u[k]
-      if (((x - 0x20202020) & ~x & 0x80808080) !== 0) return true
-    }
-    i += words * 4
-  }
-  while (i < e) {
-    if (b[i] < 0x20) return true
-    i++
-  }
-  return false
 }
 
 /** Whether [s, e) holds exactly one JSON value with optional surrounding whitespace. */
@@ -485,8 +497,8 @@ export function members(b: Buffer, sp: Span): Member[] | null {
   let i = sp.s
   if (b[i] !== 0x7b) return null
   if (recordingDoc !== null && recordingDoc.buf === b) {
-    const m = recordingDoc.cache.get(i)
-    if (m !== undefined) return m as Member[]
+    const m = recordingDoc.recorded(i, true)
+    if (m !== null) return m as Member[]
   }
   const out: Member[] = []
   i = skipWs(b, i + 1, end)
@@ -513,18 +525,30 @@ export function members(b: Buffer, sp: Span): Member[] | null {
   }
 }
 
-/** Keys are mostly short ASCII without escapes: decode those without the general path. */
+// Keys are mostly short ASCII without escapes, and the same few keys repeat on every line: a
+// small table by hash of the bytes returns the string made the last time.
+const KEY_SLOTS = 1024
+const keySlots: string[] = new Array<string>(KEY_SLOTS).fill('')
+
 function decodeKey(b: Buffer, s: number, e: number): string {
-  if (e - s <= 24) {
-    let k = ''
-    for (let i = s; i < e; i++) {
-      const c = b[i]
-      if (c >= 0x80 || c === BS) return decodeStringBody(b, s, e)
-      k += String.fromCharCode(c)
-    }
-    return k
+  const n = e - s
+  if (n > 32) return decodeStringBody(b, s, e)
+  let h = n
+  for (let i = s; i < e; i++) {
+    const c = b[i]
+    if (c >= 0x80 || c === BS) return decodeStringBody(b, s, e)
+    h = (Math.imul(h, 31) + c) | 0
   }
-  return decodeStringBody(b, s, e)
+  const slot = h & (KEY_SLOTS - 1)
+  const k = keySlots[slot]
+  if (k.length === n) {
+    let j = 0
+    while (j < n && k.charCodeAt(j) === b[s + j]) j++
+    if (j === n) return k
+  }
+  const made = latin1(b, s, e)
+  keySlots[slot] = made
+  return made
 }
 
 /** Element spans of the array at span (validated); null when the value is not an array. */
@@ -533,8 +557,8 @@ export function elements(b: Buffer, sp: Span): Span[] | null {
   let i = sp.s
   if (b[i] !== 0x5b) return null
   if (recordingDoc !== null && recordingDoc.buf === b) {
-    const m = recordingDoc.cache.get(i)
-    if (m !== undefined) return m
+    const m = recordingDoc.recorded(i, false)
+    if (m !== null) return m as Span[]
   }
   const out: Span[] = []
   i = skipWs(b, i + 1, end)
