@@ -219,6 +219,95 @@ describe('fast-import writer', () => {
   })
 })
 
+describe('streamed fast-import writer', () => {
+  /** A batch with a few blobs (one large) and two dependent commits. */
+  function fill(b: FastImportBatch, big: Buffer, parent: string): string[] {
+    const small = b.blob('small\n')
+    const large = b.blob(big)
+    const first = b.commit({
+      parents: [parent],
+      author: who,
+      committer: other,
+      message: 'first\n',
+      changes: [
+        { op: 'M', mode: MODE_FILE, ref: small, path: 'ab/c/0/metadata.json' },
+        { op: 'M', mode: MODE_FILE, ref: large, path: 'ab/c/0/transcript.jsonl' }
+      ]
+    })
+    b.commit({
+      parents: [first],
+      author: who,
+      committer: who,
+      message: 'second',
+      changes: [{ op: 'M', mode: MODE_FILE, content: 'inline', path: 'cd/e/metadata.json' }]
+    })
+    return [small, large]
+  }
+
+  it('writes the same objects as an in-memory batch, with one process, as it is built', async () => {
+    const git = await newRepo('writer-stream')
+    const base = await commitTree(git, await mktree(git, []))
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 'x\n')
+    const a = new FastImportBatch('sha1')
+    fill(a, big, base)
+    const expected = await a.run(git)
+
+    const procs = git.processCount
+    const s = FastImportBatch.streaming(git, 'sha1', { highWaterBytes: 64 * 1024 })
+    const [small] = fill(s, big, base)
+    await s.flush()
+    // git is running and has been handed the stream so far (all but the last 64 KiB at most)
+    expect(git.processCount - procs).toBe(1)
+    await s.flush()
+    const got = await s.run()
+    expect(git.processCount - procs).toBe(1)
+    expect(got.commits.map((c) => [c.oid, c.tree])).toEqual(
+      expected.commits.map((c) => [c.oid, c.tree])
+    )
+    expect(got.oidOf(small)).toBe(await hashObject(git, 'small\n'))
+    expect(await forEachRef(git)).toEqual([])
+  })
+
+  it("fails with git's error when git stops reading, and abort leaves no ref", async () => {
+    const git = await newRepo('writer-stream')
+    const s = FastImportBatch.streaming(git, 'sha1', { highWaterBytes: 1024 })
+    s.commit({
+      parents: ['ab'.repeat(20)],
+      author: who,
+      committer: who,
+      message: 'm',
+      changes: []
+    })
+    // git dies on the missing parent while it still has megabytes to read
+    for (let i = 0; i < 8; i++) s.blob(Buffer.alloc(1024 * 1024, i))
+    await expect(
+      (async () => {
+        await s.flush()
+        await s.run()
+      })()
+    ).rejects.toThrow(/fast-import/)
+
+    const t = FastImportBatch.streaming(git, 'sha1')
+    const m = t.blob('kept out\n')
+    t.commit({
+      parents: [],
+      author: who,
+      committer: who,
+      message: 'm',
+      changes: [{ op: 'M', mode: MODE_FILE, ref: m, path: 'x' }]
+    })
+    await t.flush()
+    await t.abort()
+    await t.abort()
+    expect(await forEachRef(git)).toEqual([])
+    await expect(t.run()).rejects.toThrow(/runs once/)
+    // an unstarted streamed batch aborts without starting git
+    const procs = git.processCount
+    await FastImportBatch.streaming(git, 'sha1').abort()
+    expect(git.processCount).toBe(procs)
+  })
+})
+
 describe('mktree --batch writer', () => {
   it('writes several trees, children before parents, in one process', async () => {
     const git = await newRepo('mktree')

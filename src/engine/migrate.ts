@@ -128,8 +128,8 @@ export class OffsetCache {
 
 interface MainGroup {
   id: string
-  /** Files relative to the checkpoint directory. */
-  files: Array<[string, Buffer]>
+  /** Files relative to the checkpoint directory, as blob marks of the batch's /main stream. */
+  files: Array<[string, string]>
   sessions: number
   /** created_at values written (for the tree-scan fallback of generation.json). */
   createdAts: GoTime[]
@@ -161,13 +161,17 @@ interface PendingBatch {
   mainSessions: number
   finalize: FinalizeCommit[]
   full: FullCheckpoint[]
+  /** The /main fast-import stream holding the batch's blobs (null: no blob written). */
+  stream: FastImportBatch | null
 }
 
+/** A backfill commit (§5.2 step B); contents are blob marks of the batch's /main stream. */
 interface FinalizeCommit {
   id: string
   slot: number
-  compact: Buffer
-  summary: Buffer
+  compact: string
+  hash: string
+  summary: string
 }
 
 export interface WriteOutput {
@@ -323,6 +327,11 @@ class V2Writer {
   private pendingMainSessions = 0
   private pendingFinalize: FinalizeCommit[] = []
   private pendingFull: FullCheckpoint[] = []
+  /**
+   * The pending batch's /main blobs go to git as checkpoints are processed (memory holds one
+   * checkpoint's files, not a batch's); the batch's commits are added when it is written.
+   */
+  private mainStream: FastImportBatch | null = null
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -385,9 +394,14 @@ class V2Writer {
     this.sigMigration = { ...MIGRATION_AUTHOR, time, tz }
     this.sigUser = { name: user.name, email: user.email, time, tz }
 
-    await this.pruneForForce()
-    await this.loop()
-    await this.finish()
+    try {
+      await this.pruneForForce()
+      await this.loop()
+      await this.finish()
+    } finally {
+      // A run stopped mid-batch: end its /main stream (objects stay unreferenced, no ref moves).
+      await this.mainStream?.abort()
+    }
     return {
       refs: [...this.refChanges.values()],
       archivesCreated: this.archivesCreated,
@@ -829,9 +843,10 @@ class V2Writer {
       this.counts.fieldsDropped['tasks/'] = (this.counts.fieldsDropped['tasks/'] ?? 0) + 1
     }
     if (compactFailed) this.counts.compactionSkipped++
+    const marked = await this.streamMain(files)
     this.pendingMain.push({
       id,
-      files,
+      files: marked,
       sessions: migrating.length,
       createdAts: full.mainCreatedAts
     })
@@ -1010,11 +1025,17 @@ class V2Writer {
           transcript: base + 'transcript.jsonl',
           content_hash: base + 'transcript_hash.txt'
         }
+        const [compactBlob, hashBlob, summaryBlob] = await this.streamMain([
+          ['', r.bytes],
+          ['', hashFileContent(r.bytes)],
+          ['', encodeGoJson(checkpointSummaryValue(summary))]
+        ])
         this.pendingFinalize.push({
           id,
           slot,
-          compact: r.bytes,
-          summary: encodeGoJson(checkpointSummaryValue(summary))
+          compact: compactBlob[1],
+          hash: hashBlob[1],
+          summary: summaryBlob[1]
         })
         backfilled++
         sessionsOut.push({
@@ -1056,6 +1077,16 @@ class V2Writer {
   // -------------------------------------------------------------------------------------------
   // Writing
 
+  /** Send files to the pending batch's /main stream; returns their blob marks. */
+  private async streamMain(files: Array<[string, Buffer]>): Promise<Array<[string, string]>> {
+    this.mainStream ??= FastImportBatch.streaming(this.git, this.format)
+    const b = this.mainStream
+    const marked = files.map(([name, data]): [string, string] => [name, b.blob(data)])
+    // Waits only while git is behind by more than the stream's bound.
+    await this.timer.time('writeMain', () => b.flush())
+    return marked
+  }
+
   private signature(kind: 'migration' | 'user'): Signature {
     return kind === 'migration' ? this.sigMigration : this.sigUser
   }
@@ -1090,19 +1121,14 @@ class V2Writer {
         committer: this.signature('user'),
         message: `Finalize checkpoint: ${f.id}\n`,
         changes: [
+          { op: 'M', mode: MODE_FILE, ref: f.compact, path: `${base}/${f.slot}/transcript.jsonl` },
           {
             op: 'M',
             mode: MODE_FILE,
-            content: f.compact,
-            path: `${base}/${f.slot}/transcript.jsonl`
-          },
-          {
-            op: 'M',
-            mode: MODE_FILE,
-            content: hashFileContent(f.compact),
+            ref: f.hash,
             path: `${base}/${f.slot}/transcript_hash.txt`
           },
-          { op: 'M', mode: MODE_FILE, content: f.summary, path: `${base}/metadata.json` }
+          { op: 'M', mode: MODE_FILE, ref: f.summary, path: `${base}/metadata.json` }
         ]
       })
     }
@@ -1110,8 +1136,8 @@ class V2Writer {
       const changes: FileChange[] = []
       for (const g of batch.main) {
         const base = cpPath(g.id)
-        for (const [rel, data] of g.files)
-          changes.push({ op: 'M', mode: MODE_FILE, content: data, path: `${base}/${rel}` })
+        for (const [rel, mark] of g.files)
+          changes.push({ op: 'M', mode: MODE_FILE, ref: mark, path: `${base}/${rel}` })
       }
       parent = b.commit({
         parents: [parent],
@@ -1130,13 +1156,15 @@ class V2Writer {
       main: this.pendingMain,
       mainSessions: this.pendingMainSessions,
       finalize: this.pendingFinalize,
-      full: this.pendingFull
+      full: this.pendingFull,
+      stream: this.mainStream
     }
     for (const g of batch.main) this.mainIds.add(g.id)
     this.pendingMain = []
     this.pendingMainSessions = 0
     this.pendingFinalize = []
     this.pendingFull = []
+    this.mainStream = null
     return batch
   }
 
@@ -1217,11 +1245,12 @@ class V2Writer {
     const ref = archiveRef(n)
     const ops: RefOp[] = []
     const mainOld = this.mainTip
-    const mb = new FastImportBatch(this.format)
+    const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format)
     const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
-    if (main.mark) {
-      const r = await this.timer.time('writeMain', () => mb.run(this.git))
+    if (!main.mark) await mb.abort()
+    else {
+      const r = await this.timer.time('writeMain', () => mb.run())
       this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
       mainNew = r.commits[r.commits.length - 1].oid
       ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })
@@ -1284,11 +1313,12 @@ class V2Writer {
     const batch = this.takeBatch()
     const ops: RefOp[] = []
     const mainOld = this.mainTip
-    const mb = new FastImportBatch(this.format)
+    const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format)
     const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
-    if (main.mark) {
-      const r = await this.timer.time('writeMain', () => mb.run(this.git))
+    if (!main.mark) await mb.abort()
+    else {
+      const r = await this.timer.time('writeMain', () => mb.run())
       this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength })
       mainNew = r.commits[r.commits.length - 1].oid
       ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld })

@@ -3,6 +3,7 @@
 import * as exec from '@actions/exec'
 import childProcess from 'node:child_process'
 import { basename } from 'node:path'
+import type { Writable } from 'node:stream'
 
 export interface GitLogger {
   debug(message: string): void
@@ -11,6 +12,11 @@ export interface GitLogger {
 export interface RunOptions {
   /** stdin for batch commands whose whole request is known up front. */
   input?: Buffer
+  /**
+   * stdin streamed by the caller (instead of `input`): called with git's stdin once git has
+   * started; the caller writes it, minding backpressure, and ends it.
+   */
+  stdin?: (stdin: Writable) => void
   /** Exit codes that are not errors (default: only 0). */
   okCodes?: number[]
   /** Extra environment for this call only (identity, auth config pairs). */
@@ -51,6 +57,11 @@ export function configEnv(pairs: Array<[string, string]>): Record<string, string
   return env
 }
 
+/** Environment name carrying the token of a run whose stdin is streamed (`RunOptions.stdin`). */
+const STDIN_TOKEN = 'ENTIRE_MIGRATE_STDIN_TOKEN'
+type StdinTakers = Map<string, (stdin: Writable) => void>
+let stdinSeq = 0
+
 /**
  * exec writes `input` with `cp.stdin.end(input)` and never listens for errors on stdin. When git
  * exits before reading all of it (a fatal error early in a large fast-import or cat-file
@@ -59,24 +70,41 @@ export function configEnv(pairs: Array<[string, string]>): Record<string, string
  * git children get a no-op stdin error listener right after they are spawned (a prototype hook:
  * module namespaces, ncc bundles and jest's module registry all share the one class); the exit
  * code and stderr still turn the failure into a GitError.
+ *
+ * The same hook hands a streamed stdin to its run (exec cannot stream stdin): the run puts a
+ * token into the child's environment and its taker into the map returned here (kept on the hook,
+ * so that every module instance sharing the hook shares the map).
  */
-function guardGitStdin(): void {
-  type SpawnFn = (this: childProcess.ChildProcess, options: { file?: string }) => unknown
-  const proto = childProcess.ChildProcess.prototype as unknown as {
-    spawn: SpawnFn & { emGuarded?: boolean }
-  }
+function guardGitStdin(): StdinTakers {
+  type SpawnFn = (
+    this: childProcess.ChildProcess,
+    options: { file?: string; envPairs?: string[] }
+  ) => unknown
+  type Hook = SpawnFn & { emGuarded?: boolean; emStdinTakers?: StdinTakers }
+  const proto = childProcess.ChildProcess.prototype as unknown as { spawn: Hook }
   const original = proto.spawn
-  if (original.emGuarded) return
-  const guarded: SpawnFn & { emGuarded?: boolean } = function (options) {
+  if (original.emGuarded) {
+    original.emStdinTakers ??= new Map()
+    return original.emStdinTakers
+  }
+  const stdinTakers: StdinTakers = new Map()
+  const guarded: Hook = function (options) {
     const result = original.call(this, options)
     const file = typeof options?.file === 'string' ? basename(options.file) : ''
-    if (/^git(\.exe)?$/i.test(file)) this.stdin?.on('error', () => undefined)
+    if (/^git(\.exe)?$/i.test(file)) {
+      this.stdin?.on('error', () => undefined)
+      const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`))
+      const take = pair ? stdinTakers.get(pair.slice(STDIN_TOKEN.length + 1)) : undefined
+      if (take && this.stdin) take(this.stdin)
+    }
     return result
   }
   guarded.emGuarded = true
+  guarded.emStdinTakers = stdinTakers
   proto.spawn = guarded
+  return stdinTakers
 }
-guardGitStdin()
+const stdinTakers = guardGitStdin()
 
 const noText = (): string => ''
 
@@ -148,22 +176,33 @@ export class GitRunner {
     let errLen = 0
     this.processCount++
     this.logger.debug(`git ${args.join(' ')}`)
-    const exitCode = await exec.exec('git', args, {
-      cwd: this.repoDir,
-      env: this.environment(opts),
-      silent: true,
-      ignoreReturnCode: true,
-      input: opts.input,
-      listeners: {
-        stdout: skipLineSplitting(opts.onStdout ?? ((b: Buffer) => void out.push(b))),
-        stderr: (b: Buffer) => {
-          if (errLen < STDERR_CAP * 4) {
-            err.push(b)
-            errLen += b.length
+    const env = this.environment(opts)
+    let token: string | undefined
+    if (opts.stdin) {
+      token = `${process.pid}-${++stdinSeq}`
+      stdinTakers.set(token, opts.stdin)
+      env[STDIN_TOKEN] = token
+    }
+    const exitCode = await exec
+      .exec('git', args, {
+        cwd: this.repoDir,
+        env,
+        silent: true,
+        ignoreReturnCode: true,
+        input: opts.input,
+        listeners: {
+          stdout: skipLineSplitting(opts.onStdout ?? ((b: Buffer) => void out.push(b))),
+          stderr: (b: Buffer) => {
+            if (errLen < STDERR_CAP * 4) {
+              err.push(b)
+              errLen += b.length
+            }
           }
         }
-      }
-    })
+      })
+      .finally(() => {
+        if (token) stdinTakers.delete(token)
+      })
     const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP)
     if (exitCode !== 0 && !(opts.okCodes ?? []).includes(exitCode)) {
       throw new GitError(

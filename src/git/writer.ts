@@ -1,4 +1,7 @@
-// Bulk object writes: one `git fast-import` process per batch, fed a stream built in memory.
+// Bulk object writes: one `git fast-import` process per batch, fed a stream either built in
+// memory (`new FastImportBatch(format)`, run at the end) or streamed to git as it is built
+// (`FastImportBatch.streaming(git, format)`: blobs go to git as they are added, so memory holds
+// at most `highWaterBytes` of the stream however large the batch is).
 //
 // Several commits go into one batch: declare blobs (each returns a mark), then commits in
 // dependency order; a later commit may name an earlier one's mark as parent. Example for one
@@ -13,10 +16,15 @@
 //   const current = b.commit({ parents: [], ..., changes: [{ op: 'deleteall' }] })
 //   const r = await b.run(git)   // r.commits[i] = { mark, oid, tree }, r.oidOf(meta)
 //
+// Streamed, the same calls apply, with `await b.flush()` after adding content (it hands the
+// stream built so far to git and waits while git is more than `highWaterBytes` behind), and
+// `await b.run()` (or `b.abort()`) at the end.
+//
 // Each commit is made on its own scratch ref (refs/entire-migrate/tmp/...) that the same stream
 // deletes at its end, so fast-import never moves a real ref: callers move refs with the CAS
 // functions of refs.ts. Ids are learnt in-stream (`get-mark`, `ls <commit> ""`) on stdout.
-import type { GitRunner } from './runner.js'
+import type { Writable } from 'node:stream'
+import type { GitRunner, RunResult } from './runner.js'
 import { zeroOid, type ObjectFormat } from './format.js'
 import { MODE_TREE } from './tree.js'
 
@@ -106,9 +114,27 @@ export function fastImportPath(path: string): string {
   return `${out}"`
 }
 
+/** Default bound of stream bytes handed to git but not yet read by it (streamed batches). */
+const HIGH_WATER_BYTES = 16 * 1024 * 1024
+
+// --depth=0: no delta search. It tripled fast-import's time on transcript-sized blobs, and the
+// reference writes loose (undeltified) objects anyway; a later gc packs them.
+const FAST_IMPORT_ARGS = ['fast-import', '--quiet', '--date-format=raw', '--depth=0']
+
+/** A running fast-import whose stdin is written as the stream is built. */
+interface Sink {
+  stdin: Promise<Writable>
+  /** Settles when git exits (rejects with its GitError). */
+  result: Promise<RunResult>
+  /** Resolved once git has exited, either way. */
+  exited: Promise<void>
+}
+
 /** One batch of blobs and commits, written by a single `git fast-import` run. */
 export class FastImportBatch {
-  private readonly parts: Buffer[] = []
+  private parts: Buffer[] = []
+  /** Bytes in `parts` (built, not yet handed to git). */
+  private partBytes = 0
   private bytes = 0
   private nextMark = 1
   private readonly marks: string[] = []
@@ -116,8 +142,28 @@ export class FastImportBatch {
   private readonly scratchRefs: string[] = []
   private readonly batchId = `${process.pid}-${Date.now().toString(36)}-${++batchSeq}`
   private ran = false
+  private sink: Sink | null = null
 
-  constructor(private readonly format: ObjectFormat) {}
+  constructor(
+    private readonly format: ObjectFormat,
+    private readonly stream?: { git: GitRunner; highWaterBytes: number }
+  ) {}
+
+  /**
+   * A batch streamed to one `git fast-import` as it is built (the process starts at the first
+   * flush): memory holds at most about `highWaterBytes` of the stream plus what is added
+   * between flushes. The objects and commits are the same as an in-memory batch's.
+   */
+  static streaming(
+    git: GitRunner,
+    format: ObjectFormat,
+    opts: { highWaterBytes?: number } = {}
+  ): FastImportBatch {
+    return new FastImportBatch(format, {
+      git,
+      highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES
+    })
+  }
 
   /** Bytes of stream built so far (bound batches by this). */
   get byteLength(): number {
@@ -128,17 +174,20 @@ export class FastImportBatch {
     return this.commitMarks.length
   }
 
-  private text(s: string): void {
-    const b = Buffer.from(s, 'utf8')
+  private push(b: Buffer): void {
     this.parts.push(b)
+    this.partBytes += b.length
     this.bytes += b.length
+  }
+
+  private text(s: string): void {
+    this.push(Buffer.from(s, 'utf8'))
   }
 
   private data(content: Buffer | string): void {
     const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
     this.text(`data ${b.length}\n`)
-    this.parts.push(b)
-    this.bytes += b.length
+    if (b.length > 0) this.push(b)
     this.text('\n')
   }
 
@@ -181,28 +230,109 @@ export class FastImportBatch {
     return m
   }
 
+  private start(git: GitRunner): Sink {
+    let give!: (w: Writable) => void
+    const stdin = new Promise<Writable>((res) => (give = res))
+    const result = git.run(FAST_IMPORT_ARGS, { stdin: give })
+    const exited = result.then(
+      () => undefined,
+      () => undefined
+    )
+    // A git that fails before it starts never hands over its stdin: fail the waiters then.
+    const sink: Sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited }
+    result.catch(() => undefined)
+    return sink
+  }
+
   /**
-   * Run `git fast-import` once over the whole stream. Returns commit and tree ids; leaves no ref
-   * behind. A batch runs once.
+   * Streamed batches: hand the stream built so far to git; resolves once git is at most
+   * `highWaterBytes` behind (rejects if git failed). In-memory batches: no-op.
    */
-  async run(git: GitRunner): Promise<FastImportResult> {
-    if (this.ran) throw new Error('a FastImportBatch runs once')
-    this.ran = true
+  async flush(): Promise<void> {
+    if (!this.stream || this.ran) return
+    await this.send(this.stream.highWaterBytes)
+  }
+
+  private async send(highWater: number): Promise<void> {
+    this.sink ??= this.start(this.stream!.git)
+    const sink = this.sink
+    const stdin = await sink.stdin
+    const parts = this.parts
+    this.parts = []
+    this.partBytes = 0
+    for (const p of parts) stdin.write(p)
+    if (stdin.writableLength > highWater) {
+      await Promise.race([
+        new Promise<void>((res) => stdin.once('drain', () => res())),
+        sink.exited
+      ])
+    }
+    if (stdin.writableLength > highWater || stdin.destroyed) {
+      // git exited early: its error says why.
+      await sink.result
+      throw new Error('git fast-import exited before reading its whole input')
+    }
+  }
+
+  /** The commands that report ids and drop the scratch refs, then the end of the stream. */
+  private trailer(): void {
     for (const m of this.marks) this.text(`get-mark ${m}\n`)
     for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
     for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
     this.text('done\n')
-    const input = Buffer.concat(this.parts, this.bytes)
-    this.parts.length = 0 // the pieces can be collected while git runs
-    // --depth=0: no delta search. It tripled fast-import's time on transcript-sized blobs, and
-    // the reference writes loose (undeltified) objects anyway; a later gc packs them.
-    const r = await git.run(
-      ['fast-import', '--quiet', '--done', '--date-format=raw', '--depth=0'],
-      {
-        input
-      }
-    )
-    const lines = r.stdout.toString('latin1').split('\n')
+  }
+
+  /**
+   * Run `git fast-import` once over the whole stream (for a streamed batch: send the rest and
+   * wait for git). Returns commit and tree ids; leaves no ref behind. A batch runs once; `git`
+   * is required for an in-memory batch.
+   */
+  async run(git?: GitRunner): Promise<FastImportResult> {
+    if (this.ran) throw new Error('a FastImportBatch runs once')
+    this.trailer()
+    let r: RunResult
+    if (this.stream) {
+      await this.send(Infinity)
+      this.ran = true
+      const stdin = await this.sink!.stdin
+      stdin.end()
+      r = await this.sink!.result
+    } else {
+      this.ran = true
+      if (!git) throw new Error('an in-memory FastImportBatch needs a git runner to run')
+      const input = Buffer.concat(this.parts, this.partBytes)
+      this.parts = [] // the pieces can be collected while git runs
+      // --done: a truncated stream is an error, never a shorter batch.
+      r = await git.run([...FAST_IMPORT_ARGS, '--done'], { input })
+    }
+    return this.results(r.stdout)
+  }
+
+  /**
+   * Streamed batches: end a batch that will not be used (its commits are not wanted): git
+   * finishes without leaving a ref; the objects it wrote stay unreferenced. Never throws.
+   */
+  async abort(): Promise<void> {
+    if (this.ran || !this.stream) return
+    this.ran = true
+    if (!this.sink) return
+    this.parts = []
+    this.partBytes = 0
+    for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
+    this.text('done\n')
+    try {
+      const stdin = await this.sink.stdin
+      for (const p of this.parts) stdin.write(p)
+      stdin.end()
+    } catch {
+      // git is gone already
+    }
+    this.parts = []
+    await this.sink.exited
+  }
+
+  private results(stdout: Buffer): FastImportResult {
+    const lines = stdout.toString('latin1').split('\n')
     const expected = this.marks.length + this.commitMarks.length
     if (lines.length < expected) {
       throw new Error(`fast-import answered ${lines.length} of ${expected} id requests`)
