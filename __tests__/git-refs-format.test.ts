@@ -19,6 +19,8 @@ import {
   parseScopedConfig,
   planConversion,
   planPushBatches,
+  nextPushSize,
+  PushBatcher,
   pushRefspec,
   refNameFor,
   resolveIdentity,
@@ -451,6 +453,41 @@ describe('git-refs: walk, dates, identity, settings, push parsing', () => {
     expect(one.map((b) => b.refs.length)).toEqual([1, 1, 1, 1])
     expect(one.filter((b) => b.refspecs[0].includes('*'))).toHaveLength(2)
     expect(one.flatMap((b) => b.refspecs).some((r) => r.startsWith('+'))).toBe(false)
+  })
+
+  it('hands out pushes of a size chosen per push, and gives a failed push back first', () => {
+    const p = (shard: string, leaf: string) => `refs/entire/checkpoints/${shard}/${leaf}`
+    const todo = ['00', '01', '02', '03'].flatMap((s) => [
+      p(s, `aaaaaaaaaa${s}`),
+      p(s, `bbbbbbbbbb${s}`)
+    ])
+    const b = new PushBatcher(todo, todo)
+    const first = b.next(2)
+    expect(first?.refs).toEqual([p('00', 'aaaaaaaaaa00'), p('00', 'bbbbbbbbbb00')])
+    const second = b.next(4)
+    expect(second?.refspecs).toEqual([
+      'refs/entire/checkpoints/01/*:refs/entire/checkpoints/01/*',
+      'refs/entire/checkpoints/02/*:refs/entire/checkpoints/02/*'
+    ])
+    b.putBack(second as NonNullable<typeof second>)
+    expect(b.remaining).toBe(6)
+    // A smaller push now: the shard-01 pattern again, then the rest.
+    expect(b.next(3)?.refs).toEqual([p('01', 'aaaaaaaaaa01'), p('01', 'bbbbbbbbbb01')])
+    expect(b.next(1)?.refspecs).toEqual([`${p('02', 'aaaaaaaaaa02')}:${p('02', 'aaaaaaaaaa02')}`])
+    expect(b.next(100)?.refs).toHaveLength(3)
+    expect(b.next(100)).toBeNull()
+  })
+
+  it('grows the push size while the remote answers fast, shrinks it when slow or failed', () => {
+    const limits = { start: 200, max: 2000 }
+    expect(nextPushSize(200, { answered: true, ms: 500 }, limits)).toBe(400)
+    expect(nextPushSize(1600, { answered: true, ms: 500 }, limits)).toBe(2000)
+    expect(nextPushSize(800, { answered: true, ms: 15_000 }, limits)).toBe(800)
+    expect(nextPushSize(800, { answered: true, ms: 45_000 }, limits)).toBe(400)
+    expect(nextPushSize(300, { answered: true, ms: 45_000 }, limits)).toBe(200)
+    expect(nextPushSize(2000, { answered: false, ms: 100 }, limits)).toBe(200)
+    // A fixed size (start = max) never moves.
+    expect(nextPushSize(50, { answered: true, ms: 1 }, { start: 50, max: 50 })).toBe(50)
   })
 
   it('writes a fast-import stream that resets its scratch ref and asks for every mark', () => {

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { GitRunner } from '../src/git/runner.js'
 import { PhaseTimer } from '../src/engine/timer.js'
 import { silentLogger, type MigrateSettings } from '../src/engine/types.js'
-import { RefsTarget } from '../src/engine/targets/refs/index.js'
+import { RefsTarget, pushCheckpointRefs } from '../src/engine/targets/refs/index.js'
 import { pinV1, runRefsMigration, type RefsRunOptions } from '../src/engine/targets/refs/run.js'
-import { parseDateInput } from '../src/formats/git-refs/index.js'
+import { parseDateInput, refNameFor } from '../src/formats/git-refs/index.js'
 import {
   buildV1Repo,
   claudeTranscript,
@@ -258,6 +258,39 @@ describe('git-refs target with real git', () => {
     expect(again.summary.join('\n')).toContain(
       '0 pushed and confirmed by ls-remote, 3 already on origin'
     )
+  })
+
+  it('grows pushes while the remote answers, and retries a push that failed as a whole smaller', async () => {
+    const dir = tempDir('em-adaptive-')
+    const git = new GitRunner(dir)
+    await git.run(['init', '-q', '-b', 'main'])
+    const refs = Array.from({ length: 12 }, (_, i) => refNameFor(`a0000000${i + 10}${i + 10}`))
+    const stream = refs
+      .map(
+        (ref) =>
+          `commit ${ref}\ncommitter T <t@x> 1783000000 +0000\ndata 1\nx\n` +
+          `M 100644 inline f\ndata ${ref.length}\n${ref}\n`
+      )
+      .join('')
+    await git.run(['fast-import', '--quiet'], { input: Buffer.from(stream) })
+    const local = new Map<string, string>()
+    for (const ref of refs) local.set(ref, await git.text(['rev-parse', ref]))
+    const remoteDir = tempDir('em-remote-')
+    await new GitRunner(remoteDir).run(['init', '-q', '--bare'])
+    // A remote that hangs up (no per-ref answer at all) on a push of more than 4 refs.
+    const hook = join(remoteDir, 'hooks', 'pre-receive')
+    writeFileSync(hook, '#!/bin/sh\n[ "$(wc -l)" -gt 4 ] && kill -9 $PPID\nexit 0\n')
+    chmodSync(hook, 0o755)
+    const r = await pushCheckpointRefs(git, remoteDir, local, {
+      firstBatchSize: 2,
+      maxBatchSize: 8
+    })
+    // 2 and 4 land, 6 fails as a whole and comes back: 2 then 4 land.
+    expect(r.batchSizes).toEqual([2, 4, 6, 2, 4])
+    expect(r.failed).toEqual([])
+    expect(r.landed).toBe(12)
+    const fixed = await pushCheckpointRefs(git, remoteDir, local, { batchSize: 3 })
+    expect(fixed).toMatchObject({ alreadyThere: 12, batches: 0 })
   })
 
   it('reports per ref what a remote hook rejected and what someone else moved; the others land, nothing is forced', async () => {

@@ -1,11 +1,15 @@
 // Benchmark of the per-checkpoint refs target (not part of the action):
 //   node bench.js corpus <bundle>  conversion vs the floor (tip tree listing + every root
 //                                  metadata.json read), verify, push to a local bare remote, no-op rerun
-//   node bench.js push <n>         push n synthetic checkpoint refs to a local bare remote
-import { mkdtempSync } from 'node:fs'
+//   node bench.js push <n> [size]  push n synthetic checkpoint refs to a local bare remote (size:
+//                                  fixed refs per push; default adaptive)
+//   node bench.js steps <bundle> [rounds]  paired rounds on fresh copies of one converted-from
+//                                  repository: floor, then conversion with the wall time of every
+//                                  git call; medians, and git update-ref alone vs the floor
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GitRunner } from '../../../git/runner.js'
+import { GitRunner, type RunOptions, type RunResult } from '../../../git/runner.js'
 import { readObjectsAll } from '../../../git/objects.js'
 import type { MigrateSettings } from '../../types.js'
 import { refNameFor } from '../../../formats/git-refs/index.js'
@@ -136,7 +140,8 @@ async function push(n: number, batchSize?: number): Promise<void> {
   console.log(
     JSON.stringify({
       refs: n,
-      batch_size: batchSize ?? 200,
+      batch_size: batchSize ?? 'adaptive',
+      batch_sizes: r.batchSizes,
       push_ms: +ms.toFixed(1),
       landed: r.landed,
       failed: r.failed.length,
@@ -147,12 +152,97 @@ async function push(n: number, batchSize?: number): Promise<void> {
   )
 }
 
+/** A runner that records the wall time of every git call (by subcommand). */
+class TimedRunner extends GitRunner {
+  calls: Array<{ cmd: string; start: number; ms: number }> = []
+  origin = performance.now()
+  async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const t0 = performance.now()
+    try {
+      return await super.run(args, opts)
+    } finally {
+      this.calls.push({ cmd: args[0], start: t0 - this.origin, ms: performance.now() - t0 })
+    }
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length ? +((s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2).toFixed(1) : 0
+}
+
+async function steps(bundle: string, rounds: number): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'em-refs-steps-'))
+  const template = join(base, 'template')
+  mkdirSync(template)
+  const git0 = new GitRunner(template)
+  await git0.run(['init', '-q', '-b', 'main'])
+  await git0.run(['fetch', '-q', bundle, `${V1}:${V1}`])
+  const rows: Record<string, number[]> = {}
+  const add = (k: string, v: number) => void (rows[k] ??= []).push(+v.toFixed(1))
+  const opts = {
+    env: {},
+    authorName: 'Bench',
+    authorEmail: 'bench@example.com',
+    date: { seconds: 1783000000, offset: '+0000' }
+  }
+  for (let i = 0; i < rounds; i++) {
+    const dir = join(base, `r${i}`)
+    cpSync(template, dir, { recursive: true })
+    const git = new TimedRunner(dir)
+    add('floor_ms', await floor(git))
+    git.calls = []
+    git.origin = performance.now()
+    const [conv, ms] = await timed(() => runRefsMigration(git, settings(dir, false), opts))
+    if (conv.write.counts.migrated !== conv.write.counts.total)
+      throw new Error('steps: not all converted')
+    add('conversion_ms', ms)
+    add('ratio', ms / rows.floor_ms[i])
+    for (const [p, t] of Object.entries(conv.report.timings)) add(`phase.${p}`, t?.ms ?? 0)
+    const seen = new Map<string, number>()
+    for (const c of git.calls) {
+      const n = (seen.get(c.cmd) ?? 0) + 1
+      seen.set(c.cmd, n)
+      const key = `git.${c.cmd}${n > 1 ? `#${n}` : ''}`
+      add(key, c.ms)
+      add(`${key}.start`, c.start)
+    }
+    // git's own cost of creating the same refs, alone, on a second fresh copy.
+    const dir2 = join(base, `u${i}`)
+    cpSync(template, dir2, { recursive: true })
+    const input = Buffer.from(
+      [
+        'start',
+        ...conv.write.refs.map((r) => `create ${r.ref} ${r.new}`),
+        'prepare',
+        'commit',
+        ''
+      ].join('\n')
+    )
+    // The commits must exist for update-ref: copy the objects written by the conversion.
+    cpSync(join(dir, '.git', 'objects'), join(dir2, '.git', 'objects'), { recursive: true })
+    const g2 = new GitRunner(dir2)
+    const [, ums] = await timed(() => g2.run(['update-ref', '--no-deref', '--stdin'], { input }))
+    add('update_ref_alone_ms', ums)
+    add('ratio_without_update_ref', (ms - ums) / rows.floor_ms[i])
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir2, { recursive: true, force: true })
+  }
+  const out: Record<string, unknown> = { rounds }
+  for (const [k, v] of Object.entries(rows)) out[k] = { median: median(v), all: v }
+  console.log(JSON.stringify(out, null, 1))
+  rmSync(base, { recursive: true, force: true })
+}
+
 async function main(): Promise<number> {
   const [mode, arg, arg2] = process.argv.slice(2)
   if (mode === 'corpus') await corpus(arg, arg2 === '--empty-remote')
+  else if (mode === 'steps') await steps(arg, arg2 ? Number(arg2) : 5)
   else if (mode === 'push') await push(Number(arg), arg2 ? Number(arg2) : undefined)
   else {
-    console.error('usage: bench.js corpus <bundle> [--empty-remote] | push <n> [batch size]')
+    console.error(
+      'usage: bench.js corpus <bundle> [--empty-remote] | steps <bundle> [rounds] | push <n> [batch size]'
+    )
     return 2
   }
   return 0

@@ -7,7 +7,12 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GitRunner } from '../../../git/runner.js'
 import { PHASES, type MigrateSettings, type PhaseTimings } from '../../types.js'
-import { checkIdentity, parseDateInput, PUSH_BATCH_SIZE } from '../../../formats/git-refs/index.js'
+import {
+  checkIdentity,
+  parseDateInput,
+  PUSH_BATCH_MAX,
+  PUSH_BATCH_SIZE
+} from '../../../formats/git-refs/index.js'
 import { runRefsMigration } from './run.js'
 import { fetchCheckpointRefs } from './fetch.js'
 
@@ -25,7 +30,8 @@ Options:
   --remote <name>           remote for --fetch/--push (default origin)
   --fetch                   fetch the remote's checkpoint refs first (non-forced)
   --push                    push converted refs: batched, fast-forward only, confirmed by ls-remote
-  --push-batch-size <n>     refs per push (default ${PUSH_BATCH_SIZE})
+  --push-batch-size <n>     refs per push, fixed (default: ${PUSH_BATCH_SIZE}, doubling up to
+                            ${PUSH_BATCH_MAX} while the remote answers fast)
   --author-name <name>      commit identity (default: git config user.name, else Unknown)
   --author-email <email>    commit identity (default: git config user.email, else unknown@local)
   --date <when>             commit time: "<unix seconds> <+hhmm>" or ISO 8601 with offset

@@ -60,7 +60,7 @@ export interface RefsTargetOptions {
   date?: FixedDate | null
   /** Convert although git-refs is already primary (§10 item 6); native-newer refs are then skipped. */
   forceWhenPrimary?: boolean
-  /** Refs per push (default 200, §5.2). */
+  /** Refs per push, fixed (default: 200 growing while pushes succeed, §5.2). */
   pushBatchSize?: number
   /** Per-command authentication for fetch/push (environment / config pairs). */
   auth?: PushAuth

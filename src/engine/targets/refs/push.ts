@@ -1,17 +1,19 @@
 // Push of converted refs (git-refs-format.md §5.2, §9 item 11): only refs the remote lacks or holds
-// at another value, in batches of plain `<ref>:<ref>` refspecs (fast-forward only: never `+`,
+// at another value, in adaptive batches of non-forced refspecs (fast-forward only: never `+`,
 // `--force` or a lease, so a ref someone else moved is rejected by the remote and reported), each
 // ref's porcelain result parsed, and every ref confirmed afterwards with ls-remote.
 import { lsRemoteText, pushPorcelain, writeReachabilityBitmap } from '../../../git/refs-push.js'
 import { GitError, type GitRunner } from '../../../git/runner.js'
 import { forEachRef } from '../../../git/refs.js'
 import {
-  planPushBatches,
+  PushBatcher,
+  nextPushSize,
   classifyPorcelain,
   parseCheckpointRef,
   parseLsRemote,
   parsePorcelain,
   stderrMentionsRuleset,
+  PUSH_BATCH_MAX,
   PUSH_BATCH_SIZE,
   type PushRefStatus
 } from '../../../formats/git-refs/index.js'
@@ -40,7 +42,10 @@ export interface RefsPushReport {
   landed: number
   /** Every ref that did not land, with why. */
   failed: RefPushResult[]
+  /** Pushes run (a push that failed as a whole and was retried counts twice). */
   batches: number
+  /** Refs per push, in order. */
+  batchSizes: number[]
   ms: number
   /** Why no reachability bitmap could be written (null = written or not needed). */
   bitmapProblem: string | null
@@ -66,7 +71,15 @@ export async function pushCheckpointRefs(
   git: GitRunner,
   remote: string,
   refs: Map<string, string>,
-  opts: { batchSize?: number; auth?: PushAuth } = {}
+  opts: {
+    /** Refs per push, fixed; default: from `firstBatchSize` growing up to `maxBatchSize`. */
+    batchSize?: number
+    /** First adaptive push, and the size a push that failed as a whole is retried at (default PUSH_BATCH_SIZE). */
+    firstBatchSize?: number
+    /** Largest adaptive push (default PUSH_BATCH_MAX). */
+    maxBatchSize?: number
+    auth?: PushAuth
+  } = {}
 ): Promise<RefsPushReport> {
   const t0 = performance.now()
   const auth = opts.auth ?? {}
@@ -80,24 +93,43 @@ export async function pushCheckpointRefs(
   }
   const local = (await forEachRef(git, ['refs/entire/checkpoints/'])).map((r) => r.ref)
   const byRef = new Map(todo.map((r) => [r.ref, r]))
-  const groups = planPushBatches(
+  const batcher = new PushBatcher(
     todo.map((r) => r.ref),
-    local,
-    opts.batchSize ?? PUSH_BATCH_SIZE
+    local
   )
+  // An explicit size is kept for every push; by default the size grows from the safe size.
+  const start = opts.batchSize ?? opts.firstBatchSize ?? PUSH_BATCH_SIZE
+  const limits = {
+    start,
+    max: Math.max(start, opts.batchSize ?? opts.maxBatchSize ?? PUSH_BATCH_MAX)
+  }
   // Converted trees reuse v1 subtrees at other paths: only a bitmap lets git see the remote has them.
   const bitmapProblem = todo.length > 0 ? await writeReachabilityBitmap(git) : null
-  for (const batch of groups) {
+  const batchSizes: number[] = []
+  let size = start
+  for (let batch = batcher.next(size); batch; batch = batcher.next(size)) {
+    batchSizes.push(batch.refs.length)
     const group = batch.refs.map((ref) => byRef.get(ref) as RefPushResult)
+    const t = performance.now()
     let run
     try {
       run = await pushPorcelain(git, remote, batch.refspecs, auth)
     } catch (e) {
       const msg = e instanceof GitError ? e.stderr || e.message : (e as Error).message
       for (const r of group) Object.assign(r, { status: 'network', detail: msg })
+      size = nextPushSize(size, { answered: false, ms: performance.now() - t }, limits)
       continue
     }
     const lines = new Map(parsePorcelain(run.stdout).map((l) => [l.to, l]))
+    const answered = group.every((r) => lines.has(r.ref))
+    const ms = performance.now() - t
+    if (lines.size === 0 && batch.refs.length > limits.start) {
+      // Failed as a whole (too big for the remote, a timeout): the same refs again, smaller.
+      batcher.putBack(batch)
+      size = nextPushSize(size, { answered: false, ms }, limits)
+      continue
+    }
+    size = nextPushSize(size, { answered, ms }, limits)
     const ruleset = stderrMentionsRuleset(run.stderr)
     for (const r of group) {
       const line = lines.get(r.ref)
@@ -149,7 +181,8 @@ export async function pushCheckpointRefs(
     alreadyThere,
     landed: todo.length - failed.length,
     failed,
-    batches: groups.length,
+    batches: batchSizes.length,
+    batchSizes,
     ms: performance.now() - t0,
     bitmapProblem
   }
