@@ -134,3 +134,21 @@ export async function fetchRefspecs(
   )
   return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr }
 }
+
+/**
+ * Store a pack of objects computed in process with `git index-pack --stdin` (the pack lands in
+ * the object store with its index). `fsck` (`--fsck-objects`, what receive-pack and fetch use for
+ * transfer.fsckObjects) makes git check every object, so a malformed tree or commit fails instead
+ * of being stored; unlike `--strict` it does not require the objects they name to be present (a
+ * partial clone lacks blobs that fast-import never needed either). Returns the pack's checksum.
+ */
+export async function indexPack(
+  git: GitRunner,
+  pack: Buffer,
+  opts: { fsck?: boolean } = {}
+): Promise<string> {
+  const args = ['index-pack', '--stdin']
+  if (opts.fsck) args.push('--fsck-objects')
+  const r = await git.run(args, { input: pack })
+  return r.stdout.toString('latin1').trim().split('\t').pop() ?? ''
+}

@@ -1,9 +1,13 @@
-// Writes of the per-checkpoint refs target: every commit in one fast-import stream, every ref in
+// Writes of the per-checkpoint refs target: every new object in one pack, every ref in
 // one compare-and-swap transaction (create-only, or from the value read at plan time).
 import { updateRefs, RefConflictError, type RefOp } from '../../../git/refs.js'
-import { fastImportMarks } from '../../../git/refs-push.js'
+import { indexPack } from '../../../git/refs-push.js'
 import type { GitRunner } from '../../../git/runner.js'
-import { conversionStream, type PlannedCommit } from '../../../formats/git-refs/index.js'
+import {
+  buildPack,
+  conversionObjects,
+  type PlannedCommit
+} from '../../../formats/git-refs/index.js'
 
 export interface RefConflictReport {
   ref: string
@@ -23,7 +27,7 @@ export interface WriteOutcome {
   streamBytes: number
 }
 
-/** Write all commits (one fast-import), check git computed the planned ids, then set the refs. */
+/** Write all new objects (one index-pack), then set the refs (one compare-and-swap transaction). */
 export async function writeCommits(
   git: GitRunner,
   commits: PlannedCommit[],
@@ -33,21 +37,12 @@ export async function writeCommits(
   } = { objects: (f) => f(), refs: (f) => f() }
 ): Promise<WriteOutcome> {
   if (commits.length === 0) return { written: [], conflicts: [], objectsWritten: 0, streamBytes: 0 }
-  const stream = conversionStream(commits)
+  // Every id was computed in process: git stores and indexes the objects (checking each one and
+  // that every object they name exists), the ref transaction then points at them.
+  const objects = conversionObjects(commits)
+  const pack = buildPack(objects)
   await onPhase.objects(async () => {
-    const marks = await fastImportMarks(git, stream)
-    if (marks.length !== commits.length) {
-      throw new Error(
-        `internal: fast-import reported ${marks.length} commits for ${commits.length} planned`
-      )
-    }
-    marks.forEach((oid, k) => {
-      if (oid !== commits[k].commit) {
-        throw new Error(
-          `internal: git wrote commit ${oid} for checkpoint ${commits[k].decision.id}, planned ${commits[k].commit}; no ref was updated`
-        )
-      }
-    })
+    await indexPack(git, pack, { fsck: true })
   })
   let pending = commits
   const conflicts: RefConflictReport[] = []
@@ -82,7 +77,7 @@ export async function writeCommits(
   return {
     written: pending,
     conflicts,
-    objectsWritten: commits.length * 2 + commits.filter((c) => c.decision.newBlob).length,
-    streamBytes: stream.length
+    objectsWritten: objects.length,
+    streamBytes: pack.length
   }
 }
