@@ -103,8 +103,9 @@ export class Doc {
       this.rec = g
     }
     this.index.set(start, this.recN)
-    this.rec[this.recN] = (to - from) >> 2
-    this.rec.set(scratch.subarray(from, to), this.recN + 1)
+    const r = this.rec
+    r[this.recN] = (to - from) >> 2
+    for (let j = from, p = this.recN + 1; j < to; j++, p++) r[p] = scratch[j]
     this.recN = need
   }
   /** The recorded members / elements of the container starting at `start`, or null. */
@@ -752,6 +753,14 @@ export class Out {
   bytes(src: Uint8Array, s = 0, e = src.length): void {
     const k = e - s
     this.ensure(k)
+    if (k < 48) {
+      // short copies: a loop is cheaper than the view set() needs
+      const d = this.buf
+      let n = this.n
+      for (let i = s; i < e; i++) d[n++] = src[i]
+      this.n = n
+      return
+    }
     this.buf.set(k === src.length ? src : src.subarray(s, e), this.n)
     this.n += k
   }
@@ -1344,99 +1353,100 @@ function writeCodePoint(o: Out, cp: number): void {
   }
 }
 
-/** Copies raw (unescaped) string bytes v[s, e) as Go writes their decoded text. */
-function copyRun(o: Out, v: Buffer, s: number, e: number, valid: boolean, h: HtmlFinder): void {
-  let seg = s
-  for (;;) {
-    const p = h.next(seg)
-    const stop = p < e ? p : e
-    if (stop > seg) {
-      if (valid) o.bytes(v, seg, stop)
-      else copyInvalid(o, v, seg, stop)
-    }
-    if (p >= e) return
-    const c = v[p]
-    if (c === 0x3c) o.ascii('\\u003c')
-    else if (c === 0x3e) o.ascii('\\u003e')
-    else if (c === 0x26) o.ascii('\\u0026')
-    else {
-      o.ascii(v[p + 2] === 0xa8 ? '\\u2028' : '\\u2029')
-      seg = p + 3
-      continue
-    }
-    seg = p + 1
-  }
-}
+// Bytes transcodeBody must look at: 1 backslash and `<` `>` `&`; 2 0xE2 (U+2028/U+2029 start
+// with it); 3 any other byte >= 0x80 (only looked at when the body is not valid UTF-8).
+const TRANS_CLASS = new Uint8Array(256)
+TRANS_CLASS[BS] = 1
+TRANS_CLASS[0x3c] = 1
+TRANS_CLASS[0x3e] = 1
+TRANS_CLASS[0x26] = 1
+for (let c = 0x80; c < 0x100; c++) TRANS_CLASS[c] = 3
+TRANS_CLASS[0xe2] = 2
 
-/** Bytes that may hold invalid UTF-8: each bad byte becomes U+FFFD (Go's decoder). */
-function copyInvalid(o: Out, v: Buffer, s: number, e: number): void {
-  let seg = s
-  let i = s
-  while (i < e) {
-    if (v[i] < 0x80) {
-      i++
-      continue
-    }
-    const n = validSeqLen(v, i, e)
-    if (n > 0) {
-      i += n
-      continue
-    }
-    if (i > seg) o.bytes(v, seg, i)
+/** Writes the valid UTF-8 sequence at b[i] (k bytes) or, when k is 0, U+FFFD for its first byte. */
+function copySeqOrReplacement(o: Out, b: Buffer, i: number, k: number): void {
+  if (k === 0) {
     o.byte(0xef)
     o.byte(0xbf)
     o.byte(0xbd)
-    i++
-    seg = i
-  }
-  if (seg < e) o.bytes(v, seg, e)
+  } else for (let j = 0; j < k; j++) o.byte(b[i + j])
 }
 
 /**
  * Writes the JSON string whose body (between the quotes) is b[s, e) as Go re-encodes its
- * decoded text: the same bytes as encodeString(decodeStringBody(b, s, e)).
+ * decoded text: the same bytes as encodeString(decodeStringBody(b, s, e)). One byte loop
+ * copying into the output buffer (escapes are dense: no native call or view per run).
  */
 export function transcodeBody(o: Out, b: Buffer, s: number, e: number): void {
-  const v = b.subarray(s, e)
-  const n = v.length
-  const valid = isUtf8(v)
-  const h = new HtmlFinder(v)
-  o.ensure(n + 2)
-  o.buf[o.n++] = Q
-  let pos = 0
-  for (;;) {
-    let bs = v.indexOf(BS, pos)
-    if (bs === -1) bs = n
-    if (bs > pos) copyRun(o, v, pos, bs, valid, h)
-    if (bs >= n) break
-    const c = v[bs + 1]
-    pos = bs + 2
-    switch (c) {
-      case 0x2f:
-        o.byte(0x2f)
-        break
-      case 0x75: {
-        const r = hex4(v, bs + 2)
-        pos = bs + 6
-        let cp = r
-        if (r >= 0xd800 && r < 0xe000) {
-          cp = 0xfffd
-          if (r < 0xdc00 && bs + 12 <= n && v[bs + 6] === BS && v[bs + 7] === 0x75) {
-            const r2 = hex4(v, bs + 8)
-            if (r2 >= 0xdc00 && r2 < 0xe000) {
-              cp = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00)
-              pos = bs + 12
+  const valid = isUtf8(b.subarray(s, e))
+  o.ensure(e - s + 2)
+  let out = o.buf
+  let n = o.n
+  out[n++] = Q
+  let i = s
+  while (i < e) {
+    const c = b[i]
+    const t = TRANS_CLASS[c]
+    if (t === 0 || (t === 3 && valid)) {
+      out[n++] = c
+      i++
+      continue
+    }
+    o.n = n
+    if (t === 1) {
+      if (c !== BS) {
+        o.ascii(c === 0x3c ? '\\u003c' : c === 0x3e ? '\\u003e' : '\\u0026')
+        i++
+      } else {
+        const d = b[i + 1]
+        if (d === 0x2f) {
+          o.byte(0x2f)
+          i += 2
+        } else if (d === 0x75) {
+          const r = hex4(b, i + 2)
+          let cp = r
+          let adv = 6
+          if (r >= 0xd800 && r < 0xe000) {
+            // only a high surrogate directly followed by an escaped low one forms a pair
+            cp = 0xfffd
+            if (r < 0xdc00 && i + 12 <= e && b[i + 6] === BS && b[i + 7] === 0x75) {
+              const r2 = hex4(b, i + 8)
+              if (r2 >= 0xdc00 && r2 < 0xe000) {
+                cp = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00)
+                adv = 12
+              }
             }
           }
+          writeCodePoint(o, cp)
+          i += adv
+        } else {
+          // \" \\ \b \f \n \r \t are written exactly as Go writes them
+          o.byte(BS)
+          o.byte(d)
+          i += 2
         }
-        writeCodePoint(o, cp)
-        break
       }
-      default:
-        // \" \\ \b \f \n \r \t are written exactly as Go writes them
-        o.byte(BS)
-        o.byte(c)
+    } else if (
+      t === 2 &&
+      b[i + 1] === 0x80 &&
+      (b[i + 2] === 0xa8 || b[i + 2] === 0xa9) &&
+      i + 2 < e
+    ) {
+      o.ascii(b[i + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+      i += 3
+    } else if (valid) {
+      o.byte(c)
+      i++
+    } else {
+      // Go's decoder: each byte of an invalid sequence becomes U+FFFD
+      const k = validSeqLen(b, i, e)
+      copySeqOrReplacement(o, b, i, k)
+      i += k === 0 ? 1 : k
     }
+    o.ensure(e - i + 1)
+    out = o.buf
+    n = o.n
   }
-  o.byte(Q)
+  out[n++] = Q
+  o.n = n
 }
