@@ -35,7 +35,7 @@ import {
 } from './layout.js'
 import type { RepoState, V1Checkpoint, V1Session } from './model.js'
 import { CheckpointRecord, clip, firstDifference } from './record.js'
-import { CompactCache, sha256 } from './compactor.js'
+import { CompactCache, sha256, type CompactResult } from './compactor.js'
 import type { CheckName } from './types.js'
 import { redactPromptBytes, redactSummary, type SummaryText } from '../../formats/redact/index.js'
 import { decodeSessionMetadata } from '../../formats/json/structs.js'
@@ -53,6 +53,8 @@ export interface RunContext {
   offsetCache: Map<string, number>
   /** sha256 of reassembled transcripts by blob-id list. */
   shaCache: Map<string, string>
+  /** Expected prompt.txt (normalised, redacted) by v1 prompt.txt blob id. */
+  redactedPrompts: Map<string, Buffer>
   counters: {
     sessions: number
     rawProvenById: number
@@ -181,6 +183,63 @@ export function batchBlobs(ctx: RunContext, id: string): Array<{ oid: string; si
     }
   }
   return out
+}
+
+/** One full compaction verifySlot will ask the cache for (computed ahead, e.g. on a worker). */
+export interface CompactionJob {
+  /** Transcript identity (v1 blob ids), as verifySlot keys the cache. */
+  key: string
+  /** The reassembled v1 transcript as ordered pieces (chunks with their '\n' joints). */
+  pieces: Buffer[]
+  opts: { agent: string; cliVersion: string; startLine: 0 }
+  /** S₀ of the session (migration.md §7.2), 0 when none. */
+  offsetStart: number
+}
+
+/**
+ * The full compactions that verifying checkpoint `id` with re-derivation will need, from the
+ * state and the batch's blobs (mirrors verifySlot: expected slots, agent, writer version, S₀).
+ * Jobs whose transcript is not in `blobs` are left out (verifySlot reports them).
+ */
+export function compactionJobs(
+  state: RepoState,
+  id: string,
+  blobs: Map<string, Buffer>
+): CompactionJob[] {
+  const v1 = state.v1.get(id)
+  const main = state.main.checkpoints.get(id)
+  if (!v1 || !main || v1.summaryProblem) return []
+  const writer = str(obj(docFor(state, main, 'metadata.json'))?.cli_version)
+  const out: CompactionJob[] = []
+  for (const index of expectedSlots(v1, writerProfile(writer))) {
+    const s = v1.sessions[index]
+    const m = obj(s.meta) ?? {}
+    const agent = str(m.agent)
+    if (agent === '') continue
+    const parts = s.transcript.chunks.map((c) => blobs.get(c.entry.oid))
+    if (parts.length === 0 || parts.some((p) => p === undefined)) continue
+    const pieces: Buffer[] = []
+    parts.forEach((p, i) => {
+      if (i > 0) pieces.push(NEWLINE)
+      pieces.push(p as Buffer)
+    })
+    out.push({
+      key: blobKey(s.transcript.chunks.map((c) => c.entry.oid)),
+      pieces,
+      opts: { agent, cliVersion: writer, startLine: 0 },
+      offsetStart: rawStart(m)
+    })
+  }
+  return out
+}
+
+const NEWLINE = Buffer.from('\n')
+
+/** S₀ of migration.md §7.2: checkpoint_transcript_start if > 0, else transcript_lines_at_start. */
+function rawStart(v1Meta: Record<string, unknown>): number {
+  return int(v1Meta.checkpoint_transcript_start) > 0
+    ? int(v1Meta.checkpoint_transcript_start)
+    : int(v1Meta.transcript_lines_at_start)
 }
 
 export function verifyCheckpoint(
@@ -542,7 +601,13 @@ function verifySlot(
   // ---- prompt ------------------------------------------------------------------------------------
   // prompt.txt = redact(join(split(v1))) (migration.md §6.1, §6.5).
   const joined = s.prompt ? normalisePrompt(s.prompt) : Buffer.alloc(0)
-  const wantPrompt = joined.length ? Buffer.from(redactPromptBytes(joined)) : joined
+  // Sessions repeat their prompts across checkpoints: redact each distinct v1 prompt.txt once.
+  const promptOid = s.dir?.files.get('prompt.txt')?.oid
+  let wantPrompt = promptOid ? ctx.redactedPrompts.get(promptOid) : undefined
+  if (!wantPrompt) {
+    wantPrompt = joined.length ? Buffer.from(redactPromptBytes(joined)) : joined
+    if (promptOid) ctx.redactedPrompts.set(promptOid, wantPrompt)
+  }
   const promptEntry = slotDir?.files.get('prompt.txt')
   const gotPrompt = promptEntry ? state.small.get(promptEntry.oid) : undefined
   if (wantPrompt.length === 0) {
@@ -618,9 +683,11 @@ function verifySlot(
 
   // ---- compact transcript ----------------------------------------------------------------------
   const stored = compactEntry ? ctx.blobs.get(compactEntry.oid) : undefined
+  // The stored compact's sha256 (hex), once per slot: compact.hash and compact.rederive use it.
+  const storedSha = stored ? sha256(stored) : undefined
   if (compactEntry) {
     const h = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined
-    const want = stored ? 'sha256:' + sha256(stored) : undefined
+    const want = storedSha ? 'sha256:' + storedSha : undefined
     rec.check(h !== undefined && h === want, {
       check: 'compact.hash',
       ...at,
@@ -641,10 +708,7 @@ function verifySlot(
       actual: 'present'
     })
   }
-  const s0 =
-    int(v1Meta.checkpoint_transcript_start) > 0
-      ? int(v1Meta.checkpoint_transcript_start)
-      : int(v1Meta.transcript_lines_at_start)
+  const s0 = rawStart(v1Meta)
   const storedOffset = int(m?.checkpoint_transcript_start)
   // Compact lines carry the checkpoint writer's version (older data keeps its own).
   const compactVersion = writer
@@ -655,9 +719,12 @@ function verifySlot(
     if (expectPresent && !compactEntry && ctx.compact) {
       t ??= v1Bytes()
       if (t)
-        expectPresent =
-          ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false)
-            .sha !== undefined
+        expectPresent = ctx.compact.run(
+          key,
+          t,
+          { agent, cliVersion: compactVersion, startLine: 0 },
+          false
+        ).present
     }
     rec.check(expectPresent === !!compactEntry, {
       check: 'compact.present',
@@ -695,11 +762,12 @@ function verifySlot(
     })
     return m
   }
-  const full =
+  // The full compact, and from the same parse the recomputed offset for the raw start (§7.2).
+  const full: CompactResult =
     agent === ''
-      ? { newlines: 0 }
-      : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true)
-  const derived = 'sha' in full && full.sha !== undefined
+      ? { present: false, newlines: 0 }
+      : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0)
+  const derived = full.present
   rec.check(derived === !!compactEntry, {
     check: 'compact.present',
     ...at,
@@ -712,7 +780,9 @@ function verifySlot(
     actual: compactEntry ? 'present' : '(absent)'
   })
   if (derived && stored) {
-    const same = full.sha === sha256(stored)
+    // Bytes in hand (this batch): compare them; equal bytes have the stored compact's hash.
+    const same = full.bytes ? full.bytes.equals(stored) : ctx.compact.shaOf(full) === storedSha
+    if (same) full.sha ??= storedSha
     // Native v2 writes stamp the agent's registry name (`claude-code`) on compact lines where the
     // migration passes the v1 type (`Claude Code`) (v2-format.md §5): re-derive with that name.
     const lineAgent = /^\{"v":1,"agent":("(?:[^"\\]|\\.)*")/.exec(
@@ -722,12 +792,14 @@ function verifySlot(
     const native =
       !same &&
       storedAgent !== agent &&
-      ctx.compact.run(
-        key,
-        t,
-        { agent: storedAgent, cliVersion: compactVersion, startLine: 0 },
-        false
-      ).sha === sha256(stored)
+      ctx.compact.shaOf(
+        ctx.compact.run(
+          key,
+          t,
+          { agent: storedAgent, cliVersion: compactVersion, startLine: 0 },
+          false
+        )
+      ) === storedSha
     if (same || native) {
       rec.pass('compact.rederive')
       ctx.counters.compactRederived++
@@ -747,8 +819,8 @@ function verifySlot(
         ref: mainRef,
         file: `${slotPath}/transcript.jsonl`,
         message: `checkpoint ${id} slot ${k}: stored transcript.jsonl differs from the compact re-derived from the raw transcript${d ? ` (line ${d.line})` : ''}`,
-        expected: d?.left ?? `sha256:${full.sha}`,
-        actual: d?.right ?? `sha256:${sha256(stored)}`
+        expected: d?.left ?? `sha256:${ctx.compact.shaOf(full)}`,
+        actual: d?.right ?? `sha256:${storedSha}`
       })
     }
   }
@@ -775,6 +847,7 @@ function verifySlot(
       storedOffset,
       compactVersion,
       full: full.newlines,
+      oneParseOffset: full.offsets?.get(s0),
       profile,
       sid: str(v1Meta.session_id)
     })
@@ -809,6 +882,8 @@ function verifyOffset(
     storedOffset: number
     compactVersion: string
     full: number
+    /** The converter's recomputed offset for s0 from the full compact's parse, when it gave one. */
+    oneParseOffset?: number
     profile: WriterProfile
     sid: string
   }
@@ -829,13 +904,21 @@ function verifyOffset(
       ctx.counters.offsetsFromCache++
       expected = `${cached} (cache)`
     } else {
-      const scoped = compact.run(
-        a.key,
-        a.t,
-        { agent: a.agent, cliVersion: a.compactVersion, startLine: a.s0 },
-        false
-      )
-      const recomputed = scoped.sha === undefined ? 0 : Math.max(0, a.full - scoped.newlines)
+      // Recomputation (§7.2 step 3). The one-parse value of the converter when it agrees;
+      // otherwise the definition itself decides: a separate, scoped compaction.
+      const scopedCount = () => {
+        const scoped = compact.run(
+          a.key,
+          a.t,
+          { agent: a.agent, cliVersion: a.compactVersion, startLine: a.s0 },
+          false
+        )
+        return scoped.present ? Math.max(0, a.full - scoped.newlines) : 0
+      }
+      const recomputed =
+        a.oneParseOffset !== undefined && a.oneParseOffset === a.storedOffset
+          ? a.oneParseOffset
+          : scopedCount()
       expected =
         cached !== undefined
           ? `${cached} (cache) or ${recomputed} (recompute)`
@@ -1186,11 +1269,7 @@ function verifyCliVersion(
     const t = slot.files.get('transcript.jsonl')
     const bytes = t ? ctx.blobs.get(t.oid) : undefined
     if (bytes) {
-      const versions = new Set<string>()
-      for (const mm of bytes
-        .toString('utf8')
-        .matchAll(/^\{"v":1,"agent":(?:"(?:[^"\\]|\\.)*"),"cli_version":("(?:[^"\\]|\\.)*")/gm))
-        versions.add(JSON.parse(mm[1]) as string)
+      const versions = compactLineVersions(bytes)
       for (const v of versions)
         if (v !== want) bad.push(`${main.dir}/${name}/transcript.jsonl: ${JSON.stringify(v)}`)
     }
@@ -1364,4 +1443,63 @@ function verifyTasks(
       actual: clip(diffs.join('; '))
     })
   }
+}
+
+const LINE_HEAD = Buffer.from('{"v":1,"agent":')
+const VERSION_KEY = Buffer.from(',"cli_version":')
+
+/**
+ * The cli_version values of compact lines, read from the bytes: every match of
+ * /^\{"v":1,"agent":"…","cli_version":("…")/gm on the UTF-8 text (JSON strings with escapes),
+ * without decoding the whole transcript into one string.
+ */
+export function compactLineVersions(b: Buffer): Set<string> {
+  const out = new Set<string>()
+  let from = 0
+  for (;;) {
+    const p = b.indexOf(LINE_HEAD, from)
+    if (p < 0) return out
+    from = p + 1
+    if (!atLineStart(b, p)) continue
+    const agentEnd = jsonStringEnd(b, p + LINE_HEAD.length)
+    if (agentEnd < 0) continue
+    if (!b.subarray(agentEnd, agentEnd + VERSION_KEY.length).equals(VERSION_KEY)) continue
+    const vStart = agentEnd + VERSION_KEY.length
+    const vEnd = jsonStringEnd(b, vStart)
+    if (vEnd < 0) continue
+    const text = b.subarray(vStart, vEnd).toString('utf8')
+    try {
+      out.add(JSON.parse(text) as string)
+    } catch {
+      out.add(text)
+    }
+    from = vEnd
+  }
+}
+
+/** Whether a line terminator of a JS multiline regexp (\n, \r, U+2028, U+2029) or the start precedes p. */
+function atLineStart(b: Buffer, p: number): boolean {
+  if (p === 0) return true
+  const c = b[p - 1]
+  if (c === 10 || c === 13) return true
+  return p >= 3 && b[p - 3] === 0xe2 && b[p - 2] === 0x80 && (c === 0xa8 || c === 0xa9)
+}
+
+/** End (exclusive, after the closing quote) of the JSON-ish string at p, or -1: "(?:[^"\\]|\\.)*". */
+function jsonStringEnd(b: Buffer, p: number): number {
+  if (b[p] !== 0x22) return -1
+  for (let i = p + 1; i < b.length;) {
+    const c = b[i]
+    if (c === 0x22) return i + 1
+    if (c !== 0x5c) {
+      i++
+      continue
+    }
+    // A backslash escapes any one character but a line terminator.
+    const n = b[i + 1]
+    if (n === undefined || n === 10 || n === 13) return -1
+    if (n === 0xe2 && b[i + 2] === 0x80 && (b[i + 3] === 0xa8 || b[i + 3] === 0xa9)) return -1
+    i += 2
+  }
+  return -1
 }

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
 import type { VerifyReport } from './types.js'
@@ -24,6 +26,8 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
+  --workers <n>          worker threads that re-derive compact transcripts (default: one per
+                         CPU; 0 = in the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -43,6 +47,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         'cli-version': { type: 'string' },
         against: { type: 'string' },
         'no-rederive': { type: 'boolean' },
+        workers: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -57,6 +62,13 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     io.stdout.write(VERIFY_USAGE)
     return 0
   }
+  const workersArg = values.workers as string | undefined
+  if (workersArg !== undefined && !/^\d+$/.test(workersArg)) {
+    io.stderr.write(
+      `entire-migrate verify: --workers must be a whole number, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`
+    )
+    return 2
+  }
   try {
     const git = new GitRunner(resolve(String(values.repo ?? '.')))
     const report = await verifyRepository(git, {
@@ -64,7 +76,9 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       v2Prefix: values['v2-prefix'] as string | undefined,
       cliVersion: values['cli-version'] as string | undefined,
       against: values.against as string | undefined,
-      rederiveCompact: !values['no-rederive']
+      rederiveCompact: !values['no-rederive'],
+      compactWorkers: workersArg !== undefined ? Number(workersArg) : availableParallelism(),
+      workerScript: bundleScript()
     })
     if (typeof values.json === 'string')
       writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
@@ -73,6 +87,19 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   } catch (e) {
     io.stderr.write(`entire-migrate verify: ${e instanceof Error ? e.message : String(e)}\n`)
     return 2
+  }
+}
+
+/**
+ * The running bundle (dist/cli/index.js), whose entry serves compaction jobs when started as a
+ * pool worker; undefined when running from TypeScript sources (then compaction stays in-thread).
+ */
+function bundleScript(): string | undefined {
+  try {
+    const f = fileURLToPath(import.meta.url)
+    return /\.(c|m)?js$/.test(f) ? f : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -198,7 +198,14 @@ export interface VerifyOptions {
   against?: string
   /** Checkpoints per read batch (default 50). */
   batchSize?: number
-  /** Byte budget of transcript data per read batch (default 256 MiB). */
+  /** Byte budget of transcript data per read batch (default 128 MiB). */
   batchBytes?: number
+  /**
+   * Worker threads for re-deriving compact transcripts (default 0: in this thread). Needs
+   * `workerScript`; the results are the same either way.
+   */
+  compactWorkers?: number
+  /** A bundle that serves the engine's compaction jobs when started as a pool worker (the CLI's own). */
+  workerScript?: string
   onProgress?: (p: VerifyProgress) => void
 }

@@ -4,7 +4,14 @@
 import type { GitRunner } from '../../git/runner.js'
 import { readBlobs } from './git-read.js'
 import { loadState, DEFAULT_V2_PREFIX } from './model.js'
-import { batchBlobs, dominantProfile, verifyCheckpoint, type RunContext } from './checkpoint.js'
+import {
+  batchBlobs,
+  compactionJobs,
+  dominantProfile,
+  verifyCheckpoint,
+  type RunContext
+} from './checkpoint.js'
+import { createCompactRunner, type PrimedResult } from './parallel.js'
 import { CheckpointRecord, Tally } from './record.js'
 import { verifyGenerations } from './generations.js'
 import { compareStates } from './compare.js'
@@ -39,6 +46,7 @@ export async function verifyRepository(
     position: (b, a) => compactor.position(b, a),
     offsetCache: new Map(),
     shaCache: new Map(),
+    redactedPrompts: new Map(),
     counters: {
       sessions: 0,
       rawProvenById: 0,
@@ -76,22 +84,43 @@ export async function verifyRepository(
     batches.push({ ids, oids })
   }
   // Read one batch ahead: git inflates the next batch while this one is compacted and checked
-  // (memory: at most two batches of transcripts).
+  // (memory: at most two batches of transcripts). With worker threads, a batch's compactions
+  // start as soon as its blobs are read, and are primed into the cache before it is checked.
+  const runner =
+    rederive && !internals.compactor
+      ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
+      : undefined
+  const stage = (b: number): Stage => {
+    const blobs = prefetch(git, batches[b].oids)
+    const primed = runner
+      ? blobs.then((m) =>
+          runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m)))
+        )
+      : Promise.resolve([])
+    primed.catch(() => undefined)
+    return { blobs, primed }
+  }
   const results: CheckpointVerification[] = []
   let done = 0
-  let next = batches.length ? prefetch(git, batches[0].oids) : undefined
-  for (let b = 0; b < batches.length; b++) {
-    ctx.blobs = await (next as Promise<Map<string, Buffer>>)
-    next = b + 1 < batches.length ? prefetch(git, batches[b + 1].oids) : undefined
-    for (const id of batches[b].ids) {
-      const rec = new CheckpointRecord(tally, id)
-      verifyCheckpoint(ctx, rec, id, globalProfile)
-      results.push(rec.v)
+  try {
+    let next = batches.length ? stage(0) : undefined
+    for (let b = 0; b < batches.length; b++) {
+      const cur = next as Stage
+      ctx.blobs = await cur.blobs
+      next = b + 1 < batches.length ? stage(b + 1) : undefined
+      for (const p of await cur.primed) ctx.compact?.prime(p.key, p.opts, p.res)
+      for (const id of batches[b].ids) {
+        const rec = new CheckpointRecord(tally, id)
+        verifyCheckpoint(ctx, rec, id, globalProfile)
+        results.push(rec.v)
+      }
+      ctx.blobs = new Map()
+      ctx.compact?.releaseBytes()
+      done += batches[b].ids.length
+      opts.onProgress?.({ done, total: order.length })
     }
-    ctx.blobs = new Map()
-    ctx.compact?.releaseBytes()
-    done += batches[b].ids.length
-    opts.onProgress?.({ done, total: order.length })
+  } finally {
+    await runner?.close()
   }
 
   const runLevel = { failures: [] as VerifyReport['failures'], notes: [] as VerifyReport['notes'] }
@@ -139,6 +168,11 @@ export async function verifyRepository(
     notes: runLevel.notes,
     compare
   }
+}
+
+interface Stage {
+  blobs: Promise<Map<string, Buffer>>
+  primed: Promise<PrimedResult[]>
 }
 
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
