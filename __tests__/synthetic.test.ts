@@ -3,7 +3,14 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GitRunner } from '../src/git/runner.js'
-import { chunkJsonl, drawTranscriptSize, generateSyntheticCorpus } from '../src/bench/synthetic.js'
+import {
+  chunkJsonl,
+  drawTranscriptSize,
+  generateSyntheticCorpus,
+  syntheticTranscript,
+  type AgentKind
+} from '../src/bench/synthetic.js'
+import { compact } from '../src/formats/compact/index.js'
 
 describe('synthetic v1 corpus', () => {
   it('chunks JSONL as the v1 writer does: joining with \\n restores the bytes', () => {
@@ -34,7 +41,23 @@ describe('synthetic v1 corpus', () => {
     expect(sizes[sizes.length - 1]).toBeLessThanOrEqual(20_000_000)
   })
 
-  it('writes a deterministic v1 branch with one fast-import per chunk of checkpoints', async () => {
+  it('compacts like real transcripts: most bytes are what compaction drops', () => {
+    // The real corpus (Claude Code JSONL) compacts 644 MiB to 110 MiB (~17%).
+    const ratios: Record<string, number> = {}
+    for (const agent of ['Claude Code', 'Codex', 'Gemini CLI', 'Cursor'] as AgentKind[]) {
+      const pieces = syntheticTranscript(agent, 600_000, 5)
+      const raw = pieces.reduce((a, p) => a + p.length, 0)
+      const r = compact(pieces, { agent, cliVersion: '0.6.2' })
+      expect(r.kind).toBe('output')
+      if (r.kind === 'output') ratios[agent] = r.bytes.length / raw
+    }
+    for (const ratio of Object.values(ratios)) {
+      expect(ratio).toBeGreaterThan(0.12)
+      expect(ratio).toBeLessThan(0.26)
+    }
+  })
+
+  it('writes a deterministic v1 branch with one streamed fast-import, one commit per chunk', async () => {
     const trees: string[] = []
     for (let run = 0; run < 2; run++) {
       const dir = mkdtempSync(join(tmpdir(), 'em-synth-'))
@@ -43,8 +66,9 @@ describe('synthetic v1 corpus', () => {
       const before = git.processCount
       const r = await generateSyntheticCorpus(git, { checkpoints: 12, seed: 3, chunkSize: 5 })
       expect(r.checkpoints).toBe(12)
-      // 3 chunks: one fast-import and one rev-parse each
-      expect(git.processCount - before).toBe(6)
+      // one fast-import for the 3 chunks, one update-ref
+      expect(git.processCount - before).toBe(2)
+      expect(await git.text(['rev-list', '--count', 'refs/heads/entire/checkpoints/v1'])).toBe('3')
       const list = await git.text([
         'ls-tree',
         '-r',

@@ -146,7 +146,7 @@ export class FastImportBatch {
 
   constructor(
     private readonly format: ObjectFormat,
-    private readonly stream?: { git: GitRunner; highWaterBytes: number }
+    private readonly stream?: { git: GitRunner; highWaterBytes: number; compression?: number }
   ) {}
 
   /**
@@ -157,11 +157,16 @@ export class FastImportBatch {
   static streaming(
     git: GitRunner,
     format: ObjectFormat,
-    opts: { highWaterBytes?: number } = {}
+    opts: {
+      highWaterBytes?: number
+      /** zlib level of the written pack (object ids do not depend on it); default git's. */
+      compression?: number
+    } = {}
   ): FastImportBatch {
     return new FastImportBatch(format, {
       git,
-      highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES
+      highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
+      compression: opts.compression
     })
   }
 
@@ -197,11 +202,19 @@ export class FastImportBatch {
     return m
   }
 
-  /** Add a blob; returns its mark for M lines of later commits. */
-  blob(content: Buffer | string): string {
+  /**
+   * Add a blob; returns its mark for M lines of later commits. Content given as pieces is
+   * written piece by piece (never joined).
+   */
+  blob(content: Buffer | string | readonly Buffer[]): string {
     const m = this.mark()
     this.text(`blob\nmark ${m}\n`)
-    this.data(content)
+    if (Array.isArray(content)) {
+      const pieces = content as readonly Buffer[]
+      this.text(`data ${pieces.reduce((a, p) => a + p.length, 0)}\n`)
+      for (const p of pieces) if (p.length > 0) this.push(p)
+      this.text('\n')
+    } else this.data(content as Buffer | string)
     return m
   }
 
@@ -233,7 +246,11 @@ export class FastImportBatch {
   private start(git: GitRunner): Sink {
     let give!: (w: Writable) => void
     const stdin = new Promise<Writable>((res) => (give = res))
-    const result = git.run(FAST_IMPORT_ARGS, { stdin: give })
+    const level = this.stream?.compression
+    const result = git.run(FAST_IMPORT_ARGS, {
+      stdin: give,
+      ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
+    })
     const exited = result.then(
       () => undefined,
       () => undefined
