@@ -376,7 +376,11 @@ function escapeEnd(b: Buffer, i: number, end: number): number {
   if (i + 1 >= end) return EOF
   const c = b[i + 1]
   if (c === 0x75) {
-    if (i + 6 > end) return EOF
+    if (i + 6 > end) {
+      // cut off: an error if a digit that is there is not hex (as Go's scanner sees it)
+      for (let k = i + 2; k < end; k++) if (HEX[b[k]] < 0) return ERR
+      return EOF
+    }
     if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0) return ERR
     return i + 6
   }
