@@ -1,7 +1,10 @@
 // Run-level checks of the `/full` refs: archive names, `generation.json` envelopes, layout of
 // `/full/current` and archives, and that every `/full` checkpoint and slot is also on `/main`.
 import type { GitRunner } from '../../git/runner.js'
-import { obj, parseDoc, reencode, GENERATION_ENC } from './docs.js'
+import { obj, parseDoc, reencode, str, GENERATION_ENC, type Doc } from './docs.js'
+import { expectedSlots } from './checkpoint.js'
+import { writerProfile } from './writers.js'
+import type { TreeEntry } from './git-read.js'
 import { readBlobs } from './git-read.js'
 import { joinChunks, v2RawTranscriptFiles } from './layout.js'
 import type { FullRef, RepoState } from './model.js'
@@ -156,20 +159,32 @@ async function verifyEnvelope(
       message: `${fr.ref}: generation.json: ${String(err)}`
     })
   }
-  // Expected envelope: created_at of the packed slots on /main (migration.md §9.1), else the
-  // tree scan (all slots of those checkpoints, §9.2), else the transcript envelope (repair pass, §10).
+  // Expected envelope (migration.md §9.1): the v1 created_at of the packed sessions, zeros
+  // ignored — not /main's, which carries the run's clock for a zero v1 time (§6.2) — else the
+  // transcript envelope; a rotation archive has the /main tree-scan envelope (§9.2), a repair
+  // pass the transcript envelope (§10).
   const packed: bigint[] = []
   const scan: bigint[] = []
   for (const cp of fr.index.checkpoints.values()) {
     const main = state.main.checkpoints.get(cp.id)
     if (!main) continue
+    const v1 = state.v1.get(cp.id)
+    const writer = str(obj(docFor(state, main.files.get('metadata.json')))?.cli_version)
+    const v1Of = v1 ? expectedSlots(v1, writerProfile(writer)) : []
     for (const [name, slot] of main.slots) {
-      const me = slot.files.get('metadata.json')
-      const m = obj(me ? parseDoc(state.small.get(me.oid) ?? Buffer.alloc(0)) : undefined)
+      const m = obj(docFor(state, slot.files.get('metadata.json')))
       const t = typeof m?.created_at === 'string' ? parseInstant(m.created_at) : undefined
-      if (t === undefined || t === GO_ZERO_TIME) continue
-      scan.push(t)
-      if (cp.slots.has(name)) packed.push(t)
+      if (t !== undefined && t !== GO_ZERO_TIME) scan.push(t)
+      if (!cp.slots.has(name)) continue
+      // A slot without a v1 session (written natively) counts with its /main time.
+      const s = v1 && /^\d+$/.test(name) ? v1.sessions[v1Of[Number(name)] ?? -1] : undefined
+      const v1m = s ? obj(s.meta) : undefined
+      const c = v1m
+        ? typeof v1m.created_at === 'string'
+          ? parseInstant(v1m.created_at)
+          : undefined
+        : t
+      if (c !== undefined && c !== GO_ZERO_TIME) packed.push(c)
     }
   }
   const env = (ts: bigint[]) =>
@@ -198,7 +213,9 @@ async function verifyEnvelope(
     out.notes.push({
       kind: 'info',
       file: `${fr.ref}:${file}`,
-      message: `${fr.ref}: generation.json is the transcript-timestamp envelope (repair pass or Go v0.6.0/v0.6.1 precedence, migration.md §9–§10)`
+      message: created
+        ? `${fr.ref}: generation.json is the transcript-timestamp envelope (repair pass or Go v0.6.0/v0.6.1 precedence, migration.md §9–§10)`
+        : `${fr.ref}: generation.json is the transcript-timestamp envelope (no packed session has a non-zero v1 created_at, migration.md §9.1 step 2)`
     })
     check('generation.envelope', true, {})
     return
@@ -207,9 +224,13 @@ async function verifyEnvelope(
     ref: fr.ref,
     file,
     message: `${fr.ref}: generation.json matches none of the created_at, tree-scan or transcript envelopes`,
-    expected: `${show(created)} (created_at of packed sessions)`,
+    expected: `${show(created)} (v1 created_at of packed sessions)`,
     actual: `${formatInstant(oldest)} … ${formatInstant(newest)}`
   })
+}
+
+function docFor(state: RepoState, e: TreeEntry | undefined): Doc | undefined {
+  return e ? parseDoc(state.small.get(e.oid) ?? Buffer.alloc(0)) : undefined
 }
 
 /** Min/max of top-level `timestamp` strings over every raw transcript line of an archive. */
