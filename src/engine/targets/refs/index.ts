@@ -28,11 +28,14 @@ import type {
 } from '../../types.js'
 import {
   findSourceRef,
-  listCheckpointRefs,
+  listSourceAndCheckpointRefs,
   readBranch,
   readDeletedList,
   readIdentity,
-  readRefStates
+  readRefStates,
+  repoPaths,
+  sourceCandidates,
+  type ListedRef
 } from './read.js'
 import { writeCommits, type RefConflictReport } from './write.js'
 import { verifyConversion, type RefsVerifyReport } from './verify.js'
@@ -41,6 +44,7 @@ import { makePrimaryGitRefs, readPrimary, type FlipResult, type PrimaryState } f
 
 export { findSourceRef, pushCheckpointRefs, verifyConversion, makePrimaryGitRefs, readPrimary }
 export type {
+  ListedRef,
   RefsPushReport,
   RefsVerifyReport,
   FlipResult,
@@ -115,29 +119,63 @@ function bump(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1
 }
 
+/** Reads that do not depend on the pinned v1 tip, started before it is pinned. */
+export interface EarlyReads {
+  /** The v1 candidates (type and tree) and every checkpoint ref, from one for-each-ref. */
+  listing: Promise<{ sources: Map<string, ListedRef>; checkpoints: Map<string, string> }>
+  primary: Promise<PrimaryState>
+  identity: Promise<Identity>
+  deleted: Promise<{ path: string; ids: Set<string> } | null>
+}
+
 export class RefsTarget implements Target<RefsPlan> {
   readonly name = 'git-refs'
   readonly refPrefix = 'refs/entire/checkpoints/'
+  private early: EarlyReads | null = null
 
   constructor(readonly options: RefsTargetOptions = {}) {}
+
+  /**
+   * Start every read that does not need the v1 tip (two processes: one for-each-ref for the v1
+   * candidates and the checkpoint refs, one rev-parse for the paths), so pinning the tip and the
+   * tip's listing do not wait for them. The next `plan` uses them.
+   */
+  startReads(ctx: EngineContext): EarlyReads {
+    if (this.early) return this.early
+    const git = ctx.git
+    const env = this.options.env ?? process.env
+    const candidates = sourceCandidates(ctx.settings.v1Ref, ctx.settings.remote ?? 'origin')
+    const paths = repoPaths(git)
+    const early: EarlyReads = {
+      listing: listSourceAndCheckpointRefs(git, candidates),
+      primary: paths.then((p) => readPrimary(git, env, p.worktree)),
+      identity: readIdentity(git, {
+        name: this.options.authorName ?? ctx.settings.gitUser?.name,
+        email: this.options.authorEmail ?? ctx.settings.gitUser?.email
+      }),
+      deleted: paths.then((p) => readDeletedList(git, p.commonDir))
+    }
+    // Awaited by plan; a failure before that (pinning failed) must not be an unhandled rejection.
+    for (const p of Object.values(early)) (p as Promise<unknown>).catch(() => undefined)
+    this.early = early
+    return early
+  }
 
   async plan(ctx: EngineContext, v1: V1Snapshot | null): Promise<RefsPlan> {
     const { git, timer } = ctx
     const warnings: string[] = []
-    const env = this.options.env ?? process.env
+    const early = this.startReads(ctx)
+    this.early = null
     // Every independent read at once: settings, identity, refs, deleted list, the v1 listing.
     const [primary, identity, current, deletedList, branch] = await Promise.all([
-      readPrimary(git, env),
-      readIdentity(git, {
-        name: this.options.authorName ?? ctx.settings.gitUser?.name,
-        email: this.options.authorEmail ?? ctx.settings.gitUser?.email
-      }),
+      early.primary,
+      early.identity,
       // Chains of every existing checkpoint ref, read while the v1 listing is read.
       timer.time('list', async () => {
-        const refs = await listCheckpointRefs(git)
+        const refs = (await early.listing).checkpoints
         return { refs, states: v1 ? await readRefStates(git, refs) : new Map<string, RefState>() }
       }),
-      readDeletedList(git),
+      early.deleted,
       v1 ? timer.time('readV1', () => readBranch(git, v1.tree)) : Promise.resolve(null)
     ])
     if (branch) timer.add('readV1', { objects: branch.objects, bytes: branch.bytes })

@@ -30,9 +30,11 @@ export interface PrimaryState extends PrimaryResolution {
 
 export async function readPrimary(
   git: GitRunner,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  /** The work tree root when already known (null = bare); read from git otherwise. */
+  knownRoot?: string | null
 ): Promise<PrimaryState> {
-  const root = await worktreeRoot(git)
+  const root = knownRoot !== undefined ? knownRoot : await worktreeRoot(git)
   const shared = root ? await readOrNull(join(root, '.entire', 'settings.json')) : null
   const local = root ? await readOrNull(join(root, '.entire', 'settings.local.json')) : null
   return { ...resolvePrimary(env.ENTIRE_CHECKPOINTS_PRIMARY, shared, local), worktree: root }

@@ -22,22 +22,47 @@ import {
   type RefState
 } from '../../../formats/git-refs/index.js'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 
 export const V1_BRANCH = 'refs/heads/entire/checkpoints/v1'
 
-/** The v1 ref a conversion reads (§3.2 step 1): the explicit one, else local, else origin's. */
-export async function findSourceRef(
-  git: GitRunner,
-  explicit?: string,
-  remote = 'origin'
-): Promise<{ ref: string; commit: string; tree: string } | null> {
+/** The v1 refs a conversion may read, in order (§3.2 step 1): the explicit one, else local, else origin's. */
+export function sourceCandidates(explicit?: string, remote = 'origin'): string[] {
   const candidates = explicit
     ? [explicit]
     : [V1_BRANCH, `refs/remotes/${remote}/entire/checkpoints/v1`]
   for (const ref of candidates) {
     if (!ref.startsWith('refs/') || /\s/.test(ref))
       throw new Error(`invalid v1 ref ${JSON.stringify(ref)}`)
+  }
+  return candidates
+}
+
+/** A ref as `for-each-ref` lists it: id, object type and, for a commit, its tree. */
+export interface ListedRef {
+  oid: string
+  type: string
+  tree: string
+}
+
+/**
+ * The v1 ref a conversion reads (§3.2 step 1): the explicit one, else local, else origin's.
+ * `listed` (refs already read with their type and tree) saves the process for a ref that points
+ * straight at a commit; anything else (a tag, a ref not listed) is resolved by git.
+ */
+export async function findSourceRef(
+  git: GitRunner,
+  explicit?: string,
+  remote = 'origin',
+  listed?: Map<string, ListedRef>
+): Promise<{ ref: string; commit: string; tree: string } | null> {
+  for (const ref of sourceCandidates(explicit, remote)) {
+    const known = listed?.get(ref)
+    if (known && known.type === 'commit' && known.tree) {
+      return { ref, commit: known.oid, tree: known.tree }
+    }
+    // Not listed: no such ref (an explicit name is still given to git, which may resolve more).
+    if (listed && !known && !explicit) continue
     // One process pins the commit and its tree together.
     const r = await git.run(
       ['log', '-1', '--no-walk', '--format=%H %T', '--end-of-options', `${ref}^{commit}`, '--'],
@@ -217,6 +242,68 @@ export async function listCheckpointRefs(git: GitRunner): Promise<Map<string, st
 }
 
 /**
+ * One `for-each-ref` for the v1 candidates (with type and tree, so a commit is pinned without
+ * another process) and every checkpoint ref.
+ */
+export async function listSourceAndCheckpointRefs(
+  git: GitRunner,
+  candidates: readonly string[]
+): Promise<{ sources: Map<string, ListedRef>; checkpoints: Map<string, string> }> {
+  const format = '--format=%(objectname) %(objecttype) %(tree) %(refname)'
+  let text: string
+  try {
+    text = await git.text(['for-each-ref', format, '--', ...candidates, CHECKPOINT_REF_PREFIX])
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e
+    // A ref whose object is missing (a repair case) fails the typed listing: names and ids
+    // alone for the checkpoint refs, types only for the candidates.
+    const [sources, checkpoints] = await Promise.all([
+      git.text(['for-each-ref', format, '--', ...candidates]),
+      listCheckpointRefs(git)
+    ])
+    return { sources: parseListing(sources, candidates).sources, checkpoints }
+  }
+  return parseListing(text, candidates)
+}
+
+function parseListing(
+  text: string,
+  candidates: readonly string[]
+): { sources: Map<string, ListedRef>; checkpoints: Map<string, string> } {
+  const wanted = new Set(candidates)
+  const sources = new Map<string, ListedRef>()
+  const checkpoints = new Map<string, string>()
+  for (const line of text.split('\n')) {
+    if (!line) continue
+    const [oid, type, tree, ...rest] = line.split(' ')
+    const ref = rest.join(' ')
+    if (wanted.has(ref)) sources.set(ref, { oid, type, tree })
+    if (!ref.startsWith(CHECKPOINT_REF_PREFIX)) continue
+    const leaf = parseCheckpointRef(ref)
+    if (leaf !== null && isCheckpointId(leaf)) checkpoints.set(ref, oid)
+  }
+  return { sources, checkpoints }
+}
+
+/**
+ * The common git directory and the work tree root (null: bare or no work tree) from one
+ * `rev-parse` (it prints in order and fails only at --show-toplevel when there is no work tree).
+ */
+export async function repoPaths(
+  git: GitRunner
+): Promise<{ commonDir: string; worktree: string | null }> {
+  const r = await git.run(['rev-parse', '--git-common-dir', '--show-toplevel'], {
+    okCodes: [128]
+  })
+  const [common, top] = r.stdout.toString('utf8').split('\n')
+  if (!common) throw new Error(`git rev-parse --git-common-dir printed nothing: ${r.stderr}`)
+  return {
+    commonDir: isAbsolute(common) ? common : resolve(git.repoDir, common),
+    worktree: r.exitCode === 0 && top ? top : null
+  }
+}
+
+/**
  * State of the given refs: tip, whether its commit exists, and the first-parent chain (one
  * batch-check and one `git log --first-parent` for all of them).
  */
@@ -275,9 +362,11 @@ export const DELETED_LIST = 'entire-deleted-checkpoints.json'
  * any key, or an object keyed by id. Unparsable → throw (never risk resurrecting deleted ids).
  */
 export async function readDeletedList(
-  git: GitRunner
+  git: GitRunner,
+  /** Already known common git directory (read from git otherwise). */
+  knownCommonDir?: string
 ): Promise<{ path: string; ids: Set<string> } | null> {
-  const path = join(await gitCommonDir(git), DELETED_LIST)
+  const path = join(knownCommonDir ?? (await gitCommonDir(git)), DELETED_LIST)
   let text: string
   try {
     text = await readFile(path, 'utf8')

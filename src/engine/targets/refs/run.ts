@@ -10,6 +10,7 @@ import {
   CONVERSION_RULE,
   findSourceRef,
   visibilityLine,
+  type ListedRef,
   type FlipResult,
   type RefsPlan,
   type RefsPushReport,
@@ -38,8 +39,12 @@ export interface RefsRunResult {
   ok: boolean
 }
 
-export async function pinV1(git: GitRunner, settings: MigrateSettings): Promise<V1Snapshot | null> {
-  const src = await findSourceRef(git, settings.v1Ref, settings.remote ?? 'origin')
+export async function pinV1(
+  git: GitRunner,
+  settings: MigrateSettings,
+  listed?: Map<string, ListedRef>
+): Promise<V1Snapshot | null> {
+  const src = await findSourceRef(git, settings.v1Ref, settings.remote ?? 'origin', listed)
   return src ? { ref: src.ref, commit: src.commit, tree: src.tree } : null
 }
 
@@ -52,7 +57,11 @@ export async function runRefsMigration(
   const timer = new PhaseTimer(logger)
   const ctx = { git, settings, logger, timer }
   const target = new RefsTarget(options)
-  const v1 = await timer.time('list', () => pinV1(git, settings))
+  // The reads that do not need the tip start first; the tip is pinned from their ref listing.
+  const early = target.startReads(ctx)
+  const v1 = await timer.time('list', async () =>
+    pinV1(git, settings, (await early.listing).sources)
+  )
   const plan = await target.plan(ctx, v1)
   const write = await target.write(ctx, plan)
   const verify = settings.verify
