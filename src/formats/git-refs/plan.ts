@@ -3,7 +3,7 @@
 // the engine target writes exactly what was decided.
 import { importMessage, signatureFor, type FixedDate, type Identity } from './commit.js'
 import { isCheckpointId, refNameFor, v1DirFor } from './ids.js'
-import { normaliseRootMetadata, MetadataDecodeError } from './metadata.js'
+import { normaliseRootMetadata, MetadataDecodeError, type NormaliseResult } from './metadata.js'
 import { commitBytes, isTreeMode, objectId, treeBytes, type TreeEntry } from './objects.js'
 
 /** One checkpoint directory of the v1 tip tree. */
@@ -80,6 +80,11 @@ export interface PlanInput {
   checkpoints: BranchCheckpoint[]
   /** Root metadata.json bytes by checkpoint id (absent when S has no metadata.json). */
   metadata: Map<string, Buffer>
+  /**
+   * normaliseRootMetadata of those bytes, when the reader already ran it (it can while the blobs
+   * stream in); a MetadataDecodeError stands for a blob that cannot be decoded.
+   */
+  normalised?: Map<string, NormaliseResult | MetadataDecodeError>
   /** Existing checkpoint refs by ref name. */
   refs: Map<string, RefState>
   /** Ids on the deleted list (§3.2 step 4): not converted, not counted. */
@@ -122,12 +127,14 @@ export function selectCheckpointDirs(
 
 function targetOf(
   cp: BranchCheckpoint,
-  original: Buffer | undefined
+  original: Buffer | undefined,
+  done: NormaliseResult | MetadataDecodeError | undefined
 ): Pick<RefsDecision, 'targetTree' | 'targetEntries' | 'newBlob'> {
   const meta = cp.entries.find((e) => e.name === 'metadata.json')
   if (!meta) return { targetTree: cp.tree, targetEntries: cp.entries, newBlob: null }
   if (original === undefined) throw new Error(`internal: metadata.json of ${cp.id} was not read`)
-  const n = normaliseRootMetadata(cp.id, original)
+  if (done instanceof MetadataDecodeError) throw done
+  const n = done ?? normaliseRootMetadata(cp.id, original)
   if (!n.changed) return { targetTree: cp.tree, targetEntries: cp.entries, newBlob: null }
   const oid = objectId('blob', n.bytes)
   const entries = cp.entries.map((e) =>
@@ -177,7 +184,7 @@ export function planConversion(input: PlanInput): RefsPlanResult {
     }
     let target: ReturnType<typeof targetOf>
     try {
-      target = targetOf(cp, input.metadata.get(cp.id))
+      target = targetOf(cp, input.metadata.get(cp.id), input.normalised?.get(cp.id))
     } catch (e) {
       if (!(e instanceof MetadataDecodeError)) throw e
       counts.failed++

@@ -3,6 +3,7 @@
 //                                  metadata.json read), verify, push to a local bare remote, no-op rerun
 //   node bench.js push <n> [size]  push n synthetic checkpoint refs to a local bare remote (size:
 //                                  fixed refs per push; default adaptive)
+//   node bench.js convert|floor <repo>  one conversion (or the floor) of an existing repository
 //   node bench.js steps <bundle> [rounds]  paired rounds on fresh copies of one converted-from
 //                                  repository: floor, then conversion with the wall time of every
 //                                  git call; medians, and git update-ref alone vs the floor
@@ -237,7 +238,16 @@ async function steps(bundle: string, rounds: number): Promise<void> {
 async function main(): Promise<number> {
   const [mode, arg, arg2] = process.argv.slice(2)
   if (mode === 'corpus') await corpus(arg, arg2 === '--empty-remote')
-  else if (mode === 'steps') await steps(arg, arg2 ? Number(arg2) : 5)
+  else if (mode === 'convert' || mode === 'floor') {
+    // One run in this process on an existing repository (for /usr/bin/time: CPU incl. git).
+    const git = new GitRunner(arg)
+    const opts = { env: {}, authorName: 'Bench', authorEmail: 'bench@example.com' }
+    const [r, ms] =
+      mode === 'floor'
+        ? [null, await floor(git)]
+        : await timed(() => runRefsMigration(git, settings(arg, false), opts))
+    console.log(JSON.stringify({ mode, ms: +ms.toFixed(1), migrated: r?.write.counts.migrated }))
+  } else if (mode === 'steps') await steps(arg, arg2 ? Number(arg2) : 5)
   else if (mode === 'push') await push(Number(arg), arg2 ? Number(arg2) : undefined)
   else {
     console.error(

@@ -210,6 +210,7 @@ export class RefsTarget implements Target<RefsPlan> {
       planConversion({
         checkpoints: branch.checkpoints,
         metadata: branch.metadata,
+        normalised: branch.normalised,
         refs: current.states,
         deleted: deletedList?.ids,
         primaryIsGitRefs: primary.primary === 'git-refs'

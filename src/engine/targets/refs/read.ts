@@ -1,7 +1,7 @@
 // Reads for the per-checkpoint refs target: the pinned v1 tip walked three levels deep with batched
 // cat-file reads (root, buckets, checkpoint directories; session trees are never opened), the root
 // metadata.json blobs, and the existing checkpoint refs with their first-parent chains.
-import { readObjectsAll, type ObjectResult } from '../../../git/objects.js'
+import { readObjects, readObjectsAll, type ObjectResult } from '../../../git/objects.js'
 import { forEachRef } from '../../../git/refs.js'
 import { lsTree, parseTree } from '../../../git/tree.js'
 import { GitError } from '../../../git/runner.js'
@@ -13,12 +13,15 @@ import {
   isCheckpointId,
   isImportMessage,
   isTreeMode,
+  normaliseRootMetadata,
+  MetadataDecodeError,
   parseCheckpointRef,
   parseScopedConfig,
   resolveIdentity,
   CHECKPOINT_REF_PREFIX,
   type BranchCheckpoint,
   type Identity,
+  type NormaliseResult,
   type RefState
 } from '../../../formats/git-refs/index.js'
 import { readFile } from 'node:fs/promises'
@@ -93,6 +96,8 @@ function treeOrThrow(o: ObjectResult, path: string, oid: string): Buffer {
 export interface BranchRead {
   checkpoints: BranchCheckpoint[]
   metadata: Map<string, Buffer>
+  /** normaliseRootMetadata of each blob, run while reading. */
+  normalised: Map<string, NormaliseResult | MetadataDecodeError>
   /** Objects read and bytes read (for the phase counters). */
   objects: number
   bytes: number
@@ -137,11 +142,18 @@ async function listByLsTree(git: GitRunner, rootTree: string): Promise<BranchChe
   return out
 }
 
-/** Root metadata.json blobs of the checkpoints (one cat-file process). */
+/**
+ * Root metadata.json blobs of the checkpoints (one cat-file process), each normalised as it
+ * arrives so the work overlaps git's reading.
+ */
 async function readMetadata(
   git: GitRunner,
   checkpoints: BranchCheckpoint[]
-): Promise<{ metadata: Map<string, Buffer>; bytes: number }> {
+): Promise<{
+  metadata: Map<string, Buffer>
+  normalised: Map<string, NormaliseResult | MetadataDecodeError>
+  bytes: number
+}> {
   const metaIds: string[] = []
   const owners: string[] = []
   for (const cp of checkpoints) {
@@ -152,18 +164,35 @@ async function readMetadata(
     }
   }
   const metadata = new Map<string, Buffer>()
+  const normalised = new Map<string, NormaliseResult | MetadataDecodeError>()
   let bytes = 0
-  const objs = await readObjectsAll(git, metaIds)
-  objs.forEach((o, k) => {
-    if (o.missing) {
-      throw new Error(
-        `checkpoint ${owners[k]}: ${owners[k].slice(0, 2)}/${owners[k].slice(2)}/metadata.json blob ${metaIds[k]} is missing`
-      )
+  let k = 0
+  // Thrown after the read: an exception inside the stream listener would escape the promise.
+  let failure: unknown = null
+  await readObjects(git, metaIds, (o) => {
+    const id = owners[k]
+    const oid = metaIds[k++]
+    if (failure) return
+    try {
+      if (o.missing) {
+        throw new Error(
+          `checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`
+        )
+      }
+      bytes += o.content.length
+      metadata.set(id, o.content)
+      try {
+        normalised.set(id, normaliseRootMetadata(id, o.content))
+      } catch (e) {
+        if (!(e instanceof MetadataDecodeError)) throw e
+        normalised.set(id, e)
+      }
+    } catch (e) {
+      failure = e
     }
-    bytes += o.content.length
-    metadata.set(owners[k], o.content)
   })
-  return { metadata, bytes }
+  if (failure) throw failure
+  return { metadata, normalised, bytes }
 }
 
 /**
@@ -177,6 +206,7 @@ export async function readBranch(git: GitRunner, rootTree: string): Promise<Bran
     return {
       checkpoints: listed,
       metadata: m.metadata,
+      normalised: m.normalised,
       objects: listed.length + m.metadata.size,
       bytes: m.bytes
     }
@@ -227,8 +257,7 @@ export async function readBranchByLevels(git: GitRunner, rootTree: string): Prom
   const m = await readMetadata(git, checkpoints)
   objects += m.metadata.size
   bytes += m.bytes
-  const metadata = m.metadata
-  return { checkpoints, metadata, objects, bytes }
+  return { checkpoints, metadata: m.metadata, normalised: m.normalised, objects, bytes }
 }
 
 /** Every checkpoint ref (reader rules of §1.2, leaf a valid id) → its value. */
