@@ -26,6 +26,9 @@ export interface CompactJobResult {
   position: number | null
 }
 
+const ownsBuffer = (u: Uint8Array): boolean =>
+  u.byteOffset === 0 && u.byteLength === u.buffer.byteLength
+
 const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
@@ -47,10 +50,15 @@ export function runCompactJob(job: CompactJob): CompactJobResult {
 /** Worker side: the bundles call this first thing when started as a pool worker. */
 export function serveCompactJobsIfWorker(): boolean {
   if (!isPoolWorker()) return false
-  serveWorkerJobs<CompactJob, CompactJobResult>(runCompactJob, (r) =>
-    r.bytes && r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength
-      ? [r.bytes.buffer as ArrayBuffer]
-      : []
+  serveWorkerJobs<CompactJob, CompactJobResult>(
+    (job) => {
+      const r = runCompactJob(job)
+      // A view would be cloned with its whole backing store (an output buffer's spare
+      // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
+      if (r.bytes && !ownsBuffer(r.bytes)) r.bytes = new Uint8Array(r.bytes)
+      return r
+    },
+    (r) => (r.bytes ? [r.bytes.buffer as ArrayBuffer] : [])
   )
   return true
 }
@@ -80,11 +88,12 @@ export function createCompactor(opts: { workers?: number; workerScript?: string 
   return {
     workers: pool.size,
     run: (job) => {
-      // A view into a larger buffer would be cloned with its whole backing store: send a
-      // copy of just its bytes (and move that copy instead of cloning it again).
+      // Shared memory (objects read with `sharedFrom`) goes across as it is. A view into a
+      // larger buffer would be cloned with its whole backing store: send a copy of just its
+      // bytes, moved instead of cloned again. A whole buffer is cloned (the caller keeps it).
       const transfer: ArrayBuffer[] = []
       const pieces = job.pieces.map((p) => {
-        if (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) return p
+        if (p.buffer instanceof SharedArrayBuffer || ownsBuffer(p)) return p
         const copy = new Uint8Array(p)
         transfer.push(copy.buffer)
         return copy

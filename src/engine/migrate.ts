@@ -70,6 +70,9 @@ import {
 /** Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). */
 const WINDOW_BYTES = 64 * 1024 * 1024
 
+/** With compaction workers, v1 blobs of at least this size are read into shared memory. */
+const SHARED_FROM_BYTES = 64 * 1024
+
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
 export class FatalMigrationError extends Error {
   constructor(message: string) {
@@ -456,11 +459,17 @@ class V2Writer {
     const blobs = new Map<string, Buffer>()
     let bytes = 0
     try {
-      await readObjects(this.git, oids, (o) => {
-        if (o.missing) return
-        blobs.set(o.oid, o.content)
-        bytes += o.size
-      })
+      await readObjects(
+        this.git,
+        oids,
+        (o) => {
+          if (o.missing) return
+          blobs.set(o.oid, o.content)
+          bytes += o.size
+        },
+        // Transcripts go to compaction workers without a copy.
+        this.compactor && this.compactor.workers > 0 ? { sharedFrom: SHARED_FROM_BYTES } : {}
+      )
     } finally {
       stop()
     }

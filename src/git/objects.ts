@@ -210,35 +210,56 @@ export async function streamObjects(
   )
 }
 
+export interface ReadOptions {
+  /**
+   * Give objects of at least this many bytes content in a SharedArrayBuffer of their own, which
+   * worker threads can read without a copy (default: never).
+   */
+  sharedFrom?: number
+}
+
 /**
  * Read objects whole: `onObject` is called once per requested name, in request order, with the
  * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
  * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
- * and concatenated once; content inside one chunk is a zero-copy view.
+ * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
+ * asks for a shared copy).
  */
 export async function readObjects(
   git: GitRunner,
   names: readonly string[],
-  onObject: (obj: ObjectResult) => void
+  onObject: (obj: ObjectResult) => void,
+  opts: ReadOptions = {}
 ): Promise<void> {
+  const sharedFrom = opts.sharedFrom ?? Infinity
   let header: ObjectHeader | undefined
   let pieces: Buffer[] = []
+  /** The shared destination of the current object, filled up to `filled`. */
+  let shared: Buffer | null = null
+  let filled = 0
   const sink: ObjectStreamSink = {
     start(h) {
       header = h
+      if (h.size > 0 && h.size >= sharedFrom) {
+        shared = Buffer.from(new SharedArrayBuffer(h.size))
+        filled = 0
+      }
     },
     chunk(data) {
-      pieces.push(data)
+      if (shared) filled += data.copy(shared, filled)
+      else pieces.push(data)
     },
     end() {
       const h = header as ObjectHeader
       const content =
-        pieces.length === 1
+        shared ??
+        (pieces.length === 1
           ? pieces[0]
           : pieces.length === 0
             ? Buffer.alloc(0)
-            : Buffer.concat(pieces, h.size)
+            : Buffer.concat(pieces, h.size))
       pieces = []
+      shared = null
       header = undefined
       onObject({ ...h, missing: false, content })
     },
