@@ -108,6 +108,28 @@ export class Doc {
     for (let j = from, p = this.recN + 1; j < to; j++, p++) r[p] = scratch[j]
     this.recN = need
   }
+  /**
+   * The last recorded member named `key` (ASCII) of the object whose count is at slot h: Go's
+   * map semantics (a repeated key keeps its last value), keys compared as decoded.
+   */
+  find(h: number, key: string): Member | undefined {
+    const r = this.rec
+    const b = this.buf
+    const kl = key.length
+    for (let p = h + 1 + 4 * (r[h] - 1); p > h; p -= 4) {
+      const ks = r[p]
+      const len = r[p + 1] - ks
+      if (len === kl) {
+        // same length: equal only byte for byte (escapes and multi-byte text decode shorter)
+        let x = 0
+        while (x < kl && b[ks + x] === key.charCodeAt(x)) x++
+        if (x === kl) return { k: key, s: r[p + 2], e: r[p + 3] }
+      } else if (len > kl && hasByte(b, BS, ks, ks + len)) {
+        if (decodeStringBody(b, ks, ks + len) === key) return { k: key, s: r[p + 2], e: r[p + 3] }
+      }
+    }
+    return undefined
+  }
   /** The recorded members / elements of the container starting at `start`, or null. */
   recorded(start: number, obj: boolean): Member[] | Span[] | null {
     const m = this.made.get(start)
@@ -132,6 +154,11 @@ export class Doc {
     this.made.set(start, out)
     return out
   }
+}
+
+function hasByte(b: Buffer, c: number, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] === c) return true
+  return false
 }
 
 const ERR = -1
@@ -582,6 +609,20 @@ export function elements(b: Buffer, sp: Span): Span[] | null {
   }
 }
 
+/**
+ * get(members(b, sp), key) for an ASCII key, without building the member list when the
+ * validating scan recorded the object.
+ */
+export function member(b: Buffer, sp: Span, key: string): Member | undefined {
+  if (b[sp.s] !== 0x7b) return undefined
+  const d = recordingDoc
+  if (d !== null && d.buf === b) {
+    const h = d.index.get(sp.s)
+    if (h !== undefined) return d.find(h, key)
+  }
+  return get(members(b, sp), key)
+}
+
 /** The last member with exactly this key (Go map semantics: a repeated key keeps its last value). */
 export function get(ms: Member[] | null, key: string): Member | undefined {
   if (ms === null) return undefined
@@ -984,12 +1025,25 @@ export function compactInto(o: Out, doc: Doc, s: number, e: number): void {
   if (seg < e) o.bytes(b, seg, e)
 }
 
+/** Whether b[s, e) holds `<` `>` `&` or U+2028 / U+2029 (a byte loop, for short spans). */
+function hasHtmlByte(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i]
+    if (c === 0x3c || c === 0x3e || c === 0x26) return true
+    if (c === 0xe2 && i + 2 < e && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9))
+      return true
+  }
+  return false
+}
+
 /** The compacted bytes of a span: a view when nothing changes, else a copy. */
 export function compacted(doc: Doc, s: number, e: number): Uint8Array {
   const j = firstWsIndex(doc, s)
   const noWs = j >= doc.n || doc.sp[j] >= e
   if (noWs && !doc.hasHtml()) return doc.buf.subarray(s, e)
-  if (noWs) {
+  if (noWs && e - s <= 256) {
+    if (!hasHtmlByte(doc.buf, s, e)) return doc.buf.subarray(s, e)
+  } else if (noWs) {
     const v = doc.buf.subarray(s, e)
     if (new HtmlFinder(v).next(0) === Infinity) return v
   }

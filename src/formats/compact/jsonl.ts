@@ -11,6 +11,7 @@ import {
   decodeStruct,
   elements,
   get,
+  member,
   members,
   validDocument,
   goTrim,
@@ -88,9 +89,7 @@ export function parseEntries(input: Input, droid: boolean, fromLine = 0): Entry[
     if (s >= t || b[s] !== 0x7b) continue
     doc.reset(b)
     if (validDocument(doc, s, t) === null) continue
-    const top = members(b, { s, e: t })
-    if (top === null) continue
-    const e = parseLine(b, top, droid, r.index)
+    const e = parseLine(b, { s, e: t }, droid, r.index)
     if (e !== null) entries.push(e)
   }
   return entries
@@ -101,19 +100,27 @@ function isWsByte(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 }
 
-function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entry | null {
-  let msg: Member[] | null = null
+/** An object: its member list, or its span (looked up in the scan's record). */
+type Obj = Member[] | Span
+
+function at(b: Buffer, o: Obj | null, key: string): Member | undefined {
+  if (o === null) return undefined
+  return Array.isArray(o) ? get(o, key) : member(b, o, key)
+}
+
+function parseLine(b: Buffer, top: Obj, droid: boolean, line: number): Entry | null {
+  let msg: Obj | null = null
   let msgKnown = false
-  if (droid && asString(b, get(top, 'type')) === 'message') {
-    const mm = get(top, 'message')
+  if (droid && asString(b, at(b, top, 'type')) === 'message') {
+    const mm = at(b, top, 'message')
     const inner = mm !== undefined ? members(b, mm) : null
     if (inner !== null) {
       const role = asString(b, get(inner, 'role'))
       if (role === 'user' || role === 'human' || role === 'assistant') {
         const flat: Member[] = [{ k: 'type', ...spanOf(get(inner, 'role')) }]
-        const ts = get(top, 'timestamp')
+        const ts = at(b, top, 'timestamp')
         if (ts !== undefined) flat.push({ k: 'timestamp', s: ts.s, e: ts.e })
-        const outerId = get(top, 'id')
+        const outerId = at(b, top, 'id')
         msg = inner
         if (outerId !== undefined && get(inner, 'id') === undefined) {
           msg = [...inner, { k: 'id', s: outerId.s, e: outerId.e }]
@@ -123,14 +130,14 @@ function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entr
       }
     }
   }
-  let kind = asString(b, get(top, 'type'))
-  if (kind === '') kind = asString(b, get(top, 'role'))
+  let kind = asString(b, at(b, top, 'type'))
+  if (kind === '') kind = asString(b, at(b, top, 'role'))
   let user: boolean
   if (kind === 'user' || kind === 'human') user = true
   else if (kind === 'assistant') user = false
   else return null
 
-  const tsm = get(top, 'timestamp')
+  const tsm = at(b, top, 'timestamp')
   const e: Entry = {
     line,
     user,
@@ -145,15 +152,15 @@ function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entr
     results: []
   }
   if (!msgKnown) {
-    const mm = get(top, 'message')
-    msg = mm !== undefined ? members(b, mm) : null
+    const mm = at(b, top, 'message')
+    msg = mm !== undefined && b[mm.s] === 0x7b ? { s: mm.s, e: mm.e } : null
   }
   if (!user) {
     if (msg !== null) {
-      e.id = asString(b, get(msg, 'id'))
-      const c = get(msg, 'content')
+      e.id = asString(b, at(b, msg, 'id'))
+      const c = at(b, msg, 'content')
       if (c !== undefined) e.content = stripAssistantContent(b, c)
-      const u = get(msg, 'usage')
+      const u = at(b, msg, 'usage')
       if (u !== undefined) {
         const usage = decodeStruct(b, u, USAGE)
         if (usage !== null) {
@@ -164,15 +171,15 @@ function parseLine(b: Buffer, top: Member[], droid: boolean, line: number): Entr
     }
     return e
   }
-  e.promptId = asString(b, get(top, 'promptId'))
+  e.promptId = asString(b, at(b, top, 'promptId'))
   if (msg !== null) {
-    const c = get(msg, 'content')
+    const c = at(b, msg, 'content')
     if (c !== undefined) extractUserContent(b, c, e)
   }
-  const turm = get(top, 'toolUseResult')
+  const turm = at(b, top, 'toolUseResult')
   if (turm !== undefined) {
     const c0 = b[turm.s]
-    if (c0 === 0x7b) enrichToolResults(b, members(b, turm)!, e.results)
+    if (c0 === 0x7b) enrichToolResults(b, { s: turm.s, e: turm.e }, e.results)
   }
   return e
 }
@@ -223,13 +230,13 @@ function extractUserContent(b: Buffer, c: Span, e: Entry): void {
   let text = ''
   for (const el of elements(b, c)!) {
     if (b[el.s] !== 0x7b) continue // null elements decode to an empty map: type "" → ignored
-    const ms = members(b, el)!
-    switch (asString(b, get(ms, 'type'))) {
+    const ms: Obj = el
+    switch (asString(b, at(b, ms, 'type'))) {
       case 'tool_result': {
-        const ie = get(ms, 'is_error')
+        const ie = at(b, ms, 'is_error')
         e.results.push({
-          id: asString(b, get(ms, 'tool_use_id')),
-          output: textOf(b, get(ms, 'content')),
+          id: asString(b, at(b, ms, 'tool_use_id')),
+          output: textOf(b, at(b, ms, 'content')),
           isError: ie !== undefined && b[ie.s] === 0x74,
           matchCount: 0
         })
@@ -239,7 +246,7 @@ function extractUserContent(b: Buffer, c: Span, e: Entry): void {
         e.images.push(raw(doc, el))
         break
       case 'text': {
-        const s = stripIdeContextTags(asString(b, get(ms, 'text')))
+        const s = stripIdeContextTags(asString(b, at(b, ms, 'text')))
         if (s !== '') text += s + '\n\n'
         break
       }
@@ -254,23 +261,23 @@ function textOf(b: Buffer, m: Span | undefined): Text {
   return { b, s: m.s + 1, e: m.e - 1 }
 }
 
-function enrichToolResults(b: Buffer, tur: Member[], results: ToolResult[]): void {
-  const stdout = textOf(b, get(tur, 'stdout'))
+function enrichToolResults(b: Buffer, tur: Obj, results: ToolResult[]): void {
+  const stdout = textOf(b, at(b, tur, 'stdout'))
   if (!isEmptyText(stdout)) {
     if (results.length === 0)
       results.push({ id: '', output: stdout, isError: false, matchCount: 0 })
     else if (results.length === 1) results[0].output = stdout
   }
-  const fm = get(tur, 'file')
+  const fm = at(b, tur, 'file')
   if (fm !== undefined) {
     const f = decodeStruct(b, fm, FILE)
     if (f !== null && f.filePath !== undefined && f.filePath !== '' && results.length === 1) {
       results[0].file = { filePath: f.filePath, numLines: f.numLines ?? 0 }
     }
   }
-  const fp = asString(b, get(tur, 'filePath'))
+  const fp = asString(b, at(b, tur, 'filePath'))
   if (fp !== '' && results.length === 1) results[0].file = { filePath: fp, numLines: 0 }
-  const nf = get(tur, 'numFiles')
+  const nf = at(b, tur, 'numFiles')
   if (nf !== undefined) {
     const n = intField(b, nf)
     if (n !== null && n > 0 && results.length === 1) results[0].matchCount = n
