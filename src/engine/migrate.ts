@@ -70,6 +70,9 @@ import {
 /** Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). */
 const WINDOW_BYTES = 64 * 1024 * 1024
 
+/** The first window is small: nothing is compacted before it is read. */
+const FIRST_WINDOW_BYTES = 8 * 1024 * 1024
+
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
 const SHARED_FROM_BYTES = 64 * 1024
 
@@ -402,7 +405,9 @@ class V2Writer {
       await this.loop()
       await this.finish()
     } finally {
-      // A run stopped mid-batch: end its /main stream (objects stay unreferenced, no ref moves).
+      // A run stopped mid-batch: let the batch being written finish (or fail) before the caller
+      // releases the lock, and end the next batch's /main stream (its objects stay unreferenced).
+      await this.packing?.catch(() => undefined)
       await this.mainStream?.abort()
     }
     return {
@@ -438,7 +443,8 @@ class V2Writer {
       if (this.needsV1(w)) {
         const oids = this.blobsFor(w)
         const b = oids.reduce((a, o) => a + (this.sizes.get(o) ?? 0), 0)
-        if (count > 0 && (cur.bytes + b > WINDOW_BYTES || count >= this.s.batchSize)) {
+        const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES
+        if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
           cur.to = i
           out.push(cur)
           cur = { from: i, to: i, oids: [], bytes: 0 }
@@ -1092,7 +1098,12 @@ class V2Writer {
     const b = this.mainStream
     const marked = files.map(([name, data]): [string, string] => [name, b.blob(data)])
     // Waits only while git is behind by more than the stream's bound.
-    await this.timer.time('writeMain', () => b.flush())
+    try {
+      await this.timer.time('writeMain', () => b.flush())
+    } catch (e) {
+      // git failed: no later checkpoint can be written either.
+      throw new FatalMigrationError(`writing /main objects failed: ${(e as Error).message}`)
+    }
     return marked
   }
 
