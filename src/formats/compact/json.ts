@@ -792,8 +792,17 @@ export class Out {
     this.buf[this.n++] = c
   }
   ascii(s: string): void {
-    this.ensure(s.length)
-    this.n += this.buf.write(s, this.n, 'latin1')
+    const k = s.length
+    this.ensure(k)
+    if (k > 32) {
+      this.n += this.buf.write(s, this.n, 'latin1')
+      return
+    }
+    // short constants: a loop is cheaper than the native write call
+    const d = this.buf
+    let n = this.n
+    for (let i = 0; i < k; i++) d[n++] = s.charCodeAt(i)
+    this.n = n
   }
   bytes(src: Uint8Array, s = 0, e = src.length): void {
     const k = e - s
