@@ -1,9 +1,16 @@
 // Reads for the per-checkpoint refs target: the pinned v1 tip walked three levels deep with batched
 // cat-file reads (root, buckets, checkpoint directories; session trees are never opened), the root
 // metadata.json blobs, and the existing checkpoint refs with their first-parent chains.
-import { readObjects, readObjectsAll, type ObjectResult } from '../../../git/objects.js'
+import {
+  CatFileBatchParser,
+  readObjects,
+  readObjectsAll,
+  type ObjectHeader,
+  type ObjectResult,
+  type ObjectStreamSink
+} from '../../../git/objects.js'
 import { forEachRef } from '../../../git/refs.js'
-import { lsTree, parseTree } from '../../../git/tree.js'
+import { parseTree } from '../../../git/tree.js'
 import { GitError } from '../../../git/runner.js'
 import { gitCommonDir } from '../../../git/repo.js'
 import { firstParentCommits } from '../../../git/refs-push.js'
@@ -26,6 +33,7 @@ import {
 } from '../../../formats/git-refs/index.js'
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
+import type { Writable } from 'node:stream'
 
 export const V1_BRANCH = 'refs/heads/entire/checkpoints/v1'
 
@@ -96,50 +104,20 @@ function treeOrThrow(o: ObjectResult, path: string, oid: string): Buffer {
 export interface BranchRead {
   checkpoints: BranchCheckpoint[]
   metadata: Map<string, Buffer>
-  /** normaliseRootMetadata of each blob, run while reading. */
+  /** normaliseRootMetadata of each blob, run while reading (empty when not asked for). */
   normalised: Map<string, NormaliseResult | MetadataDecodeError>
   /** Objects read and bytes read (for the phase counters). */
   objects: number
   bytes: number
 }
 
-/**
- * The checkpoint directories of the v1 tip and their direct entries from one `ls-tree -r -t`
- * (null when a tree below cannot be read: the caller then walks level by level, naming it).
- */
-async function listByLsTree(git: GitRunner, rootTree: string): Promise<BranchCheckpoint[] | null> {
-  let entries
+function normaliseOrError(id: string, bytes: Buffer): NormaliseResult | MetadataDecodeError {
   try {
-    entries = await lsTree(git, rootTree, { recursive: true, trees: true })
+    return normaliseRootMetadata(id, bytes)
   } catch (e) {
-    if (e instanceof GitError) return null
+    if (e instanceof MetadataDecodeError) return e
     throw e
   }
-  const buckets = new Set<string>()
-  const byDir = new Map<string, BranchCheckpoint>()
-  const out: BranchCheckpoint[] = []
-  for (const e of entries) {
-    const p = e.path
-    const s1 = p.indexOf('/')
-    if (s1 < 0) {
-      if (isTreeMode(e.mode) && p.length === 2) buckets.add(p)
-      continue
-    }
-    const s2 = p.indexOf('/', s1 + 1)
-    if (s2 < 0) {
-      const id = p.slice(0, s1) + p.slice(s1 + 1)
-      if (isTreeMode(e.mode) && buckets.has(p.slice(0, s1)) && isCheckpointId(id)) {
-        const cp: BranchCheckpoint = { id, tree: e.oid, entries: [] }
-        byDir.set(p, cp)
-        out.push(cp)
-      }
-      continue
-    }
-    if (p.indexOf('/', s2 + 1) >= 0) continue
-    const cp = byDir.get(p.slice(0, s2))
-    if (cp) cp.entries.push({ mode: e.mode, name: p.slice(s2 + 1), oid: e.oid })
-  }
-  return out
 }
 
 /**
@@ -148,7 +126,8 @@ async function listByLsTree(git: GitRunner, rootTree: string): Promise<BranchChe
  */
 async function readMetadata(
   git: GitRunner,
-  checkpoints: BranchCheckpoint[]
+  checkpoints: BranchCheckpoint[],
+  normalise: boolean
 ): Promise<{
   metadata: Map<string, Buffer>
   normalised: Map<string, NormaliseResult | MetadataDecodeError>
@@ -181,12 +160,7 @@ async function readMetadata(
       }
       bytes += o.content.length
       metadata.set(id, o.content)
-      try {
-        normalised.set(id, normaliseRootMetadata(id, o.content))
-      } catch (e) {
-        if (!(e instanceof MetadataDecodeError)) throw e
-        normalised.set(id, e)
-      }
+      if (normalise) normalised.set(id, normaliseOrError(id, o.content))
     } catch (e) {
       failure = e
     }
@@ -195,27 +169,206 @@ async function readMetadata(
   return { metadata, normalised, bytes }
 }
 
-/**
- * Walk the v1 tip tree: one `ls-tree -r -t` and one cat-file for the root metadata.json blobs;
- * when a tree cannot be read (partial clone, damage), level by level so the error names it.
- */
-export async function readBranch(git: GitRunner, rootTree: string): Promise<BranchRead> {
-  const listed = await listByLsTree(git, rootTree)
-  if (listed) {
-    const m = await readMetadata(git, listed)
-    return {
-      checkpoints: listed,
-      metadata: m.metadata,
-      normalised: m.normalised,
-      objects: listed.length + m.metadata.size,
-      bytes: m.bytes
+/** Collects whole objects from a cat-file parser and hands each on, in request order. */
+function wholeObjects(onObject: (o: ObjectResult) => void): ObjectStreamSink {
+  let header: ObjectHeader | undefined
+  let pieces: Buffer[] = []
+  return {
+    start(h) {
+      header = h
+      pieces = []
+    },
+    chunk(data) {
+      pieces.push(data)
+    },
+    end() {
+      const h = header as ObjectHeader
+      const content = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)
+      pieces = []
+      onObject({ ...h, missing: false, content })
+    },
+    missing(m) {
+      onObject(m)
     }
   }
-  return readBranchByLevels(git, rootTree)
+}
+
+/**
+ * The tip listing and the root metadata.json blobs with both git processes running side by
+ * side: `ls-tree -r -t` streams the listing and every root metadata.json it names is requested
+ * from `cat-file --batch` at once (streamed stdin), so reading the blobs, and normalising them,
+ * overlaps the listing instead of following it. Null when a tree below cannot be read (the
+ * caller then walks level by level, naming it).
+ */
+async function listAndReadMetadata(
+  git: GitRunner,
+  rootTree: string,
+  normalise: boolean
+): Promise<BranchRead | null> {
+  const buckets = new Set<string>()
+  const byDir = new Map<string, BranchCheckpoint>()
+  const checkpoints: BranchCheckpoint[] = []
+  const owners: string[] = []
+  const metaIds: string[] = []
+  const metadata = new Map<string, Buffer>()
+  const normalised = new Map<string, NormaliseResult | MetadataDecodeError>()
+  let bytes = 0
+  let k = 0
+  // Thrown after the reads: an exception inside a stream listener would escape the promise.
+  let failure: unknown = null
+  const parser = new CatFileBatchParser(
+    wholeObjects((o) => {
+      const id = owners[k]
+      const oid = metaIds[k++]
+      if (failure) return
+      try {
+        if (o.missing) {
+          throw new Error(
+            `checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`
+          )
+        }
+        bytes += o.content.length
+        metadata.set(id, o.content)
+        if (normalise) normalised.set(id, normaliseOrError(id, o.content))
+      } catch (e) {
+        failure = e
+      }
+    })
+  )
+  let stdin: Writable | null = null
+  let queued: string[] = []
+  let ended = false
+  const request = (oid: string) => {
+    if (stdin) stdin.write(oid + '\n')
+    else queued.push(oid)
+  }
+  const endRequests = () => {
+    ended = true
+    stdin?.end()
+  }
+  const catFile = git.run(['cat-file', '--batch', '--buffer'], {
+    stdin: (w) => {
+      stdin = w
+      if (queued.length) w.write(queued.join('\n') + '\n')
+      queued = []
+      if (ended) w.end()
+    },
+    onStdout: (chunk) => {
+      try {
+        parser.push(chunk)
+      } catch (e) {
+        failure ??= e
+      }
+    }
+  })
+  const onEntry = (mode: string, oid: string, p: string) => {
+    const s1 = p.indexOf('/')
+    if (s1 < 0) {
+      if (isTreeMode(mode) && p.length === 2) buckets.add(p)
+      return
+    }
+    const s2 = p.indexOf('/', s1 + 1)
+    if (s2 < 0) {
+      const id = p.slice(0, s1) + p.slice(s1 + 1)
+      if (isTreeMode(mode) && buckets.has(p.slice(0, s1)) && isCheckpointId(id)) {
+        const cp: BranchCheckpoint = { id, tree: oid, entries: [] }
+        byDir.set(p, cp)
+        checkpoints.push(cp)
+      }
+      return
+    }
+    if (p.indexOf('/', s2 + 1) >= 0) return
+    const cp = byDir.get(p.slice(0, s2))
+    if (!cp) return
+    const name = p.slice(s2 + 1)
+    cp.entries.push({ mode, name, oid })
+    if (name === 'metadata.json' && !isTreeMode(mode)) {
+      owners.push(cp.id)
+      metaIds.push(oid)
+      request(oid)
+    }
+  }
+  try {
+    await streamLsTree(git, rootTree, onEntry)
+  } catch (e) {
+    endRequests()
+    await catFile.catch(() => undefined)
+    if (e instanceof GitError) return null
+    throw e
+  }
+  endRequests()
+  await catFile
+  if (failure) throw failure
+  if (!parser.complete || parser.count !== metaIds.length) {
+    throw new Error(`cat-file output truncated: ${parser.count} of ${metaIds.length} metadata.json`)
+  }
+  return {
+    checkpoints,
+    metadata,
+    normalised,
+    objects: checkpoints.length + metadata.size,
+    bytes
+  }
+}
+
+/** `ls-tree -r -t -z --full-tree` of a tree, each record handed on as it streams in. */
+async function streamLsTree(
+  git: GitRunner,
+  tree: string,
+  onEntry: (mode: string, oid: string, path: string) => void
+): Promise<void> {
+  let carry: Buffer | undefined
+  let failure: unknown = null
+  await git.run(['ls-tree', '-z', '--full-tree', '-r', '-t', '--end-of-options', tree], {
+    onStdout: (chunk) => {
+      if (failure) return
+      try {
+        const buf = carry ? Buffer.concat([carry, chunk]) : chunk
+        carry = undefined
+        let pos = 0
+        for (let end = buf.indexOf(0, pos); end !== -1; end = buf.indexOf(0, pos)) {
+          const tab = buf.indexOf(0x09, pos)
+          if (tab === -1 || tab > end) throw new Error('unexpected ls-tree record without a tab')
+          // `<mode> SP <type> SP <oid> TAB <path>`
+          const head = buf.toString('latin1', pos, tab)
+          const sp1 = head.indexOf(' ')
+          const sp2 = head.indexOf(' ', sp1 + 1)
+          onEntry(head.slice(0, sp1), head.slice(sp2 + 1), buf.toString('utf8', tab + 1, end))
+          pos = end + 1
+        }
+        if (pos < buf.length) carry = Buffer.from(buf.subarray(pos))
+      } catch (e) {
+        failure = e
+      }
+    }
+  })
+  if (failure) throw failure
+  if (carry) throw new Error('ls-tree output ended inside a record')
+}
+
+/**
+ * Walk the v1 tip tree: one `ls-tree -r -t` and, alongside it, one cat-file for the root
+ * metadata.json blobs; when a tree cannot be read (partial clone, damage), level by level so
+ * the error names it.
+ */
+export async function readBranch(
+  git: GitRunner,
+  rootTree: string,
+  opts: { normalise?: boolean } = {}
+): Promise<BranchRead> {
+  const normalise = opts.normalise ?? true
+  return (
+    (await listAndReadMetadata(git, rootTree, normalise)) ??
+    readBranchByLevels(git, rootTree, { normalise })
+  )
 }
 
 /** Level by level: 3 cat-file processes for trees (session trees are never opened), 1 for blobs. */
-export async function readBranchByLevels(git: GitRunner, rootTree: string): Promise<BranchRead> {
+export async function readBranchByLevels(
+  git: GitRunner,
+  rootTree: string,
+  opts: { normalise?: boolean } = {}
+): Promise<BranchRead> {
   let objects = 0
   let bytes = 0
   const [root] = await readObjectsAll(git, [rootTree])
@@ -254,7 +407,7 @@ export async function readBranchByLevels(git: GitRunner, rootTree: string): Prom
     if (!o.missing) bytes += o.content.length
     checkpoints.push({ id: d.id, tree: d.oid, entries })
   })
-  const m = await readMetadata(git, checkpoints)
+  const m = await readMetadata(git, checkpoints, opts.normalise ?? true)
   objects += m.metadata.size
   bytes += m.bytes
   return { checkpoints, metadata: m.metadata, normalised: m.normalised, objects, bytes }

@@ -144,7 +144,8 @@ export async function verifyConversion(
   git: GitRunner,
   input: VerifyInput
 ): Promise<RefsVerifyReport> {
-  const branch = await readBranch(git, input.rootTree)
+  // Verification decodes metadata.json its own way: the converter's normalisation is not run.
+  const branch = await readBranch(git, input.rootTree, { normalise: false })
   const refsNow = await listCheckpointRefs(git)
   const problems: RefsVerifyProblem[] = []
   const unexpectedRefs: string[] = []
