@@ -13,13 +13,22 @@ export interface Doc {
   error?: string
 }
 
+/** Parsed documents by blob buffer: the same metadata blob is read by several checks. */
+const parsed = new WeakMap<Buffer, Doc>()
+
+/** The document in `bytes` (memoised per buffer; callers only read the result). */
 export function parseDoc(bytes: Buffer): Doc {
+  const hit = parsed.get(bytes)
+  if (hit) return hit
+  let doc: Doc
   try {
     const node = parseJsonDocument(bytes)
-    return { bytes, node, value: plain(node) }
+    doc = { bytes, node, value: plain(node) }
   } catch (e) {
-    return { bytes, error: e instanceof Error ? e.message : String(e) }
+    doc = { bytes, error: e instanceof Error ? e.message : String(e) }
   }
+  parsed.set(bytes, doc)
+  return doc
 }
 
 export function plain(node: JsonNode): unknown {

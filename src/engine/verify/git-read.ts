@@ -70,16 +70,19 @@ export async function resolveCommit(git: GitRunner, ref: string): Promise<string
 
 /**
  * Read many objects with one `git cat-file --batch`. Objects reported missing are absent from
- * the result map. Duplicate ids are requested once.
+ * the result map. Duplicate ids are requested once. `shared`: bodies of 64 KiB and more go into
+ * shared memory, so worker threads see them without a copy (only worth it when workers run:
+ * V8 collects shared buffers later than its own).
  */
 export async function readBlobs(
   git: GitRunner,
-  oids: Iterable<string>
+  oids: Iterable<string>,
+  opts: { shared?: boolean } = {}
 ): Promise<Map<string, Buffer>> {
   const unique = [...new Set(oids)]
   const out = new Map<string, Buffer>()
   if (unique.length === 0) return out
-  const parser = new BatchParser((oid, body) => out.set(oid, body))
+  const parser = new BatchParser((oid, body) => out.set(oid, body), opts.shared ?? false)
   await git.run(['cat-file', '--batch'], {
     input: Buffer.from(unique.join('\n') + '\n'),
     onStdout: (chunk) => parser.push(chunk)
@@ -88,48 +91,76 @@ export async function readBlobs(
   return out
 }
 
-/** Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<body>\n` or `<name> missing\n`. */
-class BatchParser {
-  private buf: Buffer = Buffer.alloc(0)
-  private pending?: { oid: string; size: number }
-  private parts: Buffer[] = []
-  private have = 0
+/** Objects at least this large are read into shared memory: worker threads see them without a copy. */
+const SHARED_MIN = 64 * 1024
 
-  constructor(private readonly onObject: (oid: string, body: Buffer) => void) {}
+/**
+ * Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<body>\n` or
+ * `<name> missing\n`. Each body is copied once, straight into a buffer of its own size.
+ */
+class BatchParser {
+  private head: Buffer = Buffer.alloc(0)
+  private pending?: { oid: string; body: Buffer; have: number }
+  /** Bytes of the LF that ends the current body still to skip. */
+  private skip = 0
+
+  constructor(
+    private readonly onObject: (oid: string, body: Buffer) => void,
+    private readonly shared: boolean
+  ) {}
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk
-    for (;;) {
-      if (this.pending) {
-        const need = this.pending.size + 1 - this.have
-        if (this.buf.length < need) {
-          this.parts.push(this.buf)
-          this.have += this.buf.length
-          this.buf = Buffer.alloc(0)
-          return
-        }
-        this.parts.push(this.buf.subarray(0, need))
-        this.buf = this.buf.subarray(need)
-        const whole = Buffer.concat(this.parts)
-        this.onObject(this.pending.oid, whole.subarray(0, this.pending.size))
-        this.pending = undefined
-        this.parts = []
-        this.have = 0
+    let at = 0
+    while (at < chunk.length) {
+      if (this.skip > 0) {
+        this.skip--
+        at++
         continue
       }
-      const nl = this.buf.indexOf(10)
-      if (nl < 0) return
-      const header = this.buf.subarray(0, nl).toString('utf8')
-      this.buf = this.buf.subarray(nl + 1)
+      if (this.pending) {
+        const p = this.pending
+        const n = Math.min(p.body.length - p.have, chunk.length - at)
+        chunk.copy(p.body, p.have, at, at + n)
+        p.have += n
+        at += n
+        if (p.have === p.body.length) {
+          this.pending = undefined
+          this.skip = 1
+          this.onObject(p.oid, p.body)
+        }
+        continue
+      }
+      const nl = chunk.indexOf(10, at)
+      if (nl < 0) {
+        this.head = Buffer.concat([this.head, chunk.subarray(at)])
+        return
+      }
+      const line = this.head.length
+        ? Buffer.concat([this.head, chunk.subarray(at, nl)])
+        : chunk.subarray(at, nl)
+      this.head = Buffer.alloc(0)
+      at = nl + 1
+      const header = line.toString('utf8')
       const fields = header.split(' ')
       if (fields.length === 2 && fields[1] === 'missing') continue
       if (fields.length !== 3) throw new Error(`unexpected cat-file --batch header: ${header}`)
-      this.pending = { oid: fields[0], size: Number(fields[2]) }
+      const size = Number(fields[2])
+      const body =
+        this.shared && size >= SHARED_MIN
+          ? Buffer.from(new SharedArrayBuffer(size))
+          : Buffer.allocUnsafe(size)
+      this.pending = { oid: fields[0], body, have: 0 }
+      if (size === 0) {
+        this.pending = undefined
+        this.skip = 1
+        this.onObject(fields[0], body)
+      }
     }
   }
 
   end(): void {
     if (this.pending)
       throw new Error(`cat-file --batch output ended inside object ${this.pending.oid}`)
+    if (this.head.length > 0) throw new Error('cat-file --batch output ended inside a header')
   }
 }
