@@ -1,4 +1,5 @@
-// Benchmark of the per-checkpoint refs target (not part of the action):
+// Benchmark of the per-checkpoint refs target (not part of the action). Build it on its own:
+//   npx ncc build src/engine/targets/refs/bench.ts -o /tmp/<you>/refs-bench --quiet
 //   node bench.js corpus <bundle>  conversion vs the floor (tip tree listing + every root
 //                                  metadata.json read), verify, push to a local bare remote, no-op rerun
 //   node bench.js push <n> [size]  push n synthetic checkpoint refs to a local bare remote (size:
@@ -7,6 +8,7 @@
 //   node bench.js steps <bundle> [rounds]  paired rounds on fresh copies of one converted-from
 //                                  repository: floor, then conversion with the wall time of every
 //                                  git call; medians, and git update-ref alone vs the floor
+// On a shared machine, compare CPU too: `/usr/bin/time -f '%U %S' node bench.js convert <copy>`.
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
