@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { GitRunner } from '../src/git/runner.js'
 import {
   CatFileBatchParser,
+  ObjectReader,
   checkObjects,
   readObjects,
   readObjectsAll,
@@ -27,6 +28,35 @@ describe('batch object read (cat-file --batch)', () => {
   beforeAll(async () => {
     git = await newRepo('objects')
     ids = await writeBlobsRaw(git, [text, binary, empty, big])
+  })
+
+  it('reads in turn through one process (ObjectReader), shared memory on request', async () => {
+    const before = git.processCount
+    const reader = new ObjectReader(git)
+    const collect = async (names: string[], sharedFrom?: number): Promise<ObjectResult[]> => {
+      const out: ObjectResult[] = []
+      await reader.read(names, (o) => void out.push(o), sharedFrom ? { sharedFrom } : {})
+      return out
+    }
+    const [a, b] = await Promise.all([collect([ids[3], absent, ids[0]]), collect([ids[2]])])
+    expect(a.map((o) => o.index)).toEqual([0, 1, 2])
+    expect((a[0] as FoundObject).content.equals(big)).toBe(true)
+    expect(a[1]).toMatchObject({ missing: true, oid: absent, reason: 'missing' })
+    expect((a[2] as FoundObject).content.equals(text)).toBe(true)
+    expect((b[0] as FoundObject).content.length).toBe(0)
+    // a consumer error fails its own read only; the next read is in sync
+    await expect(
+      reader.read([ids[3], ids[1]], () => {
+        throw new Error('consumer says no')
+      })
+    ).rejects.toThrow('consumer says no')
+    const c = await collect([ids[3], ids[1]], 1000)
+    expect((c[0] as FoundObject).content.buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect((c[0] as FoundObject).content.equals(big)).toBe(true)
+    expect((c[1] as FoundObject).content.buffer).not.toBeInstanceOf(SharedArrayBuffer)
+    expect((c[1] as FoundObject).content.equals(binary)).toBe(true)
+    await reader.close()
+    expect(git.processCount - before).toBe(1)
   })
 
   it('reads text, binary (NUL bytes), empty and large blobs exactly, reports missing, one process', async () => {

@@ -6,7 +6,7 @@
 // orphan archive `/full/<n>` reusing the v1 blob ids, moved together by ONE compare-and-swap
 // transaction; the remainder goes into `/full/current`.
 import type { GitRunner } from '../git/runner.js'
-import { readObjects } from '../git/objects.js'
+import { ObjectReader, readObjects } from '../git/objects.js'
 import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
 import { FastImportBatch, type FileChange, type Signature } from '../git/writer.js'
 import { objectFormat, type ObjectFormat } from '../git/format.js'
@@ -343,6 +343,8 @@ class V2Writer {
    * checkpoint's files, not a batch's); the batch's commits are added when it is written.
    */
   private mainStream: FastImportBatch | null = null
+  /** One cat-file process for every read window. */
+  private readonly reader: ObjectReader
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -370,6 +372,7 @@ class V2Writer {
     this.log = ctx.logger
     this.timer = ctx.timer
     this.compactor = ctx.compactor
+    this.reader = new ObjectReader(ctx.git)
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString
@@ -414,6 +417,7 @@ class V2Writer {
       // releases the lock, and end the next batch's /main stream (its objects stay unreferenced).
       await this.packing?.catch(() => undefined)
       await this.mainStream?.abort()
+      await this.reader.close()
     }
     return {
       refs: [...this.refChanges.values()],
@@ -470,8 +474,7 @@ class V2Writer {
     const blobs = new Map<string, Buffer>()
     let bytes = 0
     try {
-      await readObjects(
-        this.git,
+      await this.reader.read(
         oids,
         (o) => {
           if (o.missing) return

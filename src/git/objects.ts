@@ -1,6 +1,7 @@
 // Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
 // parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
-import { GitError, type GitRunner } from './runner.js'
+import type { Writable } from 'node:stream'
+import { GitError, type GitRunner, type RunResult } from './runner.js'
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag'
 
@@ -231,13 +232,18 @@ export async function readObjects(
   onObject: (obj: ObjectResult) => void,
   opts: ReadOptions = {}
 ): Promise<void> {
+  await streamObjects(git, names, wholeObjects(onObject, opts))
+}
+
+/** A sink that collects each object's content into one Buffer (see `readObjects`). */
+function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions): ObjectStreamSink {
   const sharedFrom = opts.sharedFrom ?? Infinity
   let header: ObjectHeader | undefined
   let pieces: Buffer[] = []
   /** The shared destination of the current object, filled up to `filled`. */
   let shared: Buffer | null = null
   let filled = 0
-  const sink: ObjectStreamSink = {
+  return {
     start(h) {
       header = h
       if (h.size > 0 && h.size >= sharedFrom) {
@@ -267,7 +273,134 @@ export async function readObjects(
       onObject(m)
     }
   }
-  await streamObjects(git, names, sink)
+}
+
+interface PendingRead {
+  parser: CatFileBatchParser
+  expected: number
+  failure?: unknown
+  resolve: () => void
+  reject: (e: unknown) => void
+}
+
+/**
+ * Many `readObjects` calls in turn through ONE `git cat-file --batch-command --buffer` process
+ * (a migration reads one window of blobs after another): no process start per call. Calls run
+ * one at a time, in call order; `close()` ends the process.
+ */
+export class ObjectReader {
+  private proc: { stdin: Promise<Writable>; result: Promise<RunResult> } | null = null
+  private current: PendingRead | null = null
+  private queue: Promise<void> = Promise.resolve()
+  private exited: unknown = null
+
+  constructor(private readonly git: GitRunner) {}
+
+  /** Like `readObjects`, on the shared process. */
+  read(
+    names: readonly string[],
+    onObject: (obj: ObjectResult) => void,
+    opts: ReadOptions = {}
+  ): Promise<void> {
+    const run = this.queue.then(() => this.readNow(names, onObject, opts))
+    this.queue = run.then(
+      () => undefined,
+      () => undefined
+    )
+    return run
+  }
+
+  private start(): { stdin: Promise<Writable>; result: Promise<RunResult> } {
+    let give!: (w: Writable) => void
+    const stdin = new Promise<Writable>((res) => (give = res))
+    const args = ['cat-file', '--batch-command', '--buffer']
+    const result = this.git.run(args, {
+      stdin: give,
+      onStdout: (chunk) => this.onStdout(chunk)
+    })
+    const ended = (e: unknown): void => {
+      this.exited = e ?? new GitError(args, 0, 'cat-file ended before answering')
+      const c = this.current
+      if (c) {
+        this.current = null
+        c.reject(this.exited)
+      }
+    }
+    result.then(
+      () => ended(null),
+      (e: unknown) => ended(e)
+    )
+    return { stdin: Promise.race([stdin, result.then(() => stdin)]), result }
+  }
+
+  private onStdout(chunk: Buffer): void {
+    const c = this.current
+    if (!c) return
+    try {
+      c.parser.push(chunk)
+    } catch (e) {
+      // out of sync: nothing more of this process can be trusted
+      c.failure ??= e
+      this.current = null
+      c.reject(c.failure)
+      return
+    }
+    if (c.parser.count === c.expected && c.parser.complete) {
+      this.current = null
+      if (c.failure !== undefined) c.reject(c.failure)
+      else c.resolve()
+    }
+  }
+
+  private async readNow(
+    names: readonly string[],
+    onObject: (obj: ObjectResult) => void,
+    opts: ReadOptions
+  ): Promise<void> {
+    if (names.length === 0) return
+    if (this.exited) throw this.exited
+    const request = Buffer.from(names.map((n) => `contents ${n}\n`).join('') + 'flush\n', 'utf8')
+    for (const n of names) {
+      if (n.length === 0 || n.includes('\n')) {
+        throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`)
+      }
+    }
+    this.proc ??= this.start()
+    const stdin = await this.proc.stdin
+    const inner = wholeObjects(onObject, opts)
+    await new Promise<void>((resolve, reject) => {
+      const pending: PendingRead = { parser: null!, expected: names.length, resolve, reject }
+      // A consumer error stops delivery; the rest of the answer is still read to stay in sync.
+      const guard =
+        <A extends unknown[]>(f: (...a: A) => void) =>
+        (...a: A) => {
+          if (pending.failure !== undefined) return
+          try {
+            f(...a)
+          } catch (e) {
+            pending.failure = e
+          }
+        }
+      pending.parser = new CatFileBatchParser({
+        start: guard(inner.start),
+        chunk: guard(inner.chunk),
+        end: guard(inner.end),
+        missing: guard(inner.missing)
+      })
+      this.current = pending
+      stdin.write(request)
+    })
+  }
+
+  /** End the process (waits for it). */
+  async close(): Promise<void> {
+    await this.queue
+    if (!this.proc) return
+    const p = this.proc
+    this.proc = null
+    ;(await p.stdin.catch(() => null))?.end()
+    await p.result.catch(() => undefined)
+  }
 }
 
 /** `readObjects` collected into an array in request order (convenience for modest batches). */
