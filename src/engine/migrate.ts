@@ -1,10 +1,12 @@
 // The v2 write step (migration.md §5-§11 with the additions of §16): process the planned
-// checkpoints in order, read their v1 blobs in byte-bounded windows (one `cat-file --batch` per
-// window, the next window read while the current one is compacted), compact once per transcript
-// (full compact + recomputed offset in one pass) with the reference's offset cache, and write in
-// batches: per batch ONE `/main` commit (plus the reference's per-slot backfill commits), ONE
-// orphan archive `/full/<n>` reusing the v1 blob ids, moved together by ONE compare-and-swap
-// transaction; the remainder goes into `/full/current`.
+// checkpoints in order, read their v1 blobs in byte-bounded windows (one `cat-file` process for
+// all windows, the next window read while the current one is compacted), compact once per
+// transcript (full compact + recomputed offset in one pass) with the reference's offset cache,
+// and write in batches: per batch ONE `/main` commit (plus the reference's per-slot backfill
+// commits), ONE orphan archive `/full/<n>` reusing the v1 blob ids, moved together by ONE
+// compare-and-swap transaction; the remainder goes into `/full/current`. A batch's /main blobs
+// are streamed into its fast-import as each checkpoint is done, so memory is bounded by the read
+// windows and one checkpoint, not by the batch.
 import type { GitRunner } from '../git/runner.js'
 import { ObjectReader, readObjects } from '../git/objects.js'
 import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
