@@ -227,7 +227,7 @@ function nextSpecial(
       if (c < 0x20 || c === Q || c === BS) return i
       i++
     }
-    let k = (base + i) >>> 2
+    let k = Math.floor((base + i) / 4)
     const kEnd = Math.floor((base + end) / 4)
     for (; k < kEnd; k++) {
       const x = w[k]
