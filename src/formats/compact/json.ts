@@ -1429,6 +1429,8 @@ TRANS_CLASS[0x3e] = 1
 TRANS_CLASS[0x26] = 1
 for (let c = 0x80; c < 0x100; c++) TRANS_CLASS[c] = 3
 TRANS_CLASS[0xe2] = 2
+// the same for a body known to be valid UTF-8: bytes >= 0x80 other than 0xE2 are copied
+const TRANS_CLASS_VALID = TRANS_CLASS.map((t) => (t === 3 ? 0 : t))
 
 /** Writes the valid UTF-8 sequence at b[i] (k bytes) or, when k is 0, U+FFFD for its first byte. */
 function copySeqOrReplacement(o: Out, b: Buffer, i: number, k: number): void {
@@ -1446,19 +1448,22 @@ function copySeqOrReplacement(o: Out, b: Buffer, i: number, k: number): void {
  */
 export function transcodeBody(o: Out, b: Buffer, s: number, e: number): void {
   const valid = isUtf8(b.subarray(s, e))
+  const cls = valid ? TRANS_CLASS_VALID : TRANS_CLASS
   o.ensure(e - s + 2)
   let out = o.buf
   let n = o.n
   out[n++] = Q
   let i = s
   while (i < e) {
-    const c = b[i]
-    const t = TRANS_CLASS[c]
-    if (t === 0 || (t === 3 && valid)) {
+    let c = b[i]
+    let t = cls[c]
+    while (t === 0) {
       out[n++] = c
-      i++
-      continue
+      if (++i >= e) break
+      c = b[i]
+      t = cls[c]
     }
+    if (i >= e) break
     o.n = n
     if (t === 1) {
       if (c !== BS) {
