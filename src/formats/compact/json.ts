@@ -1455,15 +1455,23 @@ export function transcodeBody(o: Out, b: Buffer, s: number, e: number): void {
   out[n++] = Q
   let i = s
   while (i < e) {
-    let c = b[i]
-    let t = cls[c]
-    while (t === 0) {
+    const c = b[i]
+    const t = cls[c]
+    if (t === 0) {
       out[n++] = c
-      if (++i >= e) break
-      c = b[i]
-      t = cls[c]
+      i++
+      continue
     }
-    if (i >= e) break
+    if (c === BS) {
+      // \" \\ \b \f \n \r \t are written exactly as Go writes them (2 bytes in, 2 out)
+      const d = b[i + 1]
+      if (d !== 0x75 && d !== 0x2f) {
+        out[n++] = BS
+        out[n++] = d
+        i += 2
+        continue
+      }
+    }
     o.n = n
     if (t === 1) {
       if (c !== BS) {
