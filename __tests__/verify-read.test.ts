@@ -1,5 +1,5 @@
 // The verifier's bulk reader and byte scanners: cat-file --batch bodies of every size (empty,
-// small, shared-memory sized) come back byte-exact, missing ids are absent; cli_version values
+// small, several pipe reads long) come back byte-exact, missing ids are absent; cli_version values
 // of compact lines read from bytes equal the multiline-regexp reading of the decoded text.
 import { describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'

@@ -70,19 +70,16 @@ export async function resolveCommit(git: GitRunner, ref: string): Promise<string
 
 /**
  * Read many objects with one `git cat-file --batch`. Objects reported missing are absent from
- * the result map. Duplicate ids are requested once. `shared`: bodies of 64 KiB and more go into
- * shared memory, so worker threads see them without a copy (only worth it when workers run:
- * V8 collects shared buffers later than its own).
+ * the result map. Duplicate ids are requested once.
  */
 export async function readBlobs(
   git: GitRunner,
-  oids: Iterable<string>,
-  opts: { shared?: boolean } = {}
+  oids: Iterable<string>
 ): Promise<Map<string, Buffer>> {
   const unique = [...new Set(oids)]
   const out = new Map<string, Buffer>()
   if (unique.length === 0) return out
-  const parser = new BatchParser((oid, body) => out.set(oid, body), opts.shared ?? false)
+  const parser = new BatchParser((oid, body) => out.set(oid, body))
   await git.run(['cat-file', '--batch'], {
     input: Buffer.from(unique.join('\n') + '\n'),
     onStdout: (chunk) => parser.push(chunk)
@@ -90,9 +87,6 @@ export async function readBlobs(
   parser.end()
   return out
 }
-
-/** Objects at least this large are read into shared memory: worker threads see them without a copy. */
-const SHARED_MIN = 64 * 1024
 
 /**
  * Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<body>\n` or
@@ -104,10 +98,7 @@ class BatchParser {
   /** Bytes of the LF that ends the current body still to skip. */
   private skip = 0
 
-  constructor(
-    private readonly onObject: (oid: string, body: Buffer) => void,
-    private readonly shared: boolean
-  ) {}
+  constructor(private readonly onObject: (oid: string, body: Buffer) => void) {}
 
   push(chunk: Buffer): void {
     let at = 0
@@ -145,10 +136,8 @@ class BatchParser {
       if (fields.length === 2 && fields[1] === 'missing') continue
       if (fields.length !== 3) throw new Error(`unexpected cat-file --batch header: ${header}`)
       const size = Number(fields[2])
-      const body =
-        this.shared && size >= SHARED_MIN
-          ? Buffer.from(new SharedArrayBuffer(size))
-          : Buffer.allocUnsafe(size)
+      // A buffer of its own (not a view into a larger one) also crosses to a worker as it is.
+      const body = Buffer.allocUnsafe(size)
       this.pending = { oid: fields[0], body, have: 0 }
       if (size === 0) {
         this.pending = undefined

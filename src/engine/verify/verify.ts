@@ -91,7 +91,7 @@ export async function verifyRepository(
       ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
       : undefined
   const stage = (b: number): Stage => {
-    const blobs = prefetch(git, batches[b].oids, runner !== undefined)
+    const blobs = prefetch(git, batches[b].oids)
     const primed = runner
       ? blobs.then((m) =>
           runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m)))
@@ -176,12 +176,8 @@ interface Stage {
 }
 
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(
-  git: GitRunner,
-  oids: Set<string>,
-  shared: boolean
-): Promise<Map<string, Buffer>> {
-  const p = readBlobs(git, oids, { shared })
+function prefetch(git: GitRunner, oids: Set<string>): Promise<Map<string, Buffer>> {
+  const p = readBlobs(git, oids)
   p.catch(() => undefined)
   return p
 }
