@@ -316,7 +316,13 @@ export class ObjectReader {
     const args = ['cat-file', '--batch-command', '--buffer']
     const result = this.git.run(args, {
       stdin: give,
-      onStdout: (chunk) => this.onStdout(chunk)
+      onStdout: (chunk) => this.onStdout(chunk),
+      // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
+      // 8 GiB in all by default): its resident size would grow with the repository.
+      config: [
+        ['core.packedGitWindowSize', '32m'],
+        ['core.packedGitLimit', '128m']
+      ]
     })
     const ended = (e: unknown): void => {
       this.exited = e ?? new GitError(args, 0, 'cat-file ended before answering')
