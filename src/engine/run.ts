@@ -2,6 +2,7 @@
 // verifies; this module takes the lock, times the phases and builds the report. The surfaces
 // (CLI, action) fetch/push around it and render the report; they never reach into the phases.
 import { GitRunner } from '../git/runner.js'
+import { checkGitVersion } from '../git/repo.js'
 import { formatGoTime, goTimeFromEpochNanos } from '../formats/json/time.js'
 import { pinV1 } from './v1source.js'
 import { emptyCounts, FatalMigrationError } from './migrate.js'
@@ -70,6 +71,7 @@ async function prepareRun(settings: MigrateSettings, opts: RunOptions = {}): Pro
     throw new FatalMigrationError(
       `batch size must be a positive integer, got ${settings.batchSize}`
     )
+  await checkGitVersion(git)
   const ctx = { git, settings, logger, timer }
   const target = new V2Target({
     verifier: opts.verifier,

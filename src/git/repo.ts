@@ -5,7 +5,8 @@ import { isAbsolute, resolve } from 'node:path'
 import type { GitRunner } from './runner.js'
 import type { ObjectFormat } from './format.js'
 
-export const MIN_GIT_VERSION = '2.31.0'
+/** `cat-file --batch-command` (one reader for every read window) and `fetch --refetch` need 2.36. */
+export const MIN_GIT_VERSION = '2.36.0'
 
 /** Parse `git version 2.39.5` (also `2.39.5.windows.1`, `2.39.5 (Apple Git-143)`). */
 export function parseGitVersion(text: string): [number, number, number] {
@@ -19,7 +20,7 @@ function compareVersions(a: number[], b: number[]): number {
   return 0
 }
 
-/** The installed git version; throws a clear error below `min` (default 2.31, GIT_CONFIG_COUNT). */
+/** The installed git version; throws a clear error below `min` (default MIN_GIT_VERSION). */
 export async function checkGitVersion(
   git: GitRunner,
   min: string = MIN_GIT_VERSION
