@@ -29331,6 +29331,7 @@ class WorkerPool {
 
 
 
+const ownsBuffer = (u) => u.byteOffset === 0 && u.byteLength === u.buffer.byteLength;
 const asBuffer = (u) => Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 function runCompactJob(job) {
     const pieces = job.pieces.map(asBuffer);
@@ -29351,9 +29352,14 @@ function runCompactJob(job) {
 function serveCompactJobsIfWorker() {
     if (!isPoolWorker())
         return false;
-    serveWorkerJobs(runCompactJob, (r) => r.bytes && r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength
-        ? [r.bytes.buffer]
-        : []);
+    serveWorkerJobs((job) => {
+        const r = runCompactJob(job);
+        // A view would be cloned with its whole backing store (an output buffer's spare
+        // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
+        if (r.bytes && !ownsBuffer(r.bytes))
+            r.bytes = new Uint8Array(r.bytes);
+        return r;
+    }, (r) => (r.bytes ? [r.bytes.buffer] : []));
     return true;
 }
 /**
@@ -29375,11 +29381,12 @@ function createCompactor(opts) {
     return {
         workers: pool.size,
         run: (job) => {
-            // A view into a larger buffer would be cloned with its whole backing store: send a
-            // copy of just its bytes (and move that copy instead of cloning it again).
+            // Shared memory (objects read with `sharedFrom`) goes across as it is. A view into a
+            // larger buffer would be cloned with its whole backing store: send a copy of just its
+            // bytes, moved instead of cloned again. A whole buffer is cloned (the caller keeps it).
             const transfer = [];
             const pieces = job.pieces.map((p) => {
-                if (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength)
+                if (p.buffer instanceof SharedArrayBuffer || ownsBuffer(p))
                     return p;
                 const copy = new Uint8Array(p);
                 transfer.push(copy.buffer);
@@ -29543,12 +29550,6 @@ const BS = 0x5c; // \
 function isWs(c) {
     return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
-// Byte classes inside strings while validating: 1 quote, 2 backslash, 3 control, 4 html, 5 0xE2.
-const STR_CLASS = new Uint8Array(256);
-for (let c = 0; c < 0x20; c++)
-    STR_CLASS[c] = 3;
-STR_CLASS[Q] = 1;
-STR_CLASS[BS] = 2;
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++)
     HEX[0x30 + c] = c;
@@ -29557,21 +29558,28 @@ for (let c = 0; c < 6; c++) {
     HEX[0x61 + c] = 10 + c;
 }
 /**
- * A validated document: the bytes plus the sorted positions of the bytes compaction must change
- * (whitespace between tokens; `<` `>` `&` and the first byte of U+2028/U+2029 inside strings).
+ * Containers nested up to REC deep record their members / elements while they are validated
+ * (line → message → content → block; line → toolUseResult → file), as integers: members() and
+ * elements() on them then need no second scan, and containers nobody asks for cost no objects.
+ */
+const REC = 4;
+/**
+ * A validated document: the bytes, the sorted positions of the whitespace compaction removes,
+ * and the recorded containers. The record is an Int32Array arena: per container a count n
+ * followed by n entries (keyStart, keyEnd, valueStart, valueEnd), keyStart -1 in arrays;
+ * `index` maps a container's start position to its count's slot.
  */
 class Doc {
     buf;
-    /** Members / elements of containers recorded while validating, by container start. */
-    cache = new Map();
     /** Positions of whitespace between tokens (outside strings), ascending. */
     sp = new Int32Array(64);
     n = 0;
     /** Whether the buffer holds any `<` `>` `&` or 0xE2 byte: -1 unknown, 0 no, 1 yes. */
     html = -1;
-    /** Cached position of the next backslash / quote at or after the scan position (fast scan). */
-    nextBs = -1;
-    nextQ = -1;
+    rec = new Int32Array(1024);
+    recN = 0;
+    index = new Map();
+    made = new Map();
     constructor(buf) {
         this.buf = buf;
     }
@@ -29579,12 +29587,11 @@ class Doc {
         this.buf = buf;
         this.n = 0;
         this.html = -1;
-        this.cache.clear();
-        this.resetSearch();
-    }
-    resetSearch() {
-        this.nextBs = -1;
-        this.nextQ = -1;
+        this.recN = 0;
+        if (this.index.size > 0)
+            this.index.clear();
+        if (this.made.size > 0)
+            this.made.clear();
     }
     hasHtml() {
         if (this.html < 0) {
@@ -29599,21 +29606,6 @@ class Doc {
         }
         return this.html === 1;
     }
-    /** Next backslash at or after i (Infinity when none), cached across calls of one scan. */
-    bsFrom(i) {
-        if (this.nextBs < i) {
-            const p = this.buf.indexOf(BS, i);
-            this.nextBs = p === -1 ? Infinity : p;
-        }
-        return this.nextBs;
-    }
-    quoteFrom(i) {
-        if (this.nextQ < i) {
-            const p = this.buf.indexOf(Q, i);
-            this.nextQ = p === -1 ? Infinity : p;
-        }
-        return this.nextQ;
-    }
     push(pos) {
         if (this.n === this.sp.length) {
             const g = new Int32Array(this.sp.length * 2);
@@ -29622,40 +29614,190 @@ class Doc {
         }
         this.sp[this.n++] = pos;
     }
+    /** Stores the entries scratch[from, to) of the container starting at `start`. */
+    store(start, scratch, from, to) {
+        const need = this.recN + 1 + (to - from);
+        if (need > this.rec.length) {
+            const g = new Int32Array(Math.max(need, this.rec.length * 2));
+            g.set(this.rec.subarray(0, this.recN));
+            this.rec = g;
+        }
+        this.index.set(start, this.recN);
+        const r = this.rec;
+        r[this.recN] = (to - from) >> 2;
+        for (let j = from, p = this.recN + 1; j < to; j++, p++)
+            r[p] = scratch[j];
+        this.recN = need;
+    }
+    /**
+     * The last recorded member named `key` (ASCII) of the object whose count is at slot h: Go's
+     * map semantics (a repeated key keeps its last value), keys compared as decoded.
+     */
+    find(h, key) {
+        const r = this.rec;
+        const b = this.buf;
+        const kl = key.length;
+        for (let p = h + 1 + 4 * (r[h] - 1); p > h; p -= 4) {
+            const ks = r[p];
+            const len = r[p + 1] - ks;
+            if (len === kl) {
+                // same length: equal only byte for byte (escapes and multi-byte text decode shorter)
+                let x = 0;
+                while (x < kl && b[ks + x] === key.charCodeAt(x))
+                    x++;
+                if (x === kl)
+                    return { k: key, s: r[p + 2], e: r[p + 3] };
+            }
+            else if (len > kl && hasByte(b, BS, ks, ks + len)) {
+                if (decodeStringBody(b, ks, ks + len) === key)
+                    return { k: key, s: r[p + 2], e: r[p + 3] };
+            }
+        }
+        return undefined;
+    }
+    /** The recorded members / elements of the container starting at `start`, or null. */
+    recorded(start, obj) {
+        const m = this.made.get(start);
+        if (m !== undefined)
+            return m;
+        const h = this.index.get(start);
+        if (h === undefined)
+            return null;
+        const r = this.rec;
+        const n = r[h];
+        const b = this.buf;
+        let out;
+        if (obj) {
+            const ms = new Array(n);
+            for (let j = 0, p = h + 1; j < n; j++, p += 4) {
+                ms[j] = { k: decodeKey(b, r[p], r[p + 1]), s: r[p + 2], e: r[p + 3] };
+            }
+            out = ms;
+        }
+        else {
+            const es = new Array(n);
+            for (let j = 0, p = h + 1; j < n; j++, p += 4)
+                es[j] = { s: r[p + 2], e: r[p + 3] };
+            out = es;
+        }
+        this.made.set(start, out);
+        return out;
+    }
+}
+function hasByte(b, c, s, e) {
+    for (let i = s; i < e; i++)
+        if (b[i] === c)
+            return true;
+    return false;
 }
 const ERR = -1;
 const EOF = -2;
 const MAX_DEPTH = 10000;
 const stack = new Uint8Array(MAX_DEPTH + 1);
-/**
- * Validates one JSON value starting at i (leading whitespace allowed), recording special
- * positions into doc. Returns the index just after the value, -1 on a syntax error, -2 when the
- * input ends inside the value.
- */
-/**
- * Containers nested up to REC deep record their members / elements while they are validated,
- * so that members() and elements() on them need no second scan (line → message → content →
- * block; line → toolUseResult → file).
- */
-const REC = 4;
+// Scanning state for the recorded levels: where each open container starts, its first entry in
+// the scratch stack (a child's entries sit above its parent's until the child closes), and the
+// key of the member being scanned.
 const recStart = new Int32Array(REC + 2);
+const recBase = new Int32Array(REC + 2);
 const recKeyS = new Int32Array(REC + 2);
 const recKeyE = new Int32Array(REC + 2);
-const recList = new Array(REC + 2).fill(null);
+let scratch = new Int32Array(1024);
+let scratchN = 0;
 let recordingDoc = null;
-function recordChild(b, depth, s, e) {
-    const list = recList[depth];
-    if (stack[depth] === 1)
-        list.push({ k: decodeKey(b, recKeyS[depth], recKeyE[depth]), s, e });
-    else
-        list.push({ s, e });
+function recordChild(depth, s, e) {
+    if (scratchN + 4 > scratch.length) {
+        const g = new Int32Array(scratch.length * 2);
+        g.set(scratch);
+        scratch = g;
+    }
+    const k = scratchN;
+    if (stack[depth] === 1) {
+        scratch[k] = recKeyS[depth];
+        scratch[k + 1] = recKeyE[depth];
+    }
+    else {
+        scratch[k] = -1;
+        scratch[k + 1] = -1;
+    }
+    scratch[k + 2] = s;
+    scratch[k + 3] = e;
+    scratchN = k + 4;
 }
+// Strings are searched a 32-bit word at a time for a quote, a backslash or a control byte
+// (escapes are dense in transcripts: about one per 22 bytes, too many for a native search per
+// escape). The word view covers the buffer's whole ArrayBuffer, aligned at its start.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+let wordsOf = null;
+let wordsView = new Int32Array(0);
+function wordView(b) {
+    if (!LITTLE_ENDIAN)
+        return null;
+    if (b.buffer !== wordsOf) {
+        wordsOf = b.buffer;
+        wordsView = new Int32Array(b.buffer, 0, b.buffer.byteLength >> 2);
+    }
+    return wordsView;
+}
+/** The first index in [i, end) of a quote, backslash or byte below 0x20; `end` when none. */
+function nextSpecial(b, w, base, i, end) {
+    if (w !== null) {
+        while (((base + i) & 3) !== 0) {
+            if (i >= end)
+                return end;
+            const c = b[i];
+            if (c < 0x20 || c === Q || c === BS)
+                return i;
+            i++;
+        }
+        let k = Math.floor((base + i) / 4);
+        const kEnd = Math.floor((base + end) / 4);
+        for (; k < kEnd; k++) {
+            const x = w[k];
+            const q = x ^ 0x22222222;
+            const s = x ^ 0x5c5c5c5c;
+            // per byte: zero after xor with '"' or '\', or below 0x20; the lowest flag is exact
+            const m = (((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((x - 0x20202020) & ~x)) & 0x80808080;
+            if (m !== 0)
+                return k * 4 - base + ((31 - Math.clz32(m & -m)) >> 3);
+        }
+        if (k * 4 - base > i)
+            i = k * 4 - base;
+    }
+    while (i < end) {
+        const c = b[i];
+        if (c < 0x20 || c === Q || c === BS)
+            return i;
+        i++;
+    }
+    return end;
+}
+/** Validates a string body from i (after the opening quote): the index after its closing quote. */
+function scanString(b, w, base, i, end) {
+    for (;;) {
+        i = nextSpecial(b, w, base, i, end);
+        if (i >= end)
+            return EOF;
+        const c = b[i];
+        if (c === Q)
+            return i + 1;
+        if (c !== BS)
+            return ERR;
+        i = escapeEnd(b, i, end);
+        if (i < 0)
+            return i;
+    }
+}
+/**
+ * Validates one JSON value starting at i (leading whitespace allowed), recording whitespace
+ * positions and the containers of the first REC levels into doc. Returns the index just after
+ * the value, -1 on a syntax error, -2 when the input ends inside the value.
+ */
 function scanValue(doc, i, end) {
     const b = doc.buf;
-    const fast = !hasControlByte(b, i, end);
-    doc.resetSearch();
+    const w = wordView(b);
+    const base = b.byteOffset;
     recordingDoc = doc;
-    const cache = doc.cache;
+    scratchN = 0;
     let depth = 0;
     // mode 0: expect value; 1: expect key; 2: after value
     let mode = 0;
@@ -29685,12 +29827,12 @@ function scanValue(doc, i, end) {
             if ((c === 0x7d && top === 1) || (c === 0x5d && top === 2)) {
                 i++;
                 if (depth <= REC) {
-                    cache.set(recStart[depth], recList[depth]);
-                    recList[depth] = null;
+                    doc.store(recStart[depth], scratch, recBase[depth], scratchN);
+                    scratchN = recBase[depth];
                 }
                 depth--;
                 if (depth >= 1 && depth <= REC)
-                    recordChild(b, depth, recStart[depth + 1], i);
+                    recordChild(depth, recStart[depth + 1], i);
                 continue;
             }
             return ERR;
@@ -29702,7 +29844,7 @@ function scanValue(doc, i, end) {
             if (c !== Q)
                 return ERR;
             const ks = i + 1;
-            i = fast ? scanStringFast(doc, ks, end) : scanString(doc, ks, end);
+            i = scanString(b, w, base, ks, end);
             if (i < 0)
                 return i;
             if (depth <= REC) {
@@ -29722,11 +29864,11 @@ function scanValue(doc, i, end) {
         // mode 0: a value
         const vs = i;
         if (c === Q) {
-            i = fast ? scanStringFast(doc, i + 1, end) : scanString(doc, i + 1, end);
+            i = scanString(b, w, base, i + 1, end);
             if (i < 0)
                 return i;
             if (depth >= 1 && depth <= REC)
-                recordChild(b, depth, vs, i);
+                recordChild(depth, vs, i);
             mode = 2;
             continue;
         }
@@ -29742,7 +29884,7 @@ function scanValue(doc, i, end) {
             if (b[i] === close) {
                 i++;
                 if (depth >= 1 && depth <= REC)
-                    recordChild(b, depth, vs, i);
+                    recordChild(depth, vs, i);
                 mode = 2;
                 continue;
             }
@@ -29751,7 +29893,7 @@ function scanValue(doc, i, end) {
             if (depth <= REC + 1)
                 recStart[depth] = vs;
             if (depth <= REC)
-                recList[depth] = [];
+                recBase[depth] = scratchN;
             mode = c === 0x7b ? 1 : 0;
             continue;
         }
@@ -29793,7 +29935,7 @@ function scanValue(doc, i, end) {
                     i++;
             }
             if (depth >= 1 && depth <= REC)
-                recordChild(b, depth, vs, i);
+                recordChild(depth, vs, i);
             mode = 2;
             continue;
         }
@@ -29813,64 +29955,26 @@ function scanValue(doc, i, end) {
                 return ERR;
         }
         if (depth >= 1 && depth <= REC)
-            recordChild(b, depth, vs, i);
+            recordChild(depth, vs, i);
         mode = 2;
     }
 }
 const TRUE = [0x74, 0x72, 0x75, 0x65];
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
-function scanString(doc, i, end) {
-    const b = doc.buf;
-    for (;;) {
-        let t = 0;
-        while (i < end && (t = STR_CLASS[b[i]]) === 0)
-            i++;
-        if (i >= end)
-            return EOF;
-        switch (t) {
-            case 1:
-                return i + 1;
-            case 2: {
-                if (i + 1 >= end)
-                    return EOF;
-                const c = b[i + 1];
-                if (c === 0x75) {
-                    if (i + 6 > end)
-                        return EOF;
-                    if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0)
-                        return ERR;
-                    i += 6;
-                }
-                else if (c === Q ||
-                    c === BS ||
-                    c === 0x2f ||
-                    c === 0x62 ||
-                    c === 0x66 ||
-                    c === 0x6e ||
-                    c === 0x72 ||
-                    c === 0x74) {
-                    i += 2;
-                }
-                else
-                    return ERR;
-                break;
-            }
-            case 3:
-                return ERR;
-            default:
-                i++;
-        }
-    }
-}
 /** Escape at i (a backslash): the index after it, or ERR / EOF. */
 function escapeEnd(b, i, end) {
     if (i + 1 >= end)
         return EOF;
     const c = b[i + 1];
     if (c === 0x75) {
-        if (i + 6 > end)
+        if (i + 6 > end) {
+            // cut off: an error if a digit that is there is not hex (as Go's scanner sees it)
+            for (let k = i + 2; k < end; k++)
+                if (HEX[b[k]] < 0)
+                    return ERR;
             return EOF;
+        }
         if ((HEX[b[i + 2]] | HEX[b[i + 3]] | HEX[b[i + 4]] | HEX[b[i + 5]]) < 0)
             return ERR;
         return i + 6;
@@ -29885,63 +29989,6 @@ function escapeEnd(b, i, end) {
         c === 0x74)
         return i + 2;
     return ERR;
-}
-/**
- * scanString for a range known to hold no byte below 0x20: short strings by a byte loop, long
- * ones by native searches for the next quote and backslash.
- */
-function scanStringFast(doc, i, end) {
-    const b = doc.buf;
-    for (let k = 0; k < 24; k++) {
-        if (i >= end)
-            return EOF;
-        const c = b[i];
-        if (c === Q)
-            return i + 1;
-        if (c === BS) {
-            i = escapeEnd(b, i, end);
-            if (i < 0)
-                return i;
-        }
-        else
-            i++;
-    }
-    for (;;) {
-        const q = doc.quoteFrom(i);
-        if (q >= end)
-            return EOF;
-        const bs = doc.bsFrom(i);
-        if (bs > q)
-            return q + 1;
-        i = escapeEnd(b, bs, end);
-        if (i < 0)
-            return i;
-    }
-}
-/** Whether [s, e) holds a byte below 0x20 (four bytes at a time). */
-function hasControlByte(b, s, e) {
-    let i = s;
-    while (i < e && ((b.byteOffset + i) & 3) !== 0) {
-        if (b[i] < 0x20)
-            return true;
-        i++;
-    }
-    const words = (e - i) >> 2;
-    if (words > 0) {
-        const u = new Uint32Array(b.buffer, b.byteOffset + i, words);
-        for (let k = 0; k < words; k++) {
-            const x = u[k];
-            if (((x - 0x20202020) & ~x & 0x80808080) !== 0)
-                return true;
-        }
-        i += words * 4;
-    }
-    while (i < e) {
-        if (b[i] < 0x20)
-            return true;
-        i++;
-    }
-    return false;
 }
 /** Whether [s, e) holds exactly one JSON value with optional surrounding whitespace. */
 function validDocument(doc, s, e) {
@@ -30055,8 +30102,8 @@ function members(b, sp) {
     if (b[i] !== 0x7b)
         return null;
     if (recordingDoc !== null && recordingDoc.buf === b) {
-        const m = recordingDoc.cache.get(i);
-        if (m !== undefined)
+        const m = recordingDoc.recorded(i, true);
+        if (m !== null)
             return m;
     }
     const out = [];
@@ -30089,19 +30136,33 @@ function members(b, sp) {
         return b[i] === 0x7d ? out : null;
     }
 }
-/** Keys are mostly short ASCII without escapes: decode those without the general path. */
+// Keys are mostly short ASCII without escapes, and the same few keys repeat on every line: a
+// small table by hash of the bytes returns the string made the last time.
+const KEY_SLOTS = 1024;
+const keySlots = new Array(KEY_SLOTS).fill('');
 function decodeKey(b, s, e) {
-    if (e - s <= 24) {
-        let k = '';
-        for (let i = s; i < e; i++) {
-            const c = b[i];
-            if (c >= 0x80 || c === BS)
-                return decodeStringBody(b, s, e);
-            k += String.fromCharCode(c);
-        }
-        return k;
+    const n = e - s;
+    if (n > 32)
+        return decodeStringBody(b, s, e);
+    let h = n;
+    for (let i = s; i < e; i++) {
+        const c = b[i];
+        if (c >= 0x80 || c === BS)
+            return decodeStringBody(b, s, e);
+        h = (Math.imul(h, 31) + c) | 0;
     }
-    return decodeStringBody(b, s, e);
+    const slot = h & (KEY_SLOTS - 1);
+    const k = keySlots[slot];
+    if (k.length === n) {
+        let j = 0;
+        while (j < n && k.charCodeAt(j) === b[s + j])
+            j++;
+        if (j === n)
+            return k;
+    }
+    const made = latin1(b, s, e);
+    keySlots[slot] = made;
+    return made;
 }
 /** Element spans of the array at span (validated); null when the value is not an array. */
 function json_elements(b, sp) {
@@ -30110,8 +30171,8 @@ function json_elements(b, sp) {
     if (b[i] !== 0x5b)
         return null;
     if (recordingDoc !== null && recordingDoc.buf === b) {
-        const m = recordingDoc.cache.get(i);
-        if (m !== undefined)
+        const m = recordingDoc.recorded(i, false);
+        if (m !== null)
             return m;
     }
     const out = [];
@@ -30131,6 +30192,21 @@ function json_elements(b, sp) {
         }
         return out;
     }
+}
+/**
+ * get(members(b, sp), key) for an ASCII key, without building the member list when the
+ * validating scan recorded the object.
+ */
+function member(b, sp, key) {
+    if (b[sp.s] !== 0x7b)
+        return undefined;
+    const d = recordingDoc;
+    if (d !== null && d.buf === b) {
+        const h = d.index.get(sp.s);
+        if (h !== undefined)
+            return d.find(h, key);
+    }
+    return get(members(b, sp), key);
 }
 /** The last member with exactly this key (Go map semantics: a repeated key keeps its last value). */
 function get(ms, key) {
@@ -30321,12 +30397,31 @@ class json_Out {
         this.buf[this.n++] = c;
     }
     ascii(s) {
-        this.ensure(s.length);
-        this.n += this.buf.write(s, this.n, 'latin1');
+        const k = s.length;
+        this.ensure(k);
+        if (k > 32) {
+            this.n += this.buf.write(s, this.n, 'latin1');
+            return;
+        }
+        // short constants: a loop is cheaper than the native write call
+        const d = this.buf;
+        let n = this.n;
+        for (let i = 0; i < k; i++)
+            d[n++] = s.charCodeAt(i);
+        this.n = n;
     }
     bytes(src, s = 0, e = src.length) {
         const k = e - s;
         this.ensure(k);
+        if (k < 48) {
+            // short copies: a loop is cheaper than the view set() needs
+            const d = this.buf;
+            let n = this.n;
+            for (let i = s; i < e; i++)
+                d[n++] = src[i];
+            this.n = n;
+            return;
+        }
         this.buf.set(k === src.length ? src : src.subarray(s, e), this.n);
         this.n += k;
     }
@@ -30561,13 +30656,28 @@ function compactInto(o, doc, s, e) {
     if (seg < e)
         o.bytes(b, seg, e);
 }
+/** Whether b[s, e) holds `<` `>` `&` or U+2028 / U+2029 (a byte loop, for short spans). */
+function hasHtmlByte(b, s, e) {
+    for (let i = s; i < e; i++) {
+        const c = b[i];
+        if (c === 0x3c || c === 0x3e || c === 0x26)
+            return true;
+        if (c === 0xe2 && i + 2 < e && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9))
+            return true;
+    }
+    return false;
+}
 /** The compacted bytes of a span: a view when nothing changes, else a copy. */
 function compacted(doc, s, e) {
     const j = firstWsIndex(doc, s);
     const noWs = j >= doc.n || doc.sp[j] >= e;
     if (noWs && !doc.hasHtml())
         return doc.buf.subarray(s, e);
-    if (noWs) {
+    if (noWs && e - s <= 256) {
+        if (!hasHtmlByte(doc.buf, s, e))
+            return doc.buf.subarray(s, e);
+    }
+    else if (noWs) {
         const v = doc.buf.subarray(s, e);
         if (new HtmlFinder(v).next(0) === Infinity)
             return v;
@@ -30951,110 +31061,121 @@ function writeCodePoint(o, cp) {
         o.byte(0x80 | (cp & 0x3f));
     }
 }
-/** Copies raw (unescaped) string bytes v[s, e) as Go writes their decoded text. */
-function copyRun(o, v, s, e, valid, h) {
-    let seg = s;
-    for (;;) {
-        const p = h.next(seg);
-        const stop = p < e ? p : e;
-        if (stop > seg) {
-            if (valid)
-                o.bytes(v, seg, stop);
-            else
-                copyInvalid(o, v, seg, stop);
-        }
-        if (p >= e)
-            return;
-        const c = v[p];
-        if (c === 0x3c)
-            o.ascii('\\u003c');
-        else if (c === 0x3e)
-            o.ascii('\\u003e');
-        else if (c === 0x26)
-            o.ascii('\\u0026');
-        else {
-            o.ascii(v[p + 2] === 0xa8 ? '\\u2028' : '\\u2029');
-            seg = p + 3;
-            continue;
-        }
-        seg = p + 1;
-    }
-}
-/** Bytes that may hold invalid UTF-8: each bad byte becomes U+FFFD (Go's decoder). */
-function copyInvalid(o, v, s, e) {
-    let seg = s;
-    let i = s;
-    while (i < e) {
-        if (v[i] < 0x80) {
-            i++;
-            continue;
-        }
-        const n = validSeqLen(v, i, e);
-        if (n > 0) {
-            i += n;
-            continue;
-        }
-        if (i > seg)
-            o.bytes(v, seg, i);
+// Bytes transcodeBody must look at: 1 backslash and `<` `>` `&`; 2 0xE2 (U+2028/U+2029 start
+// with it); 3 any other byte >= 0x80 (only looked at when the body is not valid UTF-8).
+const TRANS_CLASS = new Uint8Array(256);
+TRANS_CLASS[BS] = 1;
+TRANS_CLASS[0x3c] = 1;
+TRANS_CLASS[0x3e] = 1;
+TRANS_CLASS[0x26] = 1;
+for (let c = 0x80; c < 0x100; c++)
+    TRANS_CLASS[c] = 3;
+TRANS_CLASS[0xe2] = 2;
+// the same for a body known to be valid UTF-8: bytes >= 0x80 other than 0xE2 are copied
+const TRANS_CLASS_VALID = TRANS_CLASS.map((t) => (t === 3 ? 0 : t));
+/** Writes the valid UTF-8 sequence at b[i] (k bytes) or, when k is 0, U+FFFD for its first byte. */
+function copySeqOrReplacement(o, b, i, k) {
+    if (k === 0) {
         o.byte(0xef);
         o.byte(0xbf);
         o.byte(0xbd);
-        i++;
-        seg = i;
     }
-    if (seg < e)
-        o.bytes(v, seg, e);
+    else
+        for (let j = 0; j < k; j++)
+            o.byte(b[i + j]);
 }
 /**
  * Writes the JSON string whose body (between the quotes) is b[s, e) as Go re-encodes its
- * decoded text: the same bytes as encodeString(decodeStringBody(b, s, e)).
+ * decoded text: the same bytes as encodeString(decodeStringBody(b, s, e)). One byte loop
+ * copying into the output buffer (escapes are dense: no native call or view per run).
  */
 function transcodeBody(o, b, s, e) {
-    const v = b.subarray(s, e);
-    const n = v.length;
-    const valid = (0,external_node_buffer_.isUtf8)(v);
-    const h = new HtmlFinder(v);
-    o.ensure(n + 2);
-    o.buf[o.n++] = Q;
-    let pos = 0;
-    for (;;) {
-        let bs = v.indexOf(BS, pos);
-        if (bs === -1)
-            bs = n;
-        if (bs > pos)
-            copyRun(o, v, pos, bs, valid, h);
-        if (bs >= n)
-            break;
-        const c = v[bs + 1];
-        pos = bs + 2;
-        switch (c) {
-            case 0x2f:
-                o.byte(0x2f);
-                break;
-            case 0x75: {
-                const r = hex4(v, bs + 2);
-                pos = bs + 6;
-                let cp = r;
-                if (r >= 0xd800 && r < 0xe000) {
-                    cp = 0xfffd;
-                    if (r < 0xdc00 && bs + 12 <= n && v[bs + 6] === BS && v[bs + 7] === 0x75) {
-                        const r2 = hex4(v, bs + 8);
-                        if (r2 >= 0xdc00 && r2 < 0xe000) {
-                            cp = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00);
-                            pos = bs + 12;
+    const valid = (0,external_node_buffer_.isUtf8)(b.subarray(s, e));
+    const cls = valid ? TRANS_CLASS_VALID : TRANS_CLASS;
+    o.ensure(e - s + 2);
+    let out = o.buf;
+    let n = o.n;
+    out[n++] = Q;
+    let i = s;
+    while (i < e) {
+        const c = b[i];
+        const t = cls[c];
+        if (t === 0) {
+            out[n++] = c;
+            i++;
+            continue;
+        }
+        if (c === BS) {
+            // \" \\ \b \f \n \r \t are written exactly as Go writes them (2 bytes in, 2 out)
+            const d = b[i + 1];
+            if (d !== 0x75 && d !== 0x2f) {
+                out[n++] = BS;
+                out[n++] = d;
+                i += 2;
+                continue;
+            }
+        }
+        o.n = n;
+        if (t === 1) {
+            if (c !== BS) {
+                o.ascii(c === 0x3c ? '\\u003c' : c === 0x3e ? '\\u003e' : '\\u0026');
+                i++;
+            }
+            else {
+                const d = b[i + 1];
+                if (d === 0x2f) {
+                    o.byte(0x2f);
+                    i += 2;
+                }
+                else if (d === 0x75) {
+                    const r = hex4(b, i + 2);
+                    let cp = r;
+                    let adv = 6;
+                    if (r >= 0xd800 && r < 0xe000) {
+                        // only a high surrogate directly followed by an escaped low one forms a pair
+                        cp = 0xfffd;
+                        if (r < 0xdc00 && i + 12 <= e && b[i + 6] === BS && b[i + 7] === 0x75) {
+                            const r2 = hex4(b, i + 8);
+                            if (r2 >= 0xdc00 && r2 < 0xe000) {
+                                cp = 0x10000 + ((r - 0xd800) << 10) + (r2 - 0xdc00);
+                                adv = 12;
+                            }
                         }
                     }
+                    writeCodePoint(o, cp);
+                    i += adv;
                 }
-                writeCodePoint(o, cp);
-                break;
+                else {
+                    // \" \\ \b \f \n \r \t are written exactly as Go writes them
+                    o.byte(BS);
+                    o.byte(d);
+                    i += 2;
+                }
             }
-            default:
-                // \" \\ \b \f \n \r \t are written exactly as Go writes them
-                o.byte(BS);
-                o.byte(c);
         }
+        else if (t === 2 &&
+            b[i + 1] === 0x80 &&
+            (b[i + 2] === 0xa8 || b[i + 2] === 0xa9) &&
+            i + 2 < e) {
+            o.ascii(b[i + 2] === 0xa8 ? '\\u2028' : '\\u2029');
+            i += 3;
+        }
+        else if (valid) {
+            o.byte(c);
+            i++;
+        }
+        else {
+            // Go's decoder: each byte of an invalid sequence becomes U+FFFD
+            const k = validSeqLen(b, i, e);
+            copySeqOrReplacement(o, b, i, k);
+            i += k === 0 ? 1 : k;
+        }
+        o.ensure(e - i + 1);
+        out = o.buf;
+        n = o.n;
     }
-    o.byte(Q);
+    out[n++] = Q;
+    o.n = n;
 }
 
 ;// CONCATENATED MODULE: ./src/formats/compact/detect.ts
@@ -31405,10 +31526,7 @@ function parseEntries(input, droid, fromLine = 0) {
         jsonl_doc.reset(b);
         if (validDocument(jsonl_doc, s, t) === null)
             continue;
-        const top = members(b, { s, e: t });
-        if (top === null)
-            continue;
-        const e = parseLine(b, top, droid, r.index);
+        const e = parseLine(b, { s, e: t }, droid, r.index);
         if (e !== null)
             entries.push(e);
     }
@@ -31418,20 +31536,25 @@ function parseEntries(input, droid, fromLine = 0) {
 function isWsByte(c) {
     return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
+function at(b, o, key) {
+    if (o === null)
+        return undefined;
+    return Array.isArray(o) ? get(o, key) : member(b, o, key);
+}
 function parseLine(b, top, droid, line) {
     let msg = null;
     let msgKnown = false;
-    if (droid && asString(b, get(top, 'type')) === 'message') {
-        const mm = get(top, 'message');
+    if (droid && asString(b, at(b, top, 'type')) === 'message') {
+        const mm = at(b, top, 'message');
         const inner = mm !== undefined ? members(b, mm) : null;
         if (inner !== null) {
             const role = asString(b, get(inner, 'role'));
             if (role === 'user' || role === 'human' || role === 'assistant') {
                 const flat = [{ k: 'type', ...spanOf(get(inner, 'role')) }];
-                const ts = get(top, 'timestamp');
+                const ts = at(b, top, 'timestamp');
                 if (ts !== undefined)
                     flat.push({ k: 'timestamp', s: ts.s, e: ts.e });
-                const outerId = get(top, 'id');
+                const outerId = at(b, top, 'id');
                 msg = inner;
                 if (outerId !== undefined && get(inner, 'id') === undefined) {
                     msg = [...inner, { k: 'id', s: outerId.s, e: outerId.e }];
@@ -31441,9 +31564,9 @@ function parseLine(b, top, droid, line) {
             }
         }
     }
-    let kind = asString(b, get(top, 'type'));
+    let kind = asString(b, at(b, top, 'type'));
     if (kind === '')
-        kind = asString(b, get(top, 'role'));
+        kind = asString(b, at(b, top, 'role'));
     let user;
     if (kind === 'user' || kind === 'human')
         user = true;
@@ -31451,7 +31574,7 @@ function parseLine(b, top, droid, line) {
         user = false;
     else
         return null;
-    const tsm = get(top, 'timestamp');
+    const tsm = at(b, top, 'timestamp');
     const e = {
         line,
         user,
@@ -31466,16 +31589,16 @@ function parseLine(b, top, droid, line) {
         results: []
     };
     if (!msgKnown) {
-        const mm = get(top, 'message');
-        msg = mm !== undefined ? members(b, mm) : null;
+        const mm = at(b, top, 'message');
+        msg = mm !== undefined && b[mm.s] === 0x7b ? { s: mm.s, e: mm.e } : null;
     }
     if (!user) {
         if (msg !== null) {
-            e.id = asString(b, get(msg, 'id'));
-            const c = get(msg, 'content');
+            e.id = asString(b, at(b, msg, 'id'));
+            const c = at(b, msg, 'content');
             if (c !== undefined)
                 e.content = stripAssistantContent(b, c);
-            const u = get(msg, 'usage');
+            const u = at(b, msg, 'usage');
             if (u !== undefined) {
                 const usage = decodeStruct(b, u, USAGE);
                 if (usage !== null) {
@@ -31486,17 +31609,17 @@ function parseLine(b, top, droid, line) {
         }
         return e;
     }
-    e.promptId = asString(b, get(top, 'promptId'));
+    e.promptId = asString(b, at(b, top, 'promptId'));
     if (msg !== null) {
-        const c = get(msg, 'content');
+        const c = at(b, msg, 'content');
         if (c !== undefined)
             extractUserContent(b, c, e);
     }
-    const turm = get(top, 'toolUseResult');
+    const turm = at(b, top, 'toolUseResult');
     if (turm !== undefined) {
         const c0 = b[turm.s];
         if (c0 === 0x7b)
-            enrichToolResults(b, members(b, turm), e.results);
+            enrichToolResults(b, { s: turm.s, e: turm.e }, e.results);
     }
     return e;
 }
@@ -31552,13 +31675,13 @@ function extractUserContent(b, c, e) {
     for (const el of json_elements(b, c)) {
         if (b[el.s] !== 0x7b)
             continue; // null elements decode to an empty map: type "" → ignored
-        const ms = members(b, el);
-        switch (asString(b, get(ms, 'type'))) {
+        const ms = el;
+        switch (asString(b, at(b, ms, 'type'))) {
             case 'tool_result': {
-                const ie = get(ms, 'is_error');
+                const ie = at(b, ms, 'is_error');
                 e.results.push({
-                    id: asString(b, get(ms, 'tool_use_id')),
-                    output: textOf(b, get(ms, 'content')),
+                    id: asString(b, at(b, ms, 'tool_use_id')),
+                    output: textOf(b, at(b, ms, 'content')),
                     isError: ie !== undefined && b[ie.s] === 0x74,
                     matchCount: 0
                 });
@@ -31568,7 +31691,7 @@ function extractUserContent(b, c, e) {
                 e.images.push(raw(jsonl_doc, el));
                 break;
             case 'text': {
-                const s = stripIdeContextTags(asString(b, get(ms, 'text')));
+                const s = stripIdeContextTags(asString(b, at(b, ms, 'text')));
                 if (s !== '')
                     text += s + '\n\n';
                 break;
@@ -31584,24 +31707,24 @@ function textOf(b, m) {
     return { b, s: m.s + 1, e: m.e - 1 };
 }
 function enrichToolResults(b, tur, results) {
-    const stdout = textOf(b, get(tur, 'stdout'));
+    const stdout = textOf(b, at(b, tur, 'stdout'));
     if (!isEmptyText(stdout)) {
         if (results.length === 0)
             results.push({ id: '', output: stdout, isError: false, matchCount: 0 });
         else if (results.length === 1)
             results[0].output = stdout;
     }
-    const fm = get(tur, 'file');
+    const fm = at(b, tur, 'file');
     if (fm !== undefined) {
         const f = decodeStruct(b, fm, FILE);
         if (f !== null && f.filePath !== undefined && f.filePath !== '' && results.length === 1) {
             results[0].file = { filePath: f.filePath, numLines: f.numLines ?? 0 };
         }
     }
-    const fp = asString(b, get(tur, 'filePath'));
+    const fp = asString(b, at(b, tur, 'filePath'));
     if (fp !== '' && results.length === 1)
         results[0].file = { filePath: fp, numLines: 0 };
-    const nf = get(tur, 'numFiles');
+    const nf = at(b, tur, 'numFiles');
     if (nf !== undefined) {
         const n = intField(b, nf);
         if (n !== null && n > 0 && results.length === 1)
@@ -33001,7 +33124,7 @@ function transcriptPosition(input, agent) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7822);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5077);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -33014,7 +33137,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5077:
+/***/ 8:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41052,6 +41175,9 @@ function configEnv(pairs) {
     });
     return env;
 }
+/** Environment name carrying the token of a run whose stdin is streamed (`RunOptions.stdin`). */
+const STDIN_TOKEN = 'ENTIRE_MIGRATE_STDIN_TOKEN';
+let stdinSeq = 0;
 /**
  * exec writes `input` with `cp.stdin.end(input)` and never listens for errors on stdin. When git
  * exits before reading all of it (a fatal error early in a large fast-import or cat-file
@@ -41060,23 +41186,37 @@ function configEnv(pairs) {
  * git children get a no-op stdin error listener right after they are spawned (a prototype hook:
  * module namespaces, ncc bundles and jest's module registry all share the one class); the exit
  * code and stderr still turn the failure into a GitError.
+ *
+ * The same hook hands a streamed stdin to its run (exec cannot stream stdin): the run puts a
+ * token into the child's environment and its taker into the map returned here (kept on the hook,
+ * so that every module instance sharing the hook shares the map).
  */
 function guardGitStdin() {
     const proto = (external_node_child_process_default()).ChildProcess.prototype;
     const original = proto.spawn;
-    if (original.emGuarded)
-        return;
+    if (original.emGuarded) {
+        original.emStdinTakers ??= new Map();
+        return original.emStdinTakers;
+    }
+    const stdinTakers = new Map();
     const guarded = function (options) {
         const result = original.call(this, options);
         const file = typeof options?.file === 'string' ? (0,external_node_path_namespaceObject.basename)(options.file) : '';
-        if (/^git(\.exe)?$/i.test(file))
+        if (/^git(\.exe)?$/i.test(file)) {
             this.stdin?.on('error', () => undefined);
+            const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`));
+            const take = pair ? stdinTakers.get(pair.slice(STDIN_TOKEN.length + 1)) : undefined;
+            if (take && this.stdin)
+                take(this.stdin);
+        }
         return result;
     };
     guarded.emGuarded = true;
+    guarded.emStdinTakers = stdinTakers;
     proto.spawn = guarded;
+    return stdinTakers;
 }
-guardGitStdin();
+const stdinTakers = guardGitStdin();
 const noText = () => '';
 /**
  * @actions/exec decodes every stdout chunk to text (`data.toString()`) to split lines for `stdline`
@@ -41144,9 +41284,16 @@ class GitRunner {
         let errLen = 0;
         this.processCount++;
         this.logger.debug(`git ${args.join(' ')}`);
+        const env = this.environment(opts);
+        let token;
+        if (opts.stdin) {
+            token = `${process.pid}-${++stdinSeq}`;
+            stdinTakers.set(token, opts.stdin);
+            env[STDIN_TOKEN] = token;
+        }
         const exitCode = await exec('git', args, {
             cwd: this.repoDir,
-            env: this.environment(opts),
+            env,
             silent: true,
             ignoreReturnCode: true,
             input: opts.input,
@@ -41159,6 +41306,10 @@ class GitRunner {
                     }
                 }
             }
+        })
+            .finally(() => {
+            if (token)
+                stdinTakers.delete(token);
         });
         const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP);
         if (exitCode !== 0 && !(opts.okCodes ?? []).includes(exitCode)) {
@@ -41276,6 +41427,8 @@ async function fetch(git, remote, refspecs, opts = {}) {
         args.push(`--depth=${opts.depth}`);
     if (opts.unshallow)
         args.push('--unshallow');
+    if (opts.complete)
+        args.push('--refetch', '--no-filter');
     args.push('--end-of-options', remote, ...refspecs);
     await runRemote(git, args, opts, (r) => failureOf(r) ?? { value: undefined });
 }
@@ -41742,7 +41895,8 @@ function describeSettings(s) {
 
 
 
-const MIN_GIT_VERSION = '2.31.0';
+/** `cat-file --batch-command` (one reader for every read window) and `fetch --refetch` need 2.36. */
+const MIN_GIT_VERSION = '2.36.0';
 /** Parse `git version 2.39.5` (also `2.39.5.windows.1`, `2.39.5 (Apple Git-143)`). */
 function parseGitVersion(text) {
     const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
@@ -41756,7 +41910,7 @@ function compareVersions(a, b) {
             return a[i] - b[i];
     return 0;
 }
-/** The installed git version; throws a clear error below `min` (default 2.31, GIT_CONFIG_COUNT). */
+/** The installed git version; throws a clear error below `min` (default MIN_GIT_VERSION). */
 async function checkGitVersion(git, min = MIN_GIT_VERSION) {
     const text = await git.text(['version']);
     const have = parseGitVersion(text);
@@ -41810,6 +41964,21 @@ async function shallowCommits(git) {
         return [];
     const text = await (0,promises_namespaceObject.readFile)(await gitPath(git, 'shallow'), 'utf8').catch(() => '');
     return text.split('\n').filter((l) => l !== '');
+}
+/**
+ * Whether the repository is a partial clone (actions/checkout `filter:`, `git clone --filter`):
+ * its fetches leave blobs out and every later read of a missing blob starts one lazy fetch.
+ */
+async function isPartialClone(git) {
+    if ((await configGet(git, 'extensions.partialclone')) !== null)
+        return true;
+    const r = await git.run(['config', '--get-regexp', '^remote\\..*\\.promisor$'], { okCodes: [1] });
+    return r.exitCode === 0 && /\strue$/im.test(r.stdout.toString('utf8'));
+}
+/** Whether the installed git is at least `min` (e.g. `2.36.0`). */
+async function gitAtLeast(git, min) {
+    const have = parseGitVersion(await git.text(['version']));
+    return compareVersions(have, parseGitVersion(`git version ${min}`)) >= 0;
 }
 /** `git init` of `git.repoDir` (created if needed). */
 async function initRepo(git, opts = {}) {
@@ -41907,6 +42076,15 @@ function retryPolicy(log, sleep, random) {
 
 const V1_BRANCH = 'refs/heads/entire/checkpoints/v1';
 const V2_PREFIX = 'refs/entire/checkpoints/v2/';
+/** Where local v2 refs the prepare step resets are kept (never deleted by this tool). */
+const BACKUP_PREFIX = 'refs/entire-migrate/backup/';
+/** `20261125T211500Z`: one folder per run, sortable. */
+function backupStamp(d) {
+    return d
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+}
 function v1TrackingRef(remote) {
     return `refs/remotes/${remote}/entire/checkpoints/v1`;
 }
@@ -41935,16 +42113,28 @@ async function prepareRepository(git, o) {
     const hasV1 = listed.some((r) => r.ref === V1_BRANCH);
     const remoteV2 = listed.filter((r) => r.ref.startsWith(V2_PREFIX));
     o.log.info(`remote ${o.remote}: ${hasV1 ? 'v1 branch present' : 'no v1 branch'}, ${remoteV2.length} v2 ref(s)`);
-    // Local v2 refs the remote does not have were left by an earlier run that did not push (a
-    // reused workspace). The migration must be based on the remote's state, so drop them.
+    // Local v2 refs that differ from the remote's were left by an earlier run that did not push (a
+    // reused workspace): the migration must be based on the remote's state, so the ones the remote
+    // lacks are dropped and the others are overwritten by the forced fetch below. Nothing written is
+    // lost: each is first kept under a backup ref (same transaction as the drop, compare-and-swap).
     const localV2 = await refMap(git, [V2_PREFIX]);
-    const remoteNames = new Set(remoteV2.map((r) => r.ref));
-    const stale = [...localV2]
-        .filter(([ref]) => !remoteNames.has(ref))
-        .map(([ref, oid]) => ({ op: 'delete', ref, expectedOld: oid }));
-    if (stale.length > 0) {
-        o.log.info(`discarding ${stale.length} local v2 ref(s) absent on ${o.remote} (left by an unpushed run): ${stale.map((s) => s.ref).join(', ')}`);
-        await updateRefs(git, stale);
+    const remoteOid = new Map(remoteV2.map((r) => [r.ref, r.oid]));
+    const backupPrefix = `${BACKUP_PREFIX}${backupStamp(o.now?.() ?? new Date())}/`;
+    const backedUp = [];
+    const ops = [];
+    for (const [ref, oid] of localV2) {
+        const theirs = remoteOid.get(ref);
+        if (theirs === oid)
+            continue;
+        const backup = backupPrefix + ref.slice(V2_PREFIX.length);
+        backedUp.push({ ref, oid, backup });
+        ops.push({ op: 'create', ref: backup, newOid: oid });
+        if (theirs === undefined)
+            ops.push({ op: 'delete', ref, expectedOld: oid });
+    }
+    if (backedUp.length > 0) {
+        await updateRefs(git, ops);
+        o.log.info(`${backedUp.length} local v2 ref(s) differ from ${o.remote} (left by an unpushed run); kept under ${backupPrefix}, then reset to the remote's state: ${backedUp.map((b) => b.ref).join(', ')}`);
     }
     // One fetch of exactly what exists, no --depth, no tags, no --prune (§5.2 step 2).
     const refspecs = [];
@@ -41952,8 +42142,20 @@ async function prepareRepository(git, o) {
         refspecs.push(`+${V1_BRANCH}:${v1TrackingRef(o.remote)}`);
     if (remoteV2.length > 0)
         refspecs.push(`+${V2_PREFIX}*:${V2_PREFIX}*`);
+    // A partial clone would leave every checkpoint blob out and fetch each one lazily, one process
+    // per blob, when the migration reads it: fetch them all now, in the same single fetch.
+    let complete = false;
+    if (refspecs.length > 0 && (await isPartialClone(git))) {
+        if (await gitAtLeast(git, '2.36.0')) {
+            complete = true;
+            o.log.info('partial clone: fetching the checkpoint refs with every blob (--refetch --no-filter)');
+        }
+        else {
+            o.log.warning('partial clone with git < 2.36: checkpoint blobs will be fetched lazily, one at a time (slow); use a checkout without `filter:`');
+        }
+    }
     if (refspecs.length > 0)
-        await fetch(git, o.remote, refspecs, net);
+        await fetch(git, o.remote, refspecs, { ...net, complete });
     // A fetch without --depth into a shallow repository does not deepen a ref whose history meets
     // the shallow boundary, and rev-list then silently returns a cut history (§5.2 step 4).
     const boundary = await shallowCommits(git);
@@ -41987,7 +42189,8 @@ async function prepareRepository(git, o) {
         remoteRefs: listed,
         v1Commit,
         v1Ref: hasV1 ? v1TrackingRef(o.remote) : null,
-        baseline
+        baseline,
+        backedUp
     };
 }
 
@@ -42613,7 +42816,8 @@ function refsSection(r, cap) {
     return `<h3>Refs written and pushed</h3>\n\n${pushLine}\n\n${details(`Refs (${all.length})`, table(header, rows) + more(all.length, shown.length), !r.push?.ok && !!r.push?.attempted)}${remoteLines}`;
 }
 function notesSection(r, cap) {
-    const items = [...(r.migration?.warnings ?? []), ...(r.migration?.notes ?? [])];
+    const backups = (r.prepare?.backedUp ?? []).map((b) => `${b.ref} differed from the remote (left by an unpushed run): kept as ${b.backup} (${b.oid}) before the reset to the remote's state`);
+    const items = [...backups, ...(r.migration?.warnings ?? []), ...(r.migration?.notes ?? [])];
     if (items.length === 0)
         return '';
     const shown = items.slice(0, cap);
@@ -43015,8 +43219,6 @@ function parseTree(content, format) {
 }
 
 ;// CONCATENATED MODULE: ./src/git/objects.ts
-// Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
-// parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
 
 const LF = 0x0a;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
@@ -43160,26 +43362,44 @@ async function streamObjects(git, names, sink) {
  * Read objects whole: `onObject` is called once per requested name, in request order, with the
  * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
  * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
- * and concatenated once; content inside one chunk is a zero-copy view.
+ * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
+ * asks for a shared copy).
  */
-async function readObjects(git, names, onObject) {
+async function readObjects(git, names, onObject, opts = {}) {
+    await streamObjects(git, names, wholeObjects(onObject, opts));
+}
+/** A sink that collects each object's content into one Buffer (see `readObjects`). */
+function wholeObjects(onObject, opts) {
+    const sharedFrom = opts.sharedFrom ?? Infinity;
     let header;
     let pieces = [];
-    const sink = {
+    /** The shared destination of the current object, filled up to `filled`. */
+    let shared = null;
+    let filled = 0;
+    return {
         start(h) {
             header = h;
+            if (h.size > 0 && h.size >= sharedFrom) {
+                shared = Buffer.from(new SharedArrayBuffer(h.size));
+                filled = 0;
+            }
         },
         chunk(data) {
-            pieces.push(data);
+            if (shared)
+                filled += data.copy(shared, filled);
+            else
+                pieces.push(data);
         },
         end() {
             const h = header;
-            const content = pieces.length === 1
-                ? pieces[0]
-                : pieces.length === 0
-                    ? Buffer.alloc(0)
-                    : Buffer.concat(pieces, h.size);
+            const content = shared ??
+                (pieces.length === 1
+                    ? pieces[0]
+                    : pieces.length === 0
+                        ? Buffer.alloc(0)
+                        : Buffer.concat(pieces, h.size));
             pieces = [];
+            shared = null;
             header = undefined;
             onObject({ ...h, missing: false, content });
         },
@@ -43187,7 +43407,121 @@ async function readObjects(git, names, onObject) {
             onObject(m);
         }
     };
-    await streamObjects(git, names, sink);
+}
+/**
+ * Many `readObjects` calls in turn through ONE `git cat-file --batch-command --buffer` process
+ * (a migration reads one window of blobs after another): no process start per call. Calls run
+ * one at a time, in call order; `close()` ends the process.
+ */
+class ObjectReader {
+    git;
+    proc = null;
+    current = null;
+    queue = Promise.resolve();
+    exited = null;
+    constructor(git) {
+        this.git = git;
+    }
+    /** Like `readObjects`, on the shared process. */
+    read(names, onObject, opts = {}) {
+        const run = this.queue.then(() => this.readNow(names, onObject, opts));
+        this.queue = run.then(() => undefined, () => undefined);
+        return run;
+    }
+    start() {
+        let give;
+        const stdin = new Promise((res) => (give = res));
+        const args = ['cat-file', '--batch-command', '--buffer'];
+        const result = this.git.run(args, {
+            stdin: give,
+            onStdout: (chunk) => this.onStdout(chunk),
+            // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
+            // 8 GiB in all by default): its resident size would grow with the repository.
+            config: [
+                ['core.packedGitWindowSize', '32m'],
+                ['core.packedGitLimit', '128m']
+            ]
+        });
+        const ended = (e) => {
+            this.exited = e ?? new GitError(args, 0, 'cat-file ended before answering');
+            const c = this.current;
+            if (c) {
+                this.current = null;
+                c.reject(this.exited);
+            }
+        };
+        result.then(() => ended(null), (e) => ended(e));
+        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result };
+    }
+    onStdout(chunk) {
+        const c = this.current;
+        if (!c)
+            return;
+        try {
+            c.parser.push(chunk);
+        }
+        catch (e) {
+            // out of sync: nothing more of this process can be trusted
+            c.failure ??= e;
+            this.current = null;
+            c.reject(c.failure);
+            return;
+        }
+        if (c.parser.count === c.expected && c.parser.complete) {
+            this.current = null;
+            if (c.failure !== undefined)
+                c.reject(c.failure);
+            else
+                c.resolve();
+        }
+    }
+    async readNow(names, onObject, opts) {
+        if (names.length === 0)
+            return;
+        if (this.exited)
+            throw this.exited;
+        const request = Buffer.from(names.map((n) => `contents ${n}\n`).join('') + 'flush\n', 'utf8');
+        for (const n of names) {
+            if (n.length === 0 || n.includes('\n')) {
+                throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`);
+            }
+        }
+        this.proc ??= this.start();
+        const stdin = await this.proc.stdin;
+        const inner = wholeObjects(onObject, opts);
+        await new Promise((resolve, reject) => {
+            const pending = { parser: null, expected: names.length, resolve, reject };
+            // A consumer error stops delivery; the rest of the answer is still read to stay in sync.
+            const guard = (f) => (...a) => {
+                if (pending.failure !== undefined)
+                    return;
+                try {
+                    f(...a);
+                }
+                catch (e) {
+                    pending.failure = e;
+                }
+            };
+            pending.parser = new CatFileBatchParser({
+                start: guard(inner.start),
+                chunk: guard(inner.chunk),
+                end: guard(inner.end),
+                missing: guard(inner.missing)
+            });
+            this.current = pending;
+            stdin.write(request);
+        });
+    }
+    /** End the process (waits for it). */
+    async close() {
+        await this.queue;
+        if (!this.proc)
+            return;
+        const p = this.proc;
+        this.proc = null;
+        (await p.stdin.catch(() => null))?.end();
+        await p.result.catch(() => undefined);
+    }
 }
 /** `readObjects` collected into an array in request order (convenience for modest batches). */
 async function readObjectsAll(git, names) {
@@ -44891,504 +45225,6 @@ async function loadV1(git, snapshot, onPhase) {
 }
 
 
-;// CONCATENATED MODULE: ./src/engine/v2state.ts
-
-
-
-const v2state_V2_PREFIX = 'refs/entire/checkpoints/v2/';
-const MAIN_REF = 'refs/entire/checkpoints/v2/main';
-const CURRENT_REF = 'refs/entire/checkpoints/v2/full/current';
-const ARCHIVE_PREFIX = 'refs/entire/checkpoints/v2/full/';
-function archiveRef(n) {
-    return ARCHIVE_PREFIX + String(n).padStart(13, '0');
-}
-/** Archive number of a ref name, or undefined unless the last component is exactly 13 digits. */
-function archiveNumber(ref) {
-    if (!ref.startsWith(ARCHIVE_PREFIX))
-        return undefined;
-    const rest = ref.slice(ARCHIVE_PREFIX.length);
-    return /^\d{13}$/.test(rest) ? Number(rest) : undefined;
-}
-const RAW = 'raw_transcript';
-const RAW_HASH = 'raw_transcript_hash.txt';
-/** Go strconv.Atoi: optional sign, decimal digits (leading zeros allowed), int range. */
-function goAtoi(s) {
-    if (!/^[+-]?\d+$/.test(s))
-        return undefined;
-    const v = Number(s);
-    return Number.isSafeInteger(v) ? v : undefined;
-}
-/** §4.2 walk of one `/full` tree: keys `<id>/<index>` whose session dir holds raw + hash files. */
-function fullArtifactKeys(entries) {
-    const hasRaw = new Set();
-    const hasHash = new Set();
-    const checkpoints = new Set();
-    const dirs = new Set();
-    for (const e of entries)
-        if (e.type === 'tree')
-            dirs.add(e.path);
-    for (const e of entries) {
-        const parts = e.path.split('/');
-        if (parts.length === 2 && e.type === 'tree' && parts[0].length === 2) {
-            checkpoints.add(parts[0] + parts[1]);
-            continue;
-        }
-        if (parts.length !== 4 || parts[0].length !== 2)
-            continue;
-        // Every level must be a directory (ls-tree -t lists them).
-        if (!dirs.has(parts[0]) ||
-            !dirs.has(`${parts[0]}/${parts[1]}`) ||
-            !dirs.has(parts.slice(0, 3).join('/')))
-            continue;
-        const idx = goAtoi(parts[2]);
-        if (idx === undefined)
-            continue;
-        const key = `${parts[0]}${parts[1]}/${idx}`;
-        const name = parts[3];
-        if (name === RAW || name.startsWith(RAW + '.'))
-            hasRaw.add(key);
-        if (name === RAW_HASH)
-            hasHash.add(key);
-    }
-    const keys = new Set();
-    for (const k of hasRaw)
-        if (hasHash.has(k))
-            keys.add(k);
-    return { keys, checkpoints };
-}
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
-async function loadV2State(git) {
-    const refs = await refMap(git, [v2state_V2_PREFIX]);
-    const mainOid = refs.get(MAIN_REF) ?? null;
-    const currentOid = refs.get(CURRENT_REF) ?? null;
-    const archives = new Map();
-    for (const [ref, oid] of refs) {
-        const n = archiveNumber(ref);
-        if (n !== undefined)
-            archives.set(n, oid);
-    }
-    let entryCount = 0;
-    const mainCheckpoints = new Map();
-    let mainTree = null;
-    if (mainOid) {
-        mainTree = (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim();
-        const entries = await lsTree(git, mainOid, { recursive: true, trees: true });
-        entryCount += entries.length;
-        for (const cp of listV1Checkpoints(entries).checkpoints)
-            mainCheckpoints.set(cp.id, cp);
-    }
-    const fullIndex = new Set();
-    const fullRefs = [];
-    const order = [];
-    if (currentOid)
-        order.push([CURRENT_REF, currentOid]);
-    for (const n of [...archives.keys()].sort((a, b) => b - a))
-        order.push([archiveRef(n), archives.get(n)]);
-    for (const [ref, oid] of order) {
-        const entries = await lsTree(git, oid, { recursive: true, trees: true });
-        entryCount += entries.length;
-        const { keys, checkpoints } = fullArtifactKeys(entries);
-        for (const k of keys)
-            fullIndex.add(k);
-        fullRefs.push({ ref, oid, checkpoints, entries });
-    }
-    return {
-        main: { oid: mainOid, tree: mainTree },
-        current: { oid: currentOid },
-        archives,
-        mainCheckpoints,
-        fullIndex,
-        fullRefs,
-        entryCount
-    };
-}
-
-;// CONCATENATED MODULE: ./src/formats/v1/transcript.ts
-// Transcript files of a v1 session directory (v1-format.md §7.4, readTranscriptFromTree and
-// transcriptBlobHashesFromTreeEntries in the reference): which files are read, in which order,
-// how they are joined, and which blob ids the v2 `/full` tree reuses.
-
-const TRANSCRIPT_FILE = 'full.jsonl';
-const TRANSCRIPT_FILE_LEGACY = 'full.log';
-/**
- * Go's ParseChunkIndex: the suffix after `<base>.` read like `fmt.Sscanf(suffix, "%03d")`:
- * leading spaces, an optional sign and digits, at most 3 characters in all; the rest is ignored.
- * Returns -1 when nothing parses.
- */
-function parseChunkIndex(name, base) {
-    if (name === base)
-        return 0;
-    if (!name.startsWith(base + '.'))
-        return -1;
-    const m = /^( *)([+-]?)(\d*)/.exec(name.slice(base.length + 1).slice(0, 3));
-    if (!m || m[3] === '')
-        return -1;
-    const n = Number(m[3]);
-    return m[2] === '-' ? -n : n;
-}
-/** Chunk file name: `<base>` for 0, else `<base>.` + index zero-padded to at least 3 digits. */
-function chunkFileName(base, index) {
-    return index === 0 ? base : `${base}.${String(index).padStart(3, '0')}`;
-}
-/** Git modes go-git's FileMode.IsFile accepts (regular, deprecated group-writable, executable, symlink). */
-function isFileMode(mode) {
-    return mode === '100644' || mode === '100755' || mode === '100664' || mode === '120000';
-}
-function sortByChunkIndex(names, base) {
-    // Go uses sort.Slice (not stable); ties (e.g. `.1` and `.001`) are broken by name here.
-    return names
-        .map((n) => [parseChunkIndex(n, base), n])
-        .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-        .map(([, n]) => n);
-}
-/** Decides which transcript files the reference reads from a session directory. */
-function planTranscript(entries) {
-    let hasBase = false;
-    const candidates = [];
-    for (const e of entries) {
-        if (e.name === TRANSCRIPT_FILE || e.name === TRANSCRIPT_FILE_LEGACY)
-            hasBase = true;
-        if (e.name.startsWith(TRANSCRIPT_FILE + '.') && parseChunkIndex(e.name, TRANSCRIPT_FILE) > 0) {
-            candidates.push(e.name);
-        }
-    }
-    const blobIds = transcriptBlobIds(entries);
-    if (candidates.length > 0) {
-        const files = sortByChunkIndex(candidates, TRANSCRIPT_FILE);
-        if (hasBase)
-            files.unshift(TRANSCRIPT_FILE);
-        return { mode: 'chunked', files, blobIds };
-    }
-    return {
-        mode: 'single',
-        files: [TRANSCRIPT_FILE, TRANSCRIPT_FILE_LEGACY].filter((n) => entries.some((e) => e.name === n)),
-        blobIds
-    };
-}
-function transcriptBlobIds(entries) {
-    let base;
-    let legacy;
-    const chunks = [];
-    for (const e of entries) {
-        if (e.type !== 'blob' || !isFileMode(e.mode) || e.oid === undefined)
-            continue;
-        if (e.name === TRANSCRIPT_FILE)
-            base = e.oid;
-        else if (e.name === TRANSCRIPT_FILE_LEGACY)
-            legacy = e.oid;
-        else if (e.name.startsWith(TRANSCRIPT_FILE + '.') &&
-            parseChunkIndex(e.name, TRANSCRIPT_FILE) > 0) {
-            chunks.push(e);
-        }
-    }
-    if (chunks.length > 0) {
-        const byName = new Map(chunks.map((c) => [c.name, c.oid]));
-        const order = sortByChunkIndex([...byName.keys()], TRANSCRIPT_FILE);
-        return [...(base ? [base] : []), ...order.map((n) => byName.get(n))];
-    }
-    if (base)
-        return [base];
-    if (legacy)
-        return [legacy];
-    return [];
-}
-/** Agent types whose reference reassembly re-encodes JSON documents instead of joining lines. */
-const DOCUMENT_REASSEMBLY_AGENTS = new Set(['Gemini CLI', 'OpenCode']);
-const NEWLINE = Buffer.from('\n');
-/** The reassembled transcript as a sequence of buffers (parts with `\n` between them). */
-function transcriptSegments(t) {
-    if (t.parts.length <= 1)
-        return t.parts;
-    const out = [];
-    t.parts.forEach((p, i) => {
-        if (i)
-            out.push(NEWLINE);
-        out.push(p);
-    });
-    return out;
-}
-/** The reassembled transcript bytes (concatenates: use transcriptSegments to stream). */
-function transcriptBytes(t) {
-    const segs = transcriptSegments(t);
-    return segs.length === 1 ? segs[0] : Buffer.concat(segs);
-}
-/** Go's ChunkJSONL at the 50 MiB limit (used only when a transcript has no reusable blob). */
-const MAX_CHUNK_SIZE = 50 * 1024 * 1024;
-function chunkJsonl(content, maxSize = MAX_CHUNK_SIZE) {
-    if (content.length === 0)
-        return [];
-    if (content.length <= maxSize)
-        return [content];
-    const chunks = [];
-    let current = [];
-    let currentLen = 0;
-    let start = 0;
-    const finish = () => {
-        const chunk = Buffer.concat(current);
-        // Each finished chunk loses one trailing newline.
-        chunks.push(chunk.length && chunk[chunk.length - 1] === 0x0a ? chunk.subarray(0, chunk.length - 1) : chunk);
-        current = [];
-        currentLen = 0;
-    };
-    while (start <= content.length) {
-        let end = content.indexOf(0x0a, start);
-        if (end < 0)
-            end = content.length;
-        const lineLen = end - start + 1;
-        if (lineLen > maxSize)
-            throw new Error(`JSONL line of ${lineLen} bytes exceeds the chunk limit of ${maxSize}`);
-        if (currentLen > 0 && currentLen + lineLen > maxSize)
-            finish();
-        current.push(content.subarray(start, end), NEWLINE);
-        currentLen += lineLen;
-        start = end + 1;
-    }
-    if (currentLen > 0)
-        finish();
-    return chunks;
-}
-function isJsonSpace(c) {
-    return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-/** Sniffs the format and finds JSONL lines that do not hold exactly one JSON value. */
-function scanJsonlLines(t) {
-    const bytes = transcriptBytes(t);
-    let a = 0;
-    let b = bytes.length;
-    while (a < b && isJsonSpace(bytes[a]))
-        a++;
-    while (b > a && isJsonSpace(bytes[b - 1]))
-        b--;
-    if (bytes[a] === 0x7b) {
-        try {
-            const doc = parseJsonDocument(bytes.subarray(a, b));
-            const messages = doc.kind === 'object' ? doc.members.filter((m) => m.key === 'messages').pop() : undefined;
-            if (messages && messages.value.kind === 'array' && messages.value.items.length > 0) {
-                return { format: 'json-document', lines: 1, gluedLines: [], malformedLines: [] };
-            }
-        }
-        catch {
-            // not one document: scan as JSONL
-        }
-    }
-    const scan = { format: 'jsonl', lines: 0, gluedLines: [], malformedLines: [] };
-    let start = 0;
-    let index = 0;
-    while (start <= bytes.length) {
-        let end = bytes.indexOf(0x0a, start);
-        if (end < 0)
-            end = bytes.length;
-        const line = bytes.subarray(start, end);
-        if (start < bytes.length || line.length > 0)
-            scan.lines++;
-        if (line.some((c) => !isJsonSpace(c))) {
-            try {
-                JSON.parse(line.toString('utf8'));
-            }
-            catch {
-                let glued = false;
-                try {
-                    const first = parseJsonPrefix(line);
-                    const rest = line.subarray(first.end);
-                    if (rest.some((c) => !isJsonSpace(c))) {
-                        parseJsonPrefix(rest);
-                        glued = true;
-                    }
-                }
-                catch {
-                    glued = false;
-                }
-                ;
-                (glued ? scan.gluedLines : scan.malformedLines).push(index);
-            }
-        }
-        index++;
-        start = end + 1;
-    }
-    return scan;
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-
-
-function blobOf(l, slot, name) {
-    const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
-    return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
-}
-/** Decide every checkpoint. `force` selects §5.3 for existing ones. */
-async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
-    // One read: summary and every slot metadata of the v1 checkpoints present in /main.
-    const want = new Set();
-    for (const cp of checkpoints) {
-        const m = v2.mainCheckpoints.get(cp.id);
-        if (!m)
-            continue;
-        const s = blobOf(m, null, 'metadata.json');
-        if (s)
-            want.add(s);
-        for (const slot of m.slots.keys()) {
-            const o = blobOf(m, slot, 'metadata.json');
-            if (o)
-                want.add(o);
-        }
-    }
-    const blobs = new Map();
-    let bytes = 0;
-    await readObjects(git, [...want], (o) => {
-        if (!o.missing) {
-            blobs.set(o.oid, Buffer.from(o.content));
-            bytes += o.size;
-        }
-    });
-    const work = checkpoints.map((cp) => planOne(cp, v2, blobs, force));
-    for (const w of work) {
-        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(w.cp, sizes)) {
-            w.noTranscripts = true;
-        }
-    }
-    return { work, objects: blobs.size, bytes };
-}
-/**
- * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
- * each directory is missing, or the file the reader would take (full.jsonl, else full.log) is
- * empty or absent, with no chunk files. Needs a summary that decoded without error.
- */
-function hasNoTranscripts(cp, sizes) {
-    if (cp.summary.state !== 'decoded' || cp.summary.result.error || !cp.summary.result.value)
-        return false;
-    const n = cp.summary.result.value.sessions?.length ?? 0;
-    for (let j = 0; j < n; j++) {
-        const slot = cp.listing.slots.get(String(j));
-        if (!slot)
-            continue;
-        if (cp.sessions.get(String(j))?.state === 'unreadable')
-            return false;
-        const plan = planTranscript(slot.entries);
-        if (plan.mode === 'chunked')
-            return false;
-        const first = plan.files[0];
-        if (first === undefined)
-            continue;
-        const e = slot.entries.find((x) => x.name === first);
-        if (!e || e.type !== 'blob' || e.oid === undefined)
-            return false;
-        const size = sizes.get(e.oid);
-        if (size === undefined || size > 0)
-            return false;
-    }
-    return true;
-}
-function planOne(cp, v2, blobs, force) {
-    const w = {
-        cp,
-        action: 'migrate',
-        repack: [],
-        backfill: [],
-        noAgent: false,
-        inMainWithoutSummary: false
-    };
-    const m = v2.mainCheckpoints.get(cp.id);
-    if (!m)
-        return w;
-    const base = `${cp.id.slice(0, 2)}/${cp.id.slice(2)}`;
-    const summaryOid = blobOf(m, null, 'metadata.json');
-    if (!summaryOid) {
-        // §5.1: present in the set, no summary → absent (the batch writer then merges, §8.2).
-        w.inMainWithoutSummary = true;
-        return w;
-    }
-    const fail = (message, file) => {
-        w.action = 'fail';
-        w.failure = { reason: 'v2-read-error', message, file };
-        return w;
-    };
-    const sb = blobs.get(summaryOid);
-    if (!sb)
-        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json unreadable`, `${base}/metadata.json`);
-    const dec = structs_decodeCheckpointSummary(sb);
-    if (dec.error || !dec.value) {
-        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json: ${dec.error?.message ?? 'no value'}`, `${base}/metadata.json`);
-    }
-    w.v2Summary = dec.value;
-    if (force) {
-        w.action = 'force';
-        return w;
-    }
-    const sessions = dec.value.sessions ?? [];
-    w.v2Slots = new Map();
-    const slotMeta = (i) => {
-        const o = blobOf(m, String(i), 'metadata.json');
-        const path = `${base}/${i}/metadata.json`;
-        if (!o)
-            return `/main ${path} missing`;
-        const b = blobs.get(o);
-        if (!b)
-            return `/main ${path} unreadable`;
-        const d = structs_decodeSessionMetadata(b);
-        if (d.error || !d.value)
-            return `/main ${path}: ${d.error?.message ?? 'no value'}`;
-        return d.value;
-    };
-    for (let i = 0; i < sessions.length; i++) {
-        const sm = slotMeta(i);
-        if (typeof sm !== 'string')
-            w.v2Slots.set(i, sm);
-    }
-    // Step A (§5.2): slots without complete /full artifacts.
-    for (let i = 0; i < sessions.length; i++) {
-        if (v2.fullIndex.has(`${cp.id}/${i}`))
-            continue;
-        const sm = slotMeta(i);
-        if (typeof sm === 'string')
-            return fail(`failed to read v2 session ${i} metadata while resuming migration: ${sm}`, `${base}/${i}/metadata.json`);
-        w.repack.push({ slot: i, sessionId: sm.session_id });
-    }
-    // Step B: slots without a compact transcript.
-    for (let i = 0; i < sessions.length; i++) {
-        if (sessions[i].transcript !== '')
-            continue;
-        const sm = slotMeta(i);
-        if (typeof sm === 'string')
-            return fail(`failed to read v2 session ${i} metadata while backfilling compact transcript: ${sm}`, `${base}/${i}/metadata.json`);
-        if (sm.agent === '') {
-            w.noAgent = true;
-            continue;
-        }
-        w.backfill.push({ slot: i, sessionId: sm.session_id });
-    }
-    if (w.repack.length > 0 || w.backfill.length > 0) {
-        w.action = 'repair';
-        const parts = [];
-        if (w.repack.length > 0)
-            parts.push(`/full artifacts missing for slot(s) ${w.repack.map((r) => r.slot).join(', ')}`);
-        if (w.backfill.length > 0)
-            parts.push(`compact transcript missing for slot(s) ${w.backfill.map((r) => r.slot).join(', ')}`);
-        w.reason = parts.join('; ');
-    }
-    else {
-        w.action = 'skip';
-        w.reason = 'already in v2';
-    }
-    return w;
-}
-function plannedCheckpoint(w, createdAt) {
-    const p = {
-        id: w.cp.id,
-        createdAt,
-        action: w.action === 'fail' ? 'repair' : w.action
-    };
-    if (w.action === 'fail')
-        p.failure = w.failure?.message;
-    if (w.reason)
-        p.reason = w.reason;
-    if (w.repack.length > 0)
-        p.missingFullSlots = w.repack.map((r) => r.slot);
-    if (w.backfill.length > 0)
-        p.missingCompactSlots = w.backfill.map((r) => r.slot);
-    return p;
-}
-
 ;// CONCATENATED MODULE: ./src/git/writer.ts
 
 
@@ -45431,10 +45267,18 @@ function fastImportPath(path) {
     }
     return `${out}"`;
 }
+/** Default bound of stream bytes handed to git but not yet read by it (streamed batches). */
+const HIGH_WATER_BYTES = 16 * 1024 * 1024;
+// --depth=0: no delta search. It tripled fast-import's time on transcript-sized blobs, and the
+// reference writes loose (undeltified) objects anyway; a later gc packs them.
+const FAST_IMPORT_ARGS = ['fast-import', '--quiet', '--date-format=raw', '--depth=0'];
 /** One batch of blobs and commits, written by a single `git fast-import` run. */
 class FastImportBatch {
     format;
+    stream;
     parts = [];
+    /** Bytes in `parts` (built, not yet handed to git). */
+    partBytes = 0;
     bytes = 0;
     nextMark = 1;
     marks = [];
@@ -45442,8 +45286,22 @@ class FastImportBatch {
     scratchRefs = [];
     batchId = `${process.pid}-${Date.now().toString(36)}-${++batchSeq}`;
     ran = false;
-    constructor(format) {
+    sink = null;
+    constructor(format, stream) {
         this.format = format;
+        this.stream = stream;
+    }
+    /**
+     * A batch streamed to one `git fast-import` as it is built (the process starts at the first
+     * flush): memory holds at most about `highWaterBytes` of the stream plus what is added
+     * between flushes. The objects and commits are the same as an in-memory batch's.
+     */
+    static streaming(git, format, opts = {}) {
+        return new FastImportBatch(format, {
+            git,
+            highWaterBytes: opts.highWaterBytes ?? HIGH_WATER_BYTES,
+            compression: opts.compression
+        });
     }
     /** Bytes of stream built so far (bound batches by this). */
     get byteLength() {
@@ -45452,16 +45310,19 @@ class FastImportBatch {
     get commitCount() {
         return this.commitMarks.length;
     }
-    text(s) {
-        const b = Buffer.from(s, 'utf8');
+    push(b) {
         this.parts.push(b);
+        this.partBytes += b.length;
         this.bytes += b.length;
+    }
+    text(s) {
+        this.push(Buffer.from(s, 'utf8'));
     }
     data(content) {
         const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
         this.text(`data ${b.length}\n`);
-        this.parts.push(b);
-        this.bytes += b.length;
+        if (b.length > 0)
+            this.push(b);
         this.text('\n');
     }
     mark() {
@@ -45469,11 +45330,23 @@ class FastImportBatch {
         this.marks.push(m);
         return m;
     }
-    /** Add a blob; returns its mark for M lines of later commits. */
+    /**
+     * Add a blob; returns its mark for M lines of later commits. Content given as pieces is
+     * written piece by piece (never joined).
+     */
     blob(content) {
         const m = this.mark();
         this.text(`blob\nmark ${m}\n`);
-        this.data(content);
+        if (Array.isArray(content)) {
+            const pieces = content;
+            this.text(`data ${pieces.reduce((a, p) => a + p.length, 0)}\n`);
+            for (const p of pieces)
+                if (p.length > 0)
+                    this.push(p);
+            this.text('\n');
+        }
+        else
+            this.data(content);
         return m;
     }
     /** Add a commit; returns its mark (usable as a later commit's parent). */
@@ -45503,14 +45376,52 @@ class FastImportBatch {
         this.text('\n');
         return m;
     }
+    start(git) {
+        let give;
+        const stdin = new Promise((res) => (give = res));
+        const level = this.stream?.compression;
+        const result = git.run(FAST_IMPORT_ARGS, {
+            stdin: give,
+            ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
+        });
+        const exited = result.then(() => undefined, () => undefined);
+        // A git that fails before it starts never hands over its stdin: fail the waiters then.
+        const sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited };
+        result.catch(() => undefined);
+        return sink;
+    }
     /**
-     * Run `git fast-import` once over the whole stream. Returns commit and tree ids; leaves no ref
-     * behind. A batch runs once.
+     * Streamed batches: hand the stream built so far to git; resolves once git is at most
+     * `highWaterBytes` behind (rejects if git failed). In-memory batches: no-op.
      */
-    async run(git) {
-        if (this.ran)
-            throw new Error('a FastImportBatch runs once');
-        this.ran = true;
+    async flush() {
+        if (!this.stream || this.ran)
+            return;
+        await this.send(this.stream.highWaterBytes);
+    }
+    async send(highWater) {
+        this.sink ??= this.start(this.stream.git);
+        const sink = this.sink;
+        const stdin = await sink.stdin;
+        const parts = this.parts;
+        this.parts = [];
+        this.partBytes = 0;
+        for (const p of parts)
+            stdin.write(p);
+        if (stdin.writableLength > highWater) {
+            await Promise.race([
+                new Promise((res) => stdin.once('drain', () => res())),
+                sink.exited
+            ]);
+        }
+        if (stdin.writableLength > highWater || stdin.destroyed) {
+            // git exited early: its error says why.
+            await sink.result;
+            throw new Error('git fast-import exited before reading its whole input');
+        }
+    }
+    /** The commands that report ids and drop the scratch refs, then the end of the stream. */
+    trailer() {
         for (const m of this.marks)
             this.text(`get-mark ${m}\n`);
         for (const m of this.commitMarks)
@@ -45518,14 +45429,64 @@ class FastImportBatch {
         for (const ref of this.scratchRefs)
             this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`);
         this.text('done\n');
-        const input = Buffer.concat(this.parts, this.bytes);
-        this.parts.length = 0; // the pieces can be collected while git runs
-        // --depth=0: no delta search. It tripled fast-import's time on transcript-sized blobs, and
-        // the reference writes loose (undeltified) objects anyway; a later gc packs them.
-        const r = await git.run(['fast-import', '--quiet', '--done', '--date-format=raw', '--depth=0'], {
-            input
-        });
-        const lines = r.stdout.toString('latin1').split('\n');
+    }
+    /**
+     * Run `git fast-import` once over the whole stream (for a streamed batch: send the rest and
+     * wait for git). Returns commit and tree ids; leaves no ref behind. A batch runs once; `git`
+     * is required for an in-memory batch.
+     */
+    async run(git) {
+        if (this.ran)
+            throw new Error('a FastImportBatch runs once');
+        this.trailer();
+        let r;
+        if (this.stream) {
+            await this.send(Infinity);
+            this.ran = true;
+            const stdin = await this.sink.stdin;
+            stdin.end();
+            r = await this.sink.result;
+        }
+        else {
+            this.ran = true;
+            if (!git)
+                throw new Error('an in-memory FastImportBatch needs a git runner to run');
+            const input = Buffer.concat(this.parts, this.partBytes);
+            this.parts = []; // the pieces can be collected while git runs
+            // --done: a truncated stream is an error, never a shorter batch.
+            r = await git.run([...FAST_IMPORT_ARGS, '--done'], { input });
+        }
+        return this.results(r.stdout);
+    }
+    /**
+     * Streamed batches: end a batch that will not be used (its commits are not wanted): git
+     * finishes without leaving a ref; the objects it wrote stay unreferenced. Never throws.
+     */
+    async abort() {
+        if (this.ran || !this.stream)
+            return;
+        this.ran = true;
+        if (!this.sink)
+            return;
+        this.parts = [];
+        this.partBytes = 0;
+        for (const ref of this.scratchRefs)
+            this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`);
+        this.text('done\n');
+        try {
+            const stdin = await this.sink.stdin;
+            for (const p of this.parts)
+                stdin.write(p);
+            stdin.end();
+        }
+        catch {
+            // git is gone already
+        }
+        this.parts = [];
+        await this.sink.exited;
+    }
+    results(stdout) {
+        const lines = stdout.toString('latin1').split('\n');
         const expected = this.marks.length + this.commitMarks.length;
         if (lines.length < expected) {
             throw new Error(`fast-import answered ${lines.length} of ${expected} id requests`);
@@ -53954,6 +53915,211 @@ function redactString(s) {
     return out + s.slice(prev);
 }
 
+;// CONCATENATED MODULE: ./src/formats/v1/transcript.ts
+// Transcript files of a v1 session directory (v1-format.md §7.4, readTranscriptFromTree and
+// transcriptBlobHashesFromTreeEntries in the reference): which files are read, in which order,
+// how they are joined, and which blob ids the v2 `/full` tree reuses.
+
+const TRANSCRIPT_FILE = 'full.jsonl';
+const TRANSCRIPT_FILE_LEGACY = 'full.log';
+/**
+ * Go's ParseChunkIndex: the suffix after `<base>.` read like `fmt.Sscanf(suffix, "%03d")`:
+ * leading spaces, an optional sign and digits, at most 3 characters in all; the rest is ignored.
+ * Returns -1 when nothing parses.
+ */
+function parseChunkIndex(name, base) {
+    if (name === base)
+        return 0;
+    if (!name.startsWith(base + '.'))
+        return -1;
+    const m = /^( *)([+-]?)(\d*)/.exec(name.slice(base.length + 1).slice(0, 3));
+    if (!m || m[3] === '')
+        return -1;
+    const n = Number(m[3]);
+    return m[2] === '-' ? -n : n;
+}
+/** Chunk file name: `<base>` for 0, else `<base>.` + index zero-padded to at least 3 digits. */
+function chunkFileName(base, index) {
+    return index === 0 ? base : `${base}.${String(index).padStart(3, '0')}`;
+}
+/** Git modes go-git's FileMode.IsFile accepts (regular, deprecated group-writable, executable, symlink). */
+function isFileMode(mode) {
+    return mode === '100644' || mode === '100755' || mode === '100664' || mode === '120000';
+}
+function sortByChunkIndex(names, base) {
+    // Go uses sort.Slice (not stable); ties (e.g. `.1` and `.001`) are broken by name here.
+    return names
+        .map((n) => [parseChunkIndex(n, base), n])
+        .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+        .map(([, n]) => n);
+}
+/** Decides which transcript files the reference reads from a session directory. */
+function planTranscript(entries) {
+    let hasBase = false;
+    const candidates = [];
+    for (const e of entries) {
+        if (e.name === TRANSCRIPT_FILE || e.name === TRANSCRIPT_FILE_LEGACY)
+            hasBase = true;
+        if (e.name.startsWith(TRANSCRIPT_FILE + '.') && parseChunkIndex(e.name, TRANSCRIPT_FILE) > 0) {
+            candidates.push(e.name);
+        }
+    }
+    const blobIds = transcriptBlobIds(entries);
+    if (candidates.length > 0) {
+        const files = sortByChunkIndex(candidates, TRANSCRIPT_FILE);
+        if (hasBase)
+            files.unshift(TRANSCRIPT_FILE);
+        return { mode: 'chunked', files, blobIds };
+    }
+    return {
+        mode: 'single',
+        files: [TRANSCRIPT_FILE, TRANSCRIPT_FILE_LEGACY].filter((n) => entries.some((e) => e.name === n)),
+        blobIds
+    };
+}
+function transcriptBlobIds(entries) {
+    let base;
+    let legacy;
+    const chunks = [];
+    for (const e of entries) {
+        if (e.type !== 'blob' || !isFileMode(e.mode) || e.oid === undefined)
+            continue;
+        if (e.name === TRANSCRIPT_FILE)
+            base = e.oid;
+        else if (e.name === TRANSCRIPT_FILE_LEGACY)
+            legacy = e.oid;
+        else if (e.name.startsWith(TRANSCRIPT_FILE + '.') &&
+            parseChunkIndex(e.name, TRANSCRIPT_FILE) > 0) {
+            chunks.push(e);
+        }
+    }
+    if (chunks.length > 0) {
+        const byName = new Map(chunks.map((c) => [c.name, c.oid]));
+        const order = sortByChunkIndex([...byName.keys()], TRANSCRIPT_FILE);
+        return [...(base ? [base] : []), ...order.map((n) => byName.get(n))];
+    }
+    if (base)
+        return [base];
+    if (legacy)
+        return [legacy];
+    return [];
+}
+/** Agent types whose reference reassembly re-encodes JSON documents instead of joining lines. */
+const DOCUMENT_REASSEMBLY_AGENTS = new Set(['Gemini CLI', 'OpenCode']);
+const NEWLINE = Buffer.from('\n');
+/** The reassembled transcript as a sequence of buffers (parts with `\n` between them). */
+function transcriptSegments(t) {
+    if (t.parts.length <= 1)
+        return t.parts;
+    const out = [];
+    t.parts.forEach((p, i) => {
+        if (i)
+            out.push(NEWLINE);
+        out.push(p);
+    });
+    return out;
+}
+/** The reassembled transcript bytes (concatenates: use transcriptSegments to stream). */
+function transcriptBytes(t) {
+    const segs = transcriptSegments(t);
+    return segs.length === 1 ? segs[0] : Buffer.concat(segs);
+}
+/** Go's ChunkJSONL at the 50 MiB limit (used only when a transcript has no reusable blob). */
+const MAX_CHUNK_SIZE = 50 * 1024 * 1024;
+function chunkJsonl(content, maxSize = MAX_CHUNK_SIZE) {
+    if (content.length === 0)
+        return [];
+    if (content.length <= maxSize)
+        return [content];
+    const chunks = [];
+    let current = [];
+    let currentLen = 0;
+    let start = 0;
+    const finish = () => {
+        const chunk = Buffer.concat(current);
+        // Each finished chunk loses one trailing newline.
+        chunks.push(chunk.length && chunk[chunk.length - 1] === 0x0a ? chunk.subarray(0, chunk.length - 1) : chunk);
+        current = [];
+        currentLen = 0;
+    };
+    while (start <= content.length) {
+        let end = content.indexOf(0x0a, start);
+        if (end < 0)
+            end = content.length;
+        const lineLen = end - start + 1;
+        if (lineLen > maxSize)
+            throw new Error(`JSONL line of ${lineLen} bytes exceeds the chunk limit of ${maxSize}`);
+        if (currentLen > 0 && currentLen + lineLen > maxSize)
+            finish();
+        current.push(content.subarray(start, end), NEWLINE);
+        currentLen += lineLen;
+        start = end + 1;
+    }
+    if (currentLen > 0)
+        finish();
+    return chunks;
+}
+function isJsonSpace(c) {
+    return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+/** Sniffs the format and finds JSONL lines that do not hold exactly one JSON value. */
+function scanJsonlLines(t) {
+    const bytes = transcriptBytes(t);
+    let a = 0;
+    let b = bytes.length;
+    while (a < b && isJsonSpace(bytes[a]))
+        a++;
+    while (b > a && isJsonSpace(bytes[b - 1]))
+        b--;
+    if (bytes[a] === 0x7b) {
+        try {
+            const doc = parseJsonDocument(bytes.subarray(a, b));
+            const messages = doc.kind === 'object' ? doc.members.filter((m) => m.key === 'messages').pop() : undefined;
+            if (messages && messages.value.kind === 'array' && messages.value.items.length > 0) {
+                return { format: 'json-document', lines: 1, gluedLines: [], malformedLines: [] };
+            }
+        }
+        catch {
+            // not one document: scan as JSONL
+        }
+    }
+    const scan = { format: 'jsonl', lines: 0, gluedLines: [], malformedLines: [] };
+    let start = 0;
+    let index = 0;
+    while (start <= bytes.length) {
+        let end = bytes.indexOf(0x0a, start);
+        if (end < 0)
+            end = bytes.length;
+        const line = bytes.subarray(start, end);
+        if (start < bytes.length || line.length > 0)
+            scan.lines++;
+        if (line.some((c) => !isJsonSpace(c))) {
+            try {
+                JSON.parse(line.toString('utf8'));
+            }
+            catch {
+                let glued = false;
+                try {
+                    const first = parseJsonPrefix(line);
+                    const rest = line.subarray(first.end);
+                    if (rest.some((c) => !isJsonSpace(c))) {
+                        parseJsonPrefix(rest);
+                        glued = true;
+                    }
+                }
+                catch {
+                    glued = false;
+                }
+                ;
+                (glued ? scan.gluedLines : scan.malformedLines).push(index);
+            }
+        }
+        index++;
+        start = end + 1;
+    }
+    return scan;
+}
+
 ;// CONCATENATED MODULE: ./src/formats/v1/prompts.ts
 // prompt.txt: prompts joined by "\n\n---\n\n" (v1-format.md §4.5, checkpoint/prompts.go).
 // Works on bytes: the file is raw bytes that need not be valid UTF-8.
@@ -54694,6 +54860,118 @@ function encodeGeneration(oldest, newest) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/engine/v2state.ts
+
+
+
+const v2state_V2_PREFIX = 'refs/entire/checkpoints/v2/';
+const MAIN_REF = 'refs/entire/checkpoints/v2/main';
+const CURRENT_REF = 'refs/entire/checkpoints/v2/full/current';
+const ARCHIVE_PREFIX = 'refs/entire/checkpoints/v2/full/';
+function archiveRef(n) {
+    return ARCHIVE_PREFIX + String(n).padStart(13, '0');
+}
+/** Archive number of a ref name, or undefined unless the last component is exactly 13 digits. */
+function archiveNumber(ref) {
+    if (!ref.startsWith(ARCHIVE_PREFIX))
+        return undefined;
+    const rest = ref.slice(ARCHIVE_PREFIX.length);
+    return /^\d{13}$/.test(rest) ? Number(rest) : undefined;
+}
+const RAW = 'raw_transcript';
+const RAW_HASH = 'raw_transcript_hash.txt';
+/** Go strconv.Atoi: optional sign, decimal digits (leading zeros allowed), int range. */
+function goAtoi(s) {
+    if (!/^[+-]?\d+$/.test(s))
+        return undefined;
+    const v = Number(s);
+    return Number.isSafeInteger(v) ? v : undefined;
+}
+/** §4.2 walk of one `/full` tree: keys `<id>/<index>` whose session dir holds raw + hash files. */
+function fullArtifactKeys(entries) {
+    const hasRaw = new Set();
+    const hasHash = new Set();
+    const checkpoints = new Set();
+    const dirs = new Set();
+    for (const e of entries)
+        if (e.type === 'tree')
+            dirs.add(e.path);
+    for (const e of entries) {
+        const parts = e.path.split('/');
+        if (parts.length === 2 && e.type === 'tree' && parts[0].length === 2) {
+            checkpoints.add(parts[0] + parts[1]);
+            continue;
+        }
+        if (parts.length !== 4 || parts[0].length !== 2)
+            continue;
+        // Every level must be a directory (ls-tree -t lists them).
+        if (!dirs.has(parts[0]) ||
+            !dirs.has(`${parts[0]}/${parts[1]}`) ||
+            !dirs.has(parts.slice(0, 3).join('/')))
+            continue;
+        const idx = goAtoi(parts[2]);
+        if (idx === undefined)
+            continue;
+        const key = `${parts[0]}${parts[1]}/${idx}`;
+        const name = parts[3];
+        if (name === RAW || name.startsWith(RAW + '.'))
+            hasRaw.add(key);
+        if (name === RAW_HASH)
+            hasHash.add(key);
+    }
+    const keys = new Set();
+    for (const k of hasRaw)
+        if (hasHash.has(k))
+            keys.add(k);
+    return { keys, checkpoints };
+}
+/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
+async function loadV2State(git) {
+    const refs = await refMap(git, [v2state_V2_PREFIX]);
+    const mainOid = refs.get(MAIN_REF) ?? null;
+    const currentOid = refs.get(CURRENT_REF) ?? null;
+    const archives = new Map();
+    for (const [ref, oid] of refs) {
+        const n = archiveNumber(ref);
+        if (n !== undefined)
+            archives.set(n, oid);
+    }
+    let entryCount = 0;
+    const mainCheckpoints = new Map();
+    let mainTree = null;
+    if (mainOid) {
+        mainTree = (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim();
+        const entries = await lsTree(git, mainOid, { recursive: true, trees: true });
+        entryCount += entries.length;
+        for (const cp of listV1Checkpoints(entries).checkpoints)
+            mainCheckpoints.set(cp.id, cp);
+    }
+    const fullIndex = new Set();
+    const fullRefs = [];
+    const order = [];
+    if (currentOid)
+        order.push([CURRENT_REF, currentOid]);
+    for (const n of [...archives.keys()].sort((a, b) => b - a))
+        order.push([archiveRef(n), archives.get(n)]);
+    for (const [ref, oid] of order) {
+        const entries = await lsTree(git, oid, { recursive: true, trees: true });
+        entryCount += entries.length;
+        const { keys, checkpoints } = fullArtifactKeys(entries);
+        for (const k of keys)
+            fullIndex.add(k);
+        fullRefs.push({ ref, oid, checkpoints, entries });
+    }
+    return {
+        main: { oid: mainOid, tree: mainTree },
+        current: { oid: currentOid },
+        archives,
+        mainCheckpoints,
+        fullIndex,
+        fullRefs,
+        entryCount
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
@@ -54747,8 +55025,17 @@ function crashPoint(name, detail) {
 
 
 
-/** Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). */
-const WINDOW_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). Two
+ * windows are in memory (one processed, the next read ahead), so this bounds peak RSS: 64 MiB
+ * gave 290-330 MB on the real corpus (in-thread compaction) and 500 MB on a synthetic one with
+ * a compaction worker; 24 MiB 220-285 MB and 350 MB, at about the same CPU time.
+ */
+const WINDOW_BYTES = 24 * 1024 * 1024;
+/** The first window is small: nothing is compacted before it is read. */
+const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
+/** With compaction workers, v1 blobs of at least this size are read into shared memory. */
+const SHARED_FROM_BYTES = 64 * 1024;
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
 class FatalMigrationError extends Error {
     constructor(message) {
@@ -54917,6 +55204,13 @@ class V2Writer {
     pendingMainSessions = 0;
     pendingFinalize = [];
     pendingFull = [];
+    /**
+     * The pending batch's /main blobs go to git as checkpoints are processed (memory holds one
+     * checkpoint's files, not a batch's); the batch's commits are added when it is written.
+     */
+    mainStream = null;
+    /** One cat-file process for every read window. */
+    reader;
     /** The batch being written, if any. */
     packing = null;
     /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -54940,6 +55234,7 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
+        this.reader = new ObjectReader(ctx.git);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -54974,9 +55269,18 @@ class V2Writer {
         const tz = tzOffset(this.s.now);
         this.sigMigration = { ...MIGRATION_AUTHOR, time, tz };
         this.sigUser = { name: user.name, email: user.email, time, tz };
-        await this.pruneForForce();
-        await this.loop();
-        await this.finish();
+        try {
+            await this.pruneForForce();
+            await this.loop();
+            await this.finish();
+        }
+        finally {
+            // A run stopped mid-batch: let the batch being written finish (or fail) before the caller
+            // releases the lock, and end the next batch's /main stream (its objects stay unreferenced).
+            await this.packing?.catch(() => undefined);
+            await this.mainStream?.abort();
+            await this.reader.close();
+        }
         return {
             refs: [...this.refChanges.values()],
             archivesCreated: this.archivesCreated,
@@ -55007,7 +55311,8 @@ class V2Writer {
             if (this.needsV1(w)) {
                 const oids = this.blobsFor(w);
                 const b = oids.reduce((a, o) => a + (this.sizes.get(o) ?? 0), 0);
-                if (count > 0 && (cur.bytes + b > WINDOW_BYTES || count >= this.s.batchSize)) {
+                const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
+                if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
                     cur.to = i;
                     out.push(cur);
                     cur = { from: i, to: i, oids: [], bytes: 0 };
@@ -55027,12 +55332,14 @@ class V2Writer {
         const blobs = new Map();
         let bytes = 0;
         try {
-            await readObjects(this.git, oids, (o) => {
+            await this.reader.read(oids, (o) => {
                 if (o.missing)
                     return;
                 blobs.set(o.oid, o.content);
                 bytes += o.size;
-            });
+            }, 
+            // Transcripts go to compaction workers without a copy.
+            this.compactor && this.compactor.workers > 0 ? { sharedFrom: SHARED_FROM_BYTES } : {});
         }
         finally {
             stop();
@@ -55392,9 +55699,10 @@ class V2Writer {
         }
         if (compactFailed)
             this.counts.compactionSkipped++;
+        const marked = await this.streamMain(files);
         this.pendingMain.push({
             id,
-            files,
+            files: marked,
             sessions: migrating.length,
             createdAts: full.mainCreatedAts
         });
@@ -55556,11 +55864,17 @@ class V2Writer {
                     transcript: base + 'transcript.jsonl',
                     content_hash: base + 'transcript_hash.txt'
                 };
+                const [compactBlob, hashBlob, summaryBlob] = await this.streamMain([
+                    ['', r.bytes],
+                    ['', hashFileContent(r.bytes)],
+                    ['', encodeGoJson(checkpointSummaryValue(summary))]
+                ]);
                 this.pendingFinalize.push({
                     id,
                     slot,
-                    compact: r.bytes,
-                    summary: encodeGoJson(checkpointSummaryValue(summary))
+                    compact: compactBlob[1],
+                    hash: hashBlob[1],
+                    summary: summaryBlob[1]
                 });
                 backfilled++;
                 sessionsOut.push({
@@ -55598,6 +55912,21 @@ class V2Writer {
     }
     // -------------------------------------------------------------------------------------------
     // Writing
+    /** Send files to the pending batch's /main stream; returns their blob marks. */
+    async streamMain(files) {
+        this.mainStream ??= FastImportBatch.streaming(this.git, this.format);
+        const b = this.mainStream;
+        const marked = files.map(([name, data]) => [name, b.blob(data)]);
+        // Waits only while git is behind by more than the stream's bound.
+        try {
+            await this.timer.time('writeMain', () => b.flush());
+        }
+        catch (e) {
+            // git failed: no later checkpoint can be written either.
+            throw new FatalMigrationError(`writing /main objects failed: ${e.message}`);
+        }
+        return marked;
+    }
     signature(kind) {
         return kind === 'migration' ? this.sigMigration : this.sigUser;
     }
@@ -55629,19 +55958,14 @@ class V2Writer {
                 committer: this.signature('user'),
                 message: `Finalize checkpoint: ${f.id}\n`,
                 changes: [
+                    { op: 'M', mode: MODE_FILE, ref: f.compact, path: `${base}/${f.slot}/transcript.jsonl` },
                     {
                         op: 'M',
                         mode: MODE_FILE,
-                        content: f.compact,
-                        path: `${base}/${f.slot}/transcript.jsonl`
-                    },
-                    {
-                        op: 'M',
-                        mode: MODE_FILE,
-                        content: hashFileContent(f.compact),
+                        ref: f.hash,
                         path: `${base}/${f.slot}/transcript_hash.txt`
                     },
-                    { op: 'M', mode: MODE_FILE, content: f.summary, path: `${base}/metadata.json` }
+                    { op: 'M', mode: MODE_FILE, ref: f.summary, path: `${base}/metadata.json` }
                 ]
             });
         }
@@ -55649,8 +55973,8 @@ class V2Writer {
             const changes = [];
             for (const g of batch.main) {
                 const base = cpPath(g.id);
-                for (const [rel, data] of g.files)
-                    changes.push({ op: 'M', mode: MODE_FILE, content: data, path: `${base}/${rel}` });
+                for (const [rel, mark] of g.files)
+                    changes.push({ op: 'M', mode: MODE_FILE, ref: mark, path: `${base}/${rel}` });
             }
             parent = b.commit({
                 parents: [parent],
@@ -55668,7 +55992,8 @@ class V2Writer {
             main: this.pendingMain,
             mainSessions: this.pendingMainSessions,
             finalize: this.pendingFinalize,
-            full: this.pendingFull
+            full: this.pendingFull,
+            stream: this.mainStream
         };
         for (const g of batch.main)
             this.mainIds.add(g.id);
@@ -55676,6 +56001,7 @@ class V2Writer {
         this.pendingMainSessions = 0;
         this.pendingFinalize = [];
         this.pendingFull = [];
+        this.mainStream = null;
         return batch;
     }
     /** `/full` entries of pending checkpoints: raw entries replace, task entries never replace (§6.4). */
@@ -55754,11 +56080,13 @@ class V2Writer {
         const ref = archiveRef(n);
         const ops = [];
         const mainOld = this.mainTip;
-        const mb = new FastImportBatch(this.format);
+        const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format);
         const main = this.mainCommits(mb, batch);
         let mainNew = null;
-        if (main.mark) {
-            const r = await this.timer.time('writeMain', () => mb.run(this.git));
+        if (!main.mark)
+            await mb.abort();
+        else {
+            const r = await this.timer.time('writeMain', () => mb.run());
             this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength });
             mainNew = r.commits[r.commits.length - 1].oid;
             ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld });
@@ -55822,11 +56150,13 @@ class V2Writer {
         const batch = this.takeBatch();
         const ops = [];
         const mainOld = this.mainTip;
-        const mb = new FastImportBatch(this.format);
+        const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format);
         const main = this.mainCommits(mb, batch);
         let mainNew = null;
-        if (main.mark) {
-            const r = await this.timer.time('writeMain', () => mb.run(this.git));
+        if (!main.mark)
+            await mb.abort();
+        else {
+            const r = await this.timer.time('writeMain', () => mb.run());
             this.timer.add('writeMain', { objects: r.commits.length, bytes: mb.byteLength });
             mainNew = r.commits[r.commits.length - 1].oid;
             ops.push({ op: 'update', ref: MAIN_REF, newOid: mainNew, expectedOld: mainOld });
@@ -56408,11 +56738,290 @@ async function acquireRepositoryLock(git) {
     throw new RepositoryLockedError(path, null);
 }
 
-;// CONCATENATED MODULE: ./src/engine/run.ts
-// The engine entry point: pin v1, index v2, plan, write in batches, verify, and report — with
-// phase timings and progress. The surfaces (CLI, action) fetch/push around it and render the
-// report; they never reach into the phases.
+;// CONCATENATED MODULE: ./src/engine/plan.ts
 
+
+
+function blobOf(l, slot, name) {
+    const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
+    return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
+}
+/** Decide every checkpoint. `force` selects §5.3 for existing ones. */
+async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
+    // One read: summary and every slot metadata of the v1 checkpoints present in /main.
+    const want = new Set();
+    for (const cp of checkpoints) {
+        const m = v2.mainCheckpoints.get(cp.id);
+        if (!m)
+            continue;
+        const s = blobOf(m, null, 'metadata.json');
+        if (s)
+            want.add(s);
+        for (const slot of m.slots.keys()) {
+            const o = blobOf(m, slot, 'metadata.json');
+            if (o)
+                want.add(o);
+        }
+    }
+    const blobs = new Map();
+    let bytes = 0;
+    await readObjects(git, [...want], (o) => {
+        if (!o.missing) {
+            blobs.set(o.oid, Buffer.from(o.content));
+            bytes += o.size;
+        }
+    });
+    const work = checkpoints.map((cp) => planOne(cp, v2, blobs, force));
+    for (const w of work) {
+        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(w.cp, sizes)) {
+            w.noTranscripts = true;
+        }
+    }
+    return { work, objects: blobs.size, bytes };
+}
+/**
+ * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
+ * each directory is missing, or the file the reader would take (full.jsonl, else full.log) is
+ * empty or absent, with no chunk files. Needs a summary that decoded without error.
+ */
+function hasNoTranscripts(cp, sizes) {
+    if (cp.summary.state !== 'decoded' || cp.summary.result.error || !cp.summary.result.value)
+        return false;
+    const n = cp.summary.result.value.sessions?.length ?? 0;
+    for (let j = 0; j < n; j++) {
+        const slot = cp.listing.slots.get(String(j));
+        if (!slot)
+            continue;
+        if (cp.sessions.get(String(j))?.state === 'unreadable')
+            return false;
+        const plan = planTranscript(slot.entries);
+        if (plan.mode === 'chunked')
+            return false;
+        const first = plan.files[0];
+        if (first === undefined)
+            continue;
+        const e = slot.entries.find((x) => x.name === first);
+        if (!e || e.type !== 'blob' || e.oid === undefined)
+            return false;
+        const size = sizes.get(e.oid);
+        if (size === undefined || size > 0)
+            return false;
+    }
+    return true;
+}
+function planOne(cp, v2, blobs, force) {
+    const w = {
+        cp,
+        action: 'migrate',
+        repack: [],
+        backfill: [],
+        noAgent: false,
+        inMainWithoutSummary: false
+    };
+    const m = v2.mainCheckpoints.get(cp.id);
+    if (!m)
+        return w;
+    const base = `${cp.id.slice(0, 2)}/${cp.id.slice(2)}`;
+    const summaryOid = blobOf(m, null, 'metadata.json');
+    if (!summaryOid) {
+        // §5.1: present in the set, no summary → absent (the batch writer then merges, §8.2).
+        w.inMainWithoutSummary = true;
+        return w;
+    }
+    const fail = (message, file) => {
+        w.action = 'fail';
+        w.failure = { reason: 'v2-read-error', message, file };
+        return w;
+    };
+    const sb = blobs.get(summaryOid);
+    if (!sb)
+        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json unreadable`, `${base}/metadata.json`);
+    const dec = structs_decodeCheckpointSummary(sb);
+    if (dec.error || !dec.value) {
+        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json: ${dec.error?.message ?? 'no value'}`, `${base}/metadata.json`);
+    }
+    w.v2Summary = dec.value;
+    if (force) {
+        w.action = 'force';
+        return w;
+    }
+    const sessions = dec.value.sessions ?? [];
+    w.v2Slots = new Map();
+    const slotMeta = (i) => {
+        const o = blobOf(m, String(i), 'metadata.json');
+        const path = `${base}/${i}/metadata.json`;
+        if (!o)
+            return `/main ${path} missing`;
+        const b = blobs.get(o);
+        if (!b)
+            return `/main ${path} unreadable`;
+        const d = structs_decodeSessionMetadata(b);
+        if (d.error || !d.value)
+            return `/main ${path}: ${d.error?.message ?? 'no value'}`;
+        return d.value;
+    };
+    for (let i = 0; i < sessions.length; i++) {
+        const sm = slotMeta(i);
+        if (typeof sm !== 'string')
+            w.v2Slots.set(i, sm);
+    }
+    // Step A (§5.2): slots without complete /full artifacts.
+    for (let i = 0; i < sessions.length; i++) {
+        if (v2.fullIndex.has(`${cp.id}/${i}`))
+            continue;
+        const sm = slotMeta(i);
+        if (typeof sm === 'string')
+            return fail(`failed to read v2 session ${i} metadata while resuming migration: ${sm}`, `${base}/${i}/metadata.json`);
+        w.repack.push({ slot: i, sessionId: sm.session_id });
+    }
+    // Step B: slots without a compact transcript.
+    for (let i = 0; i < sessions.length; i++) {
+        if (sessions[i].transcript !== '')
+            continue;
+        const sm = slotMeta(i);
+        if (typeof sm === 'string')
+            return fail(`failed to read v2 session ${i} metadata while backfilling compact transcript: ${sm}`, `${base}/${i}/metadata.json`);
+        if (sm.agent === '') {
+            w.noAgent = true;
+            continue;
+        }
+        w.backfill.push({ slot: i, sessionId: sm.session_id });
+    }
+    if (w.repack.length > 0 || w.backfill.length > 0) {
+        w.action = 'repair';
+        const parts = [];
+        if (w.repack.length > 0)
+            parts.push(`/full artifacts missing for slot(s) ${w.repack.map((r) => r.slot).join(', ')}`);
+        if (w.backfill.length > 0)
+            parts.push(`compact transcript missing for slot(s) ${w.backfill.map((r) => r.slot).join(', ')}`);
+        w.reason = parts.join('; ');
+    }
+    else {
+        w.action = 'skip';
+        w.reason = 'already in v2';
+    }
+    return w;
+}
+function plannedCheckpoint(w, createdAt) {
+    const p = {
+        id: w.cp.id,
+        createdAt,
+        action: w.action === 'fail' ? 'repair' : w.action
+    };
+    if (w.action === 'fail')
+        p.failure = w.failure?.message;
+    if (w.reason)
+        p.reason = w.reason;
+    if (w.repack.length > 0)
+        p.missingFullSlots = w.repack.map((r) => r.slot);
+    if (w.backfill.length > 0)
+        p.missingCompactSlots = w.backfill.map((r) => r.slot);
+    return p;
+}
+
+;// CONCATENATED MODULE: ./src/engine/targets/v2/index.ts
+// The v2 layout as an engine target: /main, /full/current and numbered /full archives. Planning
+// reads the pinned v1 tree and every v2 ref once; writing runs the batched migration (migrate.ts);
+// verification is a hook the surfaces pass in (the engine does not depend on the verifier);
+// pushing is every ref this run moved, each leased on the remote value known before the run.
+
+
+
+
+
+
+const V2_REF_PREFIX = 'refs/entire/checkpoints/v2/';
+class V2Target {
+    options;
+    name = 'v2';
+    refPrefix = V2_REF_PREFIX;
+    constructor(options = {}) {
+        this.options = options;
+    }
+    async plan(ctx, snapshot) {
+        const { git, timer, settings } = ctx;
+        const v1 = await timer.time('list', () => loadV1(git, snapshot));
+        timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
+        const v2 = await timer.time('index', () => loadV2State(git));
+        timer.add('index', { objects: v2.entryCount });
+        const planned = await timer.time('plan', () => planCheckpoints(git, v1.checkpoints, v2, settings.force));
+        timer.add('plan', { objects: planned.objects, bytes: planned.bytes });
+        const counts = { migrate: 0, skip: 0, repair: 0, force: 0 };
+        let failing = 0;
+        const checkpoints = planned.work.map((w) => {
+            const p = plannedCheckpoint(w, time_isZeroTime(w.cp.createdAt) ? '' : formatGoTime(w.cp.createdAt));
+            counts[p.action]++;
+            if (w.action === 'fail')
+                failing++;
+            return p;
+        });
+        const localArchives = [...v2.archives.keys()].sort((a, b) => a - b);
+        const remote = settings.referenceCompatible ? [] : settings.knownRemoteArchives;
+        const known = [...localArchives, ...remote];
+        const plan = {
+            target: 'v2',
+            v1: snapshot,
+            refs: [
+                { ref: MAIN_REF, oid: v2.main.oid },
+                { ref: CURRENT_REF, oid: v2.current.oid },
+                ...localArchives.map((n) => ({ ref: archiveRef(n), oid: v2.archives.get(n) }))
+            ],
+            localArchives,
+            remoteArchives: [...settings.knownRemoteArchives].sort((a, b) => a - b),
+            nextArchive: (known.length > 0 ? Math.max(...known) : 0) + 1,
+            checkpoints,
+            counts,
+            ...(failing > 0 ? { failing } : {}),
+            internal: {
+                work: planned.work,
+                v2,
+                sizes: v1.sizes,
+                listingWarnings: (v1.ignored ?? []).map((e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`)
+            }
+        };
+        // The internals stay out of the JSON report (plans are serialised whole).
+        Object.defineProperty(plan, 'internal', { enumerable: false });
+        return plan;
+    }
+    async write(ctx, plan) {
+        const { work, v2, sizes } = plan.internal;
+        // Worker threads only when something will be compacted (a no-op rerun starts none).
+        const needsCompaction = work.some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts);
+        const compactor = (0,engine_compactor/* createCompactor */.LU)({
+            workers: needsCompaction ? (ctx.settings.compactWorkers ?? 0) : 0,
+            workerScript: this.options.compactWorkerScript
+        });
+        try {
+            return await writeV2({ ...ctx, timer: ctx.timer, compactor }, work, v2, sizes);
+        }
+        finally {
+            await compactor.close();
+        }
+    }
+    /** Re-reads everything from git (the verifier never sees the writer's memory). */
+    async verify(ctx) {
+        if (!this.options.verifier)
+            throw new FatalMigrationError('verification asked for, but no verifier was given');
+        return this.options.verifier(ctx.git, ctx.settings);
+    }
+    pushRefs(_plan, result, remoteValues) {
+        return leasedPushRefs(result.refs, remoteValues, V2_REF_PREFIX);
+    }
+}
+/**
+ * The refs a run moved that the remote does not already hold, each leased on the remote value
+ * known before the run (null: must not exist there). Deletions are never pushed.
+ */
+function leasedPushRefs(changes, remoteValues, prefix) {
+    return changes
+        .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
+        .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }));
+}
+
+;// CONCATENATED MODULE: ./src/engine/run.ts
+// The engine entry point: pin v1, then the target (targets/v2) plans, writes in batches and
+// verifies; this module takes the lock, times the phases and builds the report. The surfaces
+// (CLI, action) fetch/push around it and render the report; they never reach into the phases.
 
 
 
@@ -56449,42 +57058,15 @@ async function prepareRun(settings, opts = {}) {
     const git = opts.git ?? new GitRunner(settings.repo, logger);
     if (!(settings.batchSize > 0))
         throw new FatalMigrationError(`batch size must be a positive integer, got ${settings.batchSize}`);
-    const snapshot = await timer.time('list', () => pinV1(git, { v1Ref: settings.v1Ref, remote: settings.remote }));
-    const v1 = await timer.time('list', () => loadV1(git, snapshot));
-    timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
-    const v2 = await timer.time('index', () => loadV2State(git));
-    timer.add('index', { objects: v2.entryCount });
-    const planned = await timer.time('plan', () => planCheckpoints(git, v1.checkpoints, v2, settings.force));
-    timer.add('plan', { objects: planned.objects, bytes: planned.bytes });
-    const counts = { migrate: 0, skip: 0, repair: 0, force: 0 };
-    let failing = 0;
-    const checkpoints = planned.work.map((w) => {
-        const p = plannedCheckpoint(w, time_isZeroTime(w.cp.createdAt) ? '' : formatGoTime(w.cp.createdAt));
-        counts[p.action]++;
-        if (w.action === 'fail')
-            failing++;
-        return p;
+    await checkGitVersion(git);
+    const ctx = { git, settings, logger, timer };
+    const target = new V2Target({
+        verifier: opts.verifier,
+        compactWorkerScript: opts.compactWorkerScript
     });
-    const localArchives = [...v2.archives.keys()].sort((a, b) => a - b);
-    const remote = settings.referenceCompatible ? [] : settings.knownRemoteArchives;
-    const known = [...localArchives, ...remote];
-    const plan = {
-        target: 'v2',
-        v1: snapshot,
-        refs: [
-            { ref: MAIN_REF, oid: v2.main.oid },
-            { ref: CURRENT_REF, oid: v2.current.oid },
-            ...localArchives.map((n) => ({ ref: archiveRef(n), oid: v2.archives.get(n) }))
-        ],
-        localArchives,
-        remoteArchives: [...settings.knownRemoteArchives].sort((a, b) => a - b),
-        nextArchive: (known.length > 0 ? Math.max(...known) : 0) + 1,
-        checkpoints,
-        counts,
-        ...(failing > 0 ? { failing } : {})
-    };
-    const listingWarnings = (v1.ignored ?? []).map((e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`);
-    return { git, timer, plan, work: planned.work, v2, sizes: v1.sizes, listingWarnings };
+    const snapshot = await timer.time('list', () => pinV1(git, { v1Ref: settings.v1Ref, remote: settings.remote }));
+    const plan = await target.plan(ctx, snapshot);
+    return { ctx, target, plan };
 }
 /**
  * Run a whole migration (or a dry run) and return its report. Fatal errors throw. A writing run
@@ -56503,11 +57085,12 @@ async function runMigration(settings, opts = {}) {
 }
 async function runMigrationLocked(settings, opts) {
     const logger = opts.logger ?? silentLogger;
-    const prepared = await prepareRun(settings, { ...opts, logger });
-    const { git, timer, plan, work, v2, sizes } = prepared;
+    const { ctx, target, plan } = await prepareRun(settings, { ...opts, logger });
+    const { timer } = ctx;
+    const { work, listingWarnings } = plan.internal;
     if (!settings.dryRun)
         crashPoint('after-plan');
-    for (const w of prepared.listingWarnings)
+    for (const w of listingWarnings)
         logger.warn(w);
     const report = {
         target: 'v2',
@@ -56530,23 +57113,11 @@ async function runMigrationLocked(settings, opts) {
         outcomes: [],
         timings: {},
         totalMs: 0,
-        warnings: [...prepared.listingWarnings],
+        warnings: [...listingWarnings],
         notes: [...REPORT_NOTES]
     };
     if (!settings.dryRun && work.length > 0) {
-        // Worker threads only when something will be compacted (a no-op rerun starts none).
-        const needsCompaction = work.some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts);
-        const compactor = (0,engine_compactor/* createCompactor */.LU)({
-            workers: needsCompaction ? (settings.compactWorkers ?? 0) : 0,
-            workerScript: opts.compactWorkerScript
-        });
-        let out;
-        try {
-            out = await writeV2({ git, settings, logger, timer, compactor }, work, v2, sizes);
-        }
-        finally {
-            await compactor.close();
-        }
+        const out = await target.write(ctx, plan);
         report.refs = out.refs;
         report.archivesCreated = out.archivesCreated;
         report.batches = out.batches;
@@ -56555,7 +57126,7 @@ async function runMigrationLocked(settings, opts) {
         report.warnings.push(...out.warnings);
         // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
         if (settings.verify && opts.verifier && out.refs.length > 0) {
-            report.verify = await timer.time('verify', () => opts.verifier(git, settings));
+            report.verify = await timer.time('verify', () => target.verify(ctx));
         }
     }
     else if (settings.dryRun) {
@@ -56626,52 +57197,72 @@ async function readBlobs(git, oids) {
     parser.end();
     return out;
 }
-/** Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<body>\n` or `<name> missing\n`. */
+/**
+ * Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<body>\n` or
+ * `<name> missing\n`. Each body is copied once, straight into a buffer of its own size.
+ */
 class BatchParser {
     onObject;
-    buf = Buffer.alloc(0);
+    head = Buffer.alloc(0);
     pending;
-    parts = [];
-    have = 0;
+    /** Bytes of the LF that ends the current body still to skip. */
+    skip = 0;
     constructor(onObject) {
         this.onObject = onObject;
     }
     push(chunk) {
-        this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-        for (;;) {
-            if (this.pending) {
-                const need = this.pending.size + 1 - this.have;
-                if (this.buf.length < need) {
-                    this.parts.push(this.buf);
-                    this.have += this.buf.length;
-                    this.buf = Buffer.alloc(0);
-                    return;
-                }
-                this.parts.push(this.buf.subarray(0, need));
-                this.buf = this.buf.subarray(need);
-                const whole = Buffer.concat(this.parts);
-                this.onObject(this.pending.oid, whole.subarray(0, this.pending.size));
-                this.pending = undefined;
-                this.parts = [];
-                this.have = 0;
+        let at = 0;
+        while (at < chunk.length) {
+            if (this.skip > 0) {
+                this.skip--;
+                at++;
                 continue;
             }
-            const nl = this.buf.indexOf(10);
-            if (nl < 0)
+            if (this.pending) {
+                const p = this.pending;
+                const n = Math.min(p.body.length - p.have, chunk.length - at);
+                chunk.copy(p.body, p.have, at, at + n);
+                p.have += n;
+                at += n;
+                if (p.have === p.body.length) {
+                    this.pending = undefined;
+                    this.skip = 1;
+                    this.onObject(p.oid, p.body);
+                }
+                continue;
+            }
+            const nl = chunk.indexOf(10, at);
+            if (nl < 0) {
+                this.head = Buffer.concat([this.head, chunk.subarray(at)]);
                 return;
-            const header = this.buf.subarray(0, nl).toString('utf8');
-            this.buf = this.buf.subarray(nl + 1);
+            }
+            const line = this.head.length
+                ? Buffer.concat([this.head, chunk.subarray(at, nl)])
+                : chunk.subarray(at, nl);
+            this.head = Buffer.alloc(0);
+            at = nl + 1;
+            const header = line.toString('utf8');
             const fields = header.split(' ');
             if (fields.length === 2 && fields[1] === 'missing')
                 continue;
             if (fields.length !== 3)
                 throw new Error(`unexpected cat-file --batch header: ${header}`);
-            this.pending = { oid: fields[0], size: Number(fields[2]) };
+            const size = Number(fields[2]);
+            // A buffer of its own (not a view into a larger one) also crosses to a worker as it is.
+            const body = Buffer.allocUnsafe(size);
+            this.pending = { oid: fields[0], body, have: 0 };
+            if (size === 0) {
+                this.pending = undefined;
+                this.skip = 1;
+                this.onObject(fields[0], body);
+            }
         }
     }
     end() {
         if (this.pending)
             throw new Error(`cat-file --batch output ended inside object ${this.pending.oid}`);
+        if (this.head.length > 0)
+            throw new Error('cat-file --batch output ended inside a header');
     }
 }
 
@@ -56786,14 +57377,23 @@ const DOCUMENT_AGENTS = new Set(['Gemini CLI', 'OpenCode']);
 
 
 
+/** Parsed documents by blob buffer: the same metadata blob is read by several checks. */
+const parsed = new WeakMap();
+/** The document in `bytes` (memoised per buffer; callers only read the result). */
 function parseDoc(bytes) {
+    const hit = parsed.get(bytes);
+    if (hit)
+        return hit;
+    let doc;
     try {
         const node = parseJsonDocument(bytes);
-        return { bytes, node, value: plain(node) };
+        doc = { bytes, node, value: plain(node) };
     }
     catch (e) {
-        return { bytes, error: e instanceof Error ? e.message : String(e) };
+        doc = { bytes, error: e instanceof Error ? e.message : String(e) };
     }
+    parsed.set(bytes, doc);
+    return doc;
 }
 function plain(node) {
     switch (node.kind) {
@@ -57563,6 +58163,18 @@ function countNewlines(b) {
         n++;
     return n;
 }
+/** The cache key of one conversion: transcript identity and options. */
+function compactKey(key, opts) {
+    return `${key}\0${opts.agent}\0${opts.cliVersion}\0${opts.startLine}`;
+}
+/** A result from output bytes (empty = no output) or a converter error. */
+function compactResult(out, error, offsets) {
+    if (error !== undefined)
+        return { present: false, newlines: 0, error };
+    if (!out || out.length === 0)
+        return { present: false, newlines: 0 };
+    return { present: true, newlines: countNewlines(out), bytes: out, offsets };
+}
 /** Memoises compaction results by (transcript identity, options); keeps bytes only for the current batch. */
 class CompactCache {
     compactor;
@@ -57571,30 +58183,70 @@ class CompactCache {
     constructor(compactor) {
         this.compactor = compactor;
     }
-    run(key, input, opts, keepBytes) {
-        const k = `${key}\0${opts.agent}\0${opts.cliVersion}\0${opts.startLine}`;
+    /**
+     * The conversion of `input` (identified by `key`) with `opts`. `keepBytes`: the caller needs
+     * the output bytes. `offsetStart` > 0: also wanted, when the compactor can give it from the
+     * same parse, the recomputed offset for that raw start (in `offsets`).
+     */
+    run(key, input, opts, keepBytes, offsetStart = 0) {
+        const k = compactKey(key, opts);
         const hit = this.results.get(k);
-        if (hit && (!keepBytes || hit.bytes || !hit.sha))
+        const withOffset = offsetStart > 0 && opts.startLine === 0 && this.compactor.compactWithOffset !== undefined;
+        if (hit &&
+            (!keepBytes || hit.bytes || !hit.present) &&
+            (!withOffset || !hit.present || hit.offsets?.has(offsetStart)))
             return hit;
         this.compactions++;
         let res;
         try {
-            const out = this.compactor.compact(input, opts);
-            res =
-                out.length > 0
-                    ? { sha: sha256(out), newlines: countNewlines(out), bytes: keepBytes ? out : undefined }
-                    : { newlines: 0 };
+            if (withOffset) {
+                const r = this.compactor.compactWithOffset(input, opts, offsetStart);
+                res = compactResult(r.bytes, undefined, new Map([[offsetStart, r.offset]]));
+            }
+            else {
+                res = compactResult(this.compactor.compact(input, opts));
+            }
         }
         catch (e) {
-            res = { newlines: 0, error: e instanceof Error ? e.message : String(e) };
+            res = compactResult(undefined, e instanceof Error ? e.message : String(e));
+        }
+        if (hit?.offsets && res.offsets)
+            for (const [s, o] of hit.offsets)
+                if (!res.offsets.has(s))
+                    res.offsets.set(s, o);
+        if (!keepBytes && res.bytes) {
+            res.sha = sha256(res.bytes);
+            res.bytes = undefined;
         }
         this.results.set(k, res);
         return res;
     }
+    /** Store a result computed elsewhere (a worker thread) for `key` and `opts`. */
+    prime(key, opts, res) {
+        const k = compactKey(key, opts);
+        const had = this.results.get(k)?.offsets;
+        if (had && res.offsets)
+            for (const [s, o] of had)
+                if (!res.offsets.has(s))
+                    res.offsets.set(s, o);
+        this.results.set(k, res);
+    }
+    /** The output's sha256 (hex); undefined when there is no output. */
+    shaOf(res) {
+        if (!res.present)
+            return undefined;
+        if (res.sha === undefined && res.bytes)
+            res.sha = sha256(res.bytes);
+        return res.sha;
+    }
     /** Drop kept bytes (end of a batch); hashes and counts stay. */
     releaseBytes() {
-        for (const r of this.results.values())
+        for (const r of this.results.values()) {
+            if (!r.bytes)
+                continue;
+            r.sha ??= sha256(r.bytes);
             r.bytes = undefined;
+        }
     }
 }
 /** Position per migration.md §7.3 for JSONL transcripts: non-blank lines up to the last non-blank one. */
@@ -57845,6 +58497,49 @@ function batchBlobs(ctx, id) {
         }
     }
     return out;
+}
+/**
+ * The full compactions that verifying checkpoint `id` with re-derivation will need, from the
+ * state and the batch's blobs (mirrors verifySlot: expected slots, agent, writer version, S₀).
+ * Jobs whose transcript is not in `blobs` are left out (verifySlot reports them).
+ */
+function compactionJobs(state, id, blobs) {
+    const v1 = state.v1.get(id);
+    const main = state.main.checkpoints.get(id);
+    if (!v1 || !main || v1.summaryProblem)
+        return [];
+    const writer = str(obj(docFor(state, main, 'metadata.json'))?.cli_version);
+    const out = [];
+    for (const index of expectedSlots(v1, writerProfile(writer))) {
+        const s = v1.sessions[index];
+        const m = obj(s.meta) ?? {};
+        const agent = str(m.agent);
+        if (agent === '')
+            continue;
+        const parts = s.transcript.chunks.map((c) => blobs.get(c.entry.oid));
+        if (parts.length === 0 || parts.some((p) => p === undefined))
+            continue;
+        const pieces = [];
+        parts.forEach((p, i) => {
+            if (i > 0)
+                pieces.push(checkpoint_NEWLINE);
+            pieces.push(p);
+        });
+        out.push({
+            key: blobKey(s.transcript.chunks.map((c) => c.entry.oid)),
+            pieces,
+            opts: { agent, cliVersion: writer, startLine: 0 },
+            offsetStart: rawStart(m)
+        });
+    }
+    return out;
+}
+const checkpoint_NEWLINE = Buffer.from('\n');
+/** S₀ of migration.md §7.2: checkpoint_transcript_start if > 0, else transcript_lines_at_start. */
+function rawStart(v1Meta) {
+    return docs_int(v1Meta.checkpoint_transcript_start) > 0
+        ? docs_int(v1Meta.checkpoint_transcript_start)
+        : docs_int(v1Meta.transcript_lines_at_start);
 }
 function verifyCheckpoint(ctx, rec, id, globalProfile) {
     const { state } = ctx;
@@ -58162,7 +58857,14 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- prompt ------------------------------------------------------------------------------------
     // prompt.txt = redact(join(split(v1))) (migration.md §6.1, §6.5).
     const joined = s.prompt ? normalisePrompt(s.prompt) : Buffer.alloc(0);
-    const wantPrompt = joined.length ? Buffer.from(redactPromptBytes(joined)) : joined;
+    // Sessions repeat their prompts across checkpoints: redact each distinct v1 prompt.txt once.
+    const promptOid = s.dir?.files.get('prompt.txt')?.oid;
+    let wantPrompt = promptOid ? ctx.redactedPrompts.get(promptOid) : undefined;
+    if (!wantPrompt) {
+        wantPrompt = joined.length ? Buffer.from(redactPromptBytes(joined)) : joined;
+        if (promptOid)
+            ctx.redactedPrompts.set(promptOid, wantPrompt);
+    }
     const promptEntry = slotDir?.files.get('prompt.txt');
     const gotPrompt = promptEntry ? state.small.get(promptEntry.oid) : undefined;
     if (wantPrompt.length === 0) {
@@ -58237,9 +58939,11 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     });
     // ---- compact transcript ----------------------------------------------------------------------
     const stored = compactEntry ? ctx.blobs.get(compactEntry.oid) : undefined;
+    // The stored compact's sha256 (hex), once per slot: compact.hash and compact.rederive use it.
+    const storedSha = stored ? sha256(stored) : undefined;
     if (compactEntry) {
         const h = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined;
-        const want = stored ? 'sha256:' + sha256(stored) : undefined;
+        const want = storedSha ? 'sha256:' + storedSha : undefined;
         rec.check(h !== undefined && h === want, {
             check: 'compact.hash',
             ...at,
@@ -58261,9 +58965,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
             actual: 'present'
         });
     }
-    const s0 = docs_int(v1Meta.checkpoint_transcript_start) > 0
-        ? docs_int(v1Meta.checkpoint_transcript_start)
-        : docs_int(v1Meta.transcript_lines_at_start);
+    const s0 = rawStart(v1Meta);
     const storedOffset = docs_int(m?.checkpoint_transcript_start);
     // Compact lines carry the checkpoint writer's version (older data keeps its own).
     const compactVersion = writer;
@@ -58274,9 +58976,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         if (expectPresent && !compactEntry && ctx.compact) {
             t ??= v1Bytes();
             if (t)
-                expectPresent =
-                    ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false)
-                        .sha !== undefined;
+                expectPresent = ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false).present;
         }
         rec.check(expectPresent === !!compactEntry, {
             check: 'compact.present',
@@ -58313,10 +59013,11 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         });
         return m;
     }
+    // The full compact, and from the same parse the recomputed offset for the raw start (§7.2).
     const full = agent === ''
-        ? { newlines: 0 }
-        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true);
-    const derived = 'sha' in full && full.sha !== undefined;
+        ? { present: false, newlines: 0 }
+        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0);
+    const derived = full.present;
     rec.check(derived === !!compactEntry, {
         check: 'compact.present',
         ...at,
@@ -58329,14 +59030,17 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         actual: compactEntry ? 'present' : '(absent)'
     });
     if (derived && stored) {
-        const same = full.sha === sha256(stored);
+        // Bytes in hand (this batch): compare them; equal bytes have the stored compact's hash.
+        const same = full.bytes ? full.bytes.equals(stored) : ctx.compact.shaOf(full) === storedSha;
+        if (same)
+            full.sha ??= storedSha;
         // Native v2 writes stamp the agent's registry name (`claude-code`) on compact lines where the
         // migration passes the v1 type (`Claude Code`) (v2-format.md §5): re-derive with that name.
         const lineAgent = /^\{"v":1,"agent":("(?:[^"\\]|\\.)*")/.exec(stored.subarray(0, 4096).toString('utf8'));
         const storedAgent = lineAgent ? JSON.parse(lineAgent[1]) : agent;
         const native = !same &&
             storedAgent !== agent &&
-            ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false).sha === sha256(stored);
+            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false)) === storedSha;
         if (same || native) {
             rec.pass('compact.rederive');
             ctx.counters.compactRederived++;
@@ -58357,8 +59061,8 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
                 ref: mainRef,
                 file: `${slotPath}/transcript.jsonl`,
                 message: `checkpoint ${id} slot ${k}: stored transcript.jsonl differs from the compact re-derived from the raw transcript${d ? ` (line ${d.line})` : ''}`,
-                expected: d?.left ?? `sha256:${full.sha}`,
-                actual: d?.right ?? `sha256:${sha256(stored)}`
+                expected: d?.left ?? `sha256:${ctx.compact.shaOf(full)}`,
+                actual: d?.right ?? `sha256:${storedSha}`
             });
         }
     }
@@ -58384,6 +59088,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
             storedOffset,
             compactVersion,
             full: full.newlines,
+            oneParseOffset: full.offsets?.get(s0),
             profile,
             sid: str(v1Meta.session_id)
         });
@@ -58420,8 +59125,15 @@ function verifyOffset(ctx, rec, a) {
             expected = `${cached} (cache)`;
         }
         else {
-            const scoped = compact.run(a.key, a.t, { agent: a.agent, cliVersion: a.compactVersion, startLine: a.s0 }, false);
-            const recomputed = scoped.sha === undefined ? 0 : Math.max(0, a.full - scoped.newlines);
+            // Recomputation (§7.2 step 3). The one-parse value of the converter when it agrees;
+            // otherwise the definition itself decides: a separate, scoped compaction.
+            const scopedCount = () => {
+                const scoped = compact.run(a.key, a.t, { agent: a.agent, cliVersion: a.compactVersion, startLine: a.s0 }, false);
+                return scoped.present ? Math.max(0, a.full - scoped.newlines) : 0;
+            };
+            const recomputed = a.oneParseOffset !== undefined && a.oneParseOffset === a.storedOffset
+                ? a.oneParseOffset
+                : scopedCount();
             expected =
                 cached !== undefined
                     ? `${cached} (cache) or ${recomputed} (recompute)`
@@ -58738,11 +59450,7 @@ function verifyCliVersion(ctx, rec, main, writer) {
         const t = slot.files.get('transcript.jsonl');
         const bytes = t ? ctx.blobs.get(t.oid) : undefined;
         if (bytes) {
-            const versions = new Set();
-            for (const mm of bytes
-                .toString('utf8')
-                .matchAll(/^\{"v":1,"agent":(?:"(?:[^"\\]|\\.)*"),"cli_version":("(?:[^"\\]|\\.)*")/gm))
-                versions.add(JSON.parse(mm[1]));
+            const versions = compactLineVersions(bytes);
             for (const v of versions)
                 if (v !== want)
                     bad.push(`${main.dir}/${name}/transcript.jsonl: ${JSON.stringify(v)}`);
@@ -58884,8 +59592,139 @@ function verifyTasks(ctx, rec, v1, slots) {
         });
     }
 }
+const LINE_HEAD = Buffer.from('{"v":1,"agent":');
+const VERSION_KEY = Buffer.from(',"cli_version":');
+/**
+ * The cli_version values of compact lines, read from the bytes: every match of
+ * /^\{"v":1,"agent":"…","cli_version":("…")/gm on the UTF-8 text (JSON strings with escapes),
+ * without decoding the whole transcript into one string.
+ */
+function compactLineVersions(b) {
+    const out = new Set();
+    let from = 0;
+    for (;;) {
+        const p = b.indexOf(LINE_HEAD, from);
+        if (p < 0)
+            return out;
+        from = p + 1;
+        if (!atLineStart(b, p))
+            continue;
+        const agentEnd = jsonStringEnd(b, p + LINE_HEAD.length);
+        if (agentEnd < 0)
+            continue;
+        if (!b.subarray(agentEnd, agentEnd + VERSION_KEY.length).equals(VERSION_KEY))
+            continue;
+        const vStart = agentEnd + VERSION_KEY.length;
+        const vEnd = jsonStringEnd(b, vStart);
+        if (vEnd < 0)
+            continue;
+        const text = b.subarray(vStart, vEnd).toString('utf8');
+        try {
+            out.add(JSON.parse(text));
+        }
+        catch {
+            out.add(text);
+        }
+        from = vEnd;
+    }
+}
+/** Whether a line terminator of a JS multiline regexp (\n, \r, U+2028, U+2029) or the start precedes p. */
+function atLineStart(b, p) {
+    if (p === 0)
+        return true;
+    const c = b[p - 1];
+    if (c === 10 || c === 13)
+        return true;
+    return p >= 3 && b[p - 3] === 0xe2 && b[p - 2] === 0x80 && (c === 0xa8 || c === 0xa9);
+}
+/** End (exclusive, after the closing quote) of the JSON-ish string at p, or -1: "(?:[^"\\]|\\.)*". */
+function jsonStringEnd(b, p) {
+    if (b[p] !== 0x22)
+        return -1;
+    for (let i = p + 1; i < b.length;) {
+        const c = b[i];
+        if (c === 0x22)
+            return i + 1;
+        if (c !== 0x5c) {
+            i++;
+            continue;
+        }
+        // A backslash escapes any one character but a line terminator.
+        const n = b[i + 1];
+        if (n === undefined || n === 10 || n === 13)
+            return -1;
+        if (n === 0xe2 && b[i + 2] === 0x80 && (b[i + 3] === 0xa8 || b[i + 3] === 0xa9))
+            return -1;
+        i += 2;
+    }
+    return -1;
+}
+
+;// CONCATENATED MODULE: ./src/engine/verify/parallel.ts
+// Compaction for the verifier on worker threads: the engine's compaction jobs (src/engine/
+// compactor.ts, the same converter) fed with the bytes the verifier re-read from git. Jobs run
+// in order with at most one per worker in flight, so a free worker takes the next job whatever
+// the transcript sizes; results are primed into the verifier's CompactCache before the batch is
+// checked, so the checks themselves stay synchronous and in the reference's processing order.
+
+
+/** A runner on `workers` threads of `workerScript` (a bundle serving compaction jobs); undefined when none can run. */
+function createCompactRunner(opts) {
+    if (opts.workers <= 0 || !opts.workerScript)
+        return undefined;
+    const compactor = (0,engine_compactor/* createCompactor */.LU)({ workers: opts.workers, workerScript: opts.workerScript });
+    if (compactor.workers === 0)
+        return undefined;
+    const queue = [];
+    let inFlight = 0;
+    const limit = compactor.workers;
+    const release = () => {
+        inFlight--;
+        queue.shift()?.();
+    };
+    const submit = (job) => new Promise((go) => {
+        if (inFlight < limit)
+            go();
+        else
+            queue.push(go);
+    }).then(() => {
+        inFlight++;
+        return compactor.run(job).finally(release);
+    });
+    return {
+        workers: compactor.workers,
+        async runAll(jobs) {
+            const seen = new Set();
+            const pending = [];
+            for (const j of jobs) {
+                const id = `${j.key}\0${j.opts.agent}\0${j.opts.cliVersion}\0${j.offsetStart}`;
+                if (seen.has(id))
+                    continue;
+                seen.add(id);
+                pending.push(submit({
+                    pieces: j.pieces,
+                    agent: j.opts.agent,
+                    cliVersion: j.opts.cliVersion,
+                    offsetStart: j.offsetStart
+                }).then((r) => ({ key: j.key, opts: j.opts, res: fromJob(r, j.offsetStart) }), () => undefined));
+            }
+            return (await Promise.all(pending)).filter((r) => r !== undefined);
+        },
+        close: () => compactor.close()
+    };
+}
+function fromJob(r, offsetStart) {
+    if (r.kind === 'error')
+        return compactResult(undefined, r.message ?? 'compaction error');
+    if (r.kind !== 'output' || !r.bytes)
+        return compactResult(undefined);
+    const bytes = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
+    return compactResult(bytes, undefined, offsetStart > 0 ? new Map([[offsetStart, r.offset ?? 0]]) : undefined);
+}
 
 ;// CONCATENATED MODULE: ./src/engine/verify/generations.ts
+
+
 
 
 
@@ -59018,23 +59857,36 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
             message: `${fr.ref}: generation.json: ${String(err)}`
         });
     }
-    // Expected envelope: created_at of the packed slots on /main (migration.md §9.1), else the
-    // tree scan (all slots of those checkpoints, §9.2), else the transcript envelope (repair pass, §10).
+    // Expected envelope (migration.md §9.1): the v1 created_at of the packed sessions, zeros
+    // ignored — not /main's, which carries the run's clock for a zero v1 time (§6.2) — else the
+    // transcript envelope; a rotation archive has the /main tree-scan envelope (§9.2), a repair
+    // pass the transcript envelope (§10).
     const packed = [];
     const scan = [];
     for (const cp of fr.index.checkpoints.values()) {
         const main = state.main.checkpoints.get(cp.id);
         if (!main)
             continue;
+        const v1 = state.v1.get(cp.id);
+        const writer = str(obj(generations_docFor(state, main.files.get('metadata.json')))?.cli_version);
+        const v1Of = v1 ? expectedSlots(v1, writerProfile(writer)) : [];
         for (const [name, slot] of main.slots) {
-            const me = slot.files.get('metadata.json');
-            const m = obj(me ? parseDoc(state.small.get(me.oid) ?? Buffer.alloc(0)) : undefined);
+            const m = obj(generations_docFor(state, slot.files.get('metadata.json')));
             const t = typeof m?.created_at === 'string' ? parseInstant(m.created_at) : undefined;
-            if (t === undefined || t === values_GO_ZERO_TIME)
+            if (t !== undefined && t !== values_GO_ZERO_TIME)
+                scan.push(t);
+            if (!cp.slots.has(name))
                 continue;
-            scan.push(t);
-            if (cp.slots.has(name))
-                packed.push(t);
+            // A slot without a v1 session (written natively) counts with its /main time.
+            const s = v1 && /^\d+$/.test(name) ? v1.sessions[v1Of[Number(name)] ?? -1] : undefined;
+            const v1m = s ? obj(s.meta) : undefined;
+            const c = v1m
+                ? typeof v1m.created_at === 'string'
+                    ? parseInstant(v1m.created_at)
+                    : undefined
+                : t;
+            if (c !== undefined && c !== values_GO_ZERO_TIME)
+                packed.push(c);
         }
     }
     const env = (ts) => ts.length
@@ -59061,7 +59913,9 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
         out.notes.push({
             kind: 'info',
             file: `${fr.ref}:${file}`,
-            message: `${fr.ref}: generation.json is the transcript-timestamp envelope (repair pass or Go v0.6.0/v0.6.1 precedence, migration.md §9–§10)`
+            message: created
+                ? `${fr.ref}: generation.json is the transcript-timestamp envelope (repair pass or Go v0.6.0/v0.6.1 precedence, migration.md §9–§10)`
+                : `${fr.ref}: generation.json is the transcript-timestamp envelope (no packed session has a non-zero v1 created_at, migration.md §9.1 step 2)`
         });
         check('generation.envelope', true, {});
         return;
@@ -59070,9 +59924,12 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
         ref: fr.ref,
         file,
         message: `${fr.ref}: generation.json matches none of the created_at, tree-scan or transcript envelopes`,
-        expected: `${show(created)} (created_at of packed sessions)`,
+        expected: `${show(created)} (v1 created_at of packed sessions)`,
         actual: `${formatInstant(oldest)} … ${formatInstant(newest)}`
     });
+}
+function generations_docFor(state, e) {
+    return e ? parseDoc(state.small.get(e.oid) ?? Buffer.alloc(0)) : undefined;
 }
 /** Min/max of top-level `timestamp` strings over every raw transcript line of an archive. */
 async function generations_transcriptEnvelope(git, fr) {
@@ -59277,12 +60134,21 @@ const defaultCompactor = {
             throw new Error(r.message);
         return r.kind === 'output' ? r.bytes : Buffer.alloc(0);
     },
+    compactWithOffset(input, opts, offsetStart) {
+        const r = (0,compact/* compactWithOffset */.lw)(input, { ...opts, offsetStart });
+        if (r.kind === 'error')
+            throw new Error(r.message);
+        return r.kind === 'output'
+            ? { bytes: r.bytes, offset: r.offset ?? 0 }
+            : { bytes: Buffer.alloc(0), offset: 0 };
+    },
     position(input, agent) {
         return (0,compact/* transcriptPosition */.Gm)(input, agent) ?? undefined;
     }
 };
 
 ;// CONCATENATED MODULE: ./src/engine/verify/verify.ts
+
 
 
 
@@ -59309,6 +60175,7 @@ async function verifyRepository(git, opts = {}, internals = {}) {
         position: (b, a) => compactor.position(b, a),
         offsetCache: new Map(),
         shaCache: new Map(),
+        redactedPrompts: new Map(),
         counters: {
             sessions: 0,
             rawProvenById: 0,
@@ -59344,22 +60211,42 @@ async function verifyRepository(git, opts = {}, internals = {}) {
         batches.push({ ids, oids });
     }
     // Read one batch ahead: git inflates the next batch while this one is compacted and checked
-    // (memory: at most two batches of transcripts).
+    // (memory: at most two batches of transcripts). With worker threads, a batch's compactions
+    // start as soon as its blobs are read, and are primed into the cache before it is checked.
+    const runner = rederive && !internals.compactor
+        ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
+        : undefined;
+    const stage = (b) => {
+        const blobs = prefetch(git, batches[b].oids);
+        const primed = runner
+            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m))))
+            : Promise.resolve([]);
+        primed.catch(() => undefined);
+        return { blobs, primed };
+    };
     const results = [];
     let done = 0;
-    let next = batches.length ? prefetch(git, batches[0].oids) : undefined;
-    for (let b = 0; b < batches.length; b++) {
-        ctx.blobs = await next;
-        next = b + 1 < batches.length ? prefetch(git, batches[b + 1].oids) : undefined;
-        for (const id of batches[b].ids) {
-            const rec = new CheckpointRecord(tally, id);
-            verifyCheckpoint(ctx, rec, id, globalProfile);
-            results.push(rec.v);
+    try {
+        let next = batches.length ? stage(0) : undefined;
+        for (let b = 0; b < batches.length; b++) {
+            const cur = next;
+            ctx.blobs = await cur.blobs;
+            next = b + 1 < batches.length ? stage(b + 1) : undefined;
+            for (const p of await cur.primed)
+                ctx.compact?.prime(p.key, p.opts, p.res);
+            for (const id of batches[b].ids) {
+                const rec = new CheckpointRecord(tally, id);
+                verifyCheckpoint(ctx, rec, id, globalProfile);
+                results.push(rec.v);
+            }
+            ctx.blobs = new Map();
+            ctx.compact?.releaseBytes();
+            done += batches[b].ids.length;
+            opts.onProgress?.({ done, total: order.length });
         }
-        ctx.blobs = new Map();
-        ctx.compact?.releaseBytes();
-        done += batches[b].ids.length;
-        opts.onProgress?.({ done, total: order.length });
+    }
+    finally {
+        await runner?.close();
     }
     const runLevel = { failures: [], notes: [] };
     const foreignWriter = opts.cliVersion === undefined
@@ -59511,413 +60398,22 @@ function v1DirFor(id) {
 
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./src/formats/git-refs/gojson.ts
-// Decoding into a generic value and re-encoding exactly as Go's encoding/json does for
-// `interface{}` targets (git-refs-format.md §3.3 steps 2 and 6): numbers are IEEE-754 doubles,
-// duplicate keys keep the last value, invalid UTF-8 and lone surrogate escapes become U+FFFD,
-// and maps encode with keys sorted by byte order. Only what the metadata normaliser needs.
+;// CONCATENATED MODULE: ./src/formats/json/index.ts
 
-class GoJsonError extends Error {
-    offset;
-    constructor(message, offset) {
-        super(message);
-        this.offset = offset;
-        this.name = 'GoJsonError';
-    }
-}
-const gojson_WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
-/** Length of the valid UTF-8 sequence starting at i, or 0 when Go's DecodeRune would report an error. */
-function utf8SeqLen(b, i) {
-    const c = b[i];
-    if (c < 0x80)
-        return 1;
-    const cont = (k, lo = 0x80, hi = 0xbf) => i + k < b.length && b[i + k] >= lo && b[i + k] <= hi;
-    if (c >= 0xc2 && c <= 0xdf)
-        return cont(1) ? 2 : 0;
-    if (c === 0xe0)
-        return cont(1, 0xa0) && cont(2) ? 3 : 0;
-    if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef)
-        return cont(1) && cont(2) ? 3 : 0;
-    if (c === 0xed)
-        return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-    if (c === 0xf0)
-        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xf1 && c <= 0xf3)
-        return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c === 0xf4)
-        return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
-class Decoder {
-    i = 0;
-    b;
-    constructor(bytes) {
-        this.b = Buffer.isBuffer(bytes)
-            ? bytes
-            : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    }
-    fail(what) {
-        const at = this.i < this.b.length
-            ? `character ${JSON.stringify(String.fromCharCode(this.b[this.i]))}`
-            : 'end of input';
-        throw new GoJsonError(`invalid JSON at byte ${this.i}: ${what} (found ${at})`, this.i);
-    }
-    ws() {
-        while (this.i < this.b.length && gojson_WS.has(this.b[this.i]))
-            this.i++;
-    }
-    document() {
-        this.ws();
-        const v = this.value(0);
-        this.ws();
-        if (this.i !== this.b.length)
-            this.fail('data after the top-level value');
-        return v;
-    }
-    value(depth) {
-        if (depth > 10000)
-            this.fail('nesting too deep');
-        const c = this.b[this.i];
-        if (c === 0x7b)
-            return this.object(depth);
-        if (c === 0x5b)
-            return this.array(depth);
-        if (c === 0x22)
-            return this.string();
-        if (c === 0x74)
-            return this.literal('true', true);
-        if (c === 0x66)
-            return this.literal('false', false);
-        if (c === 0x6e)
-            return this.literal('null', null);
-        if (c === 0x2d || (c >= 0x30 && c <= 0x39))
-            return this.number();
-        return this.fail('expected a value');
-    }
-    literal(word, v) {
-        for (let k = 0; k < word.length; k++) {
-            if (this.b[this.i] !== word.charCodeAt(k))
-                this.fail(`expected ${word}`);
-            this.i++;
-        }
-        return v;
-    }
-    number() {
-        // Numbers are ASCII: decode a bounded window and match the JSON number grammar.
-        let end = this.i;
-        for (; end < this.b.length; end++) {
-            const c = this.b[end];
-            const numeric = (c >= 0x30 && c <= 0x39) ||
-                c === 0x2d ||
-                c === 0x2b ||
-                c === 0x2e ||
-                c === 0x45 ||
-                c === 0x65;
-            if (!numeric)
-                break;
-        }
-        const text = this.b.toString('latin1', this.i, end);
-        const m = NUMBER.exec(text);
-        if (!m)
-            this.fail('malformed number');
-        const lit = m[0];
-        this.i += lit.length;
-        const n = Number(lit);
-        // Go: strconv.ParseFloat range error → UnmarshalTypeError (the decode fails).
-        if (!Number.isFinite(n))
-            this.fail(`number ${lit} out of range for float64`);
-        return n;
-    }
-    string() {
-        const b = this.b;
-        this.i++; // opening quote
-        let out = '';
-        let runStart = this.i;
-        const flush = (end) => {
-            if (end > runStart)
-                out += b.toString('utf8', runStart, end);
-        };
-        for (;;) {
-            if (this.i >= b.length)
-                this.fail('unterminated string');
-            const c = b[this.i];
-            if (c === 0x22) {
-                flush(this.i);
-                this.i++;
-                return out;
-            }
-            if (c < 0x20)
-                this.fail('control character in string');
-            if (c === 0x5c) {
-                flush(this.i);
-                out += this.escape();
-                runStart = this.i;
-                continue;
-            }
-            if (c < 0x80) {
-                this.i++;
-                continue;
-            }
-            const n = utf8SeqLen(b, this.i);
-            if (n === 0) {
-                // Go replaces each byte that does not start a valid sequence by U+FFFD.
-                flush(this.i);
-                out += '\ufffd';
-                this.i++;
-                runStart = this.i;
-            }
-            else {
-                this.i += n;
-            }
-        }
-    }
-    hex4(at) {
-        if (at + 4 > this.b.length)
-            return -1;
-        const s = this.b.toString('latin1', at, at + 4);
-        return /^[0-9a-fA-F]{4}$/.test(s) ? parseInt(s, 16) : -1;
-    }
-    escape() {
-        const e = this.b[this.i + 1];
-        const simple = {
-            0x22: '"',
-            0x5c: '\\',
-            0x2f: '/',
-            0x62: '\b',
-            0x66: '\f',
-            0x6e: '\n',
-            0x72: '\r',
-            0x74: '\t'
-        };
-        if (e !== undefined && simple[e] !== undefined) {
-            this.i += 2;
-            return simple[e];
-        }
-        if (e !== 0x75) {
-            this.i++;
-            this.fail('invalid escape');
-        }
-        const u = this.hex4(this.i + 2);
-        if (u < 0) {
-            this.i += 2;
-            this.fail('invalid \\u escape');
-        }
-        this.i += 6;
-        if (u >= 0xd800 && u < 0xe000) {
-            // A high surrogate followed by a low-surrogate escape is one rune; anything else is U+FFFD.
-            if (u < 0xdc00 && this.b[this.i] === 0x5c && this.b[this.i + 1] === 0x75) {
-                const lo = this.hex4(this.i + 2);
-                if (lo >= 0xdc00 && lo < 0xe000) {
-                    this.i += 6;
-                    return String.fromCharCode(u, lo);
-                }
-            }
-            return '\ufffd';
-        }
-        return String.fromCharCode(u);
-    }
-    array(depth) {
-        this.i++;
-        const out = [];
-        this.ws();
-        if (this.b[this.i] === 0x5d) {
-            this.i++;
-            return out;
-        }
-        for (;;) {
-            this.ws();
-            out.push(this.value(depth + 1));
-            this.ws();
-            const c = this.b[this.i];
-            this.i++;
-            if (c === 0x5d)
-                return out;
-            if (c !== 0x2c) {
-                this.i--;
-                this.fail("expected ',' or ']'");
-            }
-        }
-    }
-    object(depth) {
-        this.i++;
-        const out = new Map();
-        this.ws();
-        if (this.b[this.i] === 0x7d) {
-            this.i++;
-            return out;
-        }
-        for (;;) {
-            this.ws();
-            if (this.b[this.i] !== 0x22)
-                this.fail('expected a string key');
-            const k = this.string();
-            this.ws();
-            if (this.b[this.i] !== 0x3a)
-                this.fail("expected ':'");
-            this.i++;
-            this.ws();
-            out.set(k, this.value(depth + 1));
-            this.ws();
-            const c = this.b[this.i];
-            this.i++;
-            if (c === 0x7d)
-                return out;
-            if (c !== 0x2c) {
-                this.i--;
-                this.fail("expected ',' or '}'");
-            }
-        }
-    }
-}
-/** Decode one JSON document as Go's json.Unmarshal into interface{} does; throws GoJsonError. */
-function decodeGo(bytes) {
-    return decodeGoFast(bytes) ?? decodeGoExact(bytes);
-}
-/** The byte-level decoder: Go's rules for every input, including the ones JSON.parse reads differently. */
-function decodeGoExact(bytes) {
-    return new Decoder(bytes).document();
-}
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-function fromParsed(v) {
-    if (v === null || typeof v === 'boolean' || typeof v === 'string')
-        return v;
-    if (typeof v === 'number')
-        return Number.isFinite(v) ? v : undefined;
-    if (Array.isArray(v)) {
-        const out = new Array(v.length);
-        for (let i = 0; i < v.length; i++) {
-            const x = fromParsed(v[i]);
-            if (x === undefined)
-                return undefined;
-            out[i] = x;
-        }
-        return out;
-    }
-    const out = new Map();
-    for (const k of Object.keys(v)) {
-        const x = fromParsed(v[k]);
-        if (x === undefined)
-            return undefined;
-        out.set(k, x);
-    }
-    return out;
-}
-/**
- * The native parser where it provably agrees with Go: valid UTF-8, no surrogate escapes (Go turns a
- * lone one into U+FFFD), every number finite (Go fails out-of-range numbers). Duplicate keys keep
- * the last value in both. Anything else (including every syntax error, for Go's message): null.
- */
-function decodeGoFast(bytes) {
-    const buf = Buffer.isBuffer(bytes)
-        ? bytes
-        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    if (!(0,external_node_buffer_.isUtf8)(buf))
-        return null;
-    const text = buf.toString('utf8');
-    if (SURROGATE_ESCAPE.test(text))
-        return null;
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        return null;
-    }
-    return fromParsed(parsed) ?? null;
-}
-function isGoObject(v) {
-    return v instanceof Map;
-}
-// ---------------------------------------------------------------------------------------------
-// Encoding
-/** Go's float64 encoding: shortest round-trip digits, 'e' form below 1e-6 and from 1e21, `-0` kept. */
-function goNumber(n) {
-    if (!Number.isFinite(n))
-        throw new Error(`json: unsupported value: ${n}`);
-    if (n === 0)
-        return Object.is(n, -0) ? '-0' : '0';
-    // ECMAScript Number→string uses the same shortest digits and the same thresholds; its exponent
-    // has no zero padding, as Go's output after its e-09 → e-9 clean-up.
-    return String(n);
-}
-const ANY_SURROGATE = /[\ud800-\udfff]/;
-const LINE_SEPARATORS = /[\u2028\u2029]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/**
- * Go's encodeString with escapeHTML off. JSON.stringify escapes exactly as Go does (`\"`, `\\`,
- * `\b \f \n \r \t`, other controls as lower-case `\u00xx`, nothing else) except that Go also
- * escapes U+2028/U+2029 and writes U+FFFD for a lone surrogate (invalid UTF-8 on Go's side).
- */
-function goString(s) {
-    let out = JSON.stringify(ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s);
-    if (out.includes('\u2028') || out.includes('\u2029')) {
-        out = out.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
-    }
-    return out;
-}
-const ASTRAL_OR_HIGH = /[\ud800-\uffff]/;
-/**
- * Compare keys as Go compares strings: by UTF-8 bytes. UTF-16 order agrees with it unless a string
- * has a surrogate or a character from U+E000 up; only then compare encoded bytes.
- */
-function byteOrder(a, b) {
-    if (ASTRAL_OR_HIGH.test(a) || ASTRAL_OR_HIGH.test(b)) {
-        return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-    }
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function encodeInto(v, indent, out) {
-    if (v === null)
-        out.push('null');
-    else if (typeof v === 'boolean')
-        out.push(v ? 'true' : 'false');
-    else if (typeof v === 'number')
-        out.push(goNumber(v));
-    else if (typeof v === 'string')
-        out.push(goString(v));
-    else if (Array.isArray(v)) {
-        if (v.length === 0) {
-            out.push('[]');
-            return;
-        }
-        const inner = indent + '  ';
-        out.push('[');
-        v.forEach((item, k) => {
-            out.push(k === 0 ? '\n' : ',\n', inner);
-            encodeInto(item, inner, out);
-        });
-        out.push('\n', indent, ']');
-    }
-    else {
-        if (v.size === 0) {
-            out.push('{}');
-            return;
-        }
-        const inner = indent + '  ';
-        const keys = [...v.keys()].sort(byteOrder);
-        out.push('{');
-        keys.forEach((k, n) => {
-            out.push(n === 0 ? '\n' : ',\n', inner, goString(k), ': ');
-            encodeInto(v.get(k), inner, out);
-        });
-        out.push('\n', indent, '}');
-    }
-}
-/**
- * Bytes of Go's `json.NewEncoder(w)` with `SetEscapeHTML(false)` and `SetIndent("", "  ")`
- * encoding a generic value, including the encoder's trailing newline.
- */
-function encodeGoIndented(v) {
-    const out = [];
-    encodeInto(v, '', out);
-    out.push('\n');
-    return Buffer.from(out.join(''), 'utf8');
-}
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/formats/git-refs/metadata.ts
 // The one content change of the branch→refs conversion: the checkpoint's root metadata.json
 // without `checkpoint_version` and with session paths made root-relative (git-refs-format.md §3.3).
+// Upstream decodes into map[string]interface{} and re-encodes with jsonutil (sorted keys, two-space
+// indent, HTML escaping off, trailing newline). The exact path uses the project's Go-compatible
+// parser and encoder (src/formats/json); a native fast path gives the same bytes for the documents
+// where JSON.parse/JSON.stringify provably agree with Go, and hands every other one to the exact path.
+
 
 
 class MetadataDecodeError extends Error {
@@ -59932,41 +60428,222 @@ class MetadataDecodeError extends Error {
         this.name = 'MetadataDecodeError';
     }
 }
-/** Normalise the root metadata.json of checkpoint `id`. Throws MetadataDecodeError naming the file. */
-function normaliseRootMetadata(id, original) {
-    const file = `${v1DirFor(id)}/metadata.json`;
+/** Go compares map keys by UTF-8 bytes; UTF-16 order agrees unless a key has a unit from U+D800 up. */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+function byteOrder(a, b) {
+    if (HIGH_UNIT.test(a) || HIGH_UNIT.test(b))
+        return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Session strings that start with `/<id[0:2]>/<id[2:]>/` lose that prefix once (§3.3 step 4). */
+function stripper(id) {
+    const prefix = '/' + v1DirFor(id);
+    return (s) => s.length > prefix.length && s.startsWith(prefix) && s[prefix.length] === '/'
+        ? s.slice(prefix.length)
+        : null;
+}
+// ---------------------------------------------------------------------------------------------
+// Exact path: Go's decoder (src/formats/json) into a generic value, Go's encoder out.
+class NumberRangeError extends Error {
+}
+/** The members of a decoded object as Go's map holds them: a repeated key keeps its last value. */
+function lastMembers(node) {
+    const m = new Map();
+    for (const { key, value } of node.members)
+        m.set(key, value);
+    return m;
+}
+/** A decoded interface{} value as encoding/json writes it back (map keys sorted, numbers float64). */
+function genericValue(node, strip) {
+    switch (node.kind) {
+        case 'null':
+            return { t: 'null' };
+        case 'bool':
+            return { t: 'bool', v: node.value };
+        case 'number': {
+            const v = Number(node.raw);
+            // Go: strconv.ParseFloat range error → the decode fails.
+            if (!Number.isFinite(v))
+                throw new NumberRangeError(`number ${node.raw} out of range for float64`);
+            return { t: 'float', v };
+        }
+        case 'string':
+            return { t: 'string', v: strip?.(node.value) ?? node.value };
+        case 'array':
+            return { t: 'array', items: node.items.map((n) => genericValue(n)) };
+        case 'object': {
+            const members = lastMembers(node);
+            const keys = [...members.keys()].sort(byteOrder);
+            return {
+                t: 'object',
+                fields: keys.map((k) => [k, genericValue(members.get(k))])
+            };
+        }
+    }
+}
+function normaliseExact(id, file, original) {
     let doc;
     try {
-        doc = decodeGo(original);
+        doc = parseJsonDocument(original);
     }
     catch (e) {
-        if (e instanceof GoJsonError)
+        if (e instanceof JsonSyntaxError)
             throw new MetadataDecodeError(id, file, e.message);
         throw e;
     }
-    if (!isGoObject(doc)) {
+    if (doc.kind !== 'object')
         throw new MetadataDecodeError(id, file, 'the top-level value is not an object');
-    }
-    const removedCheckpointVersion = doc.delete('checkpoint_version');
-    const prefix = '/' + v1DirFor(id);
-    let strippedPaths = 0;
-    const sessions = doc.get('sessions');
-    if (Array.isArray(sessions)) {
-        for (const session of sessions) {
-            if (!isGoObject(session))
+    const strip = stripper(id);
+    try {
+        const members = lastMembers(doc);
+        const removedCheckpointVersion = members.delete('checkpoint_version');
+        let strippedPaths = 0;
+        const counting = (s) => {
+            const r = strip(s);
+            if (r !== null)
+                strippedPaths++;
+            return r;
+        };
+        const fields = [];
+        for (const key of [...members.keys()].sort(byteOrder)) {
+            const node = members.get(key);
+            if (key !== 'sessions' || node.kind !== 'array') {
+                fields.push([key, genericValue(node)]);
                 continue;
-            for (const [key, value] of session) {
-                // Stripped once; a legacy path that repeats the prefix keeps its second copy.
-                if (typeof value === 'string' && value.startsWith(prefix) && value[prefix.length] === '/') {
-                    session.set(key, value.slice(prefix.length));
-                    strippedPaths++;
-                }
             }
+            // String members of each session object are stripped; nothing deeper is.
+            const items = node.items.map((s) => {
+                if (s.kind !== 'object')
+                    return genericValue(s);
+                const sm = lastMembers(s);
+                return {
+                    t: 'object',
+                    fields: [...sm.keys()]
+                        .sort(byteOrder)
+                        .map((k) => [k, genericValue(sm.get(k), counting)])
+                };
+            });
+            fields.push([key, { t: 'array', items }]);
         }
+        if (!removedCheckpointVersion && strippedPaths === 0)
+            return { changed: false };
+        const bytes = encodeGoJson({ t: 'object', fields });
+        return { changed: true, bytes, removedCheckpointVersion, strippedPaths };
+    }
+    catch (e) {
+        if (e instanceof NumberRangeError)
+            throw new MetadataDecodeError(id, file, e.message);
+        throw e;
+    }
+}
+// ---------------------------------------------------------------------------------------------
+// Fast path: JSON.parse / JSON.stringify where they give Go's bytes.
+/** A fast-path input Go reads differently: hand the document to the exact path. */
+class NotFast extends Error {
+}
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** Keys JavaScript objects would not keep in insertion order (array indices) or treat specially. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+/**
+ * The parsed value rebuilt with keys inserted in Go's order, so JSON.stringify writes them sorted.
+ * Strings from valid UTF-8 without surrogate escapes hold no lone surrogate, so JSON.stringify
+ * escapes them as Go does, except U+2028/U+2029 (fixed on the output).
+ */
+function sortedCopy(v) {
+    if (typeof v === 'number') {
+        if (!Number.isFinite(v) || Object.is(v, -0))
+            throw new NotFast();
+        return v;
+    }
+    if (v === null || typeof v !== 'object')
+        return v;
+    if (Array.isArray(v))
+        return v.map(sortedCopy);
+    return sortedObject(v, sortedCopy);
+}
+function sortedObject(src, valueOf) {
+    const keys = Object.keys(src);
+    for (const k of keys)
+        if (k === '__proto__' || INDEX_KEY.test(k))
+            throw new NotFast();
+    keys.sort(byteOrder);
+    const out = {};
+    for (const k of keys) {
+        const x = valueOf(src[k], k);
+        if (x !== undefined)
+            out[k] = x;
+    }
+    return out;
+}
+/** Same result as the exact path, or null when this document must take the exact path. */
+function normaliseFast(id, original) {
+    const buf = Buffer.isBuffer(original)
+        ? original
+        : Buffer.from(original.buffer, original.byteOffset, original.length);
+    if (!(0,external_node_buffer_.isUtf8)(buf))
+        return null;
+    const text = buf.toString('utf8');
+    // A byte order mark is a syntax error for Go (and for JSON.parse): the exact path words it.
+    if (text.charCodeAt(0) === 0xfeff || SURROGATE_ESCAPE.test(text))
+        return null;
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch {
+        return null; // the exact path reports Go's error
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+        return null;
+    const top = doc;
+    const removedCheckpointVersion = Object.prototype.hasOwnProperty.call(top, 'checkpoint_version');
+    let strippedPaths = 0;
+    const strip = stripper(id);
+    const counting = (s) => {
+        const r = strip(s);
+        if (r !== null)
+            strippedPaths++;
+        return r;
+    };
+    // String members of each session object are stripped; nothing deeper is.
+    const session = (x) => (typeof x === 'string' ? (counting(x) ?? x) : sortedCopy(x));
+    let sorted;
+    try {
+        sorted = sortedObject(top, (x, k) => {
+            if (k === 'checkpoint_version')
+                return undefined;
+            if (k !== 'sessions' || !Array.isArray(x))
+                return sortedCopy(x);
+            return x.map((s) => s !== null && typeof s === 'object' && !Array.isArray(s)
+                ? sortedObject(s, session)
+                : sortedCopy(s));
+        });
+    }
+    catch (e) {
+        if (e instanceof NotFast)
+            return null;
+        throw e;
     }
     if (!removedCheckpointVersion && strippedPaths === 0)
         return { changed: false };
-    return { changed: true, bytes: encodeGoIndented(doc), removedCheckpointVersion, strippedPaths };
+    let out = JSON.stringify(sorted, null, 2);
+    if (out.includes('\u2028') || out.includes('\u2029'))
+        out = out.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+    return {
+        changed: true,
+        bytes: Buffer.from(out + '\n', 'utf8'),
+        removedCheckpointVersion,
+        strippedPaths
+    };
+}
+/** Normalise the root metadata.json of checkpoint `id`. Throws MetadataDecodeError naming the file. */
+function normaliseRootMetadata(id, original) {
+    return normaliseFast(id, original) ?? normaliseRootMetadataExact(id, original);
+}
+/** The exact path alone (tests check the fast path against it). */
+function normaliseRootMetadataExact(id, original) {
+    return normaliseExact(id, `${v1DirFor(id)}/metadata.json`, original);
 }
 
 ;// CONCATENATED MODULE: ./src/formats/git-refs/objects.ts
@@ -60141,13 +60818,15 @@ function selectCheckpointDirs(buckets, children) {
     }
     return ids;
 }
-function targetOf(cp, original) {
+function targetOf(cp, original, done) {
     const meta = cp.entries.find((e) => e.name === 'metadata.json');
     if (!meta)
         return { targetTree: cp.tree, targetEntries: cp.entries, newBlob: null };
     if (original === undefined)
         throw new Error(`internal: metadata.json of ${cp.id} was not read`);
-    const n = normaliseRootMetadata(cp.id, original);
+    if (done instanceof MetadataDecodeError)
+        throw done;
+    const n = done ?? normaliseRootMetadata(cp.id, original);
     if (!n.changed)
         return { targetTree: cp.tree, targetEntries: cp.entries, newBlob: null };
     const oid = objectId('blob', n.bytes);
@@ -60195,7 +60874,7 @@ function planConversion(input) {
         }
         let target;
         try {
-            target = targetOf(cp, input.metadata.get(cp.id));
+            target = targetOf(cp, input.metadata.get(cp.id), input.normalised?.get(cp.id));
         }
         catch (e) {
             if (!(e instanceof MetadataDecodeError))
@@ -60292,9 +60971,17 @@ function isImportMessage(message, id) {
 
 ;// CONCATENATED MODULE: ./src/formats/git-refs/push.ts
 // Pure parts of pushing converted refs (git-refs-format.md §5.2, §9 item 11): plain `<ref>:<ref>`
-// refspecs (never `+`, never a lease), batches, and the per-ref porcelain result.
+// refspecs (never `+`, never a lease), adaptive batches, and the per-ref porcelain result.
 /** ≤ 200 refs per push is the size the spec calls safe (later upstream versions chunk at 200). */
 const PUSH_BATCH_SIZE = 200;
+/**
+ * Largest push the adaptive batching grows to. Every push re-reads all refs on both sides (the
+ * remote advertises every ref it has, its connectivity check walks from all of them), so the cost
+ * of a push grows with the refs already pushed: 10,000 refs in pushes of 200 take 50 pushes, each
+ * up to a second against a local bare remote. Growing from the safe size while pushes succeed
+ * takes 9 pushes; a push that fails as a whole is retried at the safe size.
+ */
+const PUSH_BATCH_MAX = 2000;
 /** Fast-forward-only refspec. Refuses anything that is not a checkpoint-style ref name. */
 function pushRefspec(ref) {
     if (!ref.startsWith('refs/') || /[\s:+^~?*[\\]/.test(ref))
@@ -60307,57 +60994,113 @@ function shardOfRef(ref) {
     return m ? m[1] : null;
 }
 /**
- * Group the refs to push into pushes of at most `size` refs. Refs travel as one non-forced pattern
- * per shard (`refs/entire/checkpoints/3b/*:refs/entire/checkpoints/3b/*`), with a negative refspec
- * for every other local ref under that shard, so exactly the wanted refs are pushed: git matches
- * explicit refspecs against every local and remote ref with formatted rule strings (quadratic in
- * the number of refs), while a pattern is one prefix test per ref. A shard holding more than
- * `size` refs to push is sent as explicit refspecs in chunks.
+ * Hands out the refs to push as pushes of at most `size` refs, the size chosen per push. Refs
+ * travel as one non-forced pattern per shard (`refs/entire/checkpoints/3b/*:refs/entire/checkpoints/3b/*`),
+ * with a negative refspec for every other local ref under that shard, so exactly the wanted refs
+ * are pushed: git matches explicit refspecs against every local and remote ref with formatted rule
+ * strings (quadratic in the number of refs), while a pattern is one prefix test per ref. A shard
+ * holding more refs than the push may take is sent as explicit refspecs in chunks.
  */
+class PushBatcher {
+    queue = [];
+    units = new WeakMap();
+    constructor(todo, localRefs) {
+        const wanted = new Set(todo);
+        const byShard = new Map();
+        const explicit = [];
+        for (const ref of todo) {
+            const shard = shardOfRef(ref);
+            if (shard === null)
+                explicit.push({ shard: null, refspecs: [pushRefspec(ref)], refs: [ref] });
+            else {
+                const list = byShard.get(shard);
+                if (list)
+                    list.push(ref);
+                else
+                    byShard.set(shard, [ref]);
+            }
+        }
+        const others = new Map();
+        for (const ref of localRefs) {
+            if (wanted.has(ref))
+                continue;
+            const m = /^refs\/entire\/checkpoints\/([^/]+)\//.exec(ref);
+            if (m && byShard.has(m[1]))
+                others.set(m[1], [...(others.get(m[1]) ?? []), ref]);
+        }
+        for (const [shard, refs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+            const prefix = `refs/entire/checkpoints/${shard}/`;
+            this.queue.push({
+                shard,
+                refspecs: [`${prefix}*:${prefix}*`, ...(others.get(shard) ?? []).map((r) => `^${r}`)],
+                refs
+            });
+        }
+        this.queue.push(...explicit);
+    }
+    /** Refs not handed out yet. */
+    get remaining() {
+        return this.queue.reduce((n, u) => n + u.refs.length, 0);
+    }
+    /** The next push of at most `size` refs (null when every ref was handed out). */
+    next(size) {
+        if (size < 1)
+            throw new Error(`batch size must be at least 1, got ${size}`);
+        const taken = [];
+        let n = 0;
+        while (this.queue.length > 0) {
+            const head = this.queue[0];
+            if (head.shard !== null && head.refs.length > size) {
+                // Too big for any push of this size: its refs go one refspec each.
+                this.queue.splice(0, 1, ...head.refs.map((ref) => ({ shard: null, refspecs: [pushRefspec(ref)], refs: [ref] })));
+                continue;
+            }
+            if (n + head.refs.length > size)
+                break;
+            taken.push(this.queue.shift());
+            n += head.refs.length;
+        }
+        if (taken.length === 0)
+            return null;
+        const batch = { refspecs: taken.flatMap((u) => u.refspecs), refs: taken.flatMap((u) => u.refs) };
+        this.units.set(batch, taken);
+        return batch;
+    }
+    /** Give a batch's refs back, to be handed out first again (a push that failed as a whole). */
+    putBack(batch) {
+        const units = this.units.get(batch);
+        if (!units)
+            throw new Error('internal: not a batch of this batcher');
+        this.queue.unshift(...units);
+    }
+}
+/** Every push at one fixed size (the adaptive push grows from the first size instead). */
 function planPushBatches(todo, localRefs, size = PUSH_BATCH_SIZE) {
     if (size < 1)
         throw new Error(`batch size must be at least 1, got ${size}`);
-    const wanted = new Set(todo);
-    const byShard = new Map();
-    const explicit = [];
-    for (const ref of todo) {
-        const shard = shardOfRef(ref);
-        if (shard === null)
-            explicit.push(ref);
-        else
-            byShard.set(shard, [...(byShard.get(shard) ?? []), ref]);
-    }
-    const others = new Map();
-    for (const ref of localRefs) {
-        if (wanted.has(ref))
-            continue;
-        const m = /^refs\/entire\/checkpoints\/([^/]+)\//.exec(ref);
-        if (m && byShard.has(m[1]))
-            others.set(m[1], [...(others.get(m[1]) ?? []), ref]);
-    }
+    const b = new PushBatcher(todo, localRefs);
     const out = [];
-    let cur = { refspecs: [], refs: [] };
-    const flush = () => {
-        if (cur.refs.length > 0)
-            out.push(cur);
-        cur = { refspecs: [], refs: [] };
-    };
-    for (const [shard, refs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        if (refs.length > size) {
-            explicit.push(...refs);
-            continue;
-        }
-        if (cur.refs.length + refs.length > size)
-            flush();
-        const prefix = `refs/entire/checkpoints/${shard}/`;
-        cur.refspecs.push(`${prefix}*:${prefix}*`, ...(others.get(shard) ?? []).map((r) => `^${r}`));
-        cur.refs.push(...refs);
-    }
-    flush();
-    for (const chunk of batches(explicit, size)) {
-        out.push({ refspecs: chunk.map(pushRefspec), refs: chunk });
-    }
+    for (let x = b.next(size); x; x = b.next(size))
+        out.push(x);
     return out;
+}
+/**
+ * Size of the next push (spec §5.2: MAY batch; ≤ 200 is the safe size; later upstream versions
+ * adapt the size and keep a time budget). A push in which the remote answered for every ref
+ * (landed or rejected one by one) within `fastMs` doubles the size up to `max`; a slow one halves
+ * it, never below the safe size; a push that failed as a whole is retried at the safe size.
+ */
+function nextPushSize(current, outcome, limits) {
+    const fastMs = limits.fastMs ?? 10_000;
+    const slowMs = limits.slowMs ?? 30_000;
+    const floor = Math.min(limits.start, limits.max);
+    if (!outcome.answered)
+        return floor;
+    if (outcome.ms > slowMs)
+        return Math.max(floor, Math.floor(current / 2));
+    if (outcome.ms < fastMs)
+        return Math.min(limits.max, current * 2);
+    return current;
 }
 function batches(items, size) {
     if (size < 1)
@@ -60597,55 +61340,104 @@ function withPrimaryGitRefs(text) {
     return text.slice(0, t.lastEnd) + ',\n  ' + member + text.slice(t.lastEnd);
 }
 
-;// CONCATENATED MODULE: ./src/formats/git-refs/fastimport.ts
-const SCRATCH_REF = 'refs/entire-migrate/scratch';
-/** Parse the `author`/`committer` line values back out of planned commit bytes. */
-function signatureLine(bytes) {
-    const text = bytes.toString('utf8');
-    const m = /^author (.*)$/m.exec(text);
-    if (!m)
-        throw new Error('internal: planned commit has no author line');
-    return m[1];
+;// CONCATENATED MODULE: ./src/formats/git-refs/pack.ts
+// A git pack (version 2) of whole objects, for `git index-pack --stdin`: the conversion computes
+// every new blob, tree and commit in process (their ids are part of the plan), so git only has to
+// check and index them. Object data is zlib with stored (uncompressed) deflate blocks: compressing
+// ~2,000 small objects costs more than index-pack then spends on the whole pack, and `git gc`
+// recompresses later. Pure: no I/O.
+
+
+const TYPE_CODE = { commit: 1, tree: 2, blob: 3 };
+/** Largest stored deflate block. */
+const STORED_MAX = 0xffff;
+function adler32(b) {
+    let a = 1;
+    let s = 0;
+    // 5552 bytes keep both sums below 2^32 between reductions (zlib's NMAX).
+    for (let i = 0; i < b.length;) {
+        const end = Math.min(b.length, i + 5552);
+        for (; i < end; i++) {
+            a += b[i];
+            s += a;
+        }
+        a %= 65521;
+        s %= 65521;
+    }
+    return ((s << 16) | a) >>> 0;
 }
-/**
- * Stream for `git fast-import --done --date-format=raw`: per commit, the new metadata.json blob
- * (if any), the commit on the scratch ref (root tree = the checkpoint subtree, metadata.json
- * replaced), then `get-mark` so git reports the id it wrote, in plan order.
- */
-function conversionStream(commits) {
+/** Bytes of a zlib stream holding `body` in stored deflate blocks (RFC 1950/1951). */
+function zlibStored(body) {
+    const blocks = Math.max(1, Math.ceil(body.length / STORED_MAX));
+    const out = Buffer.allocUnsafe(2 + blocks * 5 + body.length + 4);
+    out[0] = 0x78; // deflate, 32K window
+    out[1] = 0x01; // no dictionary, fastest; (0x78 * 256 + 0x01) % 31 === 0
+    let o = 2;
+    for (let k = 0; k < blocks; k++) {
+        const start = k * STORED_MAX;
+        const len = Math.min(STORED_MAX, body.length - start);
+        out[o++] = k === blocks - 1 ? 1 : 0; // BFINAL, BTYPE = 00 (stored)
+        out.writeUInt16LE(len, o);
+        out.writeUInt16LE(~len & 0xffff, o + 2);
+        o += 4;
+        out.set(body.subarray(start, start + len), o);
+        o += len;
+    }
+    out.writeUInt32BE(adler32(body), o);
+    return out;
+}
+/** Pack entry header: type and size, size in 4 + 7-bit little-endian groups. */
+function entryHeader(type, size) {
+    const bytes = [];
+    let b = (TYPE_CODE[type] << 4) | (size & 0x0f);
+    let rest = Math.floor(size / 16);
+    while (rest > 0) {
+        bytes.push(b | 0x80);
+        b = rest & 0x7f;
+        rest = Math.floor(rest / 128);
+    }
+    bytes.push(b);
+    return Buffer.from(bytes);
+}
+/** A complete pack of `objects` (no deltas), with its SHA-1 trailer. */
+function buildPack(objects) {
     const parts = [];
-    const text = (s) => parts.push(Buffer.from(s, 'utf8'));
-    let mark = 0;
+    const header = Buffer.alloc(12);
+    header.write('PACK', 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(objects.length, 8);
+    parts.push(header);
+    for (const o of objects)
+        parts.push(entryHeader(o.type, o.body.length), zlibStored(o.body));
+    const pack = Buffer.concat(parts);
+    return Buffer.concat([pack, (0,external_node_crypto_.createHash)('sha1').update(pack).digest()]);
+}
+/** The new objects of the planned commits: metadata.json blob and tree where changed, and the commit. */
+function conversionObjects(commits) {
+    const seen = new Set();
+    const out = [];
     for (const c of commits) {
         const d = c.decision;
-        let blobMark = 0;
-        if (d.newBlob) {
-            blobMark = ++mark;
-            text(`blob\nmark :${blobMark}\ndata ${d.newBlob.bytes.length}\n`);
-            parts.push(d.newBlob.bytes);
-            text('\n');
+        if (d.newBlob && d.targetTree && d.targetEntries) {
+            if (!seen.has(d.newBlob.oid)) {
+                seen.add(d.newBlob.oid);
+                out.push({ type: 'blob', body: d.newBlob.bytes });
+            }
+            if (!seen.has(d.targetTree)) {
+                seen.add(d.targetTree);
+                out.push({ type: 'tree', body: treeBytes(d.targetEntries) });
+            }
         }
-        const commitMark = ++mark;
-        const sig = signatureLine(c.bytes);
-        const message = Buffer.from(c.bytes.subarray(c.bytes.indexOf('\n\n') + 2));
-        text(`reset ${SCRATCH_REF}\ncommit ${SCRATCH_REF}\nmark :${commitMark}\n`);
-        text(`author ${sig}\ncommitter ${sig}\ndata ${message.length}\n`);
-        parts.push(message);
-        text('\n');
-        if (d.parent)
-            text(`from ${d.parent}\n`);
-        text(`M 040000 ${d.sourceTree} ""\n`);
-        if (d.newBlob)
-            text(`M 100644 :${blobMark} metadata.json\n`);
-        text(`\nget-mark :${commitMark}\n`);
+        if (!seen.has(c.commit)) {
+            seen.add(c.commit);
+            out.push({ type: 'commit', body: c.bytes });
+        }
     }
-    text(`reset ${SCRATCH_REF}\ndone\n`);
-    return Buffer.concat(parts);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/formats/git-refs/index.ts
 // The per-checkpoint refs target format (git-refs-format.md): pure, no I/O.
-
 
 
 
@@ -60748,6 +61540,20 @@ async function fetchRefspecs(git, remote, refspecs, opts = {}) {
     });
     return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
+/**
+ * Store a pack of objects computed in process with `git index-pack --stdin` (the pack lands in
+ * the object store with its index). `fsck` (`--fsck-objects`, what receive-pack and fetch use for
+ * transfer.fsckObjects) makes git check every object, so a malformed tree or commit fails instead
+ * of being stored; unlike `--strict` it does not require the objects they name to be present (a
+ * partial clone lacks blobs that fast-import never needed either). Returns the pack's checksum.
+ */
+async function indexPack(git, pack, opts = {}) {
+    const args = ['index-pack', '--stdin'];
+    if (opts.fsck)
+        args.push('--fsck-objects');
+    const r = await git.run(args, { input: pack });
+    return r.stdout.toString('latin1').trim().split('\t').pop() ?? '';
+}
 
 ;// CONCATENATED MODULE: ./src/engine/targets/refs/read.ts
 // Reads for the per-checkpoint refs target: the pinned v1 tip walked three levels deep with batched
@@ -60764,14 +61570,31 @@ async function fetchRefspecs(git, remote, refspecs, opts = {}) {
 
 
 const read_V1_BRANCH = 'refs/heads/entire/checkpoints/v1';
-/** The v1 ref a conversion reads (§3.2 step 1): the explicit one, else local, else origin's. */
-async function findSourceRef(git, explicit, remote = 'origin') {
+/** The v1 refs a conversion may read, in order (§3.2 step 1): the explicit one, else local, else origin's. */
+function sourceCandidates(explicit, remote = 'origin') {
     const candidates = explicit
         ? [explicit]
         : [read_V1_BRANCH, `refs/remotes/${remote}/entire/checkpoints/v1`];
     for (const ref of candidates) {
         if (!ref.startsWith('refs/') || /\s/.test(ref))
             throw new Error(`invalid v1 ref ${JSON.stringify(ref)}`);
+    }
+    return candidates;
+}
+/**
+ * The v1 ref a conversion reads (§3.2 step 1): the explicit one, else local, else origin's.
+ * `listed` (refs already read with their type and tree) saves the process for a ref that points
+ * straight at a commit; anything else (a tag, a ref not listed) is resolved by git.
+ */
+async function findSourceRef(git, explicit, remote = 'origin', listed) {
+    for (const ref of sourceCandidates(explicit, remote)) {
+        const known = listed?.get(ref);
+        if (known && known.type === 'commit' && known.tree) {
+            return { ref, commit: known.oid, tree: known.tree };
+        }
+        // Not listed: no such ref (an explicit name is still given to git, which may resolve more).
+        if (listed && !known && !explicit)
+            continue;
         // One process pins the commit and its tree together.
         const r = await git.run(['log', '-1', '--no-walk', '--format=%H %T', '--end-of-options', `${ref}^{commit}`, '--'], { okCodes: [128] });
         if (r.exitCode !== 0)
@@ -60797,51 +61620,21 @@ function treeOrThrow(o, path, oid) {
         throw new UnreadableTreeError(path, oid);
     return o.content;
 }
-/**
- * The checkpoint directories of the v1 tip and their direct entries from one `ls-tree -r -t`
- * (null when a tree below cannot be read: the caller then walks level by level, naming it).
- */
-async function listByLsTree(git, rootTree) {
-    let entries;
+function normaliseOrError(id, bytes) {
     try {
-        entries = await lsTree(git, rootTree, { recursive: true, trees: true });
+        return normaliseRootMetadata(id, bytes);
     }
     catch (e) {
-        if (e instanceof GitError)
-            return null;
+        if (e instanceof MetadataDecodeError)
+            return e;
         throw e;
     }
-    const buckets = new Set();
-    const byDir = new Map();
-    const out = [];
-    for (const e of entries) {
-        const p = e.path;
-        const s1 = p.indexOf('/');
-        if (s1 < 0) {
-            if (objects_isTreeMode(e.mode) && p.length === 2)
-                buckets.add(p);
-            continue;
-        }
-        const s2 = p.indexOf('/', s1 + 1);
-        if (s2 < 0) {
-            const id = p.slice(0, s1) + p.slice(s1 + 1);
-            if (objects_isTreeMode(e.mode) && buckets.has(p.slice(0, s1)) && ids_isCheckpointId(id)) {
-                const cp = { id, tree: e.oid, entries: [] };
-                byDir.set(p, cp);
-                out.push(cp);
-            }
-            continue;
-        }
-        if (p.indexOf('/', s2 + 1) >= 0)
-            continue;
-        const cp = byDir.get(p.slice(0, s2));
-        if (cp)
-            cp.entries.push({ mode: e.mode, name: p.slice(s2 + 1), oid: e.oid });
-    }
-    return out;
 }
-/** Root metadata.json blobs of the checkpoints (one cat-file process). */
-async function readMetadata(git, checkpoints) {
+/**
+ * Root metadata.json blobs of the checkpoints (one cat-file process), each normalised as it
+ * arrives so the work overlaps git's reading.
+ */
+async function readMetadata(git, checkpoints, normalise) {
     const metaIds = [];
     const owners = [];
     for (const cp of checkpoints) {
@@ -60852,36 +61645,227 @@ async function readMetadata(git, checkpoints) {
         }
     }
     const metadata = new Map();
+    const normalised = new Map();
     let bytes = 0;
-    const objs = await readObjectsAll(git, metaIds);
-    objs.forEach((o, k) => {
-        if (o.missing) {
-            throw new Error(`checkpoint ${owners[k]}: ${owners[k].slice(0, 2)}/${owners[k].slice(2)}/metadata.json blob ${metaIds[k]} is missing`);
+    let k = 0;
+    // Thrown after the read: an exception inside the stream listener would escape the promise.
+    let failure = null;
+    await readObjects(git, metaIds, (o) => {
+        const id = owners[k];
+        const oid = metaIds[k++];
+        if (failure)
+            return;
+        try {
+            if (o.missing) {
+                throw new Error(`checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`);
+            }
+            bytes += o.content.length;
+            metadata.set(id, o.content);
+            if (normalise)
+                normalised.set(id, normaliseOrError(id, o.content));
         }
-        bytes += o.content.length;
-        metadata.set(owners[k], o.content);
+        catch (e) {
+            failure = e;
+        }
     });
-    return { metadata, bytes };
+    if (failure)
+        throw failure;
+    return { metadata, normalised, bytes };
+}
+/** Collects whole objects from a cat-file parser and hands each on, in request order. */
+function read_wholeObjects(onObject) {
+    let header;
+    let pieces = [];
+    return {
+        start(h) {
+            header = h;
+            pieces = [];
+        },
+        chunk(data) {
+            pieces.push(data);
+        },
+        end() {
+            const h = header;
+            const content = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+            pieces = [];
+            onObject({ ...h, missing: false, content });
+        },
+        missing(m) {
+            onObject(m);
+        }
+    };
 }
 /**
- * Walk the v1 tip tree: one `ls-tree -r -t` and one cat-file for the root metadata.json blobs;
- * when a tree cannot be read (partial clone, damage), level by level so the error names it.
+ * The tip listing and the root metadata.json blobs with both git processes running side by
+ * side: `ls-tree -r -t` streams the listing and every root metadata.json it names is requested
+ * from `cat-file --batch` at once (streamed stdin), so reading the blobs, and normalising them,
+ * overlaps the listing instead of following it. Null when a tree below cannot be read (the
+ * caller then walks level by level, naming it).
  */
-async function readBranch(git, rootTree) {
-    const listed = await listByLsTree(git, rootTree);
-    if (listed) {
-        const m = await readMetadata(git, listed);
-        return {
-            checkpoints: listed,
-            metadata: m.metadata,
-            objects: listed.length + m.metadata.size,
-            bytes: m.bytes
-        };
+async function listAndReadMetadata(git, rootTree, normalise) {
+    const buckets = new Set();
+    const byDir = new Map();
+    const checkpoints = [];
+    const owners = [];
+    const metaIds = [];
+    const metadata = new Map();
+    const normalised = new Map();
+    let bytes = 0;
+    let k = 0;
+    // Thrown after the reads: an exception inside a stream listener would escape the promise.
+    let failure = null;
+    const parser = new CatFileBatchParser(read_wholeObjects((o) => {
+        const id = owners[k];
+        const oid = metaIds[k++];
+        if (failure)
+            return;
+        try {
+            if (o.missing) {
+                throw new Error(`checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`);
+            }
+            bytes += o.content.length;
+            metadata.set(id, o.content);
+            if (normalise)
+                normalised.set(id, normaliseOrError(id, o.content));
+        }
+        catch (e) {
+            failure = e;
+        }
+    }));
+    let stdin = null;
+    let queued = [];
+    let ended = false;
+    const request = (oid) => {
+        if (stdin)
+            stdin.write(oid + '\n');
+        else
+            queued.push(oid);
+    };
+    const endRequests = () => {
+        ended = true;
+        stdin?.end();
+    };
+    const catFile = git.run(['cat-file', '--batch', '--buffer'], {
+        stdin: (w) => {
+            stdin = w;
+            if (queued.length)
+                w.write(queued.join('\n') + '\n');
+            queued = [];
+            if (ended)
+                w.end();
+        },
+        onStdout: (chunk) => {
+            try {
+                parser.push(chunk);
+            }
+            catch (e) {
+                failure ??= e;
+            }
+        }
+    });
+    const onEntry = (mode, oid, p) => {
+        const s1 = p.indexOf('/');
+        if (s1 < 0) {
+            if (objects_isTreeMode(mode) && p.length === 2)
+                buckets.add(p);
+            return;
+        }
+        const s2 = p.indexOf('/', s1 + 1);
+        if (s2 < 0) {
+            const id = p.slice(0, s1) + p.slice(s1 + 1);
+            if (objects_isTreeMode(mode) && buckets.has(p.slice(0, s1)) && ids_isCheckpointId(id)) {
+                const cp = { id, tree: oid, entries: [] };
+                byDir.set(p, cp);
+                checkpoints.push(cp);
+            }
+            return;
+        }
+        if (p.indexOf('/', s2 + 1) >= 0)
+            return;
+        const cp = byDir.get(p.slice(0, s2));
+        if (!cp)
+            return;
+        const name = p.slice(s2 + 1);
+        cp.entries.push({ mode, name, oid });
+        if (name === 'metadata.json' && !objects_isTreeMode(mode)) {
+            owners.push(cp.id);
+            metaIds.push(oid);
+            request(oid);
+        }
+    };
+    try {
+        await streamLsTree(git, rootTree, onEntry);
     }
-    return readBranchByLevels(git, rootTree);
+    catch (e) {
+        endRequests();
+        await catFile.catch(() => undefined);
+        if (e instanceof GitError)
+            return null;
+        throw e;
+    }
+    endRequests();
+    await catFile;
+    if (failure)
+        throw failure;
+    if (!parser.complete || parser.count !== metaIds.length) {
+        throw new Error(`cat-file output truncated: ${parser.count} of ${metaIds.length} metadata.json`);
+    }
+    return {
+        checkpoints,
+        metadata,
+        normalised,
+        objects: checkpoints.length + metadata.size,
+        bytes
+    };
+}
+/** `ls-tree -r -t -z --full-tree` of a tree, each record handed on as it streams in. */
+async function streamLsTree(git, tree, onEntry) {
+    let carry;
+    let failure = null;
+    await git.run(['ls-tree', '-z', '--full-tree', '-r', '-t', '--end-of-options', tree], {
+        onStdout: (chunk) => {
+            if (failure)
+                return;
+            try {
+                const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+                carry = undefined;
+                let pos = 0;
+                for (let end = buf.indexOf(0, pos); end !== -1; end = buf.indexOf(0, pos)) {
+                    const tab = buf.indexOf(0x09, pos);
+                    if (tab === -1 || tab > end)
+                        throw new Error('unexpected ls-tree record without a tab');
+                    // `<mode> SP <type> SP <oid> TAB <path>`
+                    const head = buf.toString('latin1', pos, tab);
+                    const sp1 = head.indexOf(' ');
+                    const sp2 = head.indexOf(' ', sp1 + 1);
+                    onEntry(head.slice(0, sp1), head.slice(sp2 + 1), buf.toString('utf8', tab + 1, end));
+                    pos = end + 1;
+                }
+                if (pos < buf.length)
+                    carry = Buffer.from(buf.subarray(pos));
+            }
+            catch (e) {
+                failure = e;
+            }
+        }
+    });
+    if (failure)
+        throw failure;
+    if (carry)
+        throw new Error('ls-tree output ended inside a record');
+}
+/**
+ * Walk the v1 tip tree: one `ls-tree -r -t` and, alongside it, one cat-file for the root
+ * metadata.json blobs; when a tree cannot be read (partial clone, damage), level by level so
+ * the error names it.
+ */
+async function readBranch(git, rootTree, opts = {}) {
+    const normalise = opts.normalise ?? true;
+    return ((await listAndReadMetadata(git, rootTree, normalise)) ??
+        readBranchByLevels(git, rootTree, { normalise }));
 }
 /** Level by level: 3 cat-file processes for trees (session trees are never opened), 1 for blobs. */
-async function readBranchByLevels(git, rootTree) {
+async function readBranchByLevels(git, rootTree, opts = {}) {
     let objects = 0;
     let bytes = 0;
     const [root] = await readObjectsAll(git, [rootTree]);
@@ -60918,11 +61902,10 @@ async function readBranchByLevels(git, rootTree) {
             bytes += o.content.length;
         checkpoints.push({ id: d.id, tree: d.oid, entries });
     });
-    const m = await readMetadata(git, checkpoints);
+    const m = await readMetadata(git, checkpoints, opts.normalise ?? true);
     objects += m.metadata.size;
     bytes += m.bytes;
-    const metadata = m.metadata;
-    return { checkpoints, metadata, objects, bytes };
+    return { checkpoints, metadata: m.metadata, normalised: m.normalised, objects, bytes };
 }
 /** Every checkpoint ref (reader rules of §1.2, leaf a valid id) → its value. */
 async function listCheckpointRefs(git) {
@@ -60933,6 +61916,64 @@ async function listCheckpointRefs(git) {
             out.set(r.ref, r.oid);
     }
     return out;
+}
+/**
+ * One `for-each-ref` for the v1 candidates (with type and tree, so a commit is pinned without
+ * another process) and every checkpoint ref.
+ */
+async function listSourceAndCheckpointRefs(git, candidates) {
+    const format = '--format=%(objectname) %(objecttype) %(tree) %(refname)';
+    let text;
+    try {
+        text = await git.text(['for-each-ref', format, '--', ...candidates, CHECKPOINT_REF_PREFIX]);
+    }
+    catch (e) {
+        if (!(e instanceof GitError))
+            throw e;
+        // A ref whose object is missing (a repair case) fails the typed listing: names and ids
+        // alone for the checkpoint refs, types only for the candidates.
+        const [sources, checkpoints] = await Promise.all([
+            git.text(['for-each-ref', format, '--', ...candidates]),
+            listCheckpointRefs(git)
+        ]);
+        return { sources: parseListing(sources, candidates).sources, checkpoints };
+    }
+    return parseListing(text, candidates);
+}
+function parseListing(text, candidates) {
+    const wanted = new Set(candidates);
+    const sources = new Map();
+    const checkpoints = new Map();
+    for (const line of text.split('\n')) {
+        if (!line)
+            continue;
+        const [oid, type, tree, ...rest] = line.split(' ');
+        const ref = rest.join(' ');
+        if (wanted.has(ref))
+            sources.set(ref, { oid, type, tree });
+        if (!ref.startsWith(CHECKPOINT_REF_PREFIX))
+            continue;
+        const leaf = parseCheckpointRef(ref);
+        if (leaf !== null && ids_isCheckpointId(leaf))
+            checkpoints.set(ref, oid);
+    }
+    return { sources, checkpoints };
+}
+/**
+ * The common git directory and the work tree root (null: bare or no work tree) from one
+ * `rev-parse` (it prints in order and fails only at --show-toplevel when there is no work tree).
+ */
+async function repoPaths(git) {
+    const r = await git.run(['rev-parse', '--git-common-dir', '--show-toplevel'], {
+        okCodes: [128]
+    });
+    const [common, top] = r.stdout.toString('utf8').split('\n');
+    if (!common)
+        throw new Error(`git rev-parse --git-common-dir printed nothing: ${r.stderr}`);
+    return {
+        commonDir: (0,external_node_path_namespaceObject.isAbsolute)(common) ? common : (0,external_node_path_namespaceObject.resolve)(git.repoDir, common),
+        worktree: r.exitCode === 0 && top ? top : null
+    };
 }
 /**
  * State of the given refs: tip, whether its commit exists, and the first-parent chain (one
@@ -60982,8 +62023,10 @@ const DELETED_LIST = 'entire-deleted-checkpoints.json';
  * an array of ids, an object with an array of ids (or of `{id}` / `{checkpoint_id}` objects) under
  * any key, or an object keyed by id. Unparsable → throw (never risk resurrecting deleted ids).
  */
-async function readDeletedList(git) {
-    const path = (0,external_node_path_namespaceObject.join)(await gitCommonDir(git), DELETED_LIST);
+async function readDeletedList(git, 
+/** Already known common git directory (read from git otherwise). */
+knownCommonDir) {
+    const path = (0,external_node_path_namespaceObject.join)(knownCommonDir ?? (await gitCommonDir(git)), DELETED_LIST);
     let text;
     try {
         text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
@@ -61039,26 +62082,21 @@ async function readDeletedList(git) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/targets/refs/write.ts
-// Writes of the per-checkpoint refs target: every commit in one fast-import stream, every ref in
+// Writes of the per-checkpoint refs target: every new object in one pack, every ref in
 // one compare-and-swap transaction (create-only, or from the value read at plan time).
 
 
 
-/** Write all commits (one fast-import), check git computed the planned ids, then set the refs. */
+/** Write all new objects (one index-pack), then set the refs (one compare-and-swap transaction). */
 async function writeCommits(git, commits, onPhase = { objects: (f) => f(), refs: (f) => f() }) {
     if (commits.length === 0)
         return { written: [], conflicts: [], objectsWritten: 0, streamBytes: 0 };
-    const stream = conversionStream(commits);
+    // Every id was computed in process: git stores and indexes the objects (checking each one and
+    // that every object they name exists), the ref transaction then points at them.
+    const objects = conversionObjects(commits);
+    const pack = buildPack(objects);
     await onPhase.objects(async () => {
-        const marks = await fastImportMarks(git, stream);
-        if (marks.length !== commits.length) {
-            throw new Error(`internal: fast-import reported ${marks.length} commits for ${commits.length} planned`);
-        }
-        marks.forEach((oid, k) => {
-            if (oid !== commits[k].commit) {
-                throw new Error(`internal: git wrote commit ${oid} for checkpoint ${commits[k].decision.id}, planned ${commits[k].commit}; no ref was updated`);
-            }
-        });
+        await indexPack(git, pack, { fsck: true });
     });
     let pending = commits;
     const conflicts = [];
@@ -61093,8 +62131,8 @@ async function writeCommits(git, commits, onPhase = { objects: (f) => f(), refs:
     return {
         written: pending,
         conflicts,
-        objectsWritten: commits.length * 2 + commits.filter((c) => c.decision.newBlob).length,
-        streamBytes: stream.length
+        objectsWritten: objects.length,
+        streamBytes: pack.length
     };
 }
 
@@ -61201,7 +62239,8 @@ function sameEntry(a, b) {
     return a.name === b.name && a.mode === b.mode && a.oid === b.oid;
 }
 async function verifyConversion(git, input) {
-    const branch = await readBranch(git, input.rootTree);
+    // Verification decodes metadata.json its own way: the converter's normalisation is not run.
+    const branch = await readBranch(git, input.rootTree, { normalise: false });
     const refsNow = await listCheckpointRefs(git);
     const problems = [];
     const unexpectedRefs = [];
@@ -61411,7 +62450,7 @@ async function verifyConversion(git, input) {
 
 ;// CONCATENATED MODULE: ./src/engine/targets/refs/push.ts
 // Push of converted refs (git-refs-format.md §5.2, §9 item 11): only refs the remote lacks or holds
-// at another value, in batches of plain `<ref>:<ref>` refspecs (fast-forward only: never `+`,
+// at another value, in adaptive batches of non-forced refspecs (fast-forward only: never `+`,
 // `--force` or a lease, so a ref someone else moved is rejected by the remote and reported), each
 // ref's porcelain result parsed, and every ref confirmed afterwards with ls-remote.
 
@@ -61445,11 +62484,21 @@ async function pushCheckpointRefs(git, remote, refs, opts = {}) {
     }
     const local = (await forEachRef(git, ['refs/entire/checkpoints/'])).map((r) => r.ref);
     const byRef = new Map(todo.map((r) => [r.ref, r]));
-    const groups = planPushBatches(todo.map((r) => r.ref), local, opts.batchSize ?? PUSH_BATCH_SIZE);
+    const batcher = new PushBatcher(todo.map((r) => r.ref), local);
+    // An explicit size is kept for every push; by default the size grows from the safe size.
+    const start = opts.batchSize ?? opts.firstBatchSize ?? PUSH_BATCH_SIZE;
+    const limits = {
+        start,
+        max: Math.max(start, opts.batchSize ?? opts.maxBatchSize ?? PUSH_BATCH_MAX)
+    };
     // Converted trees reuse v1 subtrees at other paths: only a bitmap lets git see the remote has them.
     const bitmapProblem = todo.length > 0 ? await writeReachabilityBitmap(git) : null;
-    for (const batch of groups) {
+    const batchSizes = [];
+    let size = start;
+    for (let batch = batcher.next(size); batch; batch = batcher.next(size)) {
+        batchSizes.push(batch.refs.length);
         const group = batch.refs.map((ref) => byRef.get(ref));
+        const t = performance.now();
         let run;
         try {
             run = await pushPorcelain(git, remote, batch.refspecs, auth);
@@ -61458,9 +62507,19 @@ async function pushCheckpointRefs(git, remote, refs, opts = {}) {
             const msg = e instanceof GitError ? e.stderr || e.message : e.message;
             for (const r of group)
                 Object.assign(r, { status: 'network', detail: msg });
+            size = nextPushSize(size, { answered: false, ms: performance.now() - t }, limits);
             continue;
         }
         const lines = new Map(parsePorcelain(run.stdout).map((l) => [l.to, l]));
+        const answered = group.every((r) => lines.has(r.ref));
+        const ms = performance.now() - t;
+        if (lines.size === 0 && batch.refs.length > limits.start) {
+            // Failed as a whole (too big for the remote, a timeout): the same refs again, smaller.
+            batcher.putBack(batch);
+            size = nextPushSize(size, { answered: false, ms }, limits);
+            continue;
+        }
+        size = nextPushSize(size, { answered, ms }, limits);
         const ruleset = stderrMentionsRuleset(run.stderr);
         for (const r of group) {
             const line = lines.get(r.ref);
@@ -61513,7 +62572,8 @@ async function pushCheckpointRefs(git, remote, refs, opts = {}) {
         alreadyThere,
         landed: todo.length - failed.length,
         failed,
-        batches: groups.length,
+        batches: batchSizes.length,
+        batchSizes,
         ms: performance.now() - t0,
         bitmapProblem
     };
@@ -61540,8 +62600,10 @@ async function worktreeRoot(git) {
     const r = await git.run(['rev-parse', '--show-toplevel'], { okCodes: [128] });
     return r.exitCode === 0 ? r.stdout.toString('utf8').trim() : null;
 }
-async function readPrimary(git, env = process.env) {
-    const root = await worktreeRoot(git);
+async function readPrimary(git, env = process.env, 
+/** The work tree root when already known (null = bare); read from git otherwise. */
+knownRoot) {
+    const root = knownRoot !== undefined ? knownRoot : await worktreeRoot(git);
     const shared = root ? await readOrNull((0,external_node_path_namespaceObject.join)(root, '.entire', 'settings.json')) : null;
     const local = root ? await readOrNull((0,external_node_path_namespaceObject.join)(root, '.entire', 'settings.local.json')) : null;
     return { ...resolvePrimary(env.ENTIRE_CHECKPOINTS_PRIMARY, shared, local), worktree: root };
@@ -61609,26 +62671,52 @@ class RefsTarget {
     options;
     name = 'git-refs';
     refPrefix = 'refs/entire/checkpoints/';
+    early = null;
     constructor(options = {}) {
         this.options = options;
+    }
+    /**
+     * Start every read that does not need the v1 tip (two processes: one for-each-ref for the v1
+     * candidates and the checkpoint refs, one rev-parse for the paths), so pinning the tip and the
+     * tip's listing do not wait for them. The next `plan` uses them.
+     */
+    startReads(ctx) {
+        if (this.early)
+            return this.early;
+        const git = ctx.git;
+        const env = this.options.env ?? process.env;
+        const candidates = sourceCandidates(ctx.settings.v1Ref, ctx.settings.remote ?? 'origin');
+        const paths = repoPaths(git);
+        const early = {
+            listing: listSourceAndCheckpointRefs(git, candidates),
+            primary: paths.then((p) => readPrimary(git, env, p.worktree)),
+            identity: readIdentity(git, {
+                name: this.options.authorName ?? ctx.settings.gitUser?.name,
+                email: this.options.authorEmail ?? ctx.settings.gitUser?.email
+            }),
+            deleted: paths.then((p) => readDeletedList(git, p.commonDir))
+        };
+        // Awaited by plan; a failure before that (pinning failed) must not be an unhandled rejection.
+        for (const p of Object.values(early))
+            p.catch(() => undefined);
+        this.early = early;
+        return early;
     }
     async plan(ctx, v1) {
         const { git, timer } = ctx;
         const warnings = [];
-        const env = this.options.env ?? process.env;
+        const early = this.startReads(ctx);
+        this.early = null;
         // Every independent read at once: settings, identity, refs, deleted list, the v1 listing.
         const [primary, identity, current, deletedList, branch] = await Promise.all([
-            readPrimary(git, env),
-            readIdentity(git, {
-                name: this.options.authorName ?? ctx.settings.gitUser?.name,
-                email: this.options.authorEmail ?? ctx.settings.gitUser?.email
-            }),
+            early.primary,
+            early.identity,
             // Chains of every existing checkpoint ref, read while the v1 listing is read.
             timer.time('list', async () => {
-                const refs = await listCheckpointRefs(git);
+                const refs = (await early.listing).checkpoints;
                 return { refs, states: v1 ? await readRefStates(git, refs) : new Map() };
             }),
-            readDeletedList(git),
+            early.deleted,
             v1 ? timer.time('readV1', () => readBranch(git, v1.tree)) : Promise.resolve(null)
         ]);
         if (branch)
@@ -61663,6 +62751,7 @@ class RefsTarget {
         const conversion = await timer.time('plan', async () => planConversion({
             checkpoints: branch.checkpoints,
             metadata: branch.metadata,
+            normalised: branch.normalised,
             refs: current.states,
             deleted: deletedList?.ids,
             primaryIsGitRefs: primary.primary === 'git-refs'
@@ -61866,15 +62955,17 @@ function visibilityLine(primary, flipped) {
 
 
 
-async function run_pinV1(git, settings) {
-    const src = await findSourceRef(git, settings.v1Ref, settings.remote ?? 'origin');
+async function run_pinV1(git, settings, listed) {
+    const src = await findSourceRef(git, settings.v1Ref, settings.remote ?? 'origin', listed);
     return src ? { ref: src.ref, commit: src.commit, tree: src.tree } : null;
 }
 async function runRefsMigration(git, settings, options = {}, logger = silentLogger) {
     const timer = new PhaseTimer(logger);
     const ctx = { git, settings, logger, timer };
     const target = new RefsTarget(options);
-    const v1 = await timer.time('list', () => run_pinV1(git, settings));
+    // The reads that do not need the tip start first; the tip is pinned from their ref listing.
+    const early = target.startReads(ctx);
+    const v1 = await timer.time('list', async () => run_pinV1(git, settings, (await early.listing).sources));
     const plan = await target.plan(ctx, v1);
     const write = await target.write(ctx, plan);
     const verify = settings.verify
@@ -62304,6 +63395,7 @@ function equivalenceFromVerify(v, opts = {}) {
 
 
 
+
 const coreLog = {
     info: (m) => info(m),
     warning: (m) => warning(m),
@@ -62454,9 +63546,11 @@ async function run(deps = { engine: runEngine }) {
         // 3. Push what this run wrote, each ref leased on the value fetched in step 1.
         if (willPush(s) && !(verifyFailed && s.failOnVerifyError)) {
             const base = new Map(prep.baseline.map((b) => [b.ref, b.oid]));
-            const updates = migration.refs
-                .filter((c) => c.ref.startsWith(V2_PREFIX) && c.new !== null && c.new !== base.get(c.ref))
-                .map((c) => ({ ref: c.ref, newOid: c.new, expected: base.get(c.ref) ?? null }));
+            const updates = leasedPushRefs(migration.refs, base, V2_PREFIX).map((p) => ({
+                ref: p.ref,
+                newOid: p.local,
+                expected: p.expectedRemote
+            }));
             const t = clock();
             logAdapter.group('Push v2 refs');
             report.push = await pushLeased(g, updates, net);
