@@ -58,6 +58,9 @@ describe('repository queries', () => {
       expect(await configGet(git, 'user.name', 'global')).toBe('Global Name')
       expect(await configGet(git, 'no.such')).toBeNull()
       expect(await configGet(git, 'gc.auto')).toBe('0') // env-scoped pair from the runner
+      // every git process maps packs in bounded windows (memory independent of the pack size)
+      expect(await configGet(git, 'core.packedGitLimit')).toBe('128m')
+      expect(await configGet(git, 'core.packedGitWindowSize')).toBe('32m')
     } finally {
       process.env.HOME = saved.HOME
       if (saved.XDG === undefined) delete process.env.XDG_CONFIG_HOME
