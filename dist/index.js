@@ -41257,7 +41257,12 @@ class GitRunner {
             ['safe.directory', this.repoDir],
             ['gc.auto', '0'],
             ['maintenance.auto', 'false'],
-            ['core.pager', 'cat']
+            ['core.pager', 'cat'],
+            // git maps packs in 1 GiB windows up to 8 GiB by default, and every page it touches counts
+            // as its resident memory: a listing over a 6 GB pack peaked at 860 MB. Bounded windows keep
+            // every git process's memory independent of the repository's size.
+            ['core.packedGitWindowSize', '32m'],
+            ['core.packedGitLimit', '128m']
         ];
     }
     environment(opts) {
