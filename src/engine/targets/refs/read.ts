@@ -121,6 +121,46 @@ function normaliseOrError(id: string, bytes: Buffer): NormaliseResult | Metadata
 }
 
 /**
+ * Receives the root metadata.json blobs in request order (from either reader below): keeps each,
+ * normalises it as it arrives, and holds the first problem to throw after the read (an exception
+ * inside a stream listener would escape the promise).
+ */
+class MetadataCollector {
+  readonly owners: string[] = []
+  readonly metaIds: string[] = []
+  readonly metadata = new Map<string, Buffer>()
+  readonly normalised = new Map<string, NormaliseResult | MetadataDecodeError>()
+  bytes = 0
+  failure: unknown = null
+  private k = 0
+
+  constructor(private readonly normalise: boolean) {}
+
+  expect(id: string, oid: string): void {
+    this.owners.push(id)
+    this.metaIds.push(oid)
+  }
+
+  accept(o: ObjectResult): void {
+    const id = this.owners[this.k]
+    const oid = this.metaIds[this.k++]
+    if (this.failure) return
+    try {
+      if (o.missing) {
+        throw new Error(
+          `checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`
+        )
+      }
+      this.bytes += o.content.length
+      this.metadata.set(id, o.content)
+      if (this.normalise) this.normalised.set(id, normaliseOrError(id, o.content))
+    } catch (e) {
+      this.failure = e
+    }
+  }
+}
+
+/**
  * Root metadata.json blobs of the checkpoints (one cat-file process), each normalised as it
  * arrives so the work overlaps git's reading.
  */
@@ -133,40 +173,14 @@ async function readMetadata(
   normalised: Map<string, NormaliseResult | MetadataDecodeError>
   bytes: number
 }> {
-  const metaIds: string[] = []
-  const owners: string[] = []
+  const c = new MetadataCollector(normalise)
   for (const cp of checkpoints) {
     const meta = cp.entries.find((e) => e.name === 'metadata.json' && !isTreeMode(e.mode))
-    if (meta) {
-      metaIds.push(meta.oid)
-      owners.push(cp.id)
-    }
+    if (meta) c.expect(cp.id, meta.oid)
   }
-  const metadata = new Map<string, Buffer>()
-  const normalised = new Map<string, NormaliseResult | MetadataDecodeError>()
-  let bytes = 0
-  let k = 0
-  // Thrown after the read: an exception inside the stream listener would escape the promise.
-  let failure: unknown = null
-  await readObjects(git, metaIds, (o) => {
-    const id = owners[k]
-    const oid = metaIds[k++]
-    if (failure) return
-    try {
-      if (o.missing) {
-        throw new Error(
-          `checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`
-        )
-      }
-      bytes += o.content.length
-      metadata.set(id, o.content)
-      if (normalise) normalised.set(id, normaliseOrError(id, o.content))
-    } catch (e) {
-      failure = e
-    }
-  })
-  if (failure) throw failure
-  return { metadata, normalised, bytes }
+  await readObjects(git, c.metaIds, (o) => c.accept(o))
+  if (c.failure) throw c.failure
+  return { metadata: c.metadata, normalised: c.normalised, bytes: c.bytes }
 }
 
 /** Collects whole objects from a cat-file parser and hands each on, in request order. */
@@ -208,33 +222,8 @@ async function listAndReadMetadata(
   const buckets = new Set<string>()
   const byDir = new Map<string, BranchCheckpoint>()
   const checkpoints: BranchCheckpoint[] = []
-  const owners: string[] = []
-  const metaIds: string[] = []
-  const metadata = new Map<string, Buffer>()
-  const normalised = new Map<string, NormaliseResult | MetadataDecodeError>()
-  let bytes = 0
-  let k = 0
-  // Thrown after the reads: an exception inside a stream listener would escape the promise.
-  let failure: unknown = null
-  const parser = new CatFileBatchParser(
-    wholeObjects((o) => {
-      const id = owners[k]
-      const oid = metaIds[k++]
-      if (failure) return
-      try {
-        if (o.missing) {
-          throw new Error(
-            `checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`
-          )
-        }
-        bytes += o.content.length
-        metadata.set(id, o.content)
-        if (normalise) normalised.set(id, normaliseOrError(id, o.content))
-      } catch (e) {
-        failure = e
-      }
-    })
-  )
+  const c = new MetadataCollector(normalise)
+  const parser = new CatFileBatchParser(wholeObjects((o) => c.accept(o)))
   let stdin: Writable | null = null
   let queued: string[] = []
   let ended = false
@@ -257,7 +246,7 @@ async function listAndReadMetadata(
       try {
         parser.push(chunk)
       } catch (e) {
-        failure ??= e
+        c.failure ??= e
       }
     }
   })
@@ -283,8 +272,7 @@ async function listAndReadMetadata(
     const name = p.slice(s2 + 1)
     cp.entries.push({ mode, name, oid })
     if (name === 'metadata.json' && !isTreeMode(mode)) {
-      owners.push(cp.id)
-      metaIds.push(oid)
+      c.expect(cp.id, oid)
       request(oid)
     }
   }
@@ -298,16 +286,18 @@ async function listAndReadMetadata(
   }
   endRequests()
   await catFile
-  if (failure) throw failure
-  if (!parser.complete || parser.count !== metaIds.length) {
-    throw new Error(`cat-file output truncated: ${parser.count} of ${metaIds.length} metadata.json`)
+  if (c.failure) throw c.failure
+  if (!parser.complete || parser.count !== c.metaIds.length) {
+    throw new Error(
+      `cat-file output truncated: ${parser.count} of ${c.metaIds.length} metadata.json`
+    )
   }
   return {
     checkpoints,
-    metadata,
-    normalised,
-    objects: checkpoints.length + metadata.size,
-    bytes
+    metadata: c.metadata,
+    normalised: c.normalised,
+    objects: checkpoints.length + c.metadata.size,
+    bytes: c.bytes
   }
 }
 
