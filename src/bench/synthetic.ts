@@ -380,19 +380,15 @@ function json(value: unknown): Buffer {
  * One synthetic session transcript of `bytes` (about) for `agent`, as pieces: for measuring
  * what compaction makes of the generator's records (tests, tuning).
  */
+
+/** A session with nothing written yet. */
+function emptySession(id: string, agent: Session['agent']): Session {
+  return { id, agent, pieces: [], bytes: 0, items: 0, turn: 0, prompts: [], lastUuid: '' }
+}
 export function syntheticTranscript(agent: AgentKind, bytes: number, seed = 1): Buffer[] {
   const rand = prng(seed)
   const text = new TextPool(rand)
-  const s: Session = {
-    id: uuid(rand),
-    agent,
-    pieces: [],
-    bytes: 0,
-    items: 0,
-    turn: 0,
-    prompts: [],
-    lastUuid: ''
-  }
+  const s = emptySession(uuid(rand), agent)
   grow(s, bytes, rand, text, Date.UTC(2026, 0, 1))
   return transcriptPieces(s)
 }
@@ -452,16 +448,7 @@ export async function generateSyntheticCorpus(
             // the cumulative size still follows the drawn distribution
             grow(s, Math.max(20_000, drawTranscriptSize(rand) - s.bytes), rand, text, base)
           } else {
-            s = {
-              id: uuid(rand),
-              agent: drawAgent(rand),
-              pieces: [],
-              bytes: 0,
-              items: 0,
-              turn: 0,
-              prompts: [],
-              lastUuid: ''
-            }
+            s = emptySession(uuid(rand), drawAgent(rand))
             grow(s, drawTranscriptSize(rand), rand, text, base)
             live.push(s)
             if (live.length > 8) live.shift()
