@@ -24438,46 +24438,60 @@ function normaliseOrError(id, bytes) {
     }
 }
 /**
- * Root metadata.json blobs of the checkpoints (one cat-file process), each normalised as it
- * arrives so the work overlaps git's reading.
+ * Receives the root metadata.json blobs in request order (from either reader below): keeps each,
+ * normalises it as it arrives, and holds the first problem to throw after the read (an exception
+ * inside a stream listener would escape the promise).
  */
-async function readMetadata(git, checkpoints, normalise) {
-    const metaIds = [];
-    const owners = [];
-    for (const cp of checkpoints) {
-        const meta = cp.entries.find((e) => e.name === 'metadata.json' && !objects_isTreeMode(e.mode));
-        if (meta) {
-            metaIds.push(meta.oid);
-            owners.push(cp.id);
-        }
+class MetadataCollector {
+    normalise;
+    owners = [];
+    metaIds = [];
+    metadata = new Map();
+    normalised = new Map();
+    bytes = 0;
+    failure = null;
+    k = 0;
+    constructor(normalise) {
+        this.normalise = normalise;
     }
-    const metadata = new Map();
-    const normalised = new Map();
-    let bytes = 0;
-    let k = 0;
-    // Thrown after the read: an exception inside the stream listener would escape the promise.
-    let failure = null;
-    await readObjects(git, metaIds, (o) => {
-        const id = owners[k];
-        const oid = metaIds[k++];
-        if (failure)
+    expect(id, oid) {
+        this.owners.push(id);
+        this.metaIds.push(oid);
+    }
+    accept(o) {
+        const id = this.owners[this.k];
+        const oid = this.metaIds[this.k++];
+        if (this.failure)
             return;
         try {
             if (o.missing) {
                 throw new Error(`checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`);
             }
-            bytes += o.content.length;
-            metadata.set(id, o.content);
-            if (normalise)
-                normalised.set(id, normaliseOrError(id, o.content));
+            this.bytes += o.content.length;
+            this.metadata.set(id, o.content);
+            if (this.normalise)
+                this.normalised.set(id, normaliseOrError(id, o.content));
         }
         catch (e) {
-            failure = e;
+            this.failure = e;
         }
-    });
-    if (failure)
-        throw failure;
-    return { metadata, normalised, bytes };
+    }
+}
+/**
+ * Root metadata.json blobs of the checkpoints (one cat-file process), each normalised as it
+ * arrives so the work overlaps git's reading.
+ */
+async function readMetadata(git, checkpoints, normalise) {
+    const c = new MetadataCollector(normalise);
+    for (const cp of checkpoints) {
+        const meta = cp.entries.find((e) => e.name === 'metadata.json' && !objects_isTreeMode(e.mode));
+        if (meta)
+            c.expect(cp.id, meta.oid);
+    }
+    await readObjects(git, c.metaIds, (o) => c.accept(o));
+    if (c.failure)
+        throw c.failure;
+    return { metadata: c.metadata, normalised: c.normalised, bytes: c.bytes };
 }
 /** Collects whole objects from a cat-file parser and hands each on, in request order. */
 function read_wholeObjects(onObject) {
@@ -24513,32 +24527,8 @@ async function listAndReadMetadata(git, rootTree, normalise) {
     const buckets = new Set();
     const byDir = new Map();
     const checkpoints = [];
-    const owners = [];
-    const metaIds = [];
-    const metadata = new Map();
-    const normalised = new Map();
-    let bytes = 0;
-    let k = 0;
-    // Thrown after the reads: an exception inside a stream listener would escape the promise.
-    let failure = null;
-    const parser = new CatFileBatchParser(read_wholeObjects((o) => {
-        const id = owners[k];
-        const oid = metaIds[k++];
-        if (failure)
-            return;
-        try {
-            if (o.missing) {
-                throw new Error(`checkpoint ${id}: ${id.slice(0, 2)}/${id.slice(2)}/metadata.json blob ${oid} is missing`);
-            }
-            bytes += o.content.length;
-            metadata.set(id, o.content);
-            if (normalise)
-                normalised.set(id, normaliseOrError(id, o.content));
-        }
-        catch (e) {
-            failure = e;
-        }
-    }));
+    const c = new MetadataCollector(normalise);
+    const parser = new CatFileBatchParser(read_wholeObjects((o) => c.accept(o)));
     let stdin = null;
     let queued = [];
     let ended = false;
@@ -24566,7 +24556,7 @@ async function listAndReadMetadata(git, rootTree, normalise) {
                 parser.push(chunk);
             }
             catch (e) {
-                failure ??= e;
+                c.failure ??= e;
             }
         }
     });
@@ -24595,8 +24585,7 @@ async function listAndReadMetadata(git, rootTree, normalise) {
         const name = p.slice(s2 + 1);
         cp.entries.push({ mode, name, oid });
         if (name === 'metadata.json' && !objects_isTreeMode(mode)) {
-            owners.push(cp.id);
-            metaIds.push(oid);
+            c.expect(cp.id, oid);
             request(oid);
         }
     };
@@ -24612,17 +24601,17 @@ async function listAndReadMetadata(git, rootTree, normalise) {
     }
     endRequests();
     await catFile;
-    if (failure)
-        throw failure;
-    if (!parser.complete || parser.count !== metaIds.length) {
-        throw new Error(`cat-file output truncated: ${parser.count} of ${metaIds.length} metadata.json`);
+    if (c.failure)
+        throw c.failure;
+    if (!parser.complete || parser.count !== c.metaIds.length) {
+        throw new Error(`cat-file output truncated: ${parser.count} of ${c.metaIds.length} metadata.json`);
     }
     return {
         checkpoints,
-        metadata,
-        normalised,
-        objects: checkpoints.length + metadata.size,
-        bytes
+        metadata: c.metadata,
+        normalised: c.normalised,
+        objects: checkpoints.length + c.metadata.size,
+        bytes: c.bytes
     };
 }
 /** `ls-tree -r -t -z --full-tree` of a tree, each record handed on as it streams in. */
