@@ -3,7 +3,7 @@
 // raw start S₀ (one parse, migration.md §7.2 step 3) and the transcript's cache position
 // (§7.3). The offset cache itself stays with the caller, which resolves jobs in order.
 import { availableParallelism } from 'node:os'
-import { compactWithOffset, transcriptPosition } from '../formats/compact/index.js'
+import { CompactHistory, compactWithOffset, transcriptPosition } from '../formats/compact/index.js'
 import { WorkerPool, isPoolWorker, serveWorkerJobs } from './worker-pool.js'
 
 export interface CompactJob {
@@ -13,6 +13,11 @@ export interface CompactJob {
   cliVersion: string
   /** S₀ of migration.md §7.2; 0 = no offset wanted. */
   offsetStart: number
+  /**
+   * Which earlier transcript this one likely extends (session id and agent): its parsed lines
+   * are reused where the bytes are the same. Jobs with the same key go to the same worker.
+   */
+  historyKey?: string
 }
 
 export interface CompactJobResult {
@@ -32,12 +37,15 @@ const ownsBuffer = (u: Uint8Array): boolean =>
 const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
-export function runCompactJob(job: CompactJob): CompactJobResult {
+export function runCompactJob(job: CompactJob, history?: CompactHistory): CompactJobResult {
   const pieces = job.pieces.map(asBuffer)
   const r = compactWithOffset(pieces, {
     agent: job.agent,
     cliVersion: job.cliVersion,
-    offsetStart: job.offsetStart
+    offsetStart: job.offsetStart,
+    ...(history !== undefined && job.historyKey !== undefined
+      ? { history: { cache: history, key: job.historyKey } }
+      : {})
   })
   const position = transcriptPosition(pieces, job.agent)
   if (r.kind === 'output') {
@@ -50,9 +58,10 @@ export function runCompactJob(job: CompactJob): CompactJobResult {
 /** Worker side: the bundles call this first thing when started as a pool worker. */
 export function serveCompactJobsIfWorker(): boolean {
   if (!isPoolWorker()) return false
+  const history = new CompactHistory()
   serveWorkerJobs<CompactJob, CompactJobResult>(
     (job) => {
-      const r = runCompactJob(job)
+      const r = runCompactJob(job, history)
       // A view would be cloned with its whole backing store (an output buffer's spare
       // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
       if (r.bytes && !ownsBuffer(r.bytes)) r.bytes = new Uint8Array(r.bytes)
@@ -78,10 +87,11 @@ export function createCompactor(opts: { workers?: number; workerScript?: string 
   const wanted = opts.workers ?? Math.max(1, availableParallelism())
   const script = opts.workerScript
   if (wanted <= 0 || !script || !/\.(c|m)?js$/.test(script)) {
+    const history = new CompactHistory()
     return {
       workers: 0,
-      run: async (job) => runCompactJob(job),
-      close: async () => undefined
+      run: async (job) => runCompactJob(job, history),
+      close: async () => history.clear()
     }
   }
   const pool = new WorkerPool<CompactJob, CompactJobResult>(script, wanted)
@@ -98,7 +108,7 @@ export function createCompactor(opts: { workers?: number; workerScript?: string 
         transfer.push(copy.buffer)
         return copy
       })
-      return pool.run({ ...job, pieces }, transfer)
+      return pool.run({ ...job, pieces }, transfer, job.historyKey)
     },
     close: () => pool.close()
   }

@@ -14,7 +14,7 @@ import { FastImportBatch, type FileChange, type Signature } from '../git/writer.
 import { objectFormat, type ObjectFormat } from '../git/format.js'
 import { gitUserIdentity } from '../git/repo.js'
 import { MODE_FILE } from '../git/tree.js'
-import { compact } from '../formats/compact/index.js'
+import { CompactHistory, compact } from '../formats/compact/index.js'
 import { runCompactJob, type Compactor, type CompactJobResult } from './compactor.js'
 import { redactString } from '../formats/redact/redact.js'
 import {
@@ -324,6 +324,8 @@ class V2Writer {
   private sigUser!: Signature
   private readonly redact: Redactor
   private readonly cache = new OffsetCache()
+  /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
+  private readonly history = new CompactHistory()
   private readonly compactor: Compactor | undefined
 
   private mainTip: string | null
@@ -553,7 +555,8 @@ class V2Writer {
             pieces: transcriptSegments(s.transcript),
             agent: s.metadata.agent,
             cliVersion: this.s.cliVersion,
-            offsetStart: transcriptStart(s.metadata)
+            offsetStart: transcriptStart(s.metadata),
+            historyKey: historyKey(s.metadata)
           }
           const p = this.compactor.run(job)
           p.catch(() => undefined)
@@ -760,12 +763,16 @@ class V2Writer {
         const r =
           job !== undefined
             ? await job
-            : runCompactJob({
-                pieces: input,
-                agent: m.agent,
-                cliVersion: this.s.cliVersion,
-                offsetStart: s0
-              })
+            : runCompactJob(
+                {
+                  pieces: input,
+                  agent: m.agent,
+                  cliVersion: this.s.cliVersion,
+                  offsetStart: s0,
+                  historyKey: historyKey(m)
+                },
+                this.history
+              )
         if (r.kind === 'output') {
           compactBytes = Buffer.isBuffer(r.bytes)
             ? r.bytes
@@ -1022,7 +1029,11 @@ class V2Writer {
         const r =
           s.metadata.agent === ''
             ? ({ kind: 'empty' } as const)
-            : compact(input, { agent: s.metadata.agent, cliVersion: this.s.cliVersion })
+            : compact(input, {
+                agent: s.metadata.agent,
+                cliVersion: this.s.cliVersion,
+                history: { cache: this.history, key: historyKey(s.metadata) }
+              })
         this.timer.add('compact', {
           ms: performance.now() - t0,
           objects: 1,
@@ -1667,6 +1678,11 @@ function pushTasks(map: Map<number, TaskFile[][]>, slot: number, files: TaskFile
 }
 
 /** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
+/** The transcript a session's next checkpoint most likely extends. */
+function historyKey(m: SessionMetadata): string {
+  return `${m.session_id}\u0000${m.agent}`
+}
+
 function rechunk(parts: Buffer[]): Buffer[] {
   return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts))
 }

@@ -92,10 +92,16 @@ export class WorkerPool<T, R> {
     }
   }
 
-  /** Run a job on the least busy worker. `transfer` lists ArrayBuffers to move, not copy. */
-  run(job: T, transfer: ArrayBuffer[] = []): Promise<R> {
+  /**
+   * Run a job on the least busy worker, or, with `affinity`, always on the same worker for the
+   * same value (a worker keeps state between such jobs). `transfer` lists ArrayBuffers to move.
+   */
+  run(job: T, transfer: ArrayBuffer[] = [], affinity?: string): Promise<R> {
     if (this.failed) return Promise.reject(this.failed)
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a))
+    const slot =
+      affinity !== undefined
+        ? this.slots[stringHash(affinity) % this.slots.length]
+        : this.slots.reduce((a, b) => (b.busy < a.busy ? b : a))
     const id = this.nextId++
     slot.busy++
     return new Promise<R>((resolve, reject) => {
@@ -111,4 +117,14 @@ export class WorkerPool<T, R> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
     this.slots.length = 0
   }
+}
+
+/** A small non-negative string hash (FNV-1a), to spread affinity keys over workers. */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
 }

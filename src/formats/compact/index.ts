@@ -41,6 +41,7 @@ import {
   singleDocument
 } from './detect.js'
 import { LineWriter } from './writer.js'
+import { CompactHistory } from './history.js'
 import { emitEntries, parseEntries } from './jsonl.js'
 import { emitCodex, parseCodex } from './codex.js'
 import { emitCopilot, parseCopilot } from './copilot.js'
@@ -50,6 +51,7 @@ import { emitPi, parsePi } from './pi.js'
 
 export type { Input } from './lines.js'
 export type { Format } from './detect.js'
+export { CompactHistory, type HistoryStats } from './history.js'
 export {
   isCodexFormat,
   isCopilotFormat,
@@ -68,6 +70,12 @@ export interface CompactOptions {
   cliVersion: string
   /** Raw line (or message index for OpenCode/Gemini) to start from; 0 = everything. */
   startLine?: number
+  /**
+   * Parsed lines of earlier inputs to reuse (JSONL formats, start line 0): `key` names the
+   * earlier input to compare with (e.g. session id and agent). The output is the same with or
+   * without it.
+   */
+  history?: { cache: CompactHistory; key: string }
 }
 
 export type CompactResult =
@@ -111,13 +119,21 @@ function prepareDoc(format: 'opencode' | 'gemini', d: SingleDoc): Prepared {
 }
 
 /** Steps 5–7: the line formats detected on the slice; parsed from `fromLine` on. */
-function prepareSliced(chunks: Buffer[], fromLine: number): Prepared {
+function prepareSliced(
+  chunks: Buffer[],
+  fromLine: number,
+  history?: CompactOptions['history']
+): Prepared {
   const format = detectSliced(chunks, fromLine)
   if (format === 'copilot') {
     const p = parseCopilot(chunks, fromLine)
     return { format, emit: (start, w) => emitCopilot(p, start, w) }
   }
-  const entries = parseEntries(chunks, format === 'droid', fromLine)
+  const droid = format === 'droid'
+  const entries =
+    history !== undefined && fromLine === 0
+      ? history.cache.entries(history.key, chunks, droid)
+      : parseEntries(chunks, droid, fromLine)
   return { format, emit: (start, w) => emitEntries(entries, start, w) }
 }
 
@@ -133,7 +149,8 @@ export function compact(input: Input, opts: CompactOptions): CompactResult {
   const start = Math.max(0, opts.startLine ?? 0)
   const w = new LineWriter(opts.agent, opts.cliVersion)
   const p =
-    prepareWhole(chunks) ?? (totalLength(chunks) === 0 ? null : prepareSliced(chunks, start))
+    prepareWhole(chunks) ??
+    (totalLength(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history))
   if (p === null) return { kind: 'empty' }
   return result(p.emit(start, w), w)
 }
@@ -166,7 +183,7 @@ export function compactWithOffsets(
   if (totalLength(chunks) === 0) return { kind: 'empty' }
   const w = new LineWriter(opts.agent, opts.cliVersion)
   const whole = prepareWhole(chunks)
-  const p = whole ?? prepareSliced(chunks, start)
+  const p = whole ?? prepareSliced(chunks, start, opts.history)
   const full = result(p.emit(start, w), w)
   if (full.kind !== 'output') return full
   const offsets = starts.map((s0) => {

@@ -73,11 +73,29 @@ function raw(d: Doc, sp: Span): Buffer {
 const USAGE = { input_tokens: 'int', output_tokens: 'int' } as const
 const FILE = { filePath: 'str', numLines: 'int' } as const
 
-/** Pass 1: entries of every line (line index kept, so a start line is a filter). */
-export function parseEntries(input: Input, droid: boolean, fromLine = 0): Entry[] {
+/** Where pass 1 starts: a line start of the input (see CompactHistory). */
+export interface ParseFrom {
+  byte: number
+  line: number
+}
+
+/**
+ * Pass 1: entries of every line (line index kept, so a start line is a filter). With `from`,
+ * lines before it are not read; `lineEnds` (when given) receives, for each `\n`-terminated line
+ * read, the offset just past its `\n`.
+ */
+export function parseEntries(
+  input: Input,
+  droid: boolean,
+  fromLine = 0,
+  from?: ParseFrom,
+  lineEnds?: number[]
+): Entry[] {
   const entries: Entry[] = []
   const r = new LineReader(toChunks(input))
+  if (from !== undefined) r.seek(from.byte, from.line)
   while (r.next()) {
+    if (lineEnds !== undefined && r.end >= 0) lineEnds.push(r.end)
     if (r.index < fromLine) continue
     const b = r.buf
     let s = r.s

@@ -34,13 +34,32 @@ export class LineReader {
   s = 0
   e = 0
   index = -1
+  /** Offset in the whole input just past the current line's `\n`; -1 for an unterminated line. */
+  end = -1
   private ci = 0
   private pos = 0
+  /** Offset in the whole input of chunks[ci]. */
+  private base = 0
   constructor(private readonly chunks: Buffer[]) {}
+
+  /** Continue from offset `byte` of the whole input, a line start, as line number `line`. */
+  seek(byte: number, line: number): void {
+    let ci = 0
+    let base = 0
+    while (ci < this.chunks.length && base + this.chunks[ci].length <= byte) {
+      base += this.chunks[ci].length
+      ci++
+    }
+    this.ci = ci
+    this.base = base
+    this.pos = byte - base
+    this.index = line - 1
+  }
 
   next(): boolean {
     const chunks = this.chunks
     while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
+      this.base += chunks[this.ci].length
       this.ci++
       this.pos = 0
     }
@@ -53,21 +72,26 @@ export class LineReader {
       this.s = 0
       this.e = q - this.pos
       this.pos = q + 1
+      this.end = this.base + q + 1
       return true
     }
     // the line continues into the following pieces
     const parts: Buffer[] = [c.subarray(this.pos)]
+    this.base += c.length
     this.ci++
     this.pos = 0
+    this.end = -1
     while (this.ci < chunks.length) {
       const d = chunks[this.ci]
       const r = d.indexOf(0x0a)
       if (r !== -1) {
         parts.push(d.subarray(0, r))
         this.pos = r + 1
+        this.end = this.base + r + 1
         break
       }
       parts.push(d)
+      this.base += d.length
       this.ci++
     }
     this.buf = Buffer.concat(parts)
