@@ -49,9 +49,14 @@ describe('engine: compaction on worker threads', () => {
     }
   }, 60_000)
 
-  it('writes the same refs, commits, trees and blobs as in-thread compaction', async () => {
+  it('writes the same refs, commits, trees and blobs as in-thread compaction and reading', async () => {
     const results: Array<Record<string, string>> = []
-    for (const workers of [0, 2]) {
+    // [compaction workers, bundle for worker threads (also runs the object reader's thread)]
+    for (const [workers, script] of [
+      [0, undefined],
+      [0, cli.entry],
+      [2, cli.entry]
+    ] as const) {
       const git = await corpus()
       const report = await runMigration(
         defaultSettings(git.repoDir, {
@@ -61,7 +66,7 @@ describe('engine: compaction on worker threads', () => {
           gitUser: USER,
           compactWorkers: workers
         }),
-        { compactWorkerScript: cli.entry }
+        { compactWorkerScript: script }
       )
       expect(report.counts.failed).toBe(0)
       expect(report.counts.migrated).toBe(8)
@@ -69,5 +74,6 @@ describe('engine: compaction on worker threads', () => {
     }
     expect(Object.keys(results[0]).length).toBeGreaterThan(2)
     expect(results[1]).toEqual(results[0])
+    expect(results[2]).toEqual(results[0])
   }, 120_000)
 })

@@ -4,7 +4,6 @@
 // Progress on stderr (a bar on a terminal, nothing otherwise), summary on stdout.
 // Exit: 0 success, 1 a checkpoint failed (or verification/push failed), 2 fatal error.
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GitRunner } from './git/runner.js'
@@ -13,6 +12,8 @@ import { PhaseTimer } from './engine/timer.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { serveCompactJobsIfWorker } from './engine/compactor.js'
+import { runnableScript } from './engine/worker-pool.js'
+import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
 import {
   PHASES,
@@ -323,12 +324,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
 
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript(): string | undefined {
-  try {
-    const f = fileURLToPath(import.meta.url)
-    return /\.(c|m)?js$/.test(f) ? f : undefined
-  } catch {
-    return undefined
-  }
+  return runnableScript(import.meta.url)
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -361,7 +357,7 @@ const isEntry = (() => {
 })()
 
 // A compaction worker thread runs this same bundle: serve jobs, never run the CLI there.
-const isWorker = serveCompactJobsIfWorker()
+const isWorker = serveCompactJobsIfWorker() || serveObjectReaderIfWorker()
 
 if (isEntry && !isWorker) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(

@@ -3,6 +3,7 @@
 // re-read everything from git.
 import type { GitRunner } from '../git/runner.js'
 import { runMigration } from '../engine/run.js'
+import { runnableScript } from '../engine/worker-pool.js'
 import { verifyRepository } from '../engine/verify/verify.js'
 import { engineVerifier } from '../engine/verify/engine-hook.js'
 import type { VerifyReport } from '../engine/verify/types.js'
@@ -14,8 +15,14 @@ export type EngineRun = (
   logger: EngineLogger
 ) => Promise<MigrationReport>
 
+// In the bundle, git objects are read on a thread of the bundle's own (src/git/object-thread.ts).
 export const runEngine: EngineRun = (git, settings, logger) =>
-  runMigration(settings, { git, logger, verifier: engineVerifier })
+  runMigration(settings, {
+    git,
+    logger,
+    verifier: engineVerifier,
+    compactWorkerScript: runnableScript(import.meta.url)
+  })
 
 /** Verify what exists (dry run): v1 against the v2 refs fetched from the remote. */
 export function verifyExisting(

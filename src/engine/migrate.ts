@@ -8,7 +8,8 @@
 // are streamed into its fast-import as each checkpoint is done, so memory is bounded by the read
 // windows and one checkpoint, not by the batch.
 import type { GitRunner } from '../git/runner.js'
-import { ObjectReader, readObjects } from '../git/objects.js'
+import { readObjects } from '../git/objects.js'
+import { createObjectReader, type ObjectReading } from '../git/object-thread.js'
 import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
 import { FastImportBatch, type FileChange, type Signature } from '../git/writer.js'
 import { objectFormat, type ObjectFormat } from '../git/format.js'
@@ -293,6 +294,8 @@ export interface MigrateContext {
   timer: PhaseTimer
   /** Runs compaction jobs (worker threads); default: in this thread. */
   compactor?: Compactor
+  /** The bundle to run the object reader's thread (see git/object-thread.ts); none: in this thread. */
+  readerScript?: string
 }
 
 /** A window's v1 reads and compaction jobs, started ahead of processing (order kept by the caller). */
@@ -348,7 +351,7 @@ class V2Writer {
    */
   private mainStream: FastImportBatch | null = null
   /** One cat-file process for every read window. */
-  private readonly reader: ObjectReader
+  private readonly reader: ObjectReading
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -376,7 +379,7 @@ class V2Writer {
     this.log = ctx.logger
     this.timer = ctx.timer
     this.compactor = ctx.compactor
-    this.reader = new ObjectReader(ctx.git)
+    this.reader = createObjectReader(ctx.git, ctx.readerScript)
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString

@@ -4,6 +4,7 @@
 //
 // Workers run a script that calls `serveWorkerJobs(handler)`. The bundled CLI and action run
 // their own bundle as the worker script (see `isPoolWorker`), so no extra file ships in dist/.
+import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
 const ROLE = 'entire-migrate-pool-worker'
@@ -14,6 +15,19 @@ interface JobMessage<T> {
 }
 type ReplyMessage<R> =
   { id: number; ok: true; result: R } | { id: number; ok: false; error: string }
+
+/**
+ * The running module as a worker script (pass `import.meta.url`): the bundles (dist/index.js,
+ * dist/cli/index.js) serve worker jobs from their entry; TypeScript sources cannot, so undefined.
+ */
+export function runnableScript(moduleUrl: string): string | undefined {
+  try {
+    const f = fileURLToPath(moduleUrl)
+    return /\.(c|m)?js$/.test(f) ? f : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** True inside a worker started by a WorkerPool (entries check it before doing anything else). */
 export function isPoolWorker(): boolean {

@@ -111,7 +111,17 @@ export class V2Target implements Target<V2Plan> {
       workerScript: this.options.compactWorkerScript
     })
     try {
-      return await writeV2({ ...ctx, timer: ctx.timer as PhaseTimer, compactor }, work, v2, sizes)
+      return await writeV2(
+        {
+          ...ctx,
+          timer: ctx.timer as PhaseTimer,
+          compactor,
+          readerScript: this.options.compactWorkerScript
+        },
+        work,
+        v2,
+        sizes
+      )
     } finally {
       await compactor.close()
     }

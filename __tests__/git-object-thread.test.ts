@@ -1,0 +1,86 @@
+// The object reader on its own thread gives exactly what the in-thread ObjectReader gives:
+// every object (empty, small, spanning many pipe chunks), missing names, request order, several
+// reads in turn, and a consumer's error ends only that read.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createObjectReader } from '../src/git/object-thread.js'
+import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
+import type { GitRunner } from '../src/git/runner.js'
+import { newRepo, writeBlobsRaw } from './git-helpers.js'
+import { buildCli, type BuiltCli } from './reliability-cli.js'
+
+function summary(objs: ObjectResult[]): unknown[] {
+  return objs.map((o) =>
+    o.missing
+      ? ['missing', o.index, o.oid, o.reason]
+      : [o.index, o.oid, o.type, o.size, o.content.toString('base64')]
+  )
+}
+
+describe('git: threaded object reader', () => {
+  let cli: BuiltCli
+  let git: GitRunner
+  let names: string[]
+  beforeAll(async () => {
+    cli = buildCli()
+    git = await newRepo('object-thread')
+    const blobs: Buffer[] = [Buffer.alloc(0)]
+    for (let i = 0; i < 300; i++) blobs.push(Buffer.from(`small blob ${i} `.repeat(1 + (i % 40))))
+    for (const n of [70_000, 1_000_000, 5_500_000]) {
+      const b = Buffer.alloc(n)
+      for (let i = 0; i < n; i++) b[i] = (i * 7919 + n) & 0xff
+      blobs.push(b)
+    }
+    const oids = await writeBlobsRaw(git, blobs)
+    // interleave big and small, repeat some, ask for absent ones
+    names = [
+      oids[301],
+      ...oids.slice(0, 150),
+      oids[302],
+      '0'.repeat(40),
+      ...oids.slice(150),
+      oids[5]
+    ]
+  }, 60_000)
+  afterAll(() => cli.cleanup())
+
+  it('reads what the in-thread reader reads, read after read', async () => {
+    const plain = new ObjectReader(git)
+    const threaded = createObjectReader(git, cli.entry)
+    expect(threaded).not.toBeInstanceOf(ObjectReader)
+    try {
+      for (const slice of [names, names.slice(3, 40), names.slice(0, 1), names]) {
+        const want: ObjectResult[] = []
+        const got: ObjectResult[] = []
+        await plain.read(slice, (o) => void want.push(o))
+        await threaded.read(slice, (o) => void got.push(o))
+        expect(got.length).toBe(slice.length)
+        expect(summary(got)).toEqual(summary(want))
+      }
+    } finally {
+      await plain.close()
+      await threaded.close()
+    }
+  }, 60_000)
+
+  it("a consumer's error rejects that read; the next read works", async () => {
+    const threaded = createObjectReader(git, cli.entry)
+    try {
+      let seen = 0
+      await expect(
+        threaded.read(names, () => {
+          if (++seen === 10) throw new Error('consumer failed')
+        })
+      ).rejects.toThrow('consumer failed')
+      const got: ObjectResult[] = []
+      await threaded.read(names.slice(0, 5), (o) => void got.push(o))
+      expect(got.map((o) => o.index)).toEqual([0, 1, 2, 3, 4])
+    } finally {
+      await threaded.close()
+    }
+  }, 60_000)
+
+  it('without a runnable script reads in this thread', () => {
+    expect(createObjectReader(git, undefined)).toBeInstanceOf(ObjectReader)
+    expect(createObjectReader(git, '/src/cli.ts')).toBeInstanceOf(ObjectReader)
+  })
+})

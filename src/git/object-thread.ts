@@ -1,0 +1,219 @@
+// Bulk object reads on a thread of their own. git writes into a socket that holds a few hundred
+// KiB; on the main thread, every synchronous step (compacting one large transcript takes tens of
+// ms) left cat-file blocked on a full socket, so reading the next window did not overlap with
+// processing this one (the main thread then sat idle for ~15% of a corpus run, waiting). Here a
+// worker thread owns the one `cat-file --batch-command` process and drains it as fast as git
+// writes; the buffers it fills are moved (transferred) to the main thread, not copied.
+//
+// The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
+// `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
+// `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { ObjectReader, type ObjectResult, type ReadOptions } from './objects.js'
+import { GitRunner } from './runner.js'
+
+const ROLE = 'entire-migrate-object-reader'
+
+/** Small objects of a reply are copied into slabs of this size. */
+const SLAB_BYTES = 256 * 1024
+/** A reply carries objects up to about this many bytes (the main thread sees them sooner). */
+const REPLY_BYTES = 2 * 1024 * 1024
+
+/** What readers of whole objects offer (ObjectReader, or the threaded one). */
+export interface ObjectReading {
+  read(
+    names: readonly string[],
+    onObject: (obj: ObjectResult) => void,
+    opts?: ReadOptions
+  ): Promise<void>
+  close(): Promise<void>
+}
+
+interface ReadRequest {
+  id: number
+  names: readonly string[]
+}
+
+type WireObject =
+  | { index: number; oid: string; type: string; size: number; content: Uint8Array }
+  | { index: number; oid: string; missing: true; reason: 'missing' | 'ambiguous' }
+
+type Reply = { id: number; objects: WireObject[]; done: boolean } | { id: number; error: string }
+
+/**
+ * A reader on a worker thread running `script` (a bundle whose entry calls
+ * serveObjectReaderIfWorker), or the in-thread ObjectReader when no such script can run.
+ * From the thread, content arrives in buffers of its own (`ReadOptions.sharedFrom` is moot).
+ */
+export function createObjectReader(git: GitRunner, script?: string): ObjectReading {
+  if (!script || !/\.(c|m)?js$/.test(script)) return new ObjectReader(git)
+  return new ThreadedObjectReader(git.repoDir, script)
+}
+
+interface Pending {
+  onObject: (obj: ObjectResult) => void
+  resolve: () => void
+  reject: (e: Error) => void
+  failure?: unknown
+}
+
+class ThreadedObjectReader implements ObjectReading {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 1
+  private failed: Error | null = null
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor(repoDir: string, script: string) {
+    this.worker = new Worker(script, { workerData: { role: ROLE, repoDir } })
+    this.worker.on('message', (msg: Reply) => this.onReply(msg))
+    this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))))
+    this.worker.on('exit', (code) => {
+      if (code !== 0) this.fail(new Error(`object reader thread exited with code ${code}`))
+    })
+    this.worker.unref()
+  }
+
+  read(names: readonly string[], onObject: (obj: ObjectResult) => void): Promise<void> {
+    // One request at a time, in call order (as ObjectReader): replies are not interleaved.
+    const run = this.queue.then(() => this.readNow(names, onObject))
+    this.queue = run.then(
+      () => undefined,
+      () => undefined
+    )
+    return run
+  }
+
+  private readNow(names: readonly string[], onObject: (obj: ObjectResult) => void): Promise<void> {
+    if (names.length === 0) return Promise.resolve()
+    if (this.failed) return Promise.reject(this.failed)
+    const id = this.nextId++
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { onObject, resolve, reject })
+      this.worker.ref()
+      this.worker.postMessage({ id, names } satisfies ReadRequest)
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker.unref()
+    })
+  }
+
+  private onReply(msg: Reply): void {
+    const p = this.pending.get(msg.id)
+    if (!p) return
+    if ('error' in msg) {
+      this.pending.delete(msg.id)
+      p.reject(new Error(msg.error))
+      return
+    }
+    for (const o of msg.objects) {
+      if (p.failure !== undefined) break
+      try {
+        p.onObject(
+          'missing' in o
+            ? o
+            : {
+                index: o.index,
+                oid: o.oid,
+                type: o.type as 'blob',
+                size: o.size,
+                missing: false,
+                content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength)
+              }
+        )
+      } catch (e) {
+        // A consumer error ends this read once the rest of its answer has arrived.
+        p.failure = e
+      }
+    }
+    if (!msg.done) return
+    this.pending.delete(msg.id)
+    if (p.failure !== undefined)
+      p.reject(p.failure instanceof Error ? p.failure : new Error(String(p.failure)))
+    else p.resolve()
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id)
+      p.reject(e)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue
+    await this.worker.terminate()
+  }
+}
+
+/** True inside a thread started by createObjectReader. */
+function isReaderThread(): boolean {
+  return !isMainThread && (workerData as { role?: string } | null)?.role === ROLE
+}
+
+/**
+ * Worker side: serve read requests with one cat-file process (entries call this before anything
+ * else; returns false outside such a thread). Content is moved to the main thread, never shared:
+ * shared memory is freed only when every thread that saw it has collected, and this thread
+ * allocates too little to collect often (a corpus run peaked near 600 MB that way).
+ */
+export function serveObjectReaderIfWorker(): boolean {
+  if (!isReaderThread()) return false
+  const port = parentPort!
+  const git = new GitRunner((workerData as { repoDir: string }).repoDir)
+  const reader = new ObjectReader(git)
+  port.on('message', (req: ReadRequest) => {
+    let batch: WireObject[] = []
+    let bytes = 0
+    let moved: ArrayBuffer[] = []
+    let slab: Buffer | null = null
+    let slabUsed = 0
+    /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+    const own = (c: Buffer): Uint8Array => {
+      if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+        moved.push(c.buffer as ArrayBuffer)
+        return c
+      }
+      if (slab === null || slabUsed + c.length > slab.length) {
+        slab = Buffer.from(new ArrayBuffer(Math.max(SLAB_BYTES, c.length)))
+        slabUsed = 0
+        moved.push(slab.buffer as ArrayBuffer)
+      }
+      c.copy(slab, slabUsed)
+      const view = slab.subarray(slabUsed, slabUsed + c.length)
+      slabUsed += c.length
+      return view
+    }
+    const send = (done: boolean): void => {
+      port.postMessage({ id: req.id, objects: batch, done } satisfies Reply, moved)
+      batch = []
+      bytes = 0
+      moved = []
+      slab = null
+    }
+    reader
+      .read(req.names, (o) => {
+        if (o.missing) batch.push(o)
+        else {
+          batch.push({
+            index: o.index,
+            oid: o.oid,
+            type: o.type,
+            size: o.size,
+            content: own(o.content)
+          })
+          bytes += o.size
+        }
+        if (bytes >= REPLY_BYTES || batch.length >= 512) send(false)
+      })
+      .then(
+        () => send(true),
+        (e: unknown) =>
+          port.postMessage({
+            id: req.id,
+            error: e instanceof Error ? e.message : String(e)
+          } satisfies Reply)
+      )
+  })
+  return true
+}
