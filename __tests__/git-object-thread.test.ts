@@ -2,6 +2,7 @@
 // every object (empty, small, spanning many pipe chunks), missing names, request order, several
 // reads in turn, and a consumer's error ends only that read.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { createObjectReader } from '../src/git/object-thread.js'
 import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
 import type { GitRunner } from '../src/git/runner.js'
@@ -58,6 +59,25 @@ describe('git: threaded object reader', () => {
       }
     } finally {
       await plain.close()
+      await threaded.close()
+    }
+  }, 60_000)
+
+  it('hashes objects at least sha256From big on the thread', async () => {
+    const threaded = createObjectReader(git, cli.entry)
+    try {
+      const got: ObjectResult[] = []
+      await threaded.read(names, (o) => void got.push(o), { sha256From: 300 })
+      let hashed = 0
+      for (const o of got) {
+        if (o.missing) continue
+        if (o.size >= 300) {
+          hashed++
+          expect(o.sha256).toBe(createHash('sha256').update(o.content).digest('hex'))
+        } else expect(o.sha256).toBeUndefined()
+      }
+      expect(hashed).toBeGreaterThan(4)
+    } finally {
       await threaded.close()
     }
   }, 60_000)

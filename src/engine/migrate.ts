@@ -84,6 +84,9 @@ const FIRST_WINDOW_BYTES = 8 * 1024 * 1024
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
 const SHARED_FROM_BYTES = 64 * 1024
 
+/** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
+const SHA256_FROM_BYTES = 4 * 1024
+
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
 export class FatalMigrationError extends Error {
   constructor(message: string) {
@@ -329,6 +332,8 @@ class V2Writer {
   private readonly cache = new OffsetCache()
   /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
   private readonly history = new CompactHistory()
+  /** SHA-256 of blob contents computed by the reader thread. */
+  private readonly knownSha256 = new WeakMap<Buffer, string>()
   private readonly compactor: Compactor | undefined
 
   private mainTip: string | null
@@ -486,10 +491,17 @@ class V2Writer {
         (o) => {
           if (o.missing) return
           blobs.set(o.oid, o.content)
+          if (o.sha256 !== undefined) this.knownSha256.set(o.content, o.sha256)
           bytes += o.size
         },
-        // Transcripts go to compaction workers without a copy.
-        this.compactor && this.compactor.workers > 0 ? { sharedFrom: SHARED_FROM_BYTES } : {}
+        {
+          // Transcripts go to compaction workers without a copy.
+          ...(this.compactor && this.compactor.workers > 0
+            ? { sharedFrom: SHARED_FROM_BYTES }
+            : {}),
+          // A reader thread hashes transcripts (content_hash) off this thread.
+          sha256From: SHA256_FROM_BYTES
+        }
       )
     } finally {
       stop()
@@ -634,7 +646,9 @@ class V2Writer {
     w: CheckpointWork,
     blobs: Map<string, Buffer>
   ): V1CheckpointOk | { fail: [FailReason, string, string?] } {
-    const r = readV1Checkpoint(w.cp.listing, blobs)
+    const r = readV1Checkpoint(w.cp.listing, blobs, {
+      knownSha256: (b) => this.knownSha256.get(b)
+    })
     switch (r.kind) {
       case 'ok':
         return r

@@ -8,6 +8,7 @@
 // The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
 // `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
 // `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
+import { createHash } from 'node:crypto'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { ObjectReader, type ObjectResult, type ReadOptions } from './objects.js'
 import { GitRunner } from './runner.js'
@@ -32,10 +33,18 @@ export interface ObjectReading {
 interface ReadRequest {
   id: number
   names: readonly string[]
+  sha256From?: number
 }
 
 type WireObject =
-  | { index: number; oid: string; type: string; size: number; content: Uint8Array }
+  | {
+      index: number
+      oid: string
+      type: string
+      size: number
+      content: Uint8Array
+      sha256?: string
+    }
   | { index: number; oid: string; missing: true; reason: 'missing' | 'ambiguous' }
 
 type Reply = { id: number; objects: WireObject[]; done: boolean } | { id: number; error: string }
@@ -74,9 +83,13 @@ class ThreadedObjectReader implements ObjectReading {
     this.worker.unref()
   }
 
-  read(names: readonly string[], onObject: (obj: ObjectResult) => void): Promise<void> {
+  read(
+    names: readonly string[],
+    onObject: (obj: ObjectResult) => void,
+    opts: ReadOptions = {}
+  ): Promise<void> {
     // One request at a time, in call order (as ObjectReader): replies are not interleaved.
-    const run = this.queue.then(() => this.readNow(names, onObject))
+    const run = this.queue.then(() => this.readNow(names, onObject, opts.sha256From))
     this.queue = run.then(
       () => undefined,
       () => undefined
@@ -84,14 +97,18 @@ class ThreadedObjectReader implements ObjectReading {
     return run
   }
 
-  private readNow(names: readonly string[], onObject: (obj: ObjectResult) => void): Promise<void> {
+  private readNow(
+    names: readonly string[],
+    onObject: (obj: ObjectResult) => void,
+    sha256From: number | undefined
+  ): Promise<void> {
     if (names.length === 0) return Promise.resolve()
     if (this.failed) return Promise.reject(this.failed)
     const id = this.nextId++
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { onObject, resolve, reject })
       this.worker.ref()
-      this.worker.postMessage({ id, names } satisfies ReadRequest)
+      this.worker.postMessage({ id, names, sha256From } satisfies ReadRequest)
     }).finally(() => {
       if (this.pending.size === 0) this.worker.unref()
     })
@@ -117,7 +134,8 @@ class ThreadedObjectReader implements ObjectReading {
                 type: o.type as 'blob',
                 size: o.size,
                 missing: false,
-                content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength)
+                content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
+                ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
               }
         )
       } catch (e) {
@@ -195,12 +213,18 @@ export function serveObjectReaderIfWorker(): boolean {
       .read(req.names, (o) => {
         if (o.missing) batch.push(o)
         else {
+          // hashed here, before the buffer moves: the main thread need not read it again
+          const sha256 =
+            req.sha256From !== undefined && o.size >= req.sha256From
+              ? createHash('sha256').update(o.content).digest('hex')
+              : undefined
           batch.push({
             index: o.index,
             oid: o.oid,
             type: o.type,
             size: o.size,
-            content: own(o.content)
+            content: own(o.content),
+            ...(sha256 !== undefined ? { sha256 } : {})
           })
           bytes += o.size
         }

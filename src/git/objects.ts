@@ -21,6 +21,8 @@ export interface ObjectHeader {
 export interface FoundObject extends ObjectHeader {
   missing: false
   content: Buffer
+  /** SHA-256 of the content (hex), when the reader computed it on the way (`sha256From`). */
+  sha256?: string
 }
 
 /** A requested name that does not resolve to an object (`missing`, or `ambiguous` short id). */
@@ -217,6 +219,11 @@ export interface ReadOptions {
    * worker threads can read without a copy (default: never).
    */
   sharedFrom?: number
+  /**
+   * Readers on another thread compute the SHA-256 of objects at least this big there (and set
+   * `sha256`), off the caller's thread; the in-thread reader ignores it.
+   */
+  sha256From?: number
 }
 
 /**

@@ -310,6 +310,8 @@ export interface ReadV1Options {
   checkContentHash?: boolean
   /** Scan transcripts for JSONL lines that are not one JSON value (default false: costs a parse per line). */
   scanJsonl?: boolean
+  /** The SHA-256 (hex) of a blob's content when already known (e.g. computed while reading it). */
+  knownSha256?: (content: Buffer) => string | undefined
 }
 
 /** Reads one checkpoint like the migration's fresh path does (summary, then §8.3 per index). */
@@ -592,7 +594,9 @@ export function readV1Session(
       })
     }
   }
-  const transcriptSha256 = sha256Hex(transcriptSegments(transcript))
+  const transcriptSha256 =
+    (transcript.parts.length === 1 ? options.knownSha256?.(transcript.parts[0]) : undefined) ??
+    sha256Hex(transcriptSegments(transcript))
   if (options.checkContentHash !== false) {
     const hashEntry = findBlob(slot.entries, 'content_hash.txt')
     const hashBlob = hashEntry ? getBlob(blobs, hashEntry.oid as string) : undefined
