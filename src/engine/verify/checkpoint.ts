@@ -35,7 +35,7 @@ import {
 } from './layout.js'
 import type { RepoState, V1Checkpoint, V1Session } from './model.js'
 import { CheckpointRecord, clip, firstDifference } from './record.js'
-import { CompactCache, sha256, type CompactResult } from './compactor.js'
+import { CompactCache, sha256, sha256Pieces, type CompactResult, type Pieces } from './compactor.js'
 import type { CheckName } from './types.js'
 import { redactPromptBytes, redactSummary, type SummaryText } from '../../formats/redact/index.js'
 import { decodeSessionMetadata } from '../../formats/json/structs.js'
@@ -48,7 +48,7 @@ export interface RunContext {
   rederive: boolean
   cliVersion?: string
   compact?: CompactCache
-  position?: (input: Buffer, agent: string) => number | undefined
+  position?: (input: Pieces, agent: string) => number | undefined
   /** (session_id, agent, position) → compact newline count: the reference's offset cache, filled in processing order. */
   offsetCache: Map<string, number>
   /** sha256 of reassembled transcripts by blob-id list. */
@@ -194,6 +194,29 @@ export interface CompactionJob {
   opts: { agent: string; cliVersion: string; startLine: 0 }
   /** S₀ of the session (migration.md §7.2), 0 when none. */
   offsetStart: number
+  /** Session id and agent: the converter's history key (see Compactor.compact). */
+  historyKey: string
+}
+
+/** A v1 session's transcript chunks as pieces of the reassembled transcript (§7.4: '\n' joints). */
+export function transcriptPieces(parts: Buffer[]): Buffer[] {
+  if (parts.length <= 1) return parts
+  const pieces: Buffer[] = []
+  parts.forEach((p, i) => {
+    if (i > 0) pieces.push(NEWLINE)
+    pieces.push(p)
+  })
+  return pieces
+}
+
+/** The converter's history key of a session: its id and agent. */
+export function historyKey(sessionId: string, agent: string): string {
+  return `${sessionId}\0${agent}`
+}
+
+/** The pieces as one buffer (a copy only when there are several). */
+function concatPieces(pieces: Pieces): Buffer {
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)
 }
 
 /**
@@ -218,16 +241,12 @@ export function compactionJobs(
     if (agent === '') continue
     const parts = s.transcript.chunks.map((c) => blobs.get(c.entry.oid))
     if (parts.length === 0 || parts.some((p) => p === undefined)) continue
-    const pieces: Buffer[] = []
-    parts.forEach((p, i) => {
-      if (i > 0) pieces.push(NEWLINE)
-      pieces.push(p as Buffer)
-    })
     out.push({
       key: blobKey(s.transcript.chunks.map((c) => c.entry.oid)),
-      pieces,
+      pieces: transcriptPieces(parts as Buffer[]),
       opts: { agent, cliVersion: writer, startLine: 0 },
-      offsetStart: rawStart(m)
+      offsetStart: rawStart(m),
+      historyKey: historyKey(str(m.session_id), agent)
     })
   }
   return out
@@ -418,12 +437,14 @@ function verifySlot(
   // ---- raw transcript ----------------------------------------------------------------------
   const v1Oids = s.transcript.chunks.map((c) => c.entry.oid)
   const key = blobKey(v1Oids)
-  const v1Bytes = () => {
+  const hkey = historyKey(str(v1Meta.session_id), agent)
+  /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
+  const v1Bytes = (): Pieces | undefined => {
     const parts = v1Oids.map((o) => ctx.blobs.get(o))
     if (parts.some((p) => p === undefined)) return undefined
-    return joinChunks(parts as Buffer[])
+    return transcriptPieces(parts as Buffer[])
   }
-  let t: Buffer | undefined
+  let t: Pieces | undefined
   const holders = state.fullSlots.get(`${id}/${k}`) ?? []
   rec.v.fullRefs[k] = holders.length === 1 ? holders[0].ref.ref : null
   // Legacy /full names of v0.5.2–v0.5.5 are not read by v0.5.6+ (v2-format.md §0): say so.
@@ -474,7 +495,7 @@ function verifySlot(
           actual: v2Oids.join(',')
         })
       } else {
-        const d = firstDifference(t, v2Bytes)
+        const d = firstDifference(concatPieces(t), v2Bytes)
         if (!d) {
           rec.pass('raw.bytes')
           ctx.counters.rawProvenByBytes++
@@ -497,7 +518,7 @@ function verifySlot(
     if (!want) {
       t ??= v1Bytes()
       if (t) {
-        want = 'sha256:' + sha256(t)
+        want = 'sha256:' + sha256Pieces(t)
         ctx.shaCache.set(key, want)
       }
     }
@@ -723,7 +744,9 @@ function verifySlot(
           key,
           t,
           { agent, cliVersion: compactVersion, startLine: 0 },
-          false
+          false,
+          0,
+          hkey
         ).present
     }
     rec.check(expectPresent === !!compactEntry, {
@@ -766,7 +789,7 @@ function verifySlot(
   const full: CompactResult =
     agent === ''
       ? { present: false, newlines: 0 }
-      : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0)
+      : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0, hkey)
   const derived = full.present
   rec.check(derived === !!compactEntry, {
     check: 'compact.present',
@@ -797,7 +820,9 @@ function verifySlot(
           key,
           t,
           { agent: storedAgent, cliVersion: compactVersion, startLine: 0 },
-          false
+          false,
+          0,
+          historyKey(str(v1Meta.session_id), storedAgent)
         )
       ) === storedSha
     if (same || native) {
@@ -876,7 +901,7 @@ function verifyOffset(
     slotPath: string
     mainRef: string
     agent: string
-    t: Buffer
+    t: Pieces
     key: string
     s0: number
     storedOffset: number
@@ -1354,7 +1379,7 @@ export function verifyV2Internal(
       const hashEntry = holders[0].slot.files.get('raw_transcript_hash.txt')
       const got = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined
       if (!parts.some((p) => !p) && parts.length > 0) {
-        const want = 'sha256:' + sha256(joinChunks(parts as Buffer[]))
+        const want = 'sha256:' + sha256Pieces(transcriptPieces(parts as Buffer[]))
         rec.check(got === want, {
           check: 'raw.hash',
           slot: k,

@@ -8,9 +8,19 @@ export interface CompactOptions {
   startLine: number
 }
 
+/**
+ * A raw transcript as the ordered pieces whose concatenation it is (chunks with their '\n'
+ * joints): never joined into one buffer for the converter or the hashes.
+ */
+export type Pieces = readonly Buffer[]
+
 export interface Compactor {
-  /** The compact transcript; empty buffer for "no output"; throws on converter error. */
-  compact(input: Buffer, opts: CompactOptions): Buffer
+  /**
+   * The compact transcript; empty buffer for "no output"; throws on converter error.
+   * `historyKey` (session id and agent): the earlier transcript this one likely extends, whose
+   * parsed lines the converter may reuse where the bytes are the same (same output either way).
+   */
+  compact(input: Pieces, opts: CompactOptions, historyKey?: string): Buffer
   /**
    * The full compact (startLine 0) plus the recomputed offset for the raw start `offsetStart`
    * (migration.md §7.2 step 3: 0 when the scoped compact is empty or an error, else
@@ -18,12 +28,13 @@ export interface Compactor {
    * recomputed with a second, scoped `compact`.
    */
   compactWithOffset?(
-    input: Buffer,
+    input: Pieces,
     opts: CompactOptions,
-    offsetStart: number
+    offsetStart: number,
+    historyKey?: string
   ): { bytes: Buffer; offset: number }
   /** Offset-cache position of a raw transcript (migration.md §7.3), undefined when none. */
-  position(input: Buffer, agent: string): number | undefined
+  position(input: Pieces, agent: string): number | undefined
 }
 
 export interface CompactResult {
@@ -42,6 +53,13 @@ export interface CompactResult {
 
 export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex')
+}
+
+/** sha256 (hex) of the concatenation of `pieces`, without joining them. */
+export function sha256Pieces(pieces: Pieces): string {
+  const h = createHash('sha256')
+  for (const p of pieces) h.update(p)
+  return h.digest('hex')
 }
 
 export function countNewlines(b: Buffer): number {
@@ -77,14 +95,16 @@ export class CompactCache {
   /**
    * The conversion of `input` (identified by `key`) with `opts`. `keepBytes`: the caller needs
    * the output bytes. `offsetStart` > 0: also wanted, when the compactor can give it from the
-   * same parse, the recomputed offset for that raw start (in `offsets`).
+   * same parse, the recomputed offset for that raw start (in `offsets`). `historyKey`: see
+   * Compactor.compact.
    */
   run(
     key: string,
-    input: Buffer,
+    input: Pieces,
     opts: CompactOptions,
     keepBytes: boolean,
-    offsetStart = 0
+    offsetStart = 0,
+    historyKey?: string
   ): CompactResult {
     const k = compactKey(key, opts)
     const hit = this.results.get(k)
@@ -97,13 +117,14 @@ export class CompactCache {
     )
       return hit
     this.compactions++
+    const history = opts.startLine === 0 ? historyKey : undefined
     let res: CompactResult
     try {
       if (withOffset) {
-        const r = this.compactor.compactWithOffset!(input, opts, offsetStart)
+        const r = this.compactor.compactWithOffset!(input, opts, offsetStart, history)
         res = compactResult(r.bytes, undefined, new Map([[offsetStart, r.offset]]))
       } else {
-        res = compactResult(this.compactor.compact(input, opts))
+        res = compactResult(this.compactor.compact(input, opts, history))
       }
     } catch (e) {
       res = compactResult(undefined, e instanceof Error ? e.message : String(e))
@@ -141,12 +162,4 @@ export class CompactCache {
       r.bytes = undefined
     }
   }
-}
-
-/** Position per migration.md §7.3 for JSONL transcripts: non-blank lines up to the last non-blank one. */
-export function jsonlPosition(input: Buffer): number {
-  const pieces = input.toString('latin1').split('\n')
-  let n = pieces.length
-  while (n > 0 && pieces[n - 1].trim() === '') n--
-  return n
 }

@@ -57,7 +57,8 @@ export function createCompactRunner(opts: {
             pieces: j.pieces,
             agent: j.opts.agent,
             cliVersion: j.opts.cliVersion,
-            offsetStart: j.offsetStart
+            offsetStart: j.offsetStart,
+            historyKey: j.historyKey
           }).then(
             (r) => ({ key: j.key, opts: j.opts, res: fromJob(r, j.offsetStart) }),
             () => undefined

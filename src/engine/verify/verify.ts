@@ -16,13 +16,16 @@ import { CheckpointRecord, Tally } from './record.js'
 import { verifyGenerations } from './generations.js'
 import { compareStates } from './compare.js'
 import { CompactCache, type Compactor } from './compactor.js'
-import { defaultCompactor } from './default-compactor.js'
+import { createDefaultCompactor } from './default-compactor.js'
 import { REFERENCE_PROFILE } from './writers.js'
+import type { CompactHistory } from '../../formats/compact/index.js'
 import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
 
 export interface VerifyInternals {
   /** Replace the compactor (tests). */
   compactor?: Compactor
+  /** The default compactor's history of parsed lines (tests read its stats). */
+  history?: CompactHistory
 }
 
 export async function verifyRepository(
@@ -36,7 +39,8 @@ export async function verifyRepository(
   const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix })
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
-  const compactor = internals.compactor ?? defaultCompactor
+  const own = internals.compactor ? undefined : createDefaultCompactor(internals.history)
+  const compactor = internals.compactor ?? own!
   const ctx: RunContext = {
     state,
     blobs: new Map(),
@@ -121,6 +125,7 @@ export async function verifyRepository(
     }
   } finally {
     await runner?.close()
+    own?.close()
   }
 
   const runLevel = { failures: [] as VerifyReport['failures'], notes: [] as VerifyReport['notes'] }
