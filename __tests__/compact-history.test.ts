@@ -94,8 +94,10 @@ describe('compact history', () => {
         )
         expect(digest(withHistory)).toEqual(digest(without))
       }
-      if (file.startsWith('claude') || file.startsWith('droid'))
+      if (file.startsWith('claude') || file.startsWith('droid')) {
         expect(history.stats.reusedBytes).toBeGreaterThan(0)
+        expect(history.stats.copiedOutputBytes).toBeGreaterThan(0)
+      }
     }
   )
 
@@ -116,16 +118,44 @@ describe('compact history', () => {
     }
   })
 
+  it('copies earlier output only when written for the same agent and CLI version', () => {
+    const full = read('claude/claude_full2.jsonl')
+    const ends = lineEnds(full)
+    const history = new CompactHistory()
+    const steps: Array<[number, string, string]> = [
+      [ends[40], 'Claude Code', '0.6.2'],
+      [ends[80], 'Claude Code', '0.6.2'],
+      [ends[120], 'Claude Code', '0.7.0'],
+      [ends[160], 'Cursor', '0.7.0'],
+      [full.length, 'Cursor', '0.7.0']
+    ]
+    for (const [cut, agent, cliVersion] of steps) {
+      const input = full.subarray(0, cut)
+      const opts = { agent, cliVersion }
+      const h = compactWithOffsets(input, { ...opts, history: { cache: history, key: 's' } }, [0])
+      expect(digest(h)).toEqual(digest(compactWithOffsets(input, opts, [0])))
+    }
+    expect(history.stats.copiedOutputBytes).toBeGreaterThan(0)
+  })
+
   it('holds at most its budget, dropping the oldest inputs first', () => {
     const full = read('claude/claude_full2.jsonl')
     const budget = Math.floor(full.length * 2.5)
     const history = new CompactHistory(budget)
     const opts = { agent: 'Claude Code', cliVersion: '0.6.2' }
+    let out = 0
     for (let k = 0; k < 5; k++) {
-      compactWithOffsets(full, { ...opts, history: { cache: history, key: `s${k}` } }, [0])
+      const r = compactWithOffsets(
+        full,
+        { ...opts, history: { cache: history, key: `s${k}` } },
+        [0]
+      )
+      if (r.kind === 'output') out = r.bytes.length
       expect(history.heldBytes).toBeLessThanOrEqual(budget)
     }
-    expect(history.heldBytes).toBe(full.length * 2)
+    // inputs and their outputs: the two newest fit
+    expect(out).toBeGreaterThan(0)
+    expect(history.heldBytes).toBe((full.length + out) * 2)
     // s4 (newest) is held: converting it again parses nothing
     const parsed = history.stats.parsedBytes
     compactWithOffsets(full, { ...opts, history: { cache: history, key: 's4' } }, [0])

@@ -4,9 +4,22 @@
 // converter reads each line on its own (an entry depends only on the line's bytes, its index
 // and the droid flag), so the entries of lines that are byte-identical to, and at the same
 // index as, lines of the key's previous input are taken over, and only the rest is parsed.
+// Pass 2 writes output groups (an assistant message with its fragments and tool results, or a
+// user message) that depend only on their entries and the entry after them; the output of the
+// groups that lie wholly within the shared entries is copied from the previous output.
 // The key only says which earlier input to compare with; reuse is decided by the bytes.
-import { type Entry, parseEntries } from './jsonl.js'
+import { type Entry, emitEntries, parseEntries } from './jsonl.js'
 import { totalLength } from './lines.js'
+import type { LineWriter } from './writer.js'
+
+/** A full emission (start line 0) and where each of its output groups began. */
+interface Emitted {
+  bytes: Buffer
+  /** The line prefix (agent, CLI version) it was written with. */
+  prefix: Buffer
+  /** [entry index, output bytes, lines] per output group, in order. */
+  trace: number[]
+}
 
 interface Remembered {
   /** The input (kept: later inputs are compared with it, and its entries view into it). */
@@ -17,6 +30,14 @@ interface Remembered {
   lineEnds: number[]
   /** Entries of every line, in line order. */
   entries: Entry[]
+  /** Entries taken over from the key's previous input (by the last `entries` call). */
+  shared: number
+  /** The previous input's emission, while this input's is being written. */
+  previous?: Emitted
+  /** This input's emission, once kept (`keepOutput`). */
+  output?: Emitted
+  /** The trace of the emission being written. */
+  trace?: number[]
 }
 
 export interface HistoryStats {
@@ -24,13 +45,15 @@ export interface HistoryStats {
   reusedBytes: number
   /** Input bytes parsed. */
   parsedBytes: number
+  /** Output bytes copied from an earlier conversion's output. */
+  copiedOutputBytes: number
 }
 
 /** Keeps the parsed lines of recent inputs, up to `budget` bytes of input (oldest dropped first). */
 export class CompactHistory {
   private readonly inputs = new Map<string, Remembered>()
   private held = 0
-  readonly stats: HistoryStats = { reusedBytes: 0, parsedBytes: 0 }
+  readonly stats: HistoryStats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 }
 
   constructor(readonly budget = 32 * 1024 * 1024) {}
 
@@ -50,32 +73,83 @@ export class CompactHistory {
     const lineEnds = k > 0 ? prev!.lineEnds.slice(0, k) : []
     const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined
     const fresh = parseEntries(chunks, droid, 0, from, lineEnds)
-    const entries =
-      k > 0 ? prev!.entries.slice(0, countBelow(prev!.entries, k)).concat(fresh) : fresh
+    const shared = k > 0 ? countBelow(prev!.entries, k) : 0
+    const entries = k > 0 ? prev!.entries.slice(0, shared).concat(fresh) : fresh
     const bytes = totalLength(chunks)
     const reused = from?.byte ?? 0
     this.stats.reusedBytes += reused
     this.stats.parsedBytes += bytes - reused
     if (prev !== undefined) {
       this.inputs.delete(key)
-      this.held -= prev.bytes
+      this.held -= held(prev)
     }
     if (bytes <= this.budget) {
-      this.inputs.set(key, { chunks, bytes, droid, lineEnds, entries })
+      const rec: Remembered = { chunks, bytes, droid, lineEnds, entries, shared }
+      if (shared > 0 && prev?.output !== undefined) rec.previous = prev.output
+      this.inputs.set(key, rec)
       this.held += bytes
-      for (const [k2, r] of this.inputs) {
-        if (this.held <= this.budget) break
-        this.inputs.delete(k2)
-        this.held -= r.bytes
-      }
+      this.trim()
     }
     return entries
+  }
+
+  /**
+   * Pass 2 from line 0 over `entries` (just returned by `entries(key, …)`), copying the output
+   * of the groups shared with the key's previous emission. Returns the number of lines.
+   */
+  emit(key: string, entries: Entry[], w: LineWriter): number {
+    const rec = this.inputs.get(key)
+    if (rec === undefined || rec.entries !== entries) return emitEntries(entries, 0, w)
+    const trace: number[] = []
+    rec.trace = trace
+    const prev = rec.previous
+    rec.previous = undefined
+    let from = 0
+    if (prev !== undefined && prev.prefix.equals(w.prefix) && w.out.n === 0 && w.lines === 0) {
+      // The last group that starts at a shared entry: every group before it, and the entry
+      // each of them looked at after itself, are shared, so their output is the same.
+      let g = -1
+      for (let t = 0; t < prev.trace.length && prev.trace[t] < rec.shared; t += 3) g = t
+      if (g > 0) {
+        from = prev.trace[g]
+        const bytes = prev.trace[g + 1]
+        w.out.bytes(prev.bytes, 0, bytes)
+        w.lines = prev.trace[g + 2]
+        for (let t = 0; t < g; t++) trace.push(prev.trace[t])
+        this.stats.copiedOutputBytes += bytes
+      }
+    }
+    return emitEntries(entries, 0, w, from, trace)
+  }
+
+  /** Keep `bytes`, the output of the last `emit(key, …)`, for the key's next emission. */
+  keepOutput(key: string, bytes: Buffer, prefix: Buffer): void {
+    const rec = this.inputs.get(key)
+    if (rec === undefined || rec.trace === undefined) return
+    rec.output = { bytes, prefix, trace: rec.trace }
+    rec.trace = undefined
+    this.held += bytes.length
+    this.trim()
+  }
+
+  /** Drop the oldest inputs until what is held fits the budget. */
+  private trim(): void {
+    for (const [k, r] of this.inputs) {
+      if (this.held <= this.budget) break
+      this.inputs.delete(k)
+      this.held -= held(r)
+    }
   }
 
   clear(): void {
     this.inputs.clear()
     this.held = 0
   }
+}
+
+/** Bytes a remembered input holds: the input and its kept output. */
+function held(r: Remembered): number {
+  return r.bytes + (r.output?.bytes.length ?? 0)
 }
 
 /** Number of values in ascending `xs` that are ≤ `v`. */

@@ -88,6 +88,8 @@ interface Prepared {
   format: Format
   /** Writes (or counts, for a counting writer) the lines from `start` on; a string is an error. */
   emit(start: number, w: LineWriter): number | string
+  /** Receives the output of a full emission (start 0): a history keeps it for the next input. */
+  keep?(bytes: Buffer, w: LineWriter): void
 }
 
 function prepareWhole(chunks: Buffer[]): Prepared | null {
@@ -130,17 +132,26 @@ function prepareSliced(
     return { format, emit: (start, w) => emitCopilot(p, start, w) }
   }
   const droid = format === 'droid'
-  const entries =
-    history !== undefined && fromLine === 0
-      ? history.cache.entries(history.key, chunks, droid)
-      : parseEntries(chunks, droid, fromLine)
+  if (history !== undefined && fromLine === 0) {
+    const { cache, key } = history
+    const entries = cache.entries(key, chunks, droid)
+    return {
+      format,
+      emit: (start, w) =>
+        start === 0 && !w.counting ? cache.emit(key, entries, w) : emitEntries(entries, start, w),
+      keep: (bytes, w) => cache.keepOutput(key, bytes, w.prefix)
+    }
+  }
+  const entries = parseEntries(chunks, droid, fromLine)
   return { format, emit: (start, w) => emitEntries(entries, start, w) }
 }
 
-function result(n: number | string, w: LineWriter): CompactResult {
+function result(n: number | string, w: LineWriter, p?: Prepared, start = 0): CompactResult {
   if (typeof n === 'string') return { kind: 'error', message: n }
   if (n === 0) return { kind: 'empty' }
-  return { kind: 'output', bytes: w.out.take(), lines: n }
+  const bytes = w.out.take()
+  if (start === 0) p?.keep?.(bytes, w)
+  return { kind: 'output', bytes, lines: n }
 }
 
 /** Converts a raw transcript to the compact transcript.jsonl (see the header). */
@@ -152,7 +163,7 @@ export function compact(input: Input, opts: CompactOptions): CompactResult {
     prepareWhole(chunks) ??
     (totalLength(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history))
   if (p === null) return { kind: 'empty' }
-  return result(p.emit(start, w), w)
+  return result(p.emit(start, w), w, p, start)
 }
 
 /** The full conversion plus the migration's recomputed offset for `offsetStart` (see the header). */
@@ -184,7 +195,7 @@ export function compactWithOffsets(
   const w = new LineWriter(opts.agent, opts.cliVersion)
   const whole = prepareWhole(chunks)
   const p = whole ?? prepareSliced(chunks, start, opts.history)
-  const full = result(p.emit(start, w), w)
+  const full = result(p.emit(start, w), w, p, start)
   if (full.kind !== 'output') return full
   const offsets = starts.map((s0) => {
     if (!(s0 > 0)) return 0

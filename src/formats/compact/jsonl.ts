@@ -425,10 +425,21 @@ function encodeStr(w: LineWriter, s: string): void {
   encodeString(w.out, s)
 }
 
-/** Pass 2 over entries with line index >= fromLine. Returns the number of lines written. */
-export function emitEntries(entries: Entry[], fromLine: number, w: LineWriter): number {
+/**
+ * Pass 2 over entries with line index >= fromLine (or, with `fromEntry`, from that entry on,
+ * which must start an output group). Returns the number of lines written (w.lines). `trace`
+ * receives, for each output group, [entry index, output bytes, lines] before it is written.
+ */
+export function emitEntries(
+  entries: Entry[],
+  fromLine: number,
+  w: LineWriter,
+  fromEntry?: number,
+  trace?: number[]
+): number {
   let start = 0
-  if (fromLine > 0) {
+  if (fromEntry !== undefined) start = fromEntry
+  else if (fromLine > 0) {
     // entries are in line order
     let lo = 0
     let hi = entries.length
@@ -441,6 +452,7 @@ export function emitEntries(entries: Entry[], fromLine: number, w: LineWriter): 
   }
   const n = entries.length
   for (let i = start; i < n; i++) {
+    if (trace !== undefined) trace.push(i, w.out.n, w.lines)
     const e = entries[i]
     if (!e.user) {
       let ts = e.ts

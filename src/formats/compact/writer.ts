@@ -80,7 +80,8 @@ export function toolResultBytes(
 export class LineWriter {
   readonly out: Out
   lines = 0
-  private readonly prefix: Buffer
+  /** The bytes every line starts with (agent and CLI version). */
+  readonly prefix: Buffer
   constructor(
     agent: string,
     cliVersion: string,
