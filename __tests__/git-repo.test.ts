@@ -55,6 +55,21 @@ describe('repository queries', () => {
       expect(await gitUserIdentity(git)).toEqual({ name: 'Global Name', email: 'g@x' })
       await git.run(['config', '--local', 'user.name', 'Local Näme'])
       expect(await gitUserIdentity(git)).toEqual({ name: 'Local Näme', email: 'g@x' })
+      // an empty local value falls back to global; of several values in a scope the last counts
+      await git.run(['config', '--local', 'user.email', ''])
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Local Näme', email: 'g@x' })
+      await git.run(['config', '--local', '--add', 'user.email', 'first@x'])
+      await git.run(['config', '--local', '--add', 'user.email', 'last@x'])
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Local Näme', email: 'last@x' })
+      // system config is not part of the identity (v2-format §3.4: local, then global)
+      const system = join(home, 'system-gitconfig')
+      writeFileSync(system, '[user]\n\tname = System Name\n')
+      process.env.GIT_CONFIG_SYSTEM = system
+      await git.run(['config', '--local', '--unset', 'user.name'])
+      writeFileSync(join(home, '.gitconfig'), '[user]\n\temail = g@x\n')
+      expect(await gitUserIdentity(git)).toEqual({ name: 'Unknown', email: 'last@x' })
+      delete process.env.GIT_CONFIG_SYSTEM
+      writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Global Name\n\temail = g@x\n')
       expect(await configGet(git, 'user.name', 'global')).toBe('Global Name')
       expect(await configGet(git, 'no.such')).toBeNull()
       expect(await configGet(git, 'gc.auto')).toBe('0') // env-scoped pair from the runner
@@ -62,6 +77,7 @@ describe('repository queries', () => {
       expect(await configGet(git, 'core.packedGitLimit')).toBe('128m')
       expect(await configGet(git, 'core.packedGitWindowSize')).toBe('32m')
     } finally {
+      delete process.env.GIT_CONFIG_SYSTEM
       process.env.HOME = saved.HOME
       if (saved.XDG === undefined) delete process.env.XDG_CONFIG_HOME
       else process.env.XDG_CONFIG_HOME = saved.XDG

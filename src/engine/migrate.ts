@@ -63,7 +63,6 @@ import {
   type CheckpointOutcome,
   type EngineLogger,
   type FailReason,
-  type Identity,
   type MigrateSettings,
   type MigrationCounts,
   type RefChange,
@@ -413,8 +412,15 @@ class V2Writer {
   }
 
   async run(): Promise<WriteOutput> {
-    this.format = await objectFormat(this.git)
-    const user: Identity = this.s.gitUser ?? (await gitUserIdentity(this.git))
+    // The first window's read (and the reader thread's start) overlaps the set-up below.
+    const wins = this.windows()
+    const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null
+    first?.catch(() => undefined)
+    const [format, user] = await Promise.all([
+      objectFormat(this.git),
+      this.s.gitUser ?? gitUserIdentity(this.git)
+    ])
+    this.format = format
     const time = Math.floor(this.s.now.getTime() / 1000)
     const tz = tzOffset(this.s.now)
     this.sigMigration = { ...MIGRATION_AUTHOR, time, tz }
@@ -422,7 +428,7 @@ class V2Writer {
 
     try {
       await this.pruneForForce()
-      await this.loop()
+      await this.loop(wins, first)
       await this.finish()
     } finally {
       // A run stopped mid-batch: let the batch being written finish (or fail) before the caller
@@ -511,10 +517,11 @@ class V2Writer {
     return blobs
   }
 
-  private async loop(): Promise<void> {
-    const wins = this.windows()
-    let next: Promise<Map<string, Buffer>> | null =
-      wins.length > 0 ? this.readWindow(wins[0].oids) : null
+  private async loop(
+    wins: ReturnType<V2Writer['windows']>,
+    first: Promise<Map<string, Buffer>> | null
+  ): Promise<void> {
+    let next = first
     for (let k = 0; k < wins.length; k++) {
       const blobs = await next!
       // Read the next window while this one is compacted and written.

@@ -59,12 +59,22 @@ export interface Identity {
  * `user.email` (each key separately), else `Unknown` / `unknown@local`; environment ignored.
  */
 export async function gitUserIdentity(git: GitRunner): Promise<Identity> {
-  const get = async (key: string): Promise<string | null> =>
-    (await configGet(git, key, 'local')) || (await configGet(git, key, 'global'))
-  return {
-    name: (await get('user.name')) || 'Unknown',
-    email: (await get('user.email')) || 'unknown@local'
+  // One process for both keys and scopes (was four `config --get`): `scope NUL key LF value NUL`
+  // per value in the order git reads them, so the last one of a scope is its `--get` value.
+  const r = await git.run(
+    ['config', '--show-scope', '--null', '--get-regexp', '^user\\.(name|email)$'],
+    { okCodes: [1] }
+  )
+  const found = new Map<string, string>()
+  const fields = r.stdout.toString('utf8').split('\0')
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const nl = fields[i + 1].indexOf('\n')
+    const key = nl < 0 ? fields[i + 1] : fields[i + 1].slice(0, nl)
+    const value = nl < 0 ? '' : fields[i + 1].slice(nl + 1)
+    found.set(`${fields[i]} ${key.toLowerCase()}`, value)
   }
+  const get = (key: string): string => found.get(`local ${key}`) || found.get(`global ${key}`) || ''
+  return { name: get('user.name') || 'Unknown', email: get('user.email') || 'unknown@local' }
 }
 
 function absolute(git: GitRunner, p: string): string {
