@@ -45,6 +45,8 @@ export interface RunContext {
   state: RepoState
   /** Transcript blobs of the current batch. */
   blobs: Map<string, Buffer>
+  /** sha256 (hex) of some of them, computed as they were read (on the reader thread). */
+  blobSha: Map<string, string>
   rederive: boolean
   cliVersion?: string
   compact?: CompactCache
@@ -518,7 +520,8 @@ function verifySlot(
     if (!want) {
       t ??= v1Bytes()
       if (t) {
-        want = 'sha256:' + sha256Pieces(t)
+        const one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined
+        want = 'sha256:' + (one ?? sha256Pieces(t))
         ctx.shaCache.set(key, want)
       }
     }
@@ -705,7 +708,7 @@ function verifySlot(
   // ---- compact transcript ----------------------------------------------------------------------
   const stored = compactEntry ? ctx.blobs.get(compactEntry.oid) : undefined
   // The stored compact's sha256 (hex), once per slot: compact.hash and compact.rederive use it.
-  const storedSha = stored ? sha256(stored) : undefined
+  const storedSha = stored ? (ctx.blobSha.get(compactEntry!.oid) ?? sha256(stored)) : undefined
   if (compactEntry) {
     const h = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined
     const want = storedSha ? 'sha256:' + storedSha : undefined

@@ -79,7 +79,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
       // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
       compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
-      workerScript: bundleScript()
+      workerScript: bundleScript(),
+      readerScript: bundleScript()
     })
     if (typeof values.json === 'string')
       writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')

@@ -198,7 +198,7 @@ export interface VerifyOptions {
   against?: string
   /** Checkpoints per read batch (default 50). */
   batchSize?: number
-  /** Byte budget of transcript data per read batch (default 128 MiB). */
+  /** Byte budget of transcript data per read batch (default 24 MiB; the first batch 4 MiB). */
   batchBytes?: number
   /**
    * Worker threads for re-deriving compact transcripts (default 0: in this thread). Needs
@@ -207,5 +207,11 @@ export interface VerifyOptions {
   compactWorkers?: number
   /** A bundle that serves the engine's compaction jobs when started as a pool worker (the CLI's own). */
   workerScript?: string
+  /**
+   * A bundle that serves object reads when started as a reader thread (the CLI's own, see
+   * src/git/object-thread.ts): blobs are then read and hashed off the main thread. Without it
+   * one in-thread `cat-file` process reads them (the same bytes).
+   */
+  readerScript?: string
   onProgress?: (p: VerifyProgress) => void
 }
