@@ -2,6 +2,7 @@
 // every object (empty, small, spanning many pipe chunks), missing names, request order, several
 // reads in turn, and a consumer's error ends only that read.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createObjectReader } from '../src/git/object-thread.js'
 import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
@@ -61,6 +62,9 @@ describe('git: threaded object reader', () => {
       await plain.close()
       await threaded.close()
     }
+    // close() waits for the thread's cat-file: no git process (or zombie) is left behind
+    const children = execFileSync('ps', ['-o', 'stat=,comm=', '--ppid', String(process.pid)])
+    expect(children.toString()).not.toMatch(/git/)
   }, 60_000)
 
   it('hashes objects at least sha256From big on the thread', async () => {

@@ -34,6 +34,8 @@ interface ReadRequest {
   id: number
   names: readonly string[]
   sha256From?: number
+  /** End the cat-file process, then answer with id 0. */
+  close?: boolean
 }
 
 type WireObject =
@@ -72,6 +74,8 @@ class ThreadedObjectReader implements ObjectReading {
   private nextId = 1
   private failed: Error | null = null
   private queue: Promise<void> = Promise.resolve()
+  /** Resolves close() once the thread has ended its cat-file. */
+  private closing: (() => void) | null = null
 
   constructor(repoDir: string, script: string) {
     this.worker = new Worker(script, { workerData: { role: ROLE, repoDir } })
@@ -115,6 +119,10 @@ class ThreadedObjectReader implements ObjectReading {
   }
 
   private onReply(msg: Reply): void {
+    if (msg.id === 0) {
+      this.closing?.()
+      return
+    }
     const p = this.pending.get(msg.id)
     if (!p) return
     if ('error' in msg) {
@@ -158,8 +166,19 @@ class ThreadedObjectReader implements ObjectReading {
     }
   }
 
+  /** End cat-file (waited for, so no process is left behind), then the thread. */
   async close(): Promise<void> {
     await this.queue
+    if (!this.failed) {
+      const closed = new Promise<void>((resolve) => {
+        const done = (): void => resolve()
+        this.closing = done
+        this.worker.once('exit', done)
+      })
+      this.worker.ref()
+      this.worker.postMessage({ id: 0, names: [], close: true } satisfies ReadRequest)
+      await closed
+    }
     await this.worker.terminate()
   }
 }
@@ -181,6 +200,12 @@ export function serveObjectReaderIfWorker(): boolean {
   const git = new GitRunner((workerData as { repoDir: string }).repoDir)
   const reader = new ObjectReader(git)
   port.on('message', (req: ReadRequest) => {
+    if (req.close) {
+      void reader.close().finally(() => {
+        port.postMessage({ id: 0, objects: [], done: true } satisfies Reply)
+      })
+      return
+    }
     let batch: WireObject[] = []
     let bytes = 0
     let moved: ArrayBuffer[] = []
