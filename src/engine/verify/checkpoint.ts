@@ -305,8 +305,9 @@ export function verifyCheckpoint(
     }
     return
   }
-  const cannot = unmigratable(v1)
   if (!main) {
+    // Only asked for checkpoints missing from /main (a full metadata decode per session).
+    const cannot = unmigratable(v1)
     if (cannot) {
       rec.v.verdict = 'not-migratable'
       rec.note({

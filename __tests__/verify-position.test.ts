@@ -1,0 +1,67 @@
+// The verifier's transcript position for line formats (the offset cache's key, migration.md
+// §7.3) counts newlines natively and looks only at trailing lines: it must equal the
+// converter's transcriptPosition on any input and any split into pieces.
+import { describe, expect, it } from '@jest/globals'
+import { transcriptPosition } from '../src/formats/compact/index.js'
+import { linePosition } from '../src/engine/verify/default-compactor.js'
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// Go's unicode.IsSpace set (ASCII, U+0085, U+00A0, U+2003, U+3000), and non-space look-alikes.
+const ATOMS = ['a', '{"x":1}', ' ', '\t', '\r', '\v', '\n', '\n', '\n', '\u0085', '\u00a0'].concat([
+  '\u2003',
+  '\u3000',
+  '\u200b',
+  'é',
+  '\u2028'
+])
+
+function splitRandomly(b: Buffer, r: () => number): Buffer[] {
+  const pieces: Buffer[] = []
+  let at = 0
+  while (at < b.length) {
+    const n = Math.floor(r() * 6)
+    pieces.push(b.subarray(at, Math.min(b.length, at + n)))
+    if (r() < 0.2) pieces.push(Buffer.from('\n'))
+    at += n
+  }
+  if (r() < 0.3) pieces.push(Buffer.alloc(0))
+  return pieces
+}
+
+describe('verify: line position', () => {
+  it('equals transcriptPosition on random inputs split into random pieces', () => {
+    const r = rng(7)
+    for (let i = 0; i < 3000; i++) {
+      const atoms: string[] = []
+      const n = Math.floor(r() * 14)
+      for (let j = 0; j < n; j++) atoms.push(ATOMS[Math.floor(r() * ATOMS.length)])
+      const b = Buffer.from(atoms.join(''))
+      const pieces = splitRandomly(b, r)
+      const want = transcriptPosition(pieces, 'Claude Code')
+      expect([i, linePosition(pieces)]).toEqual([i, want])
+      expect([i, linePosition([b])]).toEqual([i, transcriptPosition(b, 'Claude Code')])
+    }
+  })
+
+  it('counts lines up to the last non-blank one', () => {
+    const p = (s: string) => linePosition([Buffer.from(s)])
+    expect(p('')).toBe(0)
+    expect(p('\n\n')).toBe(0)
+    expect(p('a')).toBe(1)
+    expect(p('a\nb\n')).toBe(2)
+    expect(p('a\n\nb\n \u00a0\n\u3000')).toBe(3)
+    expect(p('\n\na')).toBe(3)
+    expect(linePosition([Buffer.from('a\nb'), Buffer.from('\n'), Buffer.from('c \n  ')])).toBe(3)
+  })
+})
