@@ -105,12 +105,111 @@ export function parseEntries(
     // Only objects can be entries (a `null` line decodes to an empty map: no kind). The
     // validating scan records the members of the first levels, so they are not read twice.
     if (s >= t || b[s] !== 0x7b) continue
-    doc.reset(b)
-    if (validDocument(doc, s, t) === null) continue
-    const e = parseLine(b, { s, e: t }, droid, r.index)
+    // Records that are neither user nor assistant (progress records are a fifth of a Claude
+    // transcript) are dropped whether or not they are valid JSON: skip validating them.
+    if (!droid && certainlyDropped(b, s, t)) continue
+    const e = lineEntry(b, s, t, droid, r.index)
     if (e !== null) entries.push(e)
   }
   return entries
+}
+
+/** The entry of the trimmed object line b[s, t) (null: none): validated, then read. */
+export function lineEntry(
+  b: Buffer,
+  s: number,
+  t: number,
+  droid: boolean,
+  line: number
+): Entry | null {
+  doc.reset(b)
+  if (validDocument(doc, s, t) === null) return null
+  return parseLine(b, { s, e: t }, droid, line)
+}
+
+/** End (index of the closing quote) of the string whose body starts at `i`; -1 when none. */
+function stringEnd(b: Buffer, i: number, e: number): number {
+  for (;;) {
+    const q = b.indexOf(0x22, i)
+    if (q < 0 || q >= e) return -1
+    let k = q - 1
+    while (k >= i && b[k] === 0x5c) k--
+    if ((q - 1 - k) % 2 === 0) return q
+    i = q + 1
+  }
+}
+
+function hasBackslash(b: Buffer, s: number, e: number): boolean {
+  const k = b.indexOf(0x5c, s)
+  return k >= 0 && k < e
+}
+
+/** Whether b[s, e) is exactly the ASCII text `w`. */
+function isWord(b: Buffer, s: number, e: number, w: string): boolean {
+  if (e - s !== w.length) return false
+  for (let i = 0; i < w.length; i++) if (b[s + i] !== w.charCodeAt(i)) return false
+  return true
+}
+
+/**
+ * For an object line b[s, e) of a non-droid transcript: true when the line cannot give an
+ * entry, whatever else it holds. If it is valid JSON, its top-level members are exactly what
+ * this structural scan (strings delimited by unescaped quotes, nesting by brackets outside
+ * strings) finds, and its last "type" is a non-empty plain string other than user, human and
+ * assistant: parseLine drops it. If it is not valid JSON, it is dropped anyway. false means
+ * "not certain" (an escaped key or type value, a non-string type): the full path decides.
+ */
+export function certainlyDropped(b: Buffer, s: number, e: number): boolean {
+  let depth = 0
+  let expectKey = false
+  /** The last top-level "type": 0 none, 1 a string (typeS..typeE), 2 anything else. */
+  let type = 0
+  let typeS = 0
+  let typeE = 0
+  let i = s
+  while (i < e) {
+    const c = b[i]
+    if (c === 0x22) {
+      const end = stringEnd(b, i + 1, e)
+      if (end < 0) return false
+      if (depth === 1 && expectKey) {
+        expectKey = false
+        const isType = isWord(b, i + 1, end, 'type')
+        if (!isType && hasBackslash(b, i + 1, end)) return false
+        i = end + 1
+        if (isType) {
+          while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++
+          if (b[i] !== 0x3a) return false
+          i++
+          while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++
+          if (b[i] === 0x22) {
+            const ve = stringEnd(b, i + 1, e)
+            if (ve < 0) return false
+            type = 1
+            typeS = i + 1
+            typeE = ve
+            i = ve + 1
+          } else type = 2
+        }
+        continue
+      }
+      i = end + 1
+      continue
+    }
+    if (c === 0x7b || c === 0x5b) {
+      depth++
+      if (depth === 1) expectKey = true
+    } else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) break
+    } else if (c === 0x2c && depth === 1) expectKey = true
+    i++
+  }
+  if (type !== 1 || typeE === typeS || hasBackslash(b, typeS, typeE)) return false
+  return !(
+    isWord(b, typeS, typeE, 'user') ||
+    isWord(b, typeS, typeE, 'human') ||
+    isWord(b, typeS, typeE, 'assistant')
+  )
 }
 
 /** JSON whitespace (not \v or \f, which Go's TrimSpace would drop but its decoder rejects). */
