@@ -3,6 +3,7 @@
 import type { GitRunner } from '../../git/runner.js'
 import type { MigrateSettings, VerifySummary } from '../types.js'
 import { verifyRepository } from './verify.js'
+import { runnableScript } from '../worker-pool.js'
 
 export async function engineVerifier(
   git: GitRunner,
@@ -10,7 +11,9 @@ export async function engineVerifier(
 ): Promise<VerifySummary> {
   const report = await verifyRepository(git, {
     v1Ref: settings.v1Ref,
-    cliVersion: settings.cliVersion
+    cliVersion: settings.cliVersion,
+    // In a bundle (the action's, the CLI's), blobs are read on a thread of the bundle's own.
+    readerScript: runnableScript(import.meta.url)
   })
   const c = report.counts
   return {

@@ -17,12 +17,16 @@ export interface RunLevel {
   notes: VerifyNote[]
 }
 
+/** Reads blobs by id (absent ids are absent from the map). */
+export type BlobRead = (oids: string[]) => Promise<Map<string, Buffer>>
+
 export async function verifyGenerations(
   git: GitRunner,
   state: RepoState,
   tally: Tally,
   out: RunLevel,
-  foreignWriter: boolean
+  foreignWriter: boolean,
+  read: BlobRead = (oids) => readBlobs(git, oids)
 ): Promise<void> {
   const check = (check: CheckName, ok: boolean, f: Partial<Omit<CheckFailure, 'check'>>) => {
     tally.count(check, ok)
@@ -77,7 +81,7 @@ export async function verifyGenerations(
       expected: '(none)',
       actual: orphans.slice(0, 10).join(', ')
     })
-    if (isArchive) await verifyEnvelope(git, state, fr, check, out, foreignWriter)
+    if (isArchive) await verifyEnvelope(read, state, fr, check, out, foreignWriter)
   }
   for (const [id, refs] of seen) {
     if (refs.length > 1) {
@@ -91,7 +95,7 @@ export async function verifyGenerations(
 }
 
 async function verifyEnvelope(
-  git: GitRunner,
+  read: BlobRead,
   state: RepoState,
   fr: FullRef,
   check: (c: CheckName, ok: boolean, f: Partial<Omit<CheckFailure, 'check'>>) => void,
@@ -208,7 +212,7 @@ async function verifyEnvelope(
     check('generation.envelope', true, {})
     return
   }
-  const transcript = await transcriptEnvelope(git, fr)
+  const transcript = await transcriptEnvelope(read, fr)
   if (same(transcript)) {
     out.notes.push({
       kind: 'info',
@@ -233,36 +237,59 @@ function docFor(state: RepoState, e: TreeEntry | undefined): Doc | undefined {
   return e ? parseDoc(state.small.get(e.oid) ?? Buffer.alloc(0)) : undefined
 }
 
+const LF = 0x0a
+const TIMESTAMP_KEY = Buffer.from('"timestamp"')
+
 /** Min/max of top-level `timestamp` strings over every raw transcript line of an archive. */
-async function transcriptEnvelope(git: GitRunner, fr: FullRef): Promise<bigint[] | undefined> {
+async function transcriptEnvelope(read: BlobRead, fr: FullRef): Promise<bigint[] | undefined> {
   let lo: bigint | undefined
   let hi: bigint | undefined
   for (const cp of fr.index.checkpoints.values()) {
     const oids = [...cp.slots.values()].flatMap((s) =>
       v2RawTranscriptFiles(s).chunks.map((c) => c.entry.oid)
     )
-    const blobs = await readBlobs(git, oids)
+    const blobs = await read(oids)
     for (const slot of cp.slots.values()) {
       const parts = v2RawTranscriptFiles(slot).chunks.map(
         (c) => blobs.get(c.entry.oid) ?? Buffer.alloc(0)
       )
       if (parts.length === 0) continue
-      for (const line of joinChunks(parts).toString('utf8').split('\n')) {
-        const l = line.trim()
-        if (!l.startsWith('{') || !l.includes('"timestamp"')) continue
-        let v: unknown
-        try {
-          v = JSON.parse(l)
-        } catch {
-          continue
-        }
-        const ts = (v as Record<string, unknown>)?.timestamp
-        const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined
-        if (t === undefined) continue
-        if (lo === undefined || t < lo) lo = t
-        if (hi === undefined || t > hi) hi = t
-      }
+      const r = timestampRange(joinChunks(parts))
+      if (r === undefined) continue
+      if (lo === undefined || r[0] < lo) lo = r[0]
+      if (hi === undefined || r[1] > hi) hi = r[1]
     }
+  }
+  return lo === undefined || hi === undefined ? undefined : [lo, hi]
+}
+
+/**
+ * Min/max of the top-level `timestamp` strings of a raw transcript's lines (split on `\n`,
+ * trimmed, starting with `{`, valid JSON), undefined when none.
+ */
+export function timestampRange(b: Buffer): [bigint, bigint] | undefined {
+  let lo: bigint | undefined
+  let hi: bigint | undefined
+  // Only lines holding these bytes can pass (ASCII decodes to itself even next to invalid
+  // UTF-8, and LF never ends a multi-byte sequence): only those are decoded.
+  for (let hit = b.indexOf(TIMESTAMP_KEY); hit !== -1;) {
+    const at = b.lastIndexOf(LF, hit) + 1
+    let e = b.indexOf(LF, hit)
+    if (e === -1) e = b.length
+    hit = e < b.length ? b.indexOf(TIMESTAMP_KEY, e + 1) : -1
+    const l = b.toString('utf8', at, e).trim()
+    if (!l.startsWith('{') || !l.includes('"timestamp"')) continue
+    let v: unknown
+    try {
+      v = JSON.parse(l)
+    } catch {
+      continue
+    }
+    const ts = (v as Record<string, unknown>)?.timestamp
+    const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined
+    if (t === undefined) continue
+    if (lo === undefined || t < lo) lo = t
+    if (hi === undefined || t > hi) hi = t
   }
   return lo === undefined || hi === undefined ? undefined : [lo, hi]
 }

@@ -153,7 +153,14 @@ async function verifyWith(
     opts.cliVersion === undefined
       ? globalProfile !== REFERENCE_PROFILE
       : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion)
-  await verifyGenerations(git, state, tally, runLevel, foreignWriter)
+  // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
+  await verifyGenerations(git, state, tally, runLevel, foreignWriter, async (oids) => {
+    const blobs = new Map<string, Buffer>()
+    await reader.read(oids, (o) => {
+      if (!o.missing) blobs.set(o.oid, o.content)
+    })
+    return blobs
+  })
   if (state.mainOid === null && state.v1Order.length > 0) {
     runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` })
   }
