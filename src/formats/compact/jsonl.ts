@@ -127,6 +127,8 @@ export function lineEntry(
   return parseLine(b, { s, e: t }, droid, line)
 }
 
+const TYPE_MEMBER = Buffer.from('"type":"')
+
 /** End (index of the closing quote) of the string whose body starts at `i`; -1 when none. */
 function stringEnd(b: Buffer, i: number, e: number): number {
   for (;;) {
@@ -160,6 +162,18 @@ function isWord(b: Buffer, s: number, e: number, w: string): boolean {
  * "not certain" (an escaped key or type value, a non-string type): the full path decides.
  */
 export function certainlyDropped(b: Buffer, s: number, e: number): boolean {
+  // Most lines are user or assistant records: their first "type" says so; only "not certain"
+  // is answered from it, so a nested or later "type" cannot mislead.
+  const q = b.indexOf(TYPE_MEMBER, s)
+  if (q >= 0 && q < e) {
+    const v = q + TYPE_MEMBER.length
+    if (
+      isWord(b, v, Math.min(v + 5, e), 'user"') ||
+      isWord(b, v, Math.min(v + 10, e), 'assistant"') ||
+      isWord(b, v, Math.min(v + 6, e), 'human"')
+    )
+      return false
+  }
   let depth = 0
   let expectKey = false
   /** The last top-level "type": 0 none, 1 a string (typeS..typeE), 2 anything else. */
