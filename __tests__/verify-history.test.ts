@@ -51,6 +51,11 @@ describe('verify with the compact history', () => {
     expect(history.stats.parsedBytes).toBe(size(2))
     // The run's history is emptied at its end.
     expect(history.heldBytes).toBe(0)
+    // The same across read batches (one checkpoint each).
+    const again = new CompactHistory()
+    const r2 = await verifyRepository(m.git, { cliVersion: CLI, batchSize: 1 }, { history: again })
+    expect(r2.counts).toEqual(r.counts)
+    expect(again.stats).toEqual(history.stats)
   })
 
   it('parses again what a later transcript rewrote (same verdicts)', async () => {

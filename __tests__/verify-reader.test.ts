@@ -79,6 +79,11 @@ describe('verify on the reader thread', () => {
     const want = await verifyRepository(m.git, { cliVersion: CLI })
     const got = await verifyRepository(m.git, { cliVersion: CLI, readerScript: cli.entry })
     expect(outcome(got)).toEqual(outcome(want))
+    // One checkpoint per batch: several batches read ahead, in order, on either reader.
+    for (const readerScript of [undefined, cli.entry]) {
+      const small = await verifyRepository(m.git, { cliVersion: CLI, readerScript, batchSize: 1 })
+      expect(outcome(small)).toEqual(outcome(want))
+    }
     // Expected: the real hashes (the hand migration's files before the corruption).
     const failed = got.checkpoints.flatMap((c) =>
       c.failures.map((f) => [c.id, f.check, f.expected, f.actual])

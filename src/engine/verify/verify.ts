@@ -106,9 +106,10 @@ async function verifyWith(
     }
     batches.push({ ids, oids })
   }
-  // Read one batch ahead: git inflates the next batch while this one is compacted and checked
-  // (memory: at most two batches of transcripts). With worker threads, a batch's compactions
-  // start as soon as its blobs are read, and are primed into the cache before it is checked.
+  // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
+  // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
+  // checkpoints). With worker threads, a batch's compactions start as soon as its blobs are
+  // read, and are primed into the cache before it is checked.
   const runner =
     rederive && !internals.compactor
       ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
@@ -126,11 +127,16 @@ async function verifyWith(
   const results: CheckpointVerification[] = []
   let done = 0
   try {
-    let next = batches.length ? stage(0) : undefined
+    const staged: Array<Stage | undefined> = []
+    const stageUpTo = (n: number) => {
+      for (let j = staged.length; j < Math.min(n, batches.length); j++) staged.push(stage(j))
+    }
+    stageUpTo(READ_AHEAD)
     for (let b = 0; b < batches.length; b++) {
-      const cur = next as Stage
+      const cur = staged[b] as Stage
+      staged[b] = undefined
       ;({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs)
-      next = b + 1 < batches.length ? stage(b + 1) : undefined
+      stageUpTo(b + 1 + READ_AHEAD)
       for (const p of await cur.primed) ctx.compact?.prime(p.key, p.opts, p.res)
       for (const id of batches[b].ids) {
         const rec = new CheckpointRecord(tally, id)
@@ -203,12 +209,14 @@ async function verifyWith(
 }
 
 /**
- * Transcript bytes per read batch. Two batches are in memory (one checked, the next read), and
- * the reader thread holds what it has not handed over yet: real corpus peak RSS 460 MB with
- * 128 MiB batches, 375-420 MB with 16-32 MiB, at the same speed.
+ * Transcript bytes per read batch. 1 + READ_AHEAD batches are in memory (one checked, the next
+ * read), and the reader thread holds what it has not handed over yet: real corpus peak RSS
+ * 460 MB with 128 MiB batches, 375-420 MB with 16-32 MiB, at the same speed.
  */
 const DEFAULT_BATCH_BYTES = 24 * 1024 * 1024
 const FIRST_BATCH_BYTES = 4 * 1024 * 1024
+/** Batches read ahead of the one being checked. */
+const READ_AHEAD = 2
 
 interface BatchBlobs {
   blobs: Map<string, Buffer>
