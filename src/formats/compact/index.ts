@@ -28,6 +28,10 @@
 //     'OpenCode' the length of the top-level `messages` array (null when the document does not
 //     decode), else the number of '\n'-separated pieces without trailing blank ones.
 //   detectFormat(input, startLine?) → Format — which converter the content selects (§4).
+//   CompactHistory (history.ts): passed as `history: { cache, key }` in the options, it keeps
+//     the parsed lines and output of recent inputs (bounded) so that an input sharing a prefix
+//     with the key's previous one (a session's transcript at its next checkpoint) parses only
+//     its new lines and copies the output written for the shared ones; results are identical.
 import { type Input, contiguous, linePosition, toChunks, totalLength } from './lines.js'
 import { Doc, decodeStruct, trimBytes, validDocument } from './json.js'
 import {
