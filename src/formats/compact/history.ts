@@ -8,7 +8,7 @@
 // user message) that depend only on their entries and the entry after them; the output of the
 // groups that lie wholly within the shared entries is copied from the previous output.
 // The key only says which earlier input to compare with; reuse is decided by the bytes.
-import { type Entry, emitEntries, parseEntries } from './jsonl.js'
+import { type Entry, emitEntries, entriesBefore, parseEntries } from './jsonl.js'
 import { totalLength } from './lines.js'
 import type { LineWriter } from './writer.js'
 
@@ -73,7 +73,7 @@ export class CompactHistory {
     const lineEnds = k > 0 ? prev!.lineEnds.slice(0, k) : []
     const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined
     const fresh = parseEntries(chunks, droid, 0, from, lineEnds)
-    const shared = k > 0 ? countBelow(prev!.entries, k) : 0
+    const shared = k > 0 ? entriesBefore(prev!.entries, k) : 0
     const entries = k > 0 ? prev!.entries.slice(0, shared).concat(fresh) : fresh
     const bytes = totalLength(chunks)
     const reused = from?.byte ?? 0
@@ -159,18 +159,6 @@ function countAtMost(xs: readonly number[], v: number): number {
   while (lo < hi) {
     const m = (lo + hi) >> 1
     if (xs[m] <= v) lo = m + 1
-    else hi = m
-  }
-  return lo
-}
-
-/** Number of entries (in line order) with a line index below `line`. */
-function countBelow(entries: readonly Entry[], line: number): number {
-  let lo = 0
-  let hi = entries.length
-  while (lo < hi) {
-    const m = (lo + hi) >> 1
-    if (entries[m].line < line) lo = m + 1
     else hi = m
   }
   return lo

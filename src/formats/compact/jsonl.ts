@@ -538,6 +538,18 @@ function encodeStr(w: LineWriter, s: string): void {
   encodeString(w.out, s)
 }
 
+/** Number of entries (in line order) with a line index below `line`. */
+export function entriesBefore(entries: readonly Entry[], line: number): number {
+  let lo = 0
+  let hi = entries.length
+  while (lo < hi) {
+    const m = (lo + hi) >> 1
+    if (entries[m].line < line) lo = m + 1
+    else hi = m
+  }
+  return lo
+}
+
 /**
  * Pass 2 over entries with line index >= fromLine (or, with `fromEntry`, from that entry on,
  * which must start an output group). Returns the number of lines written (w.lines). `trace`
@@ -550,19 +562,7 @@ export function emitEntries(
   fromEntry?: number,
   trace?: number[]
 ): number {
-  let start = 0
-  if (fromEntry !== undefined) start = fromEntry
-  else if (fromLine > 0) {
-    // entries are in line order
-    let lo = 0
-    let hi = entries.length
-    while (lo < hi) {
-      const m = (lo + hi) >> 1
-      if (entries[m].line < fromLine) lo = m + 1
-      else hi = m
-    }
-    start = lo
-  }
+  const start = fromEntry ?? (fromLine > 0 ? entriesBefore(entries, fromLine) : 0)
   const n = entries.length
   for (let i = start; i < n; i++) {
     if (trace !== undefined) trace.push(i, w.out.n, w.lines)
