@@ -550,6 +550,13 @@ class V2Writer {
     }
     if (next) await next
     if (this.packing) await this.packing
+    const h = this.history.stats
+    if (h.reusedBytes + h.parsedBytes > 0) {
+      const mib = (n: number): string => (n / 1048576).toFixed(1)
+      this.log.info(
+        `compaction: ${mib(h.parsedBytes)} MiB of JSONL transcripts parsed, ${mib(h.reusedBytes)} MiB taken over from the same session's earlier checkpoint, ${mib(h.copiedOutputBytes)} MiB of output copied`
+      )
+    }
   }
 
   /**
