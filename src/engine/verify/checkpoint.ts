@@ -1485,6 +1485,7 @@ const VERSION_KEY = Buffer.from(',"cli_version":')
 export function compactLineVersions(b: Buffer): Set<string> {
   const out = new Set<string>()
   let from = 0
+  let last: Buffer | undefined
   for (;;) {
     const p = b.indexOf(LINE_HEAD, from)
     if (p < 0) return out
@@ -1496,13 +1497,16 @@ export function compactLineVersions(b: Buffer): Set<string> {
     const vStart = agentEnd + VERSION_KEY.length
     const vEnd = jsonStringEnd(b, vStart)
     if (vEnd < 0) continue
-    const text = b.subarray(vStart, vEnd).toString('utf8')
+    from = vEnd
+    // Lines repeat the same value: decode each distinct spelling once.
+    if (last !== undefined && b.compare(last, 0, last.length, vStart, vEnd) === 0) continue
+    last = b.subarray(vStart, vEnd)
+    const text = last.toString('utf8')
     try {
       out.add(JSON.parse(text) as string)
     } catch {
       out.add(text)
     }
-    from = vEnd
   }
 }
 
