@@ -8,7 +8,12 @@ import type { VerifyReport } from '../src/engine/verify/types.js'
 import { claudeTranscript, sessionMeta } from './helpers/v1repo.js'
 import type { V1CheckpointSpec } from './helpers/v1repo.js'
 import { CLI, corrupt, CURRENT, MAIN, migratedRepo, type Migrated } from './verify-fixture.js'
-import { buildCli, type BuiltCli } from './reliability-cli.js'
+import { buildCli, runCli, type BuiltCli } from './reliability-cli.js'
+import { entryBundle } from '../src/engine/verify/entry-script.js'
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 const A = 'ab0000000001'
 const B = 'ab0000000002'
@@ -94,4 +99,30 @@ describe('verify on the reader thread', () => {
       [B, 'raw.hash', real[2], 'sha256:' + '2'.repeat(64)]
     ])
   }, 60_000)
+
+  it('runs the CLI verb from a transpiled source tree (its modules are no thread entries)', () => {
+    // A reader thread on cli-command.js would serve nothing and end: the run must not depend on it.
+    const r = runCli(cli.entry, ['verify', '--repo', m.git.repoDir, '--cli-version', CLI])
+    expect(r.stdout).toMatch(/verify (OK|FAILED): \d+ checks passed/)
+    expect(r.code).toBe(1) // the hash files corrupted above
+  }, 60_000)
+})
+
+describe('verify: thread entry script', () => {
+  it('is the bundle only when the bundle is the process entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-entry-'))
+    try {
+      const bundle = join(dir, 'index.js')
+      writeFileSync(bundle, '')
+      symlinkSync(bundle, join(dir, 'entire-migrate'))
+      const url = pathToFileURL(bundle).href
+      expect(entryBundle(url, bundle)).toBe(bundle)
+      expect(entryBundle(url, join(dir, 'entire-migrate'))).toBe(bundle)
+      expect(entryBundle(url, join(dir, 'other.js'))).toBeUndefined()
+      expect(entryBundle(url, undefined)).toBeUndefined()
+      expect(entryBundle(pathToFileURL(join(dir, 'verify.ts')).href, bundle)).toBeUndefined()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
+import { entryBundle } from './entry-script.js'
 import type { VerifyReport } from './types.js'
 
 export interface CommandIo {
@@ -79,8 +79,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
       // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
       compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
-      workerScript: bundleScript(),
-      readerScript: bundleScript()
+      workerScript: entryBundle(import.meta.url),
+      readerScript: entryBundle(import.meta.url)
     })
     if (typeof values.json === 'string')
       writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
@@ -89,19 +89,6 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   } catch (e) {
     io.stderr.write(`entire-migrate verify: ${e instanceof Error ? e.message : String(e)}\n`)
     return 2
-  }
-}
-
-/**
- * The running bundle (dist/cli/index.js), whose entry serves compaction jobs when started as a
- * pool worker; undefined when running from TypeScript sources (then compaction stays in-thread).
- */
-function bundleScript(): string | undefined {
-  try {
-    const f = fileURLToPath(import.meta.url)
-    return /\.(c|m)?js$/.test(f) ? f : undefined
-  } catch {
-    return undefined
   }
 }
 

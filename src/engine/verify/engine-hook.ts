@@ -3,7 +3,7 @@
 import type { GitRunner } from '../../git/runner.js'
 import type { MigrateSettings, VerifySummary } from '../types.js'
 import { verifyRepository } from './verify.js'
-import { runnableScript } from '../worker-pool.js'
+import { entryBundle } from './entry-script.js'
 
 export async function engineVerifier(
   git: GitRunner,
@@ -12,8 +12,8 @@ export async function engineVerifier(
   const report = await verifyRepository(git, {
     v1Ref: settings.v1Ref,
     cliVersion: settings.cliVersion,
-    // In a bundle (the action's, the CLI's), blobs are read on a thread of the bundle's own.
-    readerScript: runnableScript(import.meta.url)
+    // In the action's bundle, blobs are read on a thread of the bundle's own.
+    readerScript: entryBundle(import.meta.url)
   })
   const c = report.counts
   return {
