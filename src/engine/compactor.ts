@@ -62,9 +62,10 @@ export function serveCompactJobsIfWorker(): boolean {
   serveWorkerJobs<CompactJob, CompactJobResult>(
     (job) => {
       const r = runCompactJob(job, history)
-      // A view would be cloned with its whole backing store (an output buffer's spare
-      // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
-      if (r.bytes && !ownsBuffer(r.bytes)) r.bytes = new Uint8Array(r.bytes)
+      // Hand back a copy of exactly the output's bytes, moved rather than cloned: the history
+      // keeps the output itself for the session's next job (moving it would detach it there),
+      // and a view would be cloned with its whole backing store.
+      if (r.bytes) r.bytes = new Uint8Array(r.bytes)
       return r
     },
     (r) => (r.bytes ? [r.bytes.buffer as ArrayBuffer] : [])
