@@ -552,9 +552,10 @@ class V2Writer {
     if (this.packing) await this.packing
     const h = this.history.stats
     if (h.reusedBytes + h.parsedBytes > 0) {
-      const mib = (n: number): string => (n / 1048576).toFixed(1)
+      const size = (n: number): string =>
+        n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`
       this.log.info(
-        `compaction: ${mib(h.parsedBytes)} MiB of JSONL transcripts parsed, ${mib(h.reusedBytes)} MiB taken over from the same session's earlier checkpoint, ${mib(h.copiedOutputBytes)} MiB of output copied`
+        `compaction: ${size(h.parsedBytes)} of JSONL transcripts parsed, ${size(h.reusedBytes)} taken over from the same session's earlier checkpoint, ${size(h.copiedOutputBytes)} of output copied`
       )
     }
   }
