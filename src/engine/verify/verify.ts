@@ -88,7 +88,10 @@ async function verifyWith(
     ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
   ]
   const batchSize = opts.batchSize ?? 50
-  const batchBytes = opts.batchBytes ?? DEFAULT_BATCH_BYTES
+  // With compaction workers, transcripts are also copied to the workers and outputs wait in the
+  // cache for their batch: smaller batches keep the peak (real corpus, --workers 1) under 512 MB.
+  const withWorkers = rederive && !internals.compactor && (opts.compactWorkers ?? 0) > 0
+  const batchBytes = opts.batchBytes ?? (withWorkers ? WORKER_BATCH_BYTES : DEFAULT_BATCH_BYTES)
   const batches: Array<{ ids: string[]; oids: Set<string> }> = []
   for (let i = 0; i < order.length;) {
     const ids: string[] = []
@@ -131,12 +134,14 @@ async function verifyWith(
     const stageUpTo = (n: number) => {
       for (let j = staged.length; j < Math.min(n, batches.length); j++) staged.push(stage(j))
     }
-    stageUpTo(READ_AHEAD)
+    // With compaction workers, each transcript is also copied to a worker: one batch ahead.
+    const ahead = runner ? 1 : READ_AHEAD
+    stageUpTo(ahead)
     for (let b = 0; b < batches.length; b++) {
       const cur = staged[b] as Stage
       staged[b] = undefined
       ;({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs)
-      stageUpTo(b + 1 + READ_AHEAD)
+      stageUpTo(b + 1 + ahead)
       for (const p of await cur.primed) ctx.compact?.prime(p.key, p.opts, p.res)
       for (const id of batches[b].ids) {
         const rec = new CheckpointRecord(tally, id)
@@ -215,6 +220,7 @@ async function verifyWith(
  */
 const DEFAULT_BATCH_BYTES = 24 * 1024 * 1024
 const FIRST_BATCH_BYTES = 4 * 1024 * 1024
+const WORKER_BATCH_BYTES = 12 * 1024 * 1024
 /** Batches read ahead of the one being checked. */
 const READ_AHEAD = 2
 
