@@ -2,10 +2,14 @@
 //
 // API
 //   verifyRepository(git, { v1Ref?, v2Prefix?, cliVersion?, rederiveCompact?, against?,
-//                           batchSize?, batchBytes?, onProgress? }) → VerifyReport
+//                           batchSize?, batchBytes?, compactWorkers?, workerScript?,
+//                           readerScript?, onProgress? }) → VerifyReport
 //     Re-reads the v1 tip tree, /main and every /full ref from git (ls-tree -r per ref, one
 //     cat-file --batch for the small blobs, then one cat-file process for the batches of
-//     checkpoints, read one batch ahead, on a reader thread with `readerScript`) and checks, per checkpoint in the migration's processing order: coverage, slots,
+//     checkpoints, read two batches ahead, on a reader thread given `readerScript`, which also
+//     hashes the transcripts) and checks, per checkpoint in the migration's processing order
+//     (one CompactHistory per run: a session's later transcript re-parses only its new lines):
+//     coverage, slots,
 //     raw.location / raw.bytes / raw.hash, tasks, metadata.copied / derived / paths / cli-version,
 //     prompt, compact.present / hash / rederive / offset (offset cache replicated, recomputation
 //     as fallback), encoding; per /full ref: generation.names / layout / envelope; with
