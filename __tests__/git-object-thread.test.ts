@@ -4,6 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createObjectReader } from '../src/git/object-thread.js'
 import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
 import type { GitRunner } from '../src/git/runner.js'
@@ -100,6 +103,21 @@ describe('git: threaded object reader', () => {
       expect(got.map((o) => o.index)).toEqual([0, 1, 2, 3, 4])
     } finally {
       await threaded.close()
+    }
+  }, 60_000)
+
+  it('a thread on a script that serves nothing fails the read instead of waiting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-noserve-'))
+    const script = join(dir, 'noop.mjs')
+    writeFileSync(script, '// serves nothing\n')
+    const threaded = createObjectReader(git, script)
+    try {
+      await expect(threaded.read(names.slice(0, 3), () => undefined)).rejects.toThrow(
+        /object reader thread ended/
+      )
+    } finally {
+      await threaded.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
 

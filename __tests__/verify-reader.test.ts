@@ -9,7 +9,7 @@ import { claudeTranscript, sessionMeta } from './helpers/v1repo.js'
 import type { V1CheckpointSpec } from './helpers/v1repo.js'
 import { CLI, corrupt, CURRENT, MAIN, migratedRepo, type Migrated } from './verify-fixture.js'
 import { buildCli, runCli, type BuiltCli } from './reliability-cli.js'
-import { entryBundle } from '../src/engine/verify/entry-script.js'
+import { runnableScript } from '../src/engine/worker-pool.js'
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -116,11 +116,11 @@ describe('verify: thread entry script', () => {
       writeFileSync(bundle, '')
       symlinkSync(bundle, join(dir, 'entire-migrate'))
       const url = pathToFileURL(bundle).href
-      expect(entryBundle(url, bundle)).toBe(bundle)
-      expect(entryBundle(url, join(dir, 'entire-migrate'))).toBe(bundle)
-      expect(entryBundle(url, join(dir, 'other.js'))).toBeUndefined()
-      expect(entryBundle(url, undefined)).toBeUndefined()
-      expect(entryBundle(pathToFileURL(join(dir, 'verify.ts')).href, bundle)).toBeUndefined()
+      expect(runnableScript(url, bundle)).toBe(bundle)
+      expect(runnableScript(url, join(dir, 'entire-migrate'))).toBe(bundle)
+      expect(runnableScript(url, join(dir, 'other.js'))).toBeUndefined()
+      expect(runnableScript(url, undefined)).toBeUndefined()
+      expect(runnableScript(pathToFileURL(join(dir, 'verify.ts')).href, bundle)).toBeUndefined()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

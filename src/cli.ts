@@ -194,10 +194,13 @@ function progressLogger(io: CliIo): EngineLogger & { finish(): void } {
 const verifier: Verifier = async (git, settings) => {
   // After a migration, re-read everything from git but do not re-derive compact transcripts: the
   // same compactor just wrote them. `entire-migrate verify` re-derives them too.
+  const readerScript = selfScript()
   const v = await verifyRepository(git, {
     cliVersion: settings.cliVersion,
     rederiveCompact: false,
-    ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {})
+    ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {}),
+    // batches read on the bundle's reader thread while this thread checks
+    ...(readerScript ? { readerScript } : {})
   })
   const c = v.counts as unknown as Record<string, unknown>
   return {

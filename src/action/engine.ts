@@ -29,5 +29,6 @@ export function verifyExisting(
   git: GitRunner,
   opts: { v1Ref: string; cliVersion: string }
 ): Promise<VerifyReport> {
-  return verifyRepository(git, opts)
+  const readerScript = runnableScript(import.meta.url)
+  return verifyRepository(git, { ...opts, ...(readerScript ? { readerScript } : {}) })
 }

@@ -4,6 +4,7 @@
 //
 // Workers run a script that calls `serveWorkerJobs(handler)`. The bundled CLI and action run
 // their own bundle as the worker script (see `isPoolWorker`), so no extra file ships in dist/.
+import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
@@ -17,13 +18,17 @@ type ReplyMessage<R> =
   { id: number; ok: true; result: R } | { id: number; ok: false; error: string }
 
 /**
- * The running module as a worker script (pass `import.meta.url`): the bundles (dist/index.js,
- * dist/cli/index.js) serve worker jobs from their entry; TypeScript sources cannot, so undefined.
+ * The script worker and reader threads may run (pass `import.meta.url`): the bundle this module
+ * is part of, and only when that bundle is the process's entry (the CLI's or the action's entry
+ * serves those threads). A module of a transpiled source tree, TypeScript sources or a test
+ * runner's process give undefined: a thread started on a file that serves nothing ends at once,
+ * and a read waiting on it would not be answered.
  */
-export function runnableScript(moduleUrl: string): string | undefined {
+export function runnableScript(moduleUrl: string, argv1 = process.argv[1]): string | undefined {
   try {
-    const f = fileURLToPath(moduleUrl)
-    return /\.(c|m)?js$/.test(f) ? f : undefined
+    const file = fileURLToPath(moduleUrl)
+    if (!/\.(c|m)?js$/.test(file) || !argv1) return undefined
+    return realpathSync(argv1) === realpathSync(file) ? file : undefined
   } catch {
     return undefined
   }

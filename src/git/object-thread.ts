@@ -81,9 +81,11 @@ class ThreadedObjectReader implements ObjectReading {
     this.worker = new Worker(script, { workerData: { role: ROLE, repoDir } })
     this.worker.on('message', (msg: Reply) => this.onReply(msg))
     this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))))
-    this.worker.on('exit', (code) => {
-      if (code !== 0) this.fail(new Error(`object reader thread exited with code ${code}`))
-    })
+    // Any exit fails what is still waiting (a thread on a script that serves nothing ends at
+    // once with code 0: its reads must not wait forever).
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`object reader thread ended (exit code ${code})`))
+    )
     this.worker.unref()
   }
 

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
-import { entryBundle } from './entry-script.js'
+import { runnableScript } from '../worker-pool.js'
 import type { VerifyReport } from './types.js'
 
 export interface CommandIo {
@@ -79,8 +79,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
       // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
       compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
-      workerScript: entryBundle(import.meta.url),
-      readerScript: entryBundle(import.meta.url)
+      workerScript: runnableScript(import.meta.url),
+      readerScript: runnableScript(import.meta.url)
     })
     if (typeof values.json === 'string')
       writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')

@@ -3,7 +3,7 @@
 import type { GitRunner } from '../../git/runner.js'
 import type { MigrateSettings, VerifySummary } from '../types.js'
 import { verifyRepository } from './verify.js'
-import { entryBundle } from './entry-script.js'
+import { runnableScript } from '../worker-pool.js'
 
 export async function engineVerifier(
   git: GitRunner,
@@ -13,7 +13,7 @@ export async function engineVerifier(
     v1Ref: settings.v1Ref,
     cliVersion: settings.cliVersion,
     // In the action's bundle, blobs are read on a thread of the bundle's own.
-    readerScript: entryBundle(import.meta.url)
+    readerScript: runnableScript(import.meta.url)
   })
   const c = report.counts
   return {
