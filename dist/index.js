@@ -1745,7 +1745,7 @@ const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(36)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1966,7 +1966,7 @@ const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(36)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
@@ -2705,7 +2705,7 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 36:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
@@ -29211,24 +29211,116 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7822:
+/***/ 2210:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EH: () => (/* binding */ serveCompactJobsIfWorker),
+/* harmony export */   LU: () => (/* binding */ createCompactor),
+/* harmony export */   YO: () => (/* binding */ runCompactJob)
+/* harmony export */ });
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7655);
+/* harmony import */ var _worker_pool_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4741);
+// Compaction as plain-data jobs, run in this thread or on a pool of worker threads.
+// One job = one session transcript: the full compact, the recomputed start offset for the
+// raw start S₀ (one parse, migration.md §7.2 step 3) and the transcript's cache position
+// (§7.3). The offset cache itself stays with the caller, which resolves jobs in order.
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  LU: () => (/* binding */ createCompactor),
-  YO: () => (/* binding */ runCompactJob),
-  EH: () => (/* binding */ serveCompactJobsIfWorker)
-});
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: ./src/formats/compact/index.ts + 11 modules
-var compact = __nccwpck_require__(9478);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/engine/worker-pool.ts
+
+const ownsBuffer = (u) => u.byteOffset === 0 && u.byteLength === u.buffer.byteLength;
+const asBuffer = (u) => Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+function runCompactJob(job, history) {
+    const pieces = job.pieces.map(asBuffer);
+    const r = (0,_formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__/* .compactWithOffset */ .lw)(pieces, {
+        agent: job.agent,
+        cliVersion: job.cliVersion,
+        offsetStart: job.offsetStart,
+        ...(history !== undefined && job.historyKey !== undefined
+            ? { history: { cache: history, key: job.historyKey } }
+            : {})
+    });
+    const position = (0,_formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__/* .transcriptPosition */ .Gm)(pieces, job.agent);
+    if (r.kind === 'output') {
+        return { kind: 'output', bytes: r.bytes, lines: r.lines, offset: r.offset, position };
+    }
+    if (r.kind === 'error')
+        return { kind: 'error', message: r.message, position };
+    return { kind: 'empty', position };
+}
+/** Worker side: the bundles call this first thing when started as a pool worker. */
+function serveCompactJobsIfWorker() {
+    if (!(0,_worker_pool_js__WEBPACK_IMPORTED_MODULE_2__/* .isPoolWorker */ .Xx)())
+        return false;
+    const history = new _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__/* .CompactHistory */ .yZ();
+    (0,_worker_pool_js__WEBPACK_IMPORTED_MODULE_2__/* .serveWorkerJobs */ ._N)((job) => {
+        const r = runCompactJob(job, history);
+        // Hand back a copy of exactly the output's bytes, moved rather than cloned: the history
+        // keeps the output itself for the session's next job (moving it would detach it there),
+        // and a view would be cloned with its whole backing store.
+        if (r.bytes)
+            r.bytes = new Uint8Array(r.bytes);
+        return r;
+    }, (r) => (r.bytes ? [r.bytes.buffer] : []));
+    return true;
+}
+/**
+ * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
+ * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
+ * with 0 workers, jobs run in this thread: the output is the same either way.
+ */
+function createCompactor(opts) {
+    const wanted = opts.workers ?? Math.max(1, (0,node_os__WEBPACK_IMPORTED_MODULE_0__.availableParallelism)());
+    const script = opts.workerScript;
+    if (wanted <= 0 || !script || !/\.(c|m)?js$/.test(script)) {
+        const history = new _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__/* .CompactHistory */ .yZ();
+        return {
+            workers: 0,
+            run: async (job) => runCompactJob(job, history),
+            close: async () => history.clear()
+        };
+    }
+    const pool = new _worker_pool_js__WEBPACK_IMPORTED_MODULE_2__/* .WorkerPool */ .T$(script, wanted);
+    return {
+        workers: pool.size,
+        run: (job) => {
+            // Shared memory (objects read with `sharedFrom`) goes across as it is. A view into a
+            // larger buffer would be cloned with its whole backing store: send a copy of just its
+            // bytes, moved instead of cloned again. A whole buffer is cloned (the caller keeps it).
+            const transfer = [];
+            const pieces = job.pieces.map((p) => {
+                if (p.buffer instanceof SharedArrayBuffer || ownsBuffer(p))
+                    return p;
+                const copy = new Uint8Array(p);
+                transfer.push(copy.buffer);
+                return copy;
+            });
+            return pool.run({ ...job, pieces }, transfer, job.historyKey);
+        },
+        close: () => pool.close()
+    };
+}
+
+
+/***/ }),
+
+/***/ 4741:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   T$: () => (/* binding */ WorkerPool),
+/* harmony export */   X6: () => (/* binding */ runnableScript),
+/* harmony export */   Xx: () => (/* binding */ isPoolWorker),
+/* harmony export */   _N: () => (/* binding */ serveWorkerJobs)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5919);
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_2__);
 // A small pool of worker_threads for CPU-heavy, independent jobs (transcript compaction).
 // Jobs are plain data in, plain data out; results come back as promises, so the caller keeps
 // its own order (the offset cache and batch membership depend on processing order).
@@ -29236,14 +29328,34 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
 // Workers run a script that calls `serveWorkerJobs(handler)`. The bundled CLI and action run
 // their own bundle as the worker script (see `isPoolWorker`), so no extra file ships in dist/.
 
+
+
 const ROLE = 'entire-migrate-pool-worker';
+/**
+ * The script worker and reader threads may run (pass `import.meta.url`): the bundle this module
+ * is part of, and only when that bundle is the process's entry (the CLI's or the action's entry
+ * serves those threads). A module of a transpiled source tree, TypeScript sources or a test
+ * runner's process give undefined: a thread started on a file that serves nothing ends at once,
+ * and a read waiting on it would not be answered.
+ */
+function runnableScript(moduleUrl, argv1 = process.argv[1]) {
+    try {
+        const file = (0,node_url__WEBPACK_IMPORTED_MODULE_1__.fileURLToPath)(moduleUrl);
+        if (!/\.(c|m)?js$/.test(file) || !argv1)
+            return undefined;
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(argv1) === (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(file) ? file : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /** True inside a worker started by a WorkerPool (entries check it before doing anything else). */
 function isPoolWorker() {
-    return !external_node_worker_threads_.isMainThread && external_node_worker_threads_.workerData?.role === ROLE;
+    return !node_worker_threads__WEBPACK_IMPORTED_MODULE_2__.isMainThread && node_worker_threads__WEBPACK_IMPORTED_MODULE_2__.workerData?.role === ROLE;
 }
 /** Worker side: answer every job with `handler`, in the order received. */
 function serveWorkerJobs(handler, transferOf) {
-    const port = external_node_worker_threads_.parentPort;
+    const port = node_worker_threads__WEBPACK_IMPORTED_MODULE_2__.parentPort;
     if (!port)
         throw new Error('serveWorkerJobs called outside a worker thread');
     port.on('message', (msg) => {
@@ -29268,7 +29380,7 @@ class WorkerPool {
      */
     constructor(script, size, extraWorkerData = {}) {
         for (let i = 0; i < Math.max(1, size); i++) {
-            const worker = new external_node_worker_threads_.Worker(script, { workerData: { ...extraWorkerData, role: ROLE } });
+            const worker = new node_worker_threads__WEBPACK_IMPORTED_MODULE_2__.Worker(script, { workerData: { ...extraWorkerData, role: ROLE } });
             const slot = { worker, busy: 0 };
             worker.on('message', (msg) => {
                 const p = this.pending.get(msg.id);
@@ -29301,11 +29413,16 @@ class WorkerPool {
             p.reject(e);
         }
     }
-    /** Run a job on the least busy worker. `transfer` lists ArrayBuffers to move, not copy. */
-    run(job, transfer = []) {
+    /**
+     * Run a job on the least busy worker, or, with `affinity`, always on the same worker for the
+     * same value (a worker keeps state between such jobs). `transfer` lists ArrayBuffers to move.
+     */
+    run(job, transfer = [], affinity) {
         if (this.failed)
             return Promise.reject(this.failed);
-        const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+        const slot = affinity !== undefined
+            ? this.slots[stringHash(affinity) % this.slots.length]
+            : this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
         const id = this.nextId++;
         slot.busy++;
         return new Promise((resolve, reject) => {
@@ -29322,91 +29439,26 @@ class WorkerPool {
         this.slots.length = 0;
     }
 }
-
-;// CONCATENATED MODULE: ./src/engine/compactor.ts
-// Compaction as plain-data jobs, run in this thread or on a pool of worker threads.
-// One job = one session transcript: the full compact, the recomputed start offset for the
-// raw start S₀ (one parse, migration.md §7.2 step 3) and the transcript's cache position
-// (§7.3). The offset cache itself stays with the caller, which resolves jobs in order.
-
-
-
-const ownsBuffer = (u) => u.byteOffset === 0 && u.byteLength === u.buffer.byteLength;
-const asBuffer = (u) => Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-function runCompactJob(job) {
-    const pieces = job.pieces.map(asBuffer);
-    const r = (0,compact/* compactWithOffset */.lw)(pieces, {
-        agent: job.agent,
-        cliVersion: job.cliVersion,
-        offsetStart: job.offsetStart
-    });
-    const position = (0,compact/* transcriptPosition */.Gm)(pieces, job.agent);
-    if (r.kind === 'output') {
-        return { kind: 'output', bytes: r.bytes, lines: r.lines, offset: r.offset, position };
+/** A small non-negative string hash (FNV-1a), to spread affinity keys over workers. */
+function stringHash(s) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+        h ^= s.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
     }
-    if (r.kind === 'error')
-        return { kind: 'error', message: r.message, position };
-    return { kind: 'empty', position };
-}
-/** Worker side: the bundles call this first thing when started as a pool worker. */
-function serveCompactJobsIfWorker() {
-    if (!isPoolWorker())
-        return false;
-    serveWorkerJobs((job) => {
-        const r = runCompactJob(job);
-        // A view would be cloned with its whole backing store (an output buffer's spare
-        // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
-        if (r.bytes && !ownsBuffer(r.bytes))
-            r.bytes = new Uint8Array(r.bytes);
-        return r;
-    }, (r) => (r.bytes ? [r.bytes.buffer] : []));
-    return true;
-}
-/**
- * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
- * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
- * with 0 workers, jobs run in this thread: the output is the same either way.
- */
-function createCompactor(opts) {
-    const wanted = opts.workers ?? Math.max(1, (0,external_node_os_.availableParallelism)());
-    const script = opts.workerScript;
-    if (wanted <= 0 || !script || !/\.(c|m)?js$/.test(script)) {
-        return {
-            workers: 0,
-            run: async (job) => runCompactJob(job),
-            close: async () => undefined
-        };
-    }
-    const pool = new WorkerPool(script, wanted);
-    return {
-        workers: pool.size,
-        run: (job) => {
-            // Shared memory (objects read with `sharedFrom`) goes across as it is. A view into a
-            // larger buffer would be cloned with its whole backing store: send a copy of just its
-            // bytes, moved instead of cloned again. A whole buffer is cloned (the caller keeps it).
-            const transfer = [];
-            const pieces = job.pieces.map((p) => {
-                if (p.buffer instanceof SharedArrayBuffer || ownsBuffer(p))
-                    return p;
-                const copy = new Uint8Array(p);
-                transfer.push(copy.buffer);
-                return copy;
-            });
-            return pool.run({ ...job, pieces }, transfer);
-        },
-        close: () => pool.close()
-    };
+    return h >>> 0;
 }
 
 
 /***/ }),
 
-/***/ 9478:
+/***/ 7655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  yZ: () => (/* reexport */ CompactHistory),
   oE: () => (/* binding */ compact),
   lw: () => (/* binding */ compactWithOffset),
   Gm: () => (/* binding */ transcriptPosition)
@@ -29414,123 +29466,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: compactWithOffsets, detectFormat, isCodexFormat, isCodexSystemContent, isCopilotFormat, isDroidFormat, isGeminiDoc, isOpenCodeDoc, isPiFormat, singleDocument, stripIdeContextTags
 
-;// CONCATENATED MODULE: ./src/formats/compact/lines.ts
-// Reading transcript input line by line without joining it into one string (or one buffer):
-// the input is one Buffer or the ordered pieces whose concatenation is the transcript.
-function lines_toChunks(input) {
-    return Array.isArray(input) ? input.filter((c) => c.length > 0) : [input];
-}
-function lines_totalLength(chunks) {
-    let n = 0;
-    for (const c of chunks)
-        n += c.length;
-    return n;
-}
-/** The whole input as one contiguous buffer (a copy only when there are several pieces). */
-function contiguous(chunks) {
-    if (chunks.length === 0)
-        return Buffer.alloc(0);
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-/** The bounded scanner's limit: a line of this many bytes or more stops the scan (§3.8). */
-const MAX_SCAN_LINE = 10 * 1024 * 1024;
-/**
- * Iterates `\n`-terminated lines. Each line is buf (= buf[s, e), s = 0) without its `\n`;
- * `index` counts the newlines before it. A final piece without `\n` is yielded when non-empty.
- * A line that spans pieces is copied into its own buffer; every other line is a view into its
- * piece (so native searches in it stop at the line's end).
- */
-class LineReader {
-    chunks;
-    buf = EMPTY;
-    s = 0;
-    e = 0;
-    index = -1;
-    ci = 0;
-    pos = 0;
-    constructor(chunks) {
-        this.chunks = chunks;
-    }
-    next() {
-        const chunks = this.chunks;
-        while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
-            this.ci++;
-            this.pos = 0;
-        }
-        if (this.ci >= chunks.length)
-            return false;
-        const c = chunks[this.ci];
-        const q = c.indexOf(0x0a, this.pos);
-        this.index++;
-        if (q !== -1) {
-            this.buf = c.subarray(this.pos, q);
-            this.s = 0;
-            this.e = q - this.pos;
-            this.pos = q + 1;
-            return true;
-        }
-        // the line continues into the following pieces
-        const parts = [c.subarray(this.pos)];
-        this.ci++;
-        this.pos = 0;
-        while (this.ci < chunks.length) {
-            const d = chunks[this.ci];
-            const r = d.indexOf(0x0a);
-            if (r !== -1) {
-                parts.push(d.subarray(0, r));
-                this.pos = r + 1;
-                break;
-            }
-            parts.push(d);
-            this.ci++;
-        }
-        this.buf = Buffer.concat(parts);
-        this.s = 0;
-        this.e = this.buf.length;
-        return true;
-    }
-}
-const EMPTY = Buffer.alloc(0);
-function isAsciiWs(c) {
-    return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-/** Whether buf[s, e) is blank (Go's bytes.TrimSpace gives nothing). */
-function isBlank(b, s, e) {
-    for (let i = s; i < e; i++) {
-        const c = b[i];
-        if (isAsciiWs(c))
-            continue;
-        if (c === 0xc2 && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) && i + 1 < e) {
-            i++;
-            continue;
-        }
-        if (c >= 0xe1)
-            return isBlankSlow(b, i, e);
-        return false;
-    }
-    return true;
-}
-const GO_SPACE_ONLY = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
-function isBlankSlow(b, s, e) {
-    return GO_SPACE_ONLY.test(b.toString('utf8', s, e));
-}
-/**
- * The migration's transcript position for line formats (migration.md §7.3): split on `\n`,
- * drop trailing blank pieces, count the rest.
- */
-function linePosition(chunks) {
-    let pieces = 0;
-    let lastNonBlank = 0;
-    const r = new LineReader(chunks);
-    // bytes.Split's final empty piece after a trailing '\n' is blank, so it never counts
-    while (r.next()) {
-        pieces++;
-        if (!isBlank(r.buf, r.s, r.e))
-            lastNonBlank = pieces;
-    }
-    return lastNonBlank;
-}
-
+// EXTERNAL MODULE: ./src/formats/compact/lines.ts
+var compact_lines = __nccwpck_require__(9849);
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/formats/compact/json.ts
@@ -31206,7 +31143,7 @@ function detect_singleDocument(chunks) {
             }
         }
     }
-    const buf = contiguous(chunks);
+    const buf = (0,compact_lines/* contiguous */.H9)(chunks);
     const [s, e] = trimBytes(buf, 0, buf.length);
     if (s >= e || buf[s] !== 0x7b)
         return null;
@@ -31236,12 +31173,12 @@ const doc = new Doc(Buffer.alloc(0));
  * undefined to keep scanning. A scan failure or the end decides false.
  */
 function scanProbe(chunks, fromLine, fields, probe) {
-    const r = new LineReader(chunks);
+    const r = new compact_lines/* LineReader */.uo(chunks);
     while (r.next()) {
         if (r.index < fromLine)
             continue;
         let e = r.e;
-        if (e - r.s >= MAX_SCAN_LINE)
+        if (e - r.s >= compact_lines/* MAX_SCAN_LINE */.eB)
             return false;
         if (e > r.s && r.buf[e - 1] === 0x0d)
             e--;
@@ -31408,6 +31345,7 @@ class LineWriter {
     counting;
     out;
     lines = 0;
+    /** The bytes every line starts with (agent and CLI version). */
     prefix;
     constructor(agent, cliVersion, counting = false) {
         this.counting = counting;
@@ -31505,11 +31443,19 @@ function raw(d, sp) {
 }
 const USAGE = { input_tokens: 'int', output_tokens: 'int' };
 const FILE = { filePath: 'str', numLines: 'int' };
-/** Pass 1: entries of every line (line index kept, so a start line is a filter). */
-function parseEntries(input, droid, fromLine = 0) {
+/**
+ * Pass 1: entries of every line (line index kept, so a start line is a filter). With `from`,
+ * lines before it are not read; `lineEnds` (when given) receives, for each `\n`-terminated line
+ * read, the offset just past its `\n`.
+ */
+function parseEntries(input, droid, fromLine = 0, from, lineEnds) {
     const entries = [];
-    const r = new LineReader(lines_toChunks(input));
+    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
+    if (from !== undefined)
+        r.seek(from.byte, from.line);
     while (r.next()) {
+        if (lineEnds !== undefined && r.end >= 0)
+            lineEnds.push(r.end);
         if (r.index < fromLine)
             continue;
         const b = r.buf;
@@ -31523,14 +31469,132 @@ function parseEntries(input, droid, fromLine = 0) {
         // validating scan records the members of the first levels, so they are not read twice.
         if (s >= t || b[s] !== 0x7b)
             continue;
-        jsonl_doc.reset(b);
-        if (validDocument(jsonl_doc, s, t) === null)
+        // Records that are neither user nor assistant (progress records are a fifth of a Claude
+        // transcript) are dropped whether or not they are valid JSON: skip validating them.
+        if (!droid && certainlyDropped(b, s, t))
             continue;
-        const e = parseLine(b, { s, e: t }, droid, r.index);
+        const e = lineEntry(b, s, t, droid, r.index);
         if (e !== null)
             entries.push(e);
     }
     return entries;
+}
+/** The entry of the trimmed object line b[s, t) (null: none): validated, then read. */
+function lineEntry(b, s, t, droid, line) {
+    jsonl_doc.reset(b);
+    if (validDocument(jsonl_doc, s, t) === null)
+        return null;
+    return parseLine(b, { s, e: t }, droid, line);
+}
+const TYPE_MEMBER = Buffer.from('"type":"');
+/** End (index of the closing quote) of the string whose body starts at `i`; -1 when none. */
+function stringEnd(b, i, e) {
+    for (;;) {
+        const q = b.indexOf(0x22, i);
+        if (q < 0 || q >= e)
+            return -1;
+        let k = q - 1;
+        while (k >= i && b[k] === 0x5c)
+            k--;
+        if ((q - 1 - k) % 2 === 0)
+            return q;
+        i = q + 1;
+    }
+}
+function hasBackslash(b, s, e) {
+    const k = b.indexOf(0x5c, s);
+    return k >= 0 && k < e;
+}
+/** Whether b[s, e) is exactly the ASCII text `w`. */
+function isWord(b, s, e, w) {
+    if (e - s !== w.length)
+        return false;
+    for (let i = 0; i < w.length; i++)
+        if (b[s + i] !== w.charCodeAt(i))
+            return false;
+    return true;
+}
+/**
+ * For an object line b[s, e) of a non-droid transcript: true when the line cannot give an
+ * entry, whatever else it holds. If it is valid JSON, its top-level members are exactly what
+ * this structural scan (strings delimited by unescaped quotes, nesting by brackets outside
+ * strings) finds, and its last "type" is a non-empty plain string other than user, human and
+ * assistant: parseLine drops it. If it is not valid JSON, it is dropped anyway. false means
+ * "not certain" (an escaped key or type value, a non-string type): the full path decides.
+ */
+function certainlyDropped(b, s, e) {
+    // Most lines are user or assistant records: their first "type" says so; only "not certain"
+    // is answered from it, so a nested or later "type" cannot mislead.
+    const q = b.indexOf(TYPE_MEMBER, s);
+    if (q >= 0 && q < e) {
+        const v = q + TYPE_MEMBER.length;
+        if (isWord(b, v, Math.min(v + 5, e), 'user"') ||
+            isWord(b, v, Math.min(v + 10, e), 'assistant"') ||
+            isWord(b, v, Math.min(v + 6, e), 'human"'))
+            return false;
+    }
+    let depth = 0;
+    let expectKey = false;
+    /** The last top-level "type": 0 none, 1 a string (typeS..typeE), 2 anything else. */
+    let type = 0;
+    let typeS = 0;
+    let typeE = 0;
+    let i = s;
+    while (i < e) {
+        const c = b[i];
+        if (c === 0x22) {
+            const end = stringEnd(b, i + 1, e);
+            if (end < 0)
+                return false;
+            if (depth === 1 && expectKey) {
+                expectKey = false;
+                const isType = isWord(b, i + 1, end, 'type');
+                if (!isType && hasBackslash(b, i + 1, end))
+                    return false;
+                i = end + 1;
+                if (isType) {
+                    while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d))
+                        i++;
+                    if (b[i] !== 0x3a)
+                        return false;
+                    i++;
+                    while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d))
+                        i++;
+                    if (b[i] === 0x22) {
+                        const ve = stringEnd(b, i + 1, e);
+                        if (ve < 0)
+                            return false;
+                        type = 1;
+                        typeS = i + 1;
+                        typeE = ve;
+                        i = ve + 1;
+                    }
+                    else
+                        type = 2;
+                }
+                continue;
+            }
+            i = end + 1;
+            continue;
+        }
+        if (c === 0x7b || c === 0x5b) {
+            depth++;
+            if (depth === 1)
+                expectKey = true;
+        }
+        else if (c === 0x7d || c === 0x5d) {
+            if (--depth === 0)
+                break;
+        }
+        else if (c === 0x2c && depth === 1)
+            expectKey = true;
+        i++;
+    }
+    if (type !== 1 || typeE === typeS || hasBackslash(b, typeS, typeE))
+        return false;
+    return !(isWord(b, typeS, typeE, 'user') ||
+        isWord(b, typeS, typeE, 'human') ||
+        isWord(b, typeS, typeE, 'assistant'));
 }
 /** JSON whitespace (not \v or \f, which Go's TrimSpace would drop but its decoder rejects). */
 function isWsByte(c) {
@@ -31855,24 +31919,30 @@ function emitUser(w, e) {
 function encodeStr(w, s) {
     encodeString(w.out, s);
 }
-/** Pass 2 over entries with line index >= fromLine. Returns the number of lines written. */
-function emitEntries(entries, fromLine, w) {
-    let start = 0;
-    if (fromLine > 0) {
-        // entries are in line order
-        let lo = 0;
-        let hi = entries.length;
-        while (lo < hi) {
-            const m = (lo + hi) >> 1;
-            if (entries[m].line < fromLine)
-                lo = m + 1;
-            else
-                hi = m;
-        }
-        start = lo;
+/** Number of entries (in line order) with a line index below `line`. */
+function entriesBefore(entries, line) {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (entries[m].line < line)
+            lo = m + 1;
+        else
+            hi = m;
     }
+    return lo;
+}
+/**
+ * Pass 2 over entries with line index >= fromLine (or, with `fromEntry`, from that entry on,
+ * which must start an output group). Returns the number of lines written (w.lines). `trace`
+ * receives, for each output group, [entry index, output bytes, lines] before it is written.
+ */
+function emitEntries(entries, fromLine, w, fromEntry, trace) {
+    const start = fromEntry ?? (fromLine > 0 ? entriesBefore(entries, fromLine) : 0);
     const n = entries.length;
     for (let i = start; i < n; i++) {
+        if (trace !== undefined)
+            trace.push(i, w.out.n, w.lines);
         const e = entries[i];
         if (!e.user) {
             let ts = e.ts;
@@ -31943,9 +32013,9 @@ const TEXT_OBJ = { text: 'str' };
 const codex_doc = new Doc(Buffer.alloc(0));
 function parseCodex(input) {
     const lines = [];
-    const r = new LineReader(lines_toChunks(input));
+    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
     while (r.next()) {
-        if (isBlank(r.buf, r.s, r.e))
+        if ((0,compact_lines/* isBlank */.z3)(r.buf, r.s, r.e))
             continue;
         codex_doc.reset(r.buf);
         const sp = validDocument(codex_doc, r.s, r.e);
@@ -32238,11 +32308,11 @@ const RESULT_DATA = {
 const copilot_doc = new Doc(Buffer.alloc(0));
 function parseCopilot(input, fromLine = 0) {
     const events = [];
-    const r = new LineReader(lines_toChunks(input));
+    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
     while (r.next()) {
         if (r.index < fromLine)
             continue;
-        if (isBlank(r.buf, r.s, r.e))
+        if ((0,compact_lines/* isBlank */.z3)(r.buf, r.s, r.e))
             continue;
         copilot_doc.reset(r.buf);
         const sp = validDocument(copilot_doc, r.s, r.e);
@@ -32696,10 +32766,10 @@ function decodeEntry(l) {
 function parsePi(input) {
     const lines = [];
     let failAt = -1;
-    const r = new LineReader(lines_toChunks(input));
+    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
     while (r.next()) {
         let e = r.e;
-        if (e - r.s >= MAX_SCAN_LINE) {
+        if (e - r.s >= compact_lines/* MAX_SCAN_LINE */.eB) {
             failAt = lines.length;
             break;
         }
@@ -32933,6 +33003,173 @@ function textBlock(text) {
     return o.take();
 }
 
+;// CONCATENATED MODULE: ./src/formats/compact/history.ts
+// Reuse of earlier conversions' parsed lines. A session's transcript at a later checkpoint is
+// usually its transcript at the earlier checkpoint plus new lines (in the real corpus, 44% of
+// the bytes handed to the JSONL converter had been converted before). Pass 1 of the JSONL
+// converter reads each line on its own (an entry depends only on the line's bytes, its index
+// and the droid flag), so the entries of lines that are byte-identical to, and at the same
+// index as, lines of the key's previous input are taken over, and only the rest is parsed.
+// Pass 2 writes output groups (an assistant message with its fragments and tool results, or a
+// user message) that depend only on their entries and the entry after them; the output of the
+// groups that lie wholly within the shared entries is copied from the previous output.
+// The key only says which earlier input to compare with; reuse is decided by the bytes.
+
+
+/** Keeps the parsed lines of recent inputs, up to `budget` bytes of input (oldest dropped first). */
+class CompactHistory {
+    budget;
+    inputs = new Map();
+    held = 0;
+    stats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 };
+    constructor(budget = 32 * 1024 * 1024) {
+        this.budget = budget;
+    }
+    /** Bytes of input held now. */
+    get heldBytes() {
+        return this.held;
+    }
+    /** Pass 1 over `chunks` (from line 0), reusing the lines shared with `key`'s last input. */
+    entries(key, chunks, droid) {
+        const prev = this.inputs.get(key);
+        let k = 0;
+        if (prev !== undefined && prev.droid === droid && prev.lineEnds.length > 0) {
+            const limit = prev.lineEnds[prev.lineEnds.length - 1];
+            k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.chunks, limit));
+        }
+        const lineEnds = k > 0 ? prev.lineEnds.slice(0, k) : [];
+        const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined;
+        const fresh = parseEntries(chunks, droid, 0, from, lineEnds);
+        const shared = k > 0 ? entriesBefore(prev.entries, k) : 0;
+        const entries = k > 0 ? prev.entries.slice(0, shared).concat(fresh) : fresh;
+        const bytes = (0,compact_lines/* totalLength */["do"])(chunks);
+        const reused = from?.byte ?? 0;
+        this.stats.reusedBytes += reused;
+        this.stats.parsedBytes += bytes - reused;
+        if (prev !== undefined) {
+            this.inputs.delete(key);
+            this.held -= held(prev);
+        }
+        if (bytes <= this.budget) {
+            const rec = { chunks, bytes, droid, lineEnds, entries, shared };
+            if (shared > 0 && prev?.output !== undefined)
+                rec.previous = prev.output;
+            this.inputs.set(key, rec);
+            this.held += bytes;
+            this.trim();
+        }
+        return entries;
+    }
+    /**
+     * Pass 2 from line 0 over `entries` (just returned by `entries(key, …)`), copying the output
+     * of the groups shared with the key's previous emission. Returns the number of lines.
+     */
+    emit(key, entries, w) {
+        const rec = this.inputs.get(key);
+        if (rec === undefined || rec.entries !== entries)
+            return emitEntries(entries, 0, w);
+        const trace = [];
+        rec.trace = trace;
+        const prev = rec.previous;
+        rec.previous = undefined;
+        let from = 0;
+        if (prev !== undefined && prev.prefix.equals(w.prefix) && w.out.n === 0 && w.lines === 0) {
+            // The last group that starts at a shared entry: every group before it, and the entry
+            // each of them looked at after itself, are shared, so their output is the same.
+            let g = -1;
+            for (let t = 0; t < prev.trace.length && prev.trace[t] < rec.shared; t += 3)
+                g = t;
+            if (g > 0) {
+                from = prev.trace[g];
+                const bytes = prev.trace[g + 1];
+                w.out.bytes(prev.bytes, 0, bytes);
+                w.lines = prev.trace[g + 2];
+                for (let t = 0; t < g; t++)
+                    trace.push(prev.trace[t]);
+                this.stats.copiedOutputBytes += bytes;
+            }
+        }
+        return emitEntries(entries, 0, w, from, trace);
+    }
+    /** Keep `bytes`, the output of the last `emit(key, …)`, for the key's next emission. */
+    keepOutput(key, bytes, prefix) {
+        const rec = this.inputs.get(key);
+        if (rec === undefined || rec.trace === undefined)
+            return;
+        rec.output = { bytes, prefix, trace: rec.trace };
+        rec.trace = undefined;
+        this.held += bytes.length;
+        this.trim();
+    }
+    /** Drop the oldest inputs until what is held fits the budget. */
+    trim() {
+        for (const [k, r] of this.inputs) {
+            if (this.held <= this.budget)
+                break;
+            this.inputs.delete(k);
+            this.held -= held(r);
+        }
+    }
+    clear() {
+        this.inputs.clear();
+        this.held = 0;
+    }
+}
+/** Bytes a remembered input holds: the input and its kept output. */
+function held(r) {
+    return r.bytes + (r.output?.bytes.length ?? 0);
+}
+/** Number of values in ascending `xs` that are ≤ `v`. */
+function countAtMost(xs, v) {
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (xs[m] <= v)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+const BLOCK = 64 * 1024;
+/** Length of the common prefix of two inputs given as pieces, at most `limit`. */
+function commonPrefix(a, b, limit) {
+    let ai = 0;
+    let ao = 0;
+    let bi = 0;
+    let bo = 0;
+    let done = 0;
+    while (done < limit) {
+        while (ai < a.length && ao >= a[ai].length) {
+            ai++;
+            ao = 0;
+        }
+        while (bi < b.length && bo >= b[bi].length) {
+            bi++;
+            bo = 0;
+        }
+        if (ai >= a.length || bi >= b.length)
+            break;
+        const x = a[ai];
+        const y = b[bi];
+        const n = Math.min(x.length - ao, y.length - bo, limit - done, BLOCK);
+        if (x.buffer === y.buffer && x.byteOffset + ao === y.byteOffset + bo) {
+            // the same memory
+        }
+        else if (!x.subarray(ao, ao + n).equals(y.subarray(bo, bo + n))) {
+            let i = 0;
+            while (x[ao + i] === y[bo + i])
+                i++;
+            return done + i;
+        }
+        ao += n;
+        bo += n;
+        done += n;
+    }
+    return done;
+}
+
 ;// CONCATENATED MODULE: ./src/formats/compact/index.ts
 // Compact transcripts (`transcript.jsonl`): the reference converter of entireio/cli@afef3455
 // (= v0.6.2), byte for byte, for every agent format. Spec: compact-transcript.md; offsets and
@@ -32964,6 +33201,11 @@ function textBlock(text) {
 //     'OpenCode' the length of the top-level `messages` array (null when the document does not
 //     decode), else the number of '\n'-separated pieces without trailing blank ones.
 //   detectFormat(input, startLine?) → Format — which converter the content selects (§4).
+//   CompactHistory (history.ts): passed as `history: { cache, key }` in the options, it keeps
+//     the parsed lines and output of recent inputs (bounded) so that an input sharing a prefix
+//     with the key's previous one (a session's transcript at its next checkpoint) parses only
+//     its new lines and copies the output written for the shared ones; results are identical.
+
 
 
 
@@ -32977,7 +33219,7 @@ function textBlock(text) {
 
 
 function prepareWhole(chunks) {
-    if (lines_totalLength(chunks) === 0)
+    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
         return null;
     const d = detect_singleDocument(chunks);
     if (detect_isOpenCodeDoc(d))
@@ -33009,31 +33251,45 @@ function prepareDoc(format, d) {
     return { format, emit: (start, w) => emitGemini(p, start, w) };
 }
 /** Steps 5–7: the line formats detected on the slice; parsed from `fromLine` on. */
-function prepareSliced(chunks, fromLine) {
+function prepareSliced(chunks, fromLine, history) {
     const format = detect_detectSliced(chunks, fromLine);
     if (format === 'copilot') {
         const p = parseCopilot(chunks, fromLine);
         return { format, emit: (start, w) => emitCopilot(p, start, w) };
     }
-    const entries = parseEntries(chunks, format === 'droid', fromLine);
+    const droid = format === 'droid';
+    if (history !== undefined && fromLine === 0) {
+        const { cache, key } = history;
+        const entries = cache.entries(key, chunks, droid);
+        return {
+            format,
+            emit: (start, w) => start === 0 && !w.counting ? cache.emit(key, entries, w) : emitEntries(entries, start, w),
+            keep: (bytes, w) => cache.keepOutput(key, bytes, w.prefix)
+        };
+    }
+    const entries = parseEntries(chunks, droid, fromLine);
     return { format, emit: (start, w) => emitEntries(entries, start, w) };
 }
-function result(n, w) {
+function result(n, w, p, start = 0) {
     if (typeof n === 'string')
         return { kind: 'error', message: n };
     if (n === 0)
         return { kind: 'empty' };
-    return { kind: 'output', bytes: w.out.take(), lines: n };
+    const bytes = w.out.take();
+    if (start === 0)
+        p?.keep?.(bytes, w);
+    return { kind: 'output', bytes, lines: n };
 }
 /** Converts a raw transcript to the compact transcript.jsonl (see the header). */
 function compact(input, opts) {
-    const chunks = lines_toChunks(input);
+    const chunks = (0,compact_lines/* toChunks */.YC)(input);
     const start = Math.max(0, opts.startLine ?? 0);
     const w = new LineWriter(opts.agent, opts.cliVersion);
-    const p = prepareWhole(chunks) ?? (lines_totalLength(chunks) === 0 ? null : prepareSliced(chunks, start));
+    const p = prepareWhole(chunks) ??
+        ((0,compact_lines/* totalLength */["do"])(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history));
     if (p === null)
         return { kind: 'empty' };
-    return result(p.emit(start, w), w);
+    return result(p.emit(start, w), w, p, start);
 }
 /** The full conversion plus the migration's recomputed offset for `offsetStart` (see the header). */
 function compactWithOffset(input, opts) {
@@ -33048,14 +33304,14 @@ function compactWithOffset(input, opts) {
  * the recomputed offset, all from one parse of the input.
  */
 function compactWithOffsets(input, opts, starts) {
-    const chunks = lines_toChunks(input);
+    const chunks = (0,compact_lines/* toChunks */.YC)(input);
     const start = Math.max(0, opts.startLine ?? 0);
-    if (lines_totalLength(chunks) === 0)
+    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
         return { kind: 'empty' };
     const w = new LineWriter(opts.agent, opts.cliVersion);
     const whole = prepareWhole(chunks);
-    const p = whole ?? prepareSliced(chunks, start);
-    const full = result(p.emit(start, w), w);
+    const p = whole ?? prepareSliced(chunks, start, opts.history);
+    const full = result(p.emit(start, w), w, p, start);
     if (full.kind !== 'output')
         return full;
     const offsets = starts.map((s0) => {
@@ -33099,11 +33355,11 @@ function prepareWholeFormat(chunks) {
 const MESSAGES = { messages: { list: 'raw' } };
 /** The migration's transcript position (migration.md §7.3); null = not recordable. */
 function transcriptPosition(input, agent) {
-    const chunks = lines_toChunks(input);
-    if (lines_totalLength(chunks) === 0)
+    const chunks = (0,compact_lines/* toChunks */.YC)(input);
+    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
         return 0;
     if (agent === 'Gemini CLI' || agent === 'OpenCode') {
-        const buf = contiguous(chunks);
+        const buf = (0,compact_lines/* contiguous */.H9)(chunks);
         const [s, e] = trimBytes(buf, 0, buf.length);
         const sp = validDocument(new Doc(buf), s, e);
         if (sp === null)
@@ -33113,7 +33369,954 @@ function transcriptPosition(input, agent) {
             return null;
         return d.messages === undefined ? 0 : d.messages.length;
     }
-    return linePosition(chunks);
+    return (0,compact_lines/* linePosition */.s3)(chunks);
+}
+
+
+/***/ }),
+
+/***/ 9849:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H9: () => (/* binding */ contiguous),
+/* harmony export */   YC: () => (/* binding */ toChunks),
+/* harmony export */   "do": () => (/* binding */ totalLength),
+/* harmony export */   eB: () => (/* binding */ MAX_SCAN_LINE),
+/* harmony export */   s3: () => (/* binding */ linePosition),
+/* harmony export */   uo: () => (/* binding */ LineReader),
+/* harmony export */   z3: () => (/* binding */ isBlank)
+/* harmony export */ });
+// Reading transcript input line by line without joining it into one string (or one buffer):
+// the input is one Buffer or the ordered pieces whose concatenation is the transcript.
+function toChunks(input) {
+    return Array.isArray(input) ? input.filter((c) => c.length > 0) : [input];
+}
+function totalLength(chunks) {
+    let n = 0;
+    for (const c of chunks)
+        n += c.length;
+    return n;
+}
+/** The whole input as one contiguous buffer (a copy only when there are several pieces). */
+function contiguous(chunks) {
+    if (chunks.length === 0)
+        return Buffer.alloc(0);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+/** The bounded scanner's limit: a line of this many bytes or more stops the scan (§3.8). */
+const MAX_SCAN_LINE = 10 * 1024 * 1024;
+/**
+ * Iterates `\n`-terminated lines. Each line is buf (= buf[s, e), s = 0) without its `\n`;
+ * `index` counts the newlines before it. A final piece without `\n` is yielded when non-empty.
+ * A line that spans pieces is copied into its own buffer; every other line is a view into its
+ * piece (so native searches in it stop at the line's end).
+ */
+class LineReader {
+    chunks;
+    buf = EMPTY;
+    s = 0;
+    e = 0;
+    index = -1;
+    /** Offset in the whole input just past the current line's `\n`; -1 for an unterminated line. */
+    end = -1;
+    ci = 0;
+    pos = 0;
+    /** Offset in the whole input of chunks[ci]. */
+    base = 0;
+    constructor(chunks) {
+        this.chunks = chunks;
+    }
+    /** Continue from offset `byte` of the whole input, a line start, as line number `line`. */
+    seek(byte, line) {
+        let ci = 0;
+        let base = 0;
+        while (ci < this.chunks.length && base + this.chunks[ci].length <= byte) {
+            base += this.chunks[ci].length;
+            ci++;
+        }
+        this.ci = ci;
+        this.base = base;
+        this.pos = byte - base;
+        this.index = line - 1;
+    }
+    next() {
+        const chunks = this.chunks;
+        while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
+            this.base += chunks[this.ci].length;
+            this.ci++;
+            this.pos = 0;
+        }
+        if (this.ci >= chunks.length)
+            return false;
+        const c = chunks[this.ci];
+        const q = c.indexOf(0x0a, this.pos);
+        this.index++;
+        if (q !== -1) {
+            this.buf = c.subarray(this.pos, q);
+            this.s = 0;
+            this.e = q - this.pos;
+            this.pos = q + 1;
+            this.end = this.base + q + 1;
+            return true;
+        }
+        // the line continues into the following pieces
+        const parts = [c.subarray(this.pos)];
+        this.base += c.length;
+        this.ci++;
+        this.pos = 0;
+        this.end = -1;
+        while (this.ci < chunks.length) {
+            const d = chunks[this.ci];
+            const r = d.indexOf(0x0a);
+            if (r !== -1) {
+                parts.push(d.subarray(0, r));
+                this.pos = r + 1;
+                this.end = this.base + r + 1;
+                break;
+            }
+            parts.push(d);
+            this.base += d.length;
+            this.ci++;
+        }
+        this.buf = Buffer.concat(parts);
+        this.s = 0;
+        this.e = this.buf.length;
+        return true;
+    }
+}
+const EMPTY = Buffer.alloc(0);
+function isAsciiWs(c) {
+    return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+/** Whether buf[s, e) is blank (Go's bytes.TrimSpace gives nothing). */
+function isBlank(b, s, e) {
+    for (let i = s; i < e; i++) {
+        const c = b[i];
+        if (isAsciiWs(c))
+            continue;
+        if (c === 0xc2 && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) && i + 1 < e) {
+            i++;
+            continue;
+        }
+        if (c >= 0xe1)
+            return isBlankSlow(b, i, e);
+        return false;
+    }
+    return true;
+}
+const GO_SPACE_ONLY = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+function isBlankSlow(b, s, e) {
+    return GO_SPACE_ONLY.test(b.toString('utf8', s, e));
+}
+/**
+ * The migration's transcript position for line formats (migration.md §7.3): split on `\n`,
+ * drop trailing blank pieces, count the rest.
+ */
+function linePosition(chunks) {
+    let pieces = 0;
+    let lastNonBlank = 0;
+    const r = new LineReader(chunks);
+    // bytes.Split's final empty piece after a trailing '\n' is blank, so it never counts
+    while (r.next()) {
+        pieces++;
+        if (!isBlank(r.buf, r.s, r.e))
+            lastNonBlank = pieces;
+    }
+    return lastNonBlank;
+}
+
+
+/***/ }),
+
+/***/ 8794:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N: () => (/* binding */ createObjectReader),
+/* harmony export */   P: () => (/* binding */ serveObjectReaderIfWorker)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5919);
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _objects_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3644);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8433);
+// Bulk object reads on a thread of their own. git writes into a socket that holds a few hundred
+// KiB; on the main thread, every synchronous step (compacting one large transcript takes tens of
+// ms) left cat-file blocked on a full socket, so reading the next window did not overlap with
+// processing this one (the main thread then sat idle for ~15% of a corpus run, waiting). Here a
+// worker thread owns the one `cat-file --batch-command` process and drains it as fast as git
+// writes; the buffers it fills are moved (transferred) to the main thread, not copied.
+//
+// The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
+// `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
+// `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
+
+
+
+
+const ROLE = 'entire-migrate-object-reader';
+/** Small objects of a reply are copied into slabs of this size. */
+const SLAB_BYTES = 256 * 1024;
+/** A reply carries objects up to about this many bytes (the main thread sees them sooner). */
+const REPLY_BYTES = 2 * 1024 * 1024;
+/**
+ * A reader on a worker thread running `script` (a bundle whose entry calls
+ * serveObjectReaderIfWorker), or the in-thread ObjectReader when no such script can run.
+ * From the thread, content arrives in buffers of its own (`ReadOptions.sharedFrom` is moot).
+ */
+function createObjectReader(git, script) {
+    if (!script || !/\.(c|m)?js$/.test(script))
+        return new _objects_js__WEBPACK_IMPORTED_MODULE_2__/* .ObjectReader */ .nR(git);
+    return new ThreadedObjectReader(git.repoDir, script);
+}
+class ThreadedObjectReader {
+    worker;
+    pending = new Map();
+    nextId = 1;
+    failed = null;
+    queue = Promise.resolve();
+    /** Resolves close() once the thread has ended its cat-file. */
+    closing = null;
+    constructor(repoDir, script) {
+        this.worker = new node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.Worker(script, { workerData: { role: ROLE, repoDir } });
+        this.worker.on('message', (msg) => this.onReply(msg));
+        this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+        // Any exit fails what is still waiting (a thread on a script that serves nothing ends at
+        // once with code 0: its reads must not wait forever).
+        this.worker.on('exit', (code) => this.fail(new Error(`object reader thread ended (exit code ${code})`)));
+        this.worker.unref();
+    }
+    read(names, onObject, opts = {}) {
+        // One request at a time, in call order (as ObjectReader): replies are not interleaved.
+        const run = this.queue.then(() => this.readNow(names, onObject, opts.sha256From));
+        this.queue = run.then(() => undefined, () => undefined);
+        return run;
+    }
+    readNow(names, onObject, sha256From) {
+        if (names.length === 0)
+            return Promise.resolve();
+        if (this.failed)
+            return Promise.reject(this.failed);
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { onObject, resolve, reject });
+            this.worker.ref();
+            this.worker.postMessage({ id, names, sha256From });
+        }).finally(() => {
+            if (this.pending.size === 0)
+                this.worker.unref();
+        });
+    }
+    onReply(msg) {
+        if (msg.id === 0) {
+            this.closing?.();
+            return;
+        }
+        const p = this.pending.get(msg.id);
+        if (!p)
+            return;
+        if ('error' in msg) {
+            this.pending.delete(msg.id);
+            p.reject(new Error(msg.error));
+            return;
+        }
+        for (const o of msg.objects) {
+            if (p.failure !== undefined)
+                break;
+            try {
+                p.onObject('missing' in o
+                    ? o
+                    : {
+                        index: o.index,
+                        oid: o.oid,
+                        type: o.type,
+                        size: o.size,
+                        missing: false,
+                        content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
+                        ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
+                    });
+            }
+            catch (e) {
+                // A consumer error ends this read once the rest of its answer has arrived.
+                p.failure = e;
+            }
+        }
+        if (!msg.done)
+            return;
+        this.pending.delete(msg.id);
+        if (p.failure !== undefined)
+            p.reject(p.failure instanceof Error ? p.failure : new Error(String(p.failure)));
+        else
+            p.resolve();
+    }
+    fail(e) {
+        this.failed ??= e;
+        for (const [id, p] of this.pending) {
+            this.pending.delete(id);
+            p.reject(e);
+        }
+    }
+    /** End cat-file (waited for, so no process is left behind), then the thread. */
+    async close() {
+        await this.queue;
+        if (!this.failed) {
+            const closed = new Promise((resolve) => {
+                const done = () => resolve();
+                this.closing = done;
+                this.worker.once('exit', done);
+            });
+            this.worker.ref();
+            this.worker.postMessage({ id: 0, names: [], close: true });
+            await closed;
+        }
+        await this.worker.terminate();
+    }
+}
+/** True inside a thread started by createObjectReader. */
+function isReaderThread() {
+    return !node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.isMainThread && node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.workerData?.role === ROLE;
+}
+/**
+ * Worker side: serve read requests with one cat-file process (entries call this before anything
+ * else; returns false outside such a thread). Content is moved to the main thread, never shared:
+ * shared memory is freed only when every thread that saw it has collected, and this thread
+ * allocates too little to collect often (a corpus run peaked near 600 MB that way).
+ */
+function serveObjectReaderIfWorker() {
+    if (!isReaderThread())
+        return false;
+    const port = node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.parentPort;
+    const git = new _runner_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRunner */ .bl(node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.workerData.repoDir);
+    const reader = new _objects_js__WEBPACK_IMPORTED_MODULE_2__/* .ObjectReader */ .nR(git);
+    port.on('message', (req) => {
+        if (req.close) {
+            void reader.close().finally(() => {
+                port.postMessage({ id: 0, objects: [], done: true });
+            });
+            return;
+        }
+        let batch = [];
+        let bytes = 0;
+        let moved = [];
+        let slab = null;
+        let slabUsed = 0;
+        /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+        const own = (c) => {
+            if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+                moved.push(c.buffer);
+                return c;
+            }
+            if (slab === null || slabUsed + c.length > slab.length) {
+                slab = Buffer.from(new ArrayBuffer(Math.max(SLAB_BYTES, c.length)));
+                slabUsed = 0;
+                moved.push(slab.buffer);
+            }
+            c.copy(slab, slabUsed);
+            const view = slab.subarray(slabUsed, slabUsed + c.length);
+            slabUsed += c.length;
+            return view;
+        };
+        const send = (done) => {
+            port.postMessage({ id: req.id, objects: batch, done }, moved);
+            batch = [];
+            bytes = 0;
+            moved = [];
+            slab = null;
+        };
+        reader
+            .read(req.names, (o) => {
+            if (o.missing)
+                batch.push(o);
+            else {
+                // hashed here, before the buffer moves: the main thread need not read it again
+                const sha256 = req.sha256From !== undefined && o.size >= req.sha256From
+                    ? (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(o.content).digest('hex')
+                    : undefined;
+                batch.push({
+                    index: o.index,
+                    oid: o.oid,
+                    type: o.type,
+                    size: o.size,
+                    content: own(o.content),
+                    ...(sha256 !== undefined ? { sha256 } : {})
+                });
+                bytes += o.size;
+            }
+            if (bytes >= REPLY_BYTES || batch.length >= 512)
+                send(false);
+        })
+            .then(() => send(true), (e) => port.postMessage({
+            id: req.id,
+            error: e instanceof Error ? e.message : String(e)
+        }));
+    });
+    return true;
+}
+
+
+/***/ }),
+
+/***/ 3644:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $I: () => (/* binding */ readObjects),
+/* harmony export */   ZY: () => (/* binding */ checkObjects),
+/* harmony export */   ce: () => (/* binding */ readObjectsAll),
+/* harmony export */   nR: () => (/* binding */ ObjectReader),
+/* harmony export */   q4: () => (/* binding */ CatFileBatchParser)
+/* harmony export */ });
+/* unused harmony exports streamObjects, resolveMany */
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8433);
+
+const LF = 0x0a;
+const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
+/** Object names for cat-file's stdin: one per line; a name with a newline cannot be requested. */
+function requestInput(names) {
+    for (const n of names) {
+        if (n.length === 0 || n.includes('\n')) {
+            throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`);
+        }
+    }
+    return Buffer.from(names.join('\n') + '\n', 'utf8');
+}
+/** Parse `<oid> <type> <size>` or `<name> missing|ambiguous` (the name may contain spaces). */
+function parseHeader(line) {
+    const last = line.lastIndexOf(' ');
+    const tail = line.slice(last + 1);
+    if (tail === 'missing' || tail === 'ambiguous') {
+        return { missing: true, oid: line.slice(0, last), reason: tail };
+    }
+    const mid = line.lastIndexOf(' ', last - 1);
+    const type = line.slice(mid + 1, last);
+    const size = Number(tail);
+    if (last <= 0 || mid <= 0 || !OBJECT_TYPES.has(type) || !Number.isSafeInteger(size) || size < 0) {
+        throw new Error(`unexpected cat-file header: ${JSON.stringify(line)}`);
+    }
+    return { missing: false, oid: line.slice(0, mid), type: type, size };
+}
+/**
+ * Incremental parser of `cat-file --batch` output (exported for tests; use `streamObjects`).
+ * State machine over chunks: a header line (possibly split across chunks), then `size` content
+ * bytes handed on as chunk views, then LF.
+ */
+class CatFileBatchParser {
+    sink;
+    index = 0;
+    headerParts = [];
+    /** Content bytes still expected for the current object; -1 = reading a header. */
+    remaining = -1;
+    /** The LF that follows content is still to be consumed. */
+    pendingLf = false;
+    constructor(sink) {
+        this.sink = sink;
+    }
+    get complete() {
+        return this.remaining === -1 && !this.pendingLf && this.headerParts.length === 0;
+    }
+    get count() {
+        return this.index;
+    }
+    push(buf) {
+        let pos = 0;
+        const len = buf.length;
+        while (pos < len) {
+            if (this.pendingLf) {
+                if (buf[pos] !== LF)
+                    throw new Error('cat-file output out of sync: no LF after content');
+                this.pendingLf = false;
+                pos++;
+                continue;
+            }
+            if (this.remaining > 0) {
+                const take = Math.min(this.remaining, len - pos);
+                this.sink.chunk(buf.subarray(pos, pos + take));
+                pos += take;
+                this.remaining -= take;
+                if (this.remaining === 0)
+                    this.finishObject();
+                continue;
+            }
+            const nl = buf.indexOf(LF, pos);
+            if (nl === -1) {
+                this.headerParts.push(buf.subarray(pos));
+                return;
+            }
+            let line;
+            if (this.headerParts.length > 0) {
+                this.headerParts.push(buf.subarray(pos, nl));
+                line = Buffer.concat(this.headerParts).toString('latin1');
+                this.headerParts = [];
+            }
+            else {
+                line = buf.toString('latin1', pos, nl);
+            }
+            pos = nl + 1;
+            this.onHeader(line);
+        }
+    }
+    onHeader(line) {
+        const h = parseHeader(line);
+        const index = this.index++;
+        if (h.missing) {
+            this.sink.missing({ index, oid: h.oid, missing: true, reason: h.reason });
+            return;
+        }
+        this.sink.start({ index, oid: h.oid, type: h.type, size: h.size });
+        this.remaining = h.size;
+        if (h.size === 0)
+            this.finishObject();
+    }
+    finishObject() {
+        this.remaining = -1;
+        this.pendingLf = true;
+        this.sink.end();
+    }
+}
+/** Run one cat-file process; errors thrown by the consumer stop parsing and are rethrown after. */
+async function runBatch(git, args, names, onData, isComplete, expected) {
+    if (names.length === 0)
+        return;
+    let failure = undefined;
+    let failed = false;
+    await git.run(args, {
+        input: requestInput(names),
+        onStdout: (chunk) => {
+            if (failed)
+                return;
+            try {
+                onData(chunk);
+            }
+            catch (e) {
+                failed = true;
+                failure = e;
+            }
+        }
+    });
+    if (failed)
+        throw failure;
+    if (!isComplete() || expected() !== names.length) {
+        throw new _runner_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(args, 0, `cat-file output truncated: ${expected()} of ${names.length}`);
+    }
+}
+/**
+ * Stream objects: `sink` receives each object's header, its content in chunks, and its end, in
+ * request order; missing names go to `sink.missing`. One `git cat-file --batch` process.
+ */
+async function streamObjects(git, names, sink) {
+    const parser = new CatFileBatchParser(sink);
+    await runBatch(git, ['cat-file', '--batch', '--buffer'], names, (c) => parser.push(c), () => parser.complete, () => parser.count);
+}
+/**
+ * Read objects whole: `onObject` is called once per requested name, in request order, with the
+ * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
+ * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
+ * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
+ * asks for a shared copy).
+ */
+async function readObjects(git, names, onObject, opts = {}) {
+    await streamObjects(git, names, wholeObjects(onObject, opts));
+}
+/** A sink that collects each object's content into one Buffer (see `readObjects`). */
+function wholeObjects(onObject, opts) {
+    const sharedFrom = opts.sharedFrom ?? Infinity;
+    let header;
+    let pieces = [];
+    /** The shared destination of the current object, filled up to `filled`. */
+    let shared = null;
+    let filled = 0;
+    return {
+        start(h) {
+            header = h;
+            if (h.size > 0 && h.size >= sharedFrom) {
+                shared = Buffer.from(new SharedArrayBuffer(h.size));
+                filled = 0;
+            }
+        },
+        chunk(data) {
+            if (shared)
+                filled += data.copy(shared, filled);
+            else
+                pieces.push(data);
+        },
+        end() {
+            const h = header;
+            const content = shared ??
+                (pieces.length === 1
+                    ? pieces[0]
+                    : pieces.length === 0
+                        ? Buffer.alloc(0)
+                        : Buffer.concat(pieces, h.size));
+            pieces = [];
+            shared = null;
+            header = undefined;
+            onObject({ ...h, missing: false, content });
+        },
+        missing(m) {
+            onObject(m);
+        }
+    };
+}
+/**
+ * Many `readObjects` calls in turn through ONE `git cat-file --batch-command --buffer` process
+ * (a migration reads one window of blobs after another): no process start per call. Calls run
+ * one at a time, in call order; `close()` ends the process.
+ */
+class ObjectReader {
+    git;
+    proc = null;
+    current = null;
+    queue = Promise.resolve();
+    exited = null;
+    constructor(git) {
+        this.git = git;
+    }
+    /** Like `readObjects`, on the shared process. */
+    read(names, onObject, opts = {}) {
+        const run = this.queue.then(() => this.readNow(names, onObject, opts));
+        this.queue = run.then(() => undefined, () => undefined);
+        return run;
+    }
+    start() {
+        let give;
+        const stdin = new Promise((res) => (give = res));
+        const args = ['cat-file', '--batch-command', '--buffer'];
+        const result = this.git.run(args, {
+            stdin: give,
+            onStdout: (chunk) => this.onStdout(chunk),
+            // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
+            // 8 GiB in all by default): its resident size would grow with the repository.
+            config: [
+                ['core.packedGitWindowSize', '32m'],
+                ['core.packedGitLimit', '128m']
+            ]
+        });
+        const ended = (e) => {
+            this.exited = e ?? new _runner_js__WEBPACK_IMPORTED_MODULE_0__/* .GitError */ .XS(args, 0, 'cat-file ended before answering');
+            const c = this.current;
+            if (c) {
+                this.current = null;
+                c.reject(this.exited);
+            }
+        };
+        result.then(() => ended(null), (e) => ended(e));
+        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result };
+    }
+    onStdout(chunk) {
+        const c = this.current;
+        if (!c)
+            return;
+        try {
+            c.parser.push(chunk);
+        }
+        catch (e) {
+            // out of sync: nothing more of this process can be trusted
+            c.failure ??= e;
+            this.current = null;
+            c.reject(c.failure);
+            return;
+        }
+        if (c.parser.count === c.expected && c.parser.complete) {
+            this.current = null;
+            if (c.failure !== undefined)
+                c.reject(c.failure);
+            else
+                c.resolve();
+        }
+    }
+    async readNow(names, onObject, opts) {
+        if (names.length === 0)
+            return;
+        if (this.exited)
+            throw this.exited;
+        const request = Buffer.from(names.map((n) => `contents ${n}\n`).join('') + 'flush\n', 'utf8');
+        for (const n of names) {
+            if (n.length === 0 || n.includes('\n')) {
+                throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`);
+            }
+        }
+        this.proc ??= this.start();
+        const stdin = await this.proc.stdin;
+        const inner = wholeObjects(onObject, opts);
+        await new Promise((resolve, reject) => {
+            const pending = { parser: null, expected: names.length, resolve, reject };
+            // A consumer error stops delivery; the rest of the answer is still read to stay in sync.
+            const guard = (f) => (...a) => {
+                if (pending.failure !== undefined)
+                    return;
+                try {
+                    f(...a);
+                }
+                catch (e) {
+                    pending.failure = e;
+                }
+            };
+            pending.parser = new CatFileBatchParser({
+                start: guard(inner.start),
+                chunk: guard(inner.chunk),
+                end: guard(inner.end),
+                missing: guard(inner.missing)
+            });
+            this.current = pending;
+            stdin.write(request);
+        });
+    }
+    /** End the process (waits for it). */
+    async close() {
+        await this.queue;
+        if (!this.proc)
+            return;
+        const p = this.proc;
+        this.proc = null;
+        (await p.stdin.catch(() => null))?.end();
+        await p.result.catch(() => undefined);
+    }
+}
+/** `readObjects` collected into an array in request order (convenience for modest batches). */
+async function readObjectsAll(git, names) {
+    const out = [];
+    await readObjects(git, names, (o) => void out.push(o));
+    return out;
+}
+/**
+ * Type and size only (`git cat-file --batch-check`), in request order, one process. Names may be
+ * any object expression (`<commit>^{tree}`, `<rev>:<path>`), which makes this also a batched
+ * resolver: `oid` is the resolved id.
+ */
+async function checkObjects(git, names) {
+    const out = [];
+    let carry;
+    const onLine = (line) => {
+        const h = parseHeader(line);
+        const index = out.length;
+        out.push(h.missing
+            ? { index, oid: h.oid, missing: true, reason: h.reason }
+            : { index, oid: h.oid, type: h.type, size: h.size, missing: false });
+    };
+    await runBatch(git, ['cat-file', '--batch-check', '--buffer'], names, (chunk) => {
+        const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+        carry = undefined;
+        let pos = 0;
+        for (let nl = buf.indexOf(LF, pos); nl !== -1; nl = buf.indexOf(LF, pos)) {
+            onLine(buf.toString('latin1', pos, nl));
+            pos = nl + 1;
+        }
+        if (pos < buf.length)
+            carry = Buffer.from(buf.subarray(pos));
+    }, () => carry === undefined, () => out.length);
+    return out;
+}
+/** Resolve many names to object ids with one process; absent names give null. */
+async function resolveMany(git, names) {
+    const infos = await checkObjects(git, names);
+    return infos.map((i) => (i.missing ? null : i.oid));
+}
+
+
+/***/ }),
+
+/***/ 8433:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  XS: () => (/* binding */ GitError),
+  bl: () => (/* binding */ GitRunner)
+});
+
+// UNUSED EXPORTS: configEnv
+
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+var external_node_child_process_default = /*#__PURE__*/__nccwpck_require__.n(external_node_child_process_namespaceObject);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/git/runner.ts
+// The one place that spawns git. Every git call in the project goes through GitRunner.run,
+// which drives @actions/exec with a full, fixed environment and typed errors.
+
+
+
+/** A git command failed. Carries argv (never a secret: secrets only travel in env), exit code and stderr. */
+class GitError extends Error {
+    args;
+    exitCode;
+    stderr;
+    constructor(args, exitCode, stderr) {
+        super(`git ${args.join(' ')} failed with exit code ${exitCode}${stderr ? `: ${stderr}` : ''}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.name = 'GitError';
+    }
+}
+const STDERR_CAP = 4096;
+/** Render ordered config pairs as GIT_CONFIG_COUNT/KEY/VALUE environment entries (git >= 2.31). */
+function configEnv(pairs) {
+    const env = { GIT_CONFIG_COUNT: String(pairs.length) };
+    pairs.forEach(([k, v], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = k;
+        env[`GIT_CONFIG_VALUE_${i}`] = v;
+    });
+    return env;
+}
+/** Environment name carrying the token of a run whose stdin is streamed (`RunOptions.stdin`). */
+const STDIN_TOKEN = 'ENTIRE_MIGRATE_STDIN_TOKEN';
+let stdinSeq = 0;
+/**
+ * exec writes `input` with `cp.stdin.end(input)` and never listens for errors on stdin. When git
+ * exits before reading all of it (a fatal error early in a large fast-import or cat-file
+ * request), the write fails with EPIPE on a stream without an 'error' listener, which crashes
+ * the whole process instead of reporting git's exit code. exec does not expose the child, so
+ * git children get a no-op stdin error listener right after they are spawned (a prototype hook:
+ * module namespaces, ncc bundles and jest's module registry all share the one class); the exit
+ * code and stderr still turn the failure into a GitError.
+ *
+ * The same hook hands a streamed stdin to its run (exec cannot stream stdin): the run puts a
+ * token into the child's environment and its taker into the map returned here (kept on the hook,
+ * so that every module instance sharing the hook shares the map).
+ */
+function guardGitStdin() {
+    const proto = (external_node_child_process_default()).ChildProcess.prototype;
+    const original = proto.spawn;
+    if (original.emGuarded) {
+        original.emStdinTakers ??= new Map();
+        return original.emStdinTakers;
+    }
+    const stdinTakers = new Map();
+    const guarded = function (options) {
+        const result = original.call(this, options);
+        const file = typeof options?.file === 'string' ? (0,external_node_path_.basename)(options.file) : '';
+        if (/^git(\.exe)?$/i.test(file)) {
+            this.stdin?.on('error', () => undefined);
+            const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`));
+            const take = pair ? stdinTakers.get(pair.slice(STDIN_TOKEN.length + 1)) : undefined;
+            if (take && this.stdin)
+                take(this.stdin);
+        }
+        return result;
+    };
+    guarded.emGuarded = true;
+    guarded.emStdinTakers = stdinTakers;
+    proto.spawn = guarded;
+    return stdinTakers;
+}
+const stdinTakers = guardGitStdin();
+const noText = () => '';
+/**
+ * @actions/exec decodes every stdout chunk to text (`data.toString()`) to split lines for `stdline`
+ * listeners, which we never use. For a `cat-file --batch` that triples the time, and a long
+ * newline-free blob makes it quadratic. After our listener has taken the chunk, shadow its
+ * `toString` for exec's synchronous line step only; the microtask restores the Buffer as it was.
+ */
+function skipLineSplitting(listener) {
+    return (b) => {
+        listener(b);
+        Object.defineProperty(b, 'toString', { value: noText, configurable: true, writable: true });
+        queueMicrotask(() => void delete b.toString);
+    };
+}
+class GitRunner {
+    repoDir;
+    logger;
+    /** Number of git processes started by this runner (tests assert batch reads use one). */
+    processCount = 0;
+    secrets = [];
+    constructor(repoDir, logger = { debug: () => undefined }) {
+        this.repoDir = repoDir;
+        this.logger = logger;
+    }
+    /** Strings that must never appear in an error message (token and its header forms). */
+    addSecret(secret) {
+        if (secret && !this.secrets.includes(secret))
+            this.secrets.push(secret);
+    }
+    redact(text) {
+        let out = text;
+        for (const s of this.secrets)
+            out = out.split(s).join('***');
+        return out;
+    }
+    baseConfig() {
+        return [
+            ['safe.directory', this.repoDir],
+            ['gc.auto', '0'],
+            ['maintenance.auto', 'false'],
+            ['core.pager', 'cat'],
+            // git maps packs in 1 GiB windows up to 8 GiB by default, and every page it touches counts
+            // as its resident memory: a listing over a 6 GB pack peaked at 860 MB. Bounded windows keep
+            // every git process's memory independent of the repository's size.
+            ['core.packedGitWindowSize', '32m'],
+            ['core.packedGitLimit', '128m']
+        ];
+    }
+    environment(opts) {
+        const env = {};
+        for (const [k, v] of Object.entries(process.env)) {
+            // Inherited GIT_CONFIG_* would shift our numbered pairs; replace objects must never apply.
+            if (v !== undefined && !k.startsWith('GIT_CONFIG_'))
+                env[k] = v;
+        }
+        Object.assign(env, {
+            GIT_TERMINAL_PROMPT: '0',
+            GCM_INTERACTIVE: 'Never',
+            LC_ALL: 'C',
+            GIT_PAGER: 'cat',
+            GIT_NO_REPLACE_OBJECTS: '1'
+        });
+        Object.assign(env, configEnv([...this.baseConfig(), ...(opts.config ?? [])]));
+        Object.assign(env, opts.env ?? {});
+        return env;
+    }
+    async run(args, opts = {}) {
+        const out = [];
+        const err = [];
+        let errLen = 0;
+        this.processCount++;
+        this.logger.debug(`git ${args.join(' ')}`);
+        const env = this.environment(opts);
+        let token;
+        if (opts.stdin) {
+            token = `${process.pid}-${++stdinSeq}`;
+            stdinTakers.set(token, opts.stdin);
+            env[STDIN_TOKEN] = token;
+        }
+        const exitCode = await exec/* exec */.m('git', args, {
+            cwd: this.repoDir,
+            env,
+            silent: true,
+            ignoreReturnCode: true,
+            input: opts.input,
+            listeners: {
+                stdout: skipLineSplitting(opts.onStdout ?? ((b) => void out.push(b))),
+                stderr: (b) => {
+                    if (errLen < STDERR_CAP * 4) {
+                        err.push(b);
+                        errLen += b.length;
+                    }
+                }
+            }
+        })
+            .finally(() => {
+            if (token)
+                stdinTakers.delete(token);
+        });
+        const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP);
+        if (exitCode !== 0 && !(opts.okCodes ?? []).includes(exitCode)) {
+            throw new GitError(args.map((a) => this.redact(a)), exitCode, stderr);
+        }
+        return { exitCode, stdout: Buffer.concat(out), stderr };
+    }
+    /** stdout as a string with the trailing newline removed. */
+    async text(args, opts = {}) {
+        const r = await this.run(args, opts);
+        return r.stdout.toString('utf8').replace(/\n$/, '');
+    }
 }
 
 
@@ -33123,21 +34326,23 @@ function transcriptPosition(input, agent) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7822);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8);
+/* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
+/* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7956);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
 
-if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)())
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
+
+if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__/* .serveObjectReaderIfWorker */ .P)())
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 8:
+/***/ 7956:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33192,8 +34397,8 @@ __nccwpck_require__.d(core_namespaceObject, {
   warning: () => (warning)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -33268,7 +34473,7 @@ function toCommandProperties(annotationProperties) {
  */
 function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function issue(name, message = '') {
     issueCommand(name, {}, message);
@@ -33324,8 +34529,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -33339,10 +34544,10 @@ function issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -33358,11 +34563,11 @@ function prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -34323,7 +35528,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -34346,7 +35551,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -34442,7 +35647,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -34623,1139 +35828,11 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, external_path_namespaceObject.sep);
+    return pth.replace(/[/\\]/g, external_path_.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -35769,10 +35846,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield exec/* getExecOutput */.H('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield exec/* getExecOutput */.H('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -35782,7 +35859,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield getExecOutput('sw_vers', undefined, {
+    const { stdout } = yield exec/* getExecOutput */.H('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -35793,7 +35870,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield exec/* getExecOutput */.H('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -35802,8 +35879,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -35913,7 +35990,7 @@ function addPath(inputPath) {
     else {
         issueCommand('add-path', {}, inputPath);
     }
-    process.env['PATH'] = `${inputPath}${external_path_namespaceObject.delimiter}${process.env['PATH']}`;
+    process.env['PATH'] = `${inputPath}${external_path_.delimiter}${process.env['PATH']}`;
 }
 /**
  * Gets the value of an input.
@@ -35984,7 +36061,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -36052,7 +36129,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -36150,12 +36227,12 @@ class Context {
         var _a, _b, _c;
         this.payload = {};
         if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -41139,196 +41216,12 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-var external_node_child_process_default = /*#__PURE__*/__nccwpck_require__.n(external_node_child_process_namespaceObject);
-;// CONCATENATED MODULE: ./src/git/runner.ts
-// The one place that spawns git. Every git call in the project goes through GitRunner.run,
-// which drives @actions/exec with a full, fixed environment and typed errors.
-
-
-
-/** A git command failed. Carries argv (never a secret: secrets only travel in env), exit code and stderr. */
-class GitError extends Error {
-    args;
-    exitCode;
-    stderr;
-    constructor(args, exitCode, stderr) {
-        super(`git ${args.join(' ')} failed with exit code ${exitCode}${stderr ? `: ${stderr}` : ''}`);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-        this.name = 'GitError';
-    }
-}
-const STDERR_CAP = 4096;
-/** Render ordered config pairs as GIT_CONFIG_COUNT/KEY/VALUE environment entries (git >= 2.31). */
-function configEnv(pairs) {
-    const env = { GIT_CONFIG_COUNT: String(pairs.length) };
-    pairs.forEach(([k, v], i) => {
-        env[`GIT_CONFIG_KEY_${i}`] = k;
-        env[`GIT_CONFIG_VALUE_${i}`] = v;
-    });
-    return env;
-}
-/** Environment name carrying the token of a run whose stdin is streamed (`RunOptions.stdin`). */
-const STDIN_TOKEN = 'ENTIRE_MIGRATE_STDIN_TOKEN';
-let stdinSeq = 0;
-/**
- * exec writes `input` with `cp.stdin.end(input)` and never listens for errors on stdin. When git
- * exits before reading all of it (a fatal error early in a large fast-import or cat-file
- * request), the write fails with EPIPE on a stream without an 'error' listener, which crashes
- * the whole process instead of reporting git's exit code. exec does not expose the child, so
- * git children get a no-op stdin error listener right after they are spawned (a prototype hook:
- * module namespaces, ncc bundles and jest's module registry all share the one class); the exit
- * code and stderr still turn the failure into a GitError.
- *
- * The same hook hands a streamed stdin to its run (exec cannot stream stdin): the run puts a
- * token into the child's environment and its taker into the map returned here (kept on the hook,
- * so that every module instance sharing the hook shares the map).
- */
-function guardGitStdin() {
-    const proto = (external_node_child_process_default()).ChildProcess.prototype;
-    const original = proto.spawn;
-    if (original.emGuarded) {
-        original.emStdinTakers ??= new Map();
-        return original.emStdinTakers;
-    }
-    const stdinTakers = new Map();
-    const guarded = function (options) {
-        const result = original.call(this, options);
-        const file = typeof options?.file === 'string' ? (0,external_node_path_namespaceObject.basename)(options.file) : '';
-        if (/^git(\.exe)?$/i.test(file)) {
-            this.stdin?.on('error', () => undefined);
-            const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`));
-            const take = pair ? stdinTakers.get(pair.slice(STDIN_TOKEN.length + 1)) : undefined;
-            if (take && this.stdin)
-                take(this.stdin);
-        }
-        return result;
-    };
-    guarded.emGuarded = true;
-    guarded.emStdinTakers = stdinTakers;
-    proto.spawn = guarded;
-    return stdinTakers;
-}
-const stdinTakers = guardGitStdin();
-const noText = () => '';
-/**
- * @actions/exec decodes every stdout chunk to text (`data.toString()`) to split lines for `stdline`
- * listeners, which we never use. For a `cat-file --batch` that triples the time, and a long
- * newline-free blob makes it quadratic. After our listener has taken the chunk, shadow its
- * `toString` for exec's synchronous line step only; the microtask restores the Buffer as it was.
- */
-function skipLineSplitting(listener) {
-    return (b) => {
-        listener(b);
-        Object.defineProperty(b, 'toString', { value: noText, configurable: true, writable: true });
-        queueMicrotask(() => void delete b.toString);
-    };
-}
-class GitRunner {
-    repoDir;
-    logger;
-    /** Number of git processes started by this runner (tests assert batch reads use one). */
-    processCount = 0;
-    secrets = [];
-    constructor(repoDir, logger = { debug: () => undefined }) {
-        this.repoDir = repoDir;
-        this.logger = logger;
-    }
-    /** Strings that must never appear in an error message (token and its header forms). */
-    addSecret(secret) {
-        if (secret && !this.secrets.includes(secret))
-            this.secrets.push(secret);
-    }
-    redact(text) {
-        let out = text;
-        for (const s of this.secrets)
-            out = out.split(s).join('***');
-        return out;
-    }
-    baseConfig() {
-        return [
-            ['safe.directory', this.repoDir],
-            ['gc.auto', '0'],
-            ['maintenance.auto', 'false'],
-            ['core.pager', 'cat'],
-            // git maps packs in 1 GiB windows up to 8 GiB by default, and every page it touches counts
-            // as its resident memory: a listing over a 6 GB pack peaked at 860 MB. Bounded windows keep
-            // every git process's memory independent of the repository's size.
-            ['core.packedGitWindowSize', '32m'],
-            ['core.packedGitLimit', '128m']
-        ];
-    }
-    environment(opts) {
-        const env = {};
-        for (const [k, v] of Object.entries(process.env)) {
-            // Inherited GIT_CONFIG_* would shift our numbered pairs; replace objects must never apply.
-            if (v !== undefined && !k.startsWith('GIT_CONFIG_'))
-                env[k] = v;
-        }
-        Object.assign(env, {
-            GIT_TERMINAL_PROMPT: '0',
-            GCM_INTERACTIVE: 'Never',
-            LC_ALL: 'C',
-            GIT_PAGER: 'cat',
-            GIT_NO_REPLACE_OBJECTS: '1'
-        });
-        Object.assign(env, configEnv([...this.baseConfig(), ...(opts.config ?? [])]));
-        Object.assign(env, opts.env ?? {});
-        return env;
-    }
-    async run(args, opts = {}) {
-        const out = [];
-        const err = [];
-        let errLen = 0;
-        this.processCount++;
-        this.logger.debug(`git ${args.join(' ')}`);
-        const env = this.environment(opts);
-        let token;
-        if (opts.stdin) {
-            token = `${process.pid}-${++stdinSeq}`;
-            stdinTakers.set(token, opts.stdin);
-            env[STDIN_TOKEN] = token;
-        }
-        const exitCode = await exec('git', args, {
-            cwd: this.repoDir,
-            env,
-            silent: true,
-            ignoreReturnCode: true,
-            input: opts.input,
-            listeners: {
-                stdout: skipLineSplitting(opts.onStdout ?? ((b) => void out.push(b))),
-                stderr: (b) => {
-                    if (errLen < STDERR_CAP * 4) {
-                        err.push(b);
-                        errLen += b.length;
-                    }
-                }
-            }
-        })
-            .finally(() => {
-            if (token)
-                stdinTakers.delete(token);
-        });
-        const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP);
-        if (exitCode !== 0 && !(opts.okCodes ?? []).includes(exitCode)) {
-            throw new GitError(args.map((a) => this.redact(a)), exitCode, stderr);
-        }
-        return { exitCode, stdout: Buffer.concat(out), stderr };
-    }
-    /** stdout as a string with the trailing newline removed. */
-    async text(args, opts = {}) {
-        const r = await this.run(args, opts);
-        return r.stdout.toString('utf8').replace(/\n$/, '');
-    }
-}
-
+// EXTERNAL MODULE: ./src/git/runner.ts + 1 modules
+var runner = __nccwpck_require__(8433);
 ;// CONCATENATED MODULE: ./src/git/remote.ts
 /** base64("x-access-token:" + token): the credential inside the header (mask it too). */
 function basicCredential(token) {
@@ -41691,7 +41584,7 @@ async function updateRefs(git, ops) {
         await git.run(['update-ref', '--no-deref', '--stdin'], { input });
     }
     catch (e) {
-        if (!(e instanceof GitError))
+        if (!(e instanceof runner/* GitError */.XS))
             throw e;
         const checked = ops.filter((op) => expectationOf(op) !== undefined);
         const actual = await refMap(git, checked.map((op) => op.ref));
@@ -41939,14 +41832,22 @@ async function configGet(git, key, scope = 'any') {
  * `user.email` (each key separately), else `Unknown` / `unknown@local`; environment ignored.
  */
 async function gitUserIdentity(git) {
-    const get = async (key) => (await configGet(git, key, 'local')) || (await configGet(git, key, 'global'));
-    return {
-        name: (await get('user.name')) || 'Unknown',
-        email: (await get('user.email')) || 'unknown@local'
-    };
+    // One process for both keys and scopes (was four `config --get`): `scope NUL key LF value NUL`
+    // per value in the order git reads them, so the last one of a scope is its `--get` value.
+    const r = await git.run(['config', '--show-scope', '--null', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1] });
+    const found = new Map();
+    const fields = r.stdout.toString('utf8').split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+        const nl = fields[i + 1].indexOf('\n');
+        const key = nl < 0 ? fields[i + 1] : fields[i + 1].slice(0, nl);
+        const value = nl < 0 ? '' : fields[i + 1].slice(nl + 1);
+        found.set(`${fields[i]} ${key.toLowerCase()}`, value);
+    }
+    const get = (key) => found.get(`local ${key}`) || found.get(`global ${key}`) || '';
+    return { name: get('user.name') || 'Unknown', email: get('user.email') || 'unknown@local' };
 }
 function absolute(git, p) {
-    return (0,external_node_path_namespaceObject.isAbsolute)(p) ? p : (0,external_node_path_namespaceObject.resolve)(git.repoDir, p);
+    return (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(git.repoDir, p);
 }
 /** Absolute path of the git directory (`.git` of a work tree, or the bare repository). */
 async function gitDir(git) {
@@ -42013,7 +41914,7 @@ async function isRepositoryRoot(git) {
     const s = await (0,promises_namespaceObject.stat)(git.repoDir).catch(() => null);
     if (!s?.isDirectory())
         return false;
-    const dotGit = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(git.repoDir, '.git')).catch(() => null);
+    const dotGit = await (0,promises_namespaceObject.stat)((0,external_node_path_.join)(git.repoDir, '.git')).catch(() => null);
     if (dotGit)
         return true;
     // A bare repository (or a git dir given directly).
@@ -43223,351 +43124,8 @@ function parseTree(content, format) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/git/objects.ts
-
-const LF = 0x0a;
-const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
-/** Object names for cat-file's stdin: one per line; a name with a newline cannot be requested. */
-function requestInput(names) {
-    for (const n of names) {
-        if (n.length === 0 || n.includes('\n')) {
-            throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`);
-        }
-    }
-    return Buffer.from(names.join('\n') + '\n', 'utf8');
-}
-/** Parse `<oid> <type> <size>` or `<name> missing|ambiguous` (the name may contain spaces). */
-function parseHeader(line) {
-    const last = line.lastIndexOf(' ');
-    const tail = line.slice(last + 1);
-    if (tail === 'missing' || tail === 'ambiguous') {
-        return { missing: true, oid: line.slice(0, last), reason: tail };
-    }
-    const mid = line.lastIndexOf(' ', last - 1);
-    const type = line.slice(mid + 1, last);
-    const size = Number(tail);
-    if (last <= 0 || mid <= 0 || !OBJECT_TYPES.has(type) || !Number.isSafeInteger(size) || size < 0) {
-        throw new Error(`unexpected cat-file header: ${JSON.stringify(line)}`);
-    }
-    return { missing: false, oid: line.slice(0, mid), type: type, size };
-}
-/**
- * Incremental parser of `cat-file --batch` output (exported for tests; use `streamObjects`).
- * State machine over chunks: a header line (possibly split across chunks), then `size` content
- * bytes handed on as chunk views, then LF.
- */
-class CatFileBatchParser {
-    sink;
-    index = 0;
-    headerParts = [];
-    /** Content bytes still expected for the current object; -1 = reading a header. */
-    remaining = -1;
-    /** The LF that follows content is still to be consumed. */
-    pendingLf = false;
-    constructor(sink) {
-        this.sink = sink;
-    }
-    get complete() {
-        return this.remaining === -1 && !this.pendingLf && this.headerParts.length === 0;
-    }
-    get count() {
-        return this.index;
-    }
-    push(buf) {
-        let pos = 0;
-        const len = buf.length;
-        while (pos < len) {
-            if (this.pendingLf) {
-                if (buf[pos] !== LF)
-                    throw new Error('cat-file output out of sync: no LF after content');
-                this.pendingLf = false;
-                pos++;
-                continue;
-            }
-            if (this.remaining > 0) {
-                const take = Math.min(this.remaining, len - pos);
-                this.sink.chunk(buf.subarray(pos, pos + take));
-                pos += take;
-                this.remaining -= take;
-                if (this.remaining === 0)
-                    this.finishObject();
-                continue;
-            }
-            const nl = buf.indexOf(LF, pos);
-            if (nl === -1) {
-                this.headerParts.push(buf.subarray(pos));
-                return;
-            }
-            let line;
-            if (this.headerParts.length > 0) {
-                this.headerParts.push(buf.subarray(pos, nl));
-                line = Buffer.concat(this.headerParts).toString('latin1');
-                this.headerParts = [];
-            }
-            else {
-                line = buf.toString('latin1', pos, nl);
-            }
-            pos = nl + 1;
-            this.onHeader(line);
-        }
-    }
-    onHeader(line) {
-        const h = parseHeader(line);
-        const index = this.index++;
-        if (h.missing) {
-            this.sink.missing({ index, oid: h.oid, missing: true, reason: h.reason });
-            return;
-        }
-        this.sink.start({ index, oid: h.oid, type: h.type, size: h.size });
-        this.remaining = h.size;
-        if (h.size === 0)
-            this.finishObject();
-    }
-    finishObject() {
-        this.remaining = -1;
-        this.pendingLf = true;
-        this.sink.end();
-    }
-}
-/** Run one cat-file process; errors thrown by the consumer stop parsing and are rethrown after. */
-async function runBatch(git, args, names, onData, isComplete, expected) {
-    if (names.length === 0)
-        return;
-    let failure = undefined;
-    let failed = false;
-    await git.run(args, {
-        input: requestInput(names),
-        onStdout: (chunk) => {
-            if (failed)
-                return;
-            try {
-                onData(chunk);
-            }
-            catch (e) {
-                failed = true;
-                failure = e;
-            }
-        }
-    });
-    if (failed)
-        throw failure;
-    if (!isComplete() || expected() !== names.length) {
-        throw new GitError(args, 0, `cat-file output truncated: ${expected()} of ${names.length}`);
-    }
-}
-/**
- * Stream objects: `sink` receives each object's header, its content in chunks, and its end, in
- * request order; missing names go to `sink.missing`. One `git cat-file --batch` process.
- */
-async function streamObjects(git, names, sink) {
-    const parser = new CatFileBatchParser(sink);
-    await runBatch(git, ['cat-file', '--batch', '--buffer'], names, (c) => parser.push(c), () => parser.complete, () => parser.count);
-}
-/**
- * Read objects whole: `onObject` is called once per requested name, in request order, with the
- * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
- * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
- * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
- * asks for a shared copy).
- */
-async function readObjects(git, names, onObject, opts = {}) {
-    await streamObjects(git, names, wholeObjects(onObject, opts));
-}
-/** A sink that collects each object's content into one Buffer (see `readObjects`). */
-function wholeObjects(onObject, opts) {
-    const sharedFrom = opts.sharedFrom ?? Infinity;
-    let header;
-    let pieces = [];
-    /** The shared destination of the current object, filled up to `filled`. */
-    let shared = null;
-    let filled = 0;
-    return {
-        start(h) {
-            header = h;
-            if (h.size > 0 && h.size >= sharedFrom) {
-                shared = Buffer.from(new SharedArrayBuffer(h.size));
-                filled = 0;
-            }
-        },
-        chunk(data) {
-            if (shared)
-                filled += data.copy(shared, filled);
-            else
-                pieces.push(data);
-        },
-        end() {
-            const h = header;
-            const content = shared ??
-                (pieces.length === 1
-                    ? pieces[0]
-                    : pieces.length === 0
-                        ? Buffer.alloc(0)
-                        : Buffer.concat(pieces, h.size));
-            pieces = [];
-            shared = null;
-            header = undefined;
-            onObject({ ...h, missing: false, content });
-        },
-        missing(m) {
-            onObject(m);
-        }
-    };
-}
-/**
- * Many `readObjects` calls in turn through ONE `git cat-file --batch-command --buffer` process
- * (a migration reads one window of blobs after another): no process start per call. Calls run
- * one at a time, in call order; `close()` ends the process.
- */
-class ObjectReader {
-    git;
-    proc = null;
-    current = null;
-    queue = Promise.resolve();
-    exited = null;
-    constructor(git) {
-        this.git = git;
-    }
-    /** Like `readObjects`, on the shared process. */
-    read(names, onObject, opts = {}) {
-        const run = this.queue.then(() => this.readNow(names, onObject, opts));
-        this.queue = run.then(() => undefined, () => undefined);
-        return run;
-    }
-    start() {
-        let give;
-        const stdin = new Promise((res) => (give = res));
-        const args = ['cat-file', '--batch-command', '--buffer'];
-        const result = this.git.run(args, {
-            stdin: give,
-            onStdout: (chunk) => this.onStdout(chunk),
-            // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
-            // 8 GiB in all by default): its resident size would grow with the repository.
-            config: [
-                ['core.packedGitWindowSize', '32m'],
-                ['core.packedGitLimit', '128m']
-            ]
-        });
-        const ended = (e) => {
-            this.exited = e ?? new GitError(args, 0, 'cat-file ended before answering');
-            const c = this.current;
-            if (c) {
-                this.current = null;
-                c.reject(this.exited);
-            }
-        };
-        result.then(() => ended(null), (e) => ended(e));
-        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result };
-    }
-    onStdout(chunk) {
-        const c = this.current;
-        if (!c)
-            return;
-        try {
-            c.parser.push(chunk);
-        }
-        catch (e) {
-            // out of sync: nothing more of this process can be trusted
-            c.failure ??= e;
-            this.current = null;
-            c.reject(c.failure);
-            return;
-        }
-        if (c.parser.count === c.expected && c.parser.complete) {
-            this.current = null;
-            if (c.failure !== undefined)
-                c.reject(c.failure);
-            else
-                c.resolve();
-        }
-    }
-    async readNow(names, onObject, opts) {
-        if (names.length === 0)
-            return;
-        if (this.exited)
-            throw this.exited;
-        const request = Buffer.from(names.map((n) => `contents ${n}\n`).join('') + 'flush\n', 'utf8');
-        for (const n of names) {
-            if (n.length === 0 || n.includes('\n')) {
-                throw new Error(`invalid object name for cat-file: ${JSON.stringify(n)}`);
-            }
-        }
-        this.proc ??= this.start();
-        const stdin = await this.proc.stdin;
-        const inner = wholeObjects(onObject, opts);
-        await new Promise((resolve, reject) => {
-            const pending = { parser: null, expected: names.length, resolve, reject };
-            // A consumer error stops delivery; the rest of the answer is still read to stay in sync.
-            const guard = (f) => (...a) => {
-                if (pending.failure !== undefined)
-                    return;
-                try {
-                    f(...a);
-                }
-                catch (e) {
-                    pending.failure = e;
-                }
-            };
-            pending.parser = new CatFileBatchParser({
-                start: guard(inner.start),
-                chunk: guard(inner.chunk),
-                end: guard(inner.end),
-                missing: guard(inner.missing)
-            });
-            this.current = pending;
-            stdin.write(request);
-        });
-    }
-    /** End the process (waits for it). */
-    async close() {
-        await this.queue;
-        if (!this.proc)
-            return;
-        const p = this.proc;
-        this.proc = null;
-        (await p.stdin.catch(() => null))?.end();
-        await p.result.catch(() => undefined);
-    }
-}
-/** `readObjects` collected into an array in request order (convenience for modest batches). */
-async function readObjectsAll(git, names) {
-    const out = [];
-    await readObjects(git, names, (o) => void out.push(o));
-    return out;
-}
-/**
- * Type and size only (`git cat-file --batch-check`), in request order, one process. Names may be
- * any object expression (`<commit>^{tree}`, `<rev>:<path>`), which makes this also a batched
- * resolver: `oid` is the resolved id.
- */
-async function checkObjects(git, names) {
-    const out = [];
-    let carry;
-    const onLine = (line) => {
-        const h = parseHeader(line);
-        const index = out.length;
-        out.push(h.missing
-            ? { index, oid: h.oid, missing: true, reason: h.reason }
-            : { index, oid: h.oid, type: h.type, size: h.size, missing: false });
-    };
-    await runBatch(git, ['cat-file', '--batch-check', '--buffer'], names, (chunk) => {
-        const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-        carry = undefined;
-        let pos = 0;
-        for (let nl = buf.indexOf(LF, pos); nl !== -1; nl = buf.indexOf(LF, pos)) {
-            onLine(buf.toString('latin1', pos, nl));
-            pos = nl + 1;
-        }
-        if (pos < buf.length)
-            carry = Buffer.from(buf.subarray(pos));
-    }, () => carry === undefined, () => out.length);
-    return out;
-}
-/** Resolve many names to object ids with one process; absent names give null. */
-async function resolveMany(git, names) {
-    const infos = await checkObjects(git, names);
-    return infos.map((i) => (i.missing ? null : i.oid));
-}
-
+// EXTERNAL MODULE: ./src/git/objects.ts
+var git_objects = __nccwpck_require__(3644);
 ;// CONCATENATED MODULE: ./src/formats/v1/refs.ts
 // Which ref holds the v1 store (v1-format.md §1.1, getSessionsBranchTree in the reference).
 const refs_V1_BRANCH = 'entire/checkpoints/v1';
@@ -45190,7 +44748,7 @@ async function loadV1(git, snapshot, onPhase) {
     }
     let metadataBytes = 0;
     let metadataObjects = 0;
-    await readObjects(git, wanted, (o) => {
+    await (0,git_objects/* readObjects */.$I)(git, wanted, (o) => {
         for (const [cp, slot] of slotsOf.get(o.oid) ?? []) {
             if (o.missing) {
                 if (slot === null)
@@ -45230,6 +44788,8 @@ async function loadV1(git, snapshot, onPhase) {
 }
 
 
+// EXTERNAL MODULE: ./src/git/object-thread.ts
+var object_thread = __nccwpck_require__(8794);
 ;// CONCATENATED MODULE: ./src/git/writer.ts
 
 
@@ -45552,9 +45112,9 @@ async function writeTrees(git, trees) {
 }
 
 // EXTERNAL MODULE: ./src/formats/compact/index.ts + 11 modules
-var compact = __nccwpck_require__(9478);
-// EXTERNAL MODULE: ./src/engine/compactor.ts + 1 modules
-var engine_compactor = __nccwpck_require__(7822);
+var compact = __nccwpck_require__(7655);
+// EXTERNAL MODULE: ./src/engine/compactor.ts
+var engine_compactor = __nccwpck_require__(2210);
 ;// CONCATENATED MODULE: ./src/formats/redact/rules.generated.ts
 const RULE_PACK = {
     upstream: {
@@ -54593,7 +54153,8 @@ function readV1Session(cp, index, blobs, options = {}, oddities = []) {
             });
         }
     }
-    const transcriptSha256 = sha256Hex(transcriptSegments(transcript));
+    const transcriptSha256 = (transcript.parts.length === 1 ? options.knownSha256?.(transcript.parts[0]) : undefined) ??
+        sha256Hex(transcriptSegments(transcript));
     if (options.checkContentHash !== false) {
         const hashEntry = findBlob(slot.entries, 'content_hash.txt');
         const hashBlob = hashEntry ? getBlob(blobs, hashEntry.oid) : undefined;
@@ -54977,8 +54538,8 @@ async function loadV2State(git) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
 // Crash points: named phase boundaries where a test can make the process die as if killed, to
 // prove that a rerun converges to what an uninterrupted run writes. `ENTIRE_MIGRATE_CRASH_AT=<name>`
@@ -54998,20 +54559,21 @@ function crashPoint(name, detail) {
     const env = process.env;
     if (env.ENTIRE_MIGRATE_HOLD_AT === name && env.ENTIRE_MIGRATE_HOLD_FILE) {
         const file = env.ENTIRE_MIGRATE_HOLD_FILE;
-        (0,external_node_fs_namespaceObject.writeFileSync)(file, `${process.pid} ${name}\n`);
+        (0,external_node_fs_.writeFileSync)(file, `${process.pid} ${name}\n`);
         const until = Date.now() + HOLD_LIMIT_MS;
-        while ((0,external_node_fs_namespaceObject.existsSync)(file) && Date.now() < until)
+        while ((0,external_node_fs_.existsSync)(file) && Date.now() < until)
             sleepSync(20);
         return;
     }
     if (env.ENTIRE_MIGRATE_CRASH_AT !== name)
         return;
     // Synchronous write: the message must reach stderr before the process ends.
-    (0,external_node_fs_namespaceObject.writeSync)(2, `entire-migrate: crash point ${name}${detail ? ` (${detail})` : ''} reached\n`);
+    (0,external_node_fs_.writeSync)(2, `entire-migrate: crash point ${name}${detail ? ` (${detail})` : ''} reached\n`);
     process.exit(CRASH_EXIT_CODE);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrate.ts
+
 
 
 
@@ -55041,6 +54603,8 @@ const WINDOW_BYTES = 24 * 1024 * 1024;
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
 const SHARED_FROM_BYTES = 64 * 1024;
+/** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
+const SHA256_FROM_BYTES = 4 * 1024;
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
 class FatalMigrationError extends Error {
     constructor(message) {
@@ -55195,6 +54759,10 @@ class V2Writer {
     sigUser;
     redact;
     cache = new OffsetCache();
+    /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
+    history = new compact/* CompactHistory */.yZ();
+    /** SHA-256 of blob contents computed by the reader thread. */
+    knownSha256 = new WeakMap();
     compactor;
     mainTip;
     currentTip;
@@ -55239,7 +54807,7 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
-        this.reader = new ObjectReader(ctx.git);
+        this.reader = (0,object_thread/* createObjectReader */.N)(ctx.git, ctx.readerScript);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -55268,15 +54836,22 @@ class V2Writer {
             this.refChanges.set(ref, { ref, old, new: neu });
     }
     async run() {
-        this.format = await objectFormat(this.git);
-        const user = this.s.gitUser ?? (await gitUserIdentity(this.git));
+        // The first window's read (and the reader thread's start) overlaps the set-up below.
+        const wins = this.windows();
+        const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
+        first?.catch(() => undefined);
+        const [format, user] = await Promise.all([
+            objectFormat(this.git),
+            this.s.gitUser ?? gitUserIdentity(this.git)
+        ]);
+        this.format = format;
         const time = Math.floor(this.s.now.getTime() / 1000);
         const tz = tzOffset(this.s.now);
         this.sigMigration = { ...MIGRATION_AUTHOR, time, tz };
         this.sigUser = { name: user.name, email: user.email, time, tz };
         try {
             await this.pruneForForce();
-            await this.loop();
+            await this.loop(wins, first);
             await this.finish();
         }
         finally {
@@ -55341,10 +54916,17 @@ class V2Writer {
                 if (o.missing)
                     return;
                 blobs.set(o.oid, o.content);
+                if (o.sha256 !== undefined)
+                    this.knownSha256.set(o.content, o.sha256);
                 bytes += o.size;
-            }, 
-            // Transcripts go to compaction workers without a copy.
-            this.compactor && this.compactor.workers > 0 ? { sharedFrom: SHARED_FROM_BYTES } : {});
+            }, {
+                // Transcripts go to compaction workers without a copy.
+                ...(this.compactor && this.compactor.workers > 0
+                    ? { sharedFrom: SHARED_FROM_BYTES }
+                    : {}),
+                // A reader thread hashes transcripts (content_hash) off this thread.
+                sha256From: SHA256_FROM_BYTES
+            });
         }
         finally {
             stop();
@@ -55353,9 +54935,8 @@ class V2Writer {
         this.bytesRead += bytes;
         return blobs;
     }
-    async loop() {
-        const wins = this.windows();
-        let next = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
+    async loop(wins, first) {
+        let next = first;
         for (let k = 0; k < wins.length; k++) {
             const blobs = await next;
             // Read the next window while this one is compacted and written.
@@ -55387,6 +54968,11 @@ class V2Writer {
             await next;
         if (this.packing)
             await this.packing;
+        const h = this.history.stats;
+        if (h.reusedBytes + h.parsedBytes > 0) {
+            const size = (n) => n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+            this.log.info(`compaction: ${size(h.parsedBytes)} of JSONL transcripts parsed, ${size(h.reusedBytes)} taken over from the same session's earlier checkpoint, ${size(h.copiedOutputBytes)} of output copied`);
+        }
     }
     /**
      * Decode the window's fresh checkpoints and start their compaction jobs now, so that worker
@@ -55413,7 +54999,8 @@ class V2Writer {
                         pieces: transcriptSegments(s.transcript),
                         agent: s.metadata.agent,
                         cliVersion: this.s.cliVersion,
-                        offsetStart: transcriptStart(s.metadata)
+                        offsetStart: transcriptStart(s.metadata),
+                        historyKey: historyKey(s.metadata)
                     };
                     const p = this.compactor.run(job);
                     p.catch(() => undefined);
@@ -55473,7 +55060,9 @@ class V2Writer {
         }
     }
     readV1(w, blobs) {
-        const r = readV1Checkpoint(w.cp.listing, blobs);
+        const r = readV1Checkpoint(w.cp.listing, blobs, {
+            knownSha256: (b) => this.knownSha256.get(b)
+        });
         switch (r.kind) {
             case 'ok':
                 return r;
@@ -55589,8 +55178,9 @@ class V2Writer {
                         pieces: input,
                         agent: m.agent,
                         cliVersion: this.s.cliVersion,
-                        offsetStart: s0
-                    });
+                        offsetStart: s0,
+                        historyKey: historyKey(m)
+                    }, this.history);
                 if (r.kind === 'output') {
                     compactBytes = Buffer.isBuffer(r.bytes)
                         ? r.bytes
@@ -55843,7 +55433,11 @@ class V2Writer {
                 const t0 = performance.now();
                 const r = s.metadata.agent === ''
                     ? { kind: 'empty' }
-                    : (0,compact/* compact */.oE)(input, { agent: s.metadata.agent, cliVersion: this.s.cliVersion });
+                    : (0,compact/* compact */.oE)(input, {
+                        agent: s.metadata.agent,
+                        cliVersion: this.s.cliVersion,
+                        history: { cache: this.history, key: historyKey(s.metadata) }
+                    });
                 this.timer.add('compact', {
                     ms: performance.now() - t0,
                     objects: 1,
@@ -56321,7 +55915,7 @@ class V2Writer {
                     toRead.push(e.oid);
             }
         }
-        await readObjects(this.git, toRead, (o) => {
+        await (0,git_objects/* readObjects */.$I)(this.git, toRead, (o) => {
             if (o.missing)
                 return;
             const d = structs_decodeSessionMetadata(o.content);
@@ -56473,7 +56067,7 @@ class V2Writer {
         for (const [id, oids] of byCp)
             for (const o of oids)
                 oidToCp.set(o, id);
-        await readObjects(this.git, [...oidToCp.keys()], (o) => {
+        await (0,git_objects/* readObjects */.$I)(this.git, [...oidToCp.keys()], (o) => {
             if (o.missing)
                 return;
             const id = oidToCp.get(o.oid);
@@ -56494,6 +56088,10 @@ function pushTasks(map, slot, files) {
     map.set(slot, l);
 }
 /** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
+/** The transcript a session's next checkpoint most likely extends. */
+function historyKey(m) {
+    return `${m.session_id}\u0000${m.agent}`;
+}
 function rechunk(parts) {
     return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts));
 }
@@ -56625,7 +56223,7 @@ function pidAlive(pid) {
 function readOwner(path) {
     let text;
     try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (e) {
         if (e.code === 'ENOENT')
@@ -56654,7 +56252,7 @@ function installSignalHandlers() {
             for (const p of held) {
                 try {
                     if (ownedByUs(p))
-                        (0,external_node_fs_namespaceObject.unlinkSync)(p);
+                        (0,external_node_fs_.unlinkSync)(p);
                 }
                 catch {
                     // Best effort: a leftover lock is detected as stale by PID later.
@@ -56673,7 +56271,7 @@ function ownedByUs(path) {
 function tryCreate(path, owner) {
     let fd;
     try {
-        fd = (0,external_node_fs_namespaceObject.openSync)(path, 'wx', 0o644);
+        fd = (0,external_node_fs_.openSync)(path, 'wx', 0o644);
     }
     catch (e) {
         if (e.code === 'EEXIST')
@@ -56681,16 +56279,16 @@ function tryCreate(path, owner) {
         throw e;
     }
     try {
-        (0,external_node_fs_namespaceObject.writeSync)(fd, JSON.stringify(owner) + '\n');
+        (0,external_node_fs_.writeSync)(fd, JSON.stringify(owner) + '\n');
     }
     finally {
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
+        (0,external_node_fs_.closeSync)(fd);
     }
     return true;
 }
 /** Lock file path of the repository (in the common git dir). */
 async function lockPath(git) {
-    return (0,external_node_path_namespaceObject.join)(await gitCommonDir(git), LOCK_FILE);
+    return (0,external_node_path_.join)(await gitCommonDir(git), LOCK_FILE);
 }
 /**
  * Take the repository lock or throw RepositoryLockedError. A stale lock (its PID is dead on this
@@ -56715,7 +56313,7 @@ async function acquireRepositoryLock(git) {
                     held.delete(path);
                     try {
                         if (ownedByUs(path))
-                            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+                            (0,external_node_fs_.unlinkSync)(path);
                     }
                     catch {
                         // Already gone.
@@ -56732,8 +56330,8 @@ async function acquireRepositoryLock(git) {
         stale = owner;
         const aside = `${path}.stale-${process.pid}`;
         try {
-            (0,external_node_fs_namespaceObject.renameSync)(path, aside);
-            (0,external_node_fs_namespaceObject.unlinkSync)(aside);
+            (0,external_node_fs_.renameSync)(path, aside);
+            (0,external_node_fs_.unlinkSync)(aside);
         }
         catch (e) {
             if (e.code !== 'ENOENT')
@@ -56770,7 +56368,7 @@ async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
     }
     const blobs = new Map();
     let bytes = 0;
-    await readObjects(git, [...want], (o) => {
+    await (0,git_objects/* readObjects */.$I)(git, [...want], (o) => {
         if (!o.missing) {
             blobs.set(o.oid, Buffer.from(o.content));
             bytes += o.size;
@@ -56997,7 +56595,12 @@ class V2Target {
             workerScript: this.options.compactWorkerScript
         });
         try {
-            return await writeV2({ ...ctx, timer: ctx.timer, compactor }, work, v2, sizes);
+            return await writeV2({
+                ...ctx,
+                timer: ctx.timer,
+                compactor,
+                readerScript: this.options.compactWorkerScript
+            }, work, v2, sizes);
         }
         finally {
             await compactor.close();
@@ -57060,7 +56663,7 @@ function defaultSettings(repo, over = {}) {
 async function prepareRun(settings, opts = {}) {
     const logger = opts.logger ?? silentLogger;
     const timer = opts.timer ?? new PhaseTimer(logger);
-    const git = opts.git ?? new GitRunner(settings.repo, logger);
+    const git = opts.git ?? new runner/* GitRunner */.bl(settings.repo, logger);
     if (!(settings.batchSize > 0))
         throw new FatalMigrationError(`batch size must be a positive integer, got ${settings.batchSize}`);
     await checkGitVersion(git);
@@ -57080,7 +56683,7 @@ async function prepareRun(settings, opts = {}) {
 async function runMigration(settings, opts = {}) {
     if (settings.dryRun)
         return runMigrationLocked(settings, opts);
-    const lock = await acquireRepositoryLock(opts.git ?? new GitRunner(settings.repo));
+    const lock = await acquireRepositoryLock(opts.git ?? new runner/* GitRunner */.bl(settings.repo));
     try {
         return await runMigrationLocked(settings, opts);
     }
@@ -57142,6 +56745,8 @@ async function runMigrationLocked(settings, opts) {
     return report;
 }
 
+// EXTERNAL MODULE: ./src/engine/worker-pool.ts
+var worker_pool = __nccwpck_require__(4741);
 ;// CONCATENATED MODULE: ./src/engine/verify/git-read.ts
 /** Every blob (and gitlink) below a tree-ish, keyed by full path. Missing ref → empty map. */
 async function listTreeRecursive(git, treeish) {
@@ -58161,6 +57766,13 @@ function clip(s, max = 300) {
 function sha256(b) {
     return (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
 }
+/** sha256 (hex) of the concatenation of `pieces`, without joining them. */
+function sha256Pieces(pieces) {
+    const h = (0,external_node_crypto_.createHash)('sha256');
+    for (const p of pieces)
+        h.update(p);
+    return h.digest('hex');
+}
 function countNewlines(b) {
     let n = 0;
     let i = -1;
@@ -58191,9 +57803,10 @@ class CompactCache {
     /**
      * The conversion of `input` (identified by `key`) with `opts`. `keepBytes`: the caller needs
      * the output bytes. `offsetStart` > 0: also wanted, when the compactor can give it from the
-     * same parse, the recomputed offset for that raw start (in `offsets`).
+     * same parse, the recomputed offset for that raw start (in `offsets`). `historyKey`: see
+     * Compactor.compact.
      */
-    run(key, input, opts, keepBytes, offsetStart = 0) {
+    run(key, input, opts, keepBytes, offsetStart = 0, historyKey) {
         const k = compactKey(key, opts);
         const hit = this.results.get(k);
         const withOffset = offsetStart > 0 && opts.startLine === 0 && this.compactor.compactWithOffset !== undefined;
@@ -58202,14 +57815,15 @@ class CompactCache {
             (!withOffset || !hit.present || hit.offsets?.has(offsetStart)))
             return hit;
         this.compactions++;
+        const history = opts.startLine === 0 ? historyKey : undefined;
         let res;
         try {
             if (withOffset) {
-                const r = this.compactor.compactWithOffset(input, opts, offsetStart);
+                const r = this.compactor.compactWithOffset(input, opts, offsetStart, history);
                 res = compactResult(r.bytes, undefined, new Map([[offsetStart, r.offset]]));
             }
             else {
-                res = compactResult(this.compactor.compact(input, opts));
+                res = compactResult(this.compactor.compact(input, opts, history));
             }
         }
         catch (e) {
@@ -58253,14 +57867,6 @@ class CompactCache {
             r.bytes = undefined;
         }
     }
-}
-/** Position per migration.md §7.3 for JSONL transcripts: non-blank lines up to the last non-blank one. */
-function jsonlPosition(input) {
-    const pieces = input.toString('latin1').split('\n');
-    let n = pieces.length;
-    while (n > 0 && pieces[n - 1].trim() === '')
-        n--;
-    return n;
 }
 
 ;// CONCATENATED MODULE: ./src/formats/redact/index.ts
@@ -58503,6 +58109,26 @@ function batchBlobs(ctx, id) {
     }
     return out;
 }
+/** A v1 session's transcript chunks as pieces of the reassembled transcript (§7.4: '\n' joints). */
+function transcriptPieces(parts) {
+    if (parts.length <= 1)
+        return parts;
+    const pieces = [];
+    parts.forEach((p, i) => {
+        if (i > 0)
+            pieces.push(checkpoint_NEWLINE);
+        pieces.push(p);
+    });
+    return pieces;
+}
+/** The converter's history key of a session: its id and agent. */
+function checkpoint_historyKey(sessionId, agent) {
+    return `${sessionId}\0${agent}`;
+}
+/** The pieces as one buffer (a copy only when there are several). */
+function concatPieces(pieces) {
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+}
 /**
  * The full compactions that verifying checkpoint `id` with re-derivation will need, from the
  * state and the batch's blobs (mirrors verifySlot: expected slots, agent, writer version, S₀).
@@ -58524,17 +58150,12 @@ function compactionJobs(state, id, blobs) {
         const parts = s.transcript.chunks.map((c) => blobs.get(c.entry.oid));
         if (parts.length === 0 || parts.some((p) => p === undefined))
             continue;
-        const pieces = [];
-        parts.forEach((p, i) => {
-            if (i > 0)
-                pieces.push(checkpoint_NEWLINE);
-            pieces.push(p);
-        });
         out.push({
             key: blobKey(s.transcript.chunks.map((c) => c.entry.oid)),
-            pieces,
+            pieces: transcriptPieces(parts),
             opts: { agent, cliVersion: writer, startLine: 0 },
-            offsetStart: rawStart(m)
+            offsetStart: rawStart(m),
+            historyKey: checkpoint_historyKey(str(m.session_id), agent)
         });
     }
     return out;
@@ -58583,8 +58204,9 @@ function verifyCheckpoint(ctx, rec, id, globalProfile) {
         }
         return;
     }
-    const cannot = unmigratable(v1);
     if (!main) {
+        // Only asked for checkpoints missing from /main (a full metadata decode per session).
+        const cannot = unmigratable(v1);
         if (cannot) {
             rec.v.verdict = 'not-migratable';
             rec.note({
@@ -58696,11 +58318,13 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- raw transcript ----------------------------------------------------------------------
     const v1Oids = s.transcript.chunks.map((c) => c.entry.oid);
     const key = blobKey(v1Oids);
+    const hkey = checkpoint_historyKey(str(v1Meta.session_id), agent);
+    /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
     const v1Bytes = () => {
         const parts = v1Oids.map((o) => ctx.blobs.get(o));
         if (parts.some((p) => p === undefined))
             return undefined;
-        return joinChunks(parts);
+        return transcriptPieces(parts);
     };
     let t;
     const holders = state.fullSlots.get(`${id}/${k}`) ?? [];
@@ -58755,7 +58379,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
                 });
             }
             else {
-                const d = firstDifference(t, v2Bytes);
+                const d = firstDifference(concatPieces(t), v2Bytes);
                 if (!d) {
                     rec.pass('raw.bytes');
                     ctx.counters.rawProvenByBytes++;
@@ -58779,7 +58403,8 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         if (!want) {
             t ??= v1Bytes();
             if (t) {
-                want = 'sha256:' + sha256(t);
+                const one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined;
+                want = 'sha256:' + (one ?? sha256Pieces(t));
                 ctx.shaCache.set(key, want);
             }
         }
@@ -58945,7 +58570,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- compact transcript ----------------------------------------------------------------------
     const stored = compactEntry ? ctx.blobs.get(compactEntry.oid) : undefined;
     // The stored compact's sha256 (hex), once per slot: compact.hash and compact.rederive use it.
-    const storedSha = stored ? sha256(stored) : undefined;
+    const storedSha = stored ? (ctx.blobSha.get(compactEntry.oid) ?? sha256(stored)) : undefined;
     if (compactEntry) {
         const h = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined;
         const want = storedSha ? 'sha256:' + storedSha : undefined;
@@ -58981,7 +58606,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         if (expectPresent && !compactEntry && ctx.compact) {
             t ??= v1Bytes();
             if (t)
-                expectPresent = ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false).present;
+                expectPresent = ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false, 0, hkey).present;
         }
         rec.check(expectPresent === !!compactEntry, {
             check: 'compact.present',
@@ -59021,7 +58646,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // The full compact, and from the same parse the recomputed offset for the raw start (§7.2).
     const full = agent === ''
         ? { present: false, newlines: 0 }
-        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0);
+        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0, hkey);
     const derived = full.present;
     rec.check(derived === !!compactEntry, {
         check: 'compact.present',
@@ -59045,7 +58670,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         const storedAgent = lineAgent ? JSON.parse(lineAgent[1]) : agent;
         const native = !same &&
             storedAgent !== agent &&
-            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false)) === storedSha;
+            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false, 0, checkpoint_historyKey(str(v1Meta.session_id), storedAgent))) === storedSha;
         if (same || native) {
             rec.pass('compact.rederive');
             ctx.counters.compactRederived++;
@@ -59511,7 +59136,7 @@ function verifyV2Internal(ctx, rec, main) {
             const hashEntry = holders[0].slot.files.get('raw_transcript_hash.txt');
             const got = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined;
             if (!parts.some((p) => !p) && parts.length > 0) {
-                const want = 'sha256:' + sha256(joinChunks(parts));
+                const want = 'sha256:' + sha256Pieces(transcriptPieces(parts));
                 rec.check(got === want, {
                     check: 'raw.hash',
                     slot: k,
@@ -59607,6 +59232,7 @@ const VERSION_KEY = Buffer.from(',"cli_version":');
 function compactLineVersions(b) {
     const out = new Set();
     let from = 0;
+    let last;
     for (;;) {
         const p = b.indexOf(LINE_HEAD, from);
         if (p < 0)
@@ -59623,14 +59249,18 @@ function compactLineVersions(b) {
         const vEnd = jsonStringEnd(b, vStart);
         if (vEnd < 0)
             continue;
-        const text = b.subarray(vStart, vEnd).toString('utf8');
+        from = vEnd;
+        // Lines repeat the same value: decode each distinct spelling once.
+        if (last !== undefined && b.compare(last, 0, last.length, vStart, vEnd) === 0)
+            continue;
+        last = b.subarray(vStart, vEnd);
+        const text = last.toString('utf8');
         try {
             out.add(JSON.parse(text));
         }
         catch {
             out.add(text);
         }
-        from = vEnd;
     }
 }
 /** Whether a line terminator of a JS multiline regexp (\n, \r, U+2028, U+2029) or the start precedes p. */
@@ -59710,7 +59340,8 @@ function createCompactRunner(opts) {
                     pieces: j.pieces,
                     agent: j.opts.agent,
                     cliVersion: j.opts.cliVersion,
-                    offsetStart: j.offsetStart
+                    offsetStart: j.offsetStart,
+                    historyKey: j.historyKey
                 }).then((r) => ({ key: j.key, opts: j.opts, res: fromJob(r, j.offsetStart) }), () => undefined));
             }
             return (await Promise.all(pending)).filter((r) => r !== undefined);
@@ -59735,7 +59366,7 @@ function fromJob(r, offsetStart) {
 
 
 
-async function verifyGenerations(git, state, tally, out, foreignWriter) {
+async function verifyGenerations(git, state, tally, out, foreignWriter, read = (oids) => readBlobs(git, oids)) {
     const check = (check, ok, f) => {
         tally.count(check, ok);
         if (!ok)
@@ -59790,7 +59421,7 @@ async function verifyGenerations(git, state, tally, out, foreignWriter) {
             actual: orphans.slice(0, 10).join(', ')
         });
         if (isArchive)
-            await verifyEnvelope(git, state, fr, check, out, foreignWriter);
+            await verifyEnvelope(read, state, fr, check, out, foreignWriter);
     }
     for (const [id, refs] of seen) {
         if (refs.length > 1) {
@@ -59802,7 +59433,7 @@ async function verifyGenerations(git, state, tally, out, foreignWriter) {
         }
     }
 }
-async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
+async function verifyEnvelope(read, state, fr, check, out, foreignWriter) {
     const e = fr.index.rootFiles.get('generation.json');
     const file = 'generation.json';
     if (!e) {
@@ -59913,7 +59544,7 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
         check('generation.envelope', true, {});
         return;
     }
-    const transcript = await generations_transcriptEnvelope(git, fr);
+    const transcript = await generations_transcriptEnvelope(read, fr);
     if (same(transcript)) {
         out.notes.push({
             kind: 'info',
@@ -59936,38 +59567,63 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
 function generations_docFor(state, e) {
     return e ? parseDoc(state.small.get(e.oid) ?? Buffer.alloc(0)) : undefined;
 }
+const LF = 0x0a;
+const TIMESTAMP_KEY = Buffer.from('"timestamp"');
 /** Min/max of top-level `timestamp` strings over every raw transcript line of an archive. */
-async function generations_transcriptEnvelope(git, fr) {
+async function generations_transcriptEnvelope(read, fr) {
     let lo;
     let hi;
     for (const cp of fr.index.checkpoints.values()) {
         const oids = [...cp.slots.values()].flatMap((s) => v2RawTranscriptFiles(s).chunks.map((c) => c.entry.oid));
-        const blobs = await readBlobs(git, oids);
+        const blobs = await read(oids);
         for (const slot of cp.slots.values()) {
             const parts = v2RawTranscriptFiles(slot).chunks.map((c) => blobs.get(c.entry.oid) ?? Buffer.alloc(0));
             if (parts.length === 0)
                 continue;
-            for (const line of joinChunks(parts).toString('utf8').split('\n')) {
-                const l = line.trim();
-                if (!l.startsWith('{') || !l.includes('"timestamp"'))
-                    continue;
-                let v;
-                try {
-                    v = JSON.parse(l);
-                }
-                catch {
-                    continue;
-                }
-                const ts = v?.timestamp;
-                const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined;
-                if (t === undefined)
-                    continue;
-                if (lo === undefined || t < lo)
-                    lo = t;
-                if (hi === undefined || t > hi)
-                    hi = t;
-            }
+            const r = timestampRange(joinChunks(parts));
+            if (r === undefined)
+                continue;
+            if (lo === undefined || r[0] < lo)
+                lo = r[0];
+            if (hi === undefined || r[1] > hi)
+                hi = r[1];
         }
+    }
+    return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+/**
+ * Min/max of the top-level `timestamp` strings of a raw transcript's lines (split on `\n`,
+ * trimmed, starting with `{`, valid JSON), undefined when none.
+ */
+function timestampRange(b) {
+    let lo;
+    let hi;
+    // Only lines holding these bytes can pass (ASCII decodes to itself even next to invalid
+    // UTF-8, and LF never ends a multi-byte sequence): only those are decoded.
+    for (let hit = b.indexOf(TIMESTAMP_KEY); hit !== -1;) {
+        const at = b.lastIndexOf(LF, hit) + 1;
+        let e = b.indexOf(LF, hit);
+        if (e === -1)
+            e = b.length;
+        hit = e < b.length ? b.indexOf(TIMESTAMP_KEY, e + 1) : -1;
+        const l = b.toString('utf8', at, e).trim();
+        if (!l.startsWith('{') || !l.includes('"timestamp"'))
+            continue;
+        let v;
+        try {
+            v = JSON.parse(l);
+        }
+        catch {
+            continue;
+        }
+        const ts = v?.timestamp;
+        const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined;
+        if (t === undefined)
+            continue;
+        if (lo === undefined || t < lo)
+            lo = t;
+        if (hi === undefined || t > hi)
+            hi = t;
     }
     return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
@@ -60128,29 +59784,97 @@ function checkpointOf(logical) {
     return a + b;
 }
 
+// EXTERNAL MODULE: ./src/formats/compact/lines.ts
+var lines = __nccwpck_require__(9849);
 ;// CONCATENATED MODULE: ./src/engine/verify/default-compactor.ts
 // The project's compact-transcript converter (src/formats/compact) behind the verifier's
 // Compactor interface: the same code the migration uses, called on bytes the verifier re-read.
+// One per verify run: it holds the run's CompactHistory (a session's transcript at a later
+// checkpoint usually extends its earlier one, whose parsed lines are then reused; the output
+// is the same with or without it).
 
-const defaultCompactor = {
-    compact(input, opts) {
-        const r = (0,compact/* compact */.oE)(input, opts);
-        if (r.kind === 'error')
-            throw new Error(r.message);
-        return r.kind === 'output' ? r.bytes : Buffer.alloc(0);
-    },
-    compactWithOffset(input, opts, offsetStart) {
-        const r = (0,compact/* compactWithOffset */.lw)(input, { ...opts, offsetStart });
-        if (r.kind === 'error')
-            throw new Error(r.message);
-        return r.kind === 'output'
-            ? { bytes: r.bytes, offset: r.offset ?? 0 }
-            : { bytes: Buffer.alloc(0), offset: 0 };
-    },
-    position(input, agent) {
-        return (0,compact/* transcriptPosition */.Gm)(input, agent) ?? undefined;
+
+function createDefaultCompactor(history = new compact/* CompactHistory */.yZ()) {
+    const using = (key) => key === undefined ? {} : { history: { cache: history, key } };
+    const pieces = (input) => input;
+    return {
+        history,
+        compact(input, opts, historyKey) {
+            const r = (0,compact/* compact */.oE)(pieces(input), { ...opts, ...using(historyKey) });
+            if (r.kind === 'error')
+                throw new Error(r.message);
+            return r.kind === 'output' ? r.bytes : Buffer.alloc(0);
+        },
+        compactWithOffset(input, opts, offsetStart, historyKey) {
+            const r = (0,compact/* compactWithOffset */.lw)(pieces(input), { ...opts, offsetStart, ...using(historyKey) });
+            if (r.kind === 'error')
+                throw new Error(r.message);
+            return r.kind === 'output'
+                ? { bytes: r.bytes, offset: r.offset ?? 0 }
+                : { bytes: Buffer.alloc(0), offset: 0 };
+        },
+        position(input, agent) {
+            if (agent === 'Gemini CLI' || agent === 'OpenCode')
+                return (0,compact/* transcriptPosition */.Gm)(pieces(input), agent) ?? undefined;
+            return linePosition(input);
+        },
+        close() {
+            history.clear();
+        }
+    };
+}
+const default_compactor_LF = 0x0a;
+/**
+ * transcriptPosition for line formats (migration.md §7.3: split on `\n`, drop trailing blank
+ * pieces, count the rest), without visiting every line: newlines are counted natively, and
+ * only the trailing lines are looked at, from the end.
+ */
+function linePosition(input) {
+    const pieces = input.filter((p) => p.length > 0);
+    let newlines = 0;
+    for (const p of pieces)
+        for (let i = p.indexOf(default_compactor_LF); i !== -1; i = p.indexOf(default_compactor_LF, i + 1))
+            newlines++;
+    // Line `k` (0-based) is the text after the k-th newline; walk back from the last one.
+    let k = newlines;
+    let pi = pieces.length - 1;
+    let end = pi >= 0 ? pieces[pi].length : 0;
+    while (pi >= 0) {
+        const p = pieces[pi];
+        const nl = end > 0 ? p.lastIndexOf(default_compactor_LF, end - 1) : -1;
+        if (nl !== -1) {
+            if (!(0,lines/* isBlank */.z3)(p, nl + 1, end))
+                return k + 1;
+            k--;
+            end = nl;
+            continue;
+        }
+        // The line starts in an earlier piece: gather it whole (rare: lines end at piece joints).
+        const parts = [p.subarray(0, end)];
+        let qi = pi - 1;
+        let start = -1;
+        while (qi >= 0) {
+            const q = pieces[qi];
+            const at = q.lastIndexOf(default_compactor_LF);
+            if (at !== -1) {
+                parts.unshift(q.subarray(at + 1));
+                start = at;
+                break;
+            }
+            parts.unshift(q);
+            qi--;
+        }
+        const line = Buffer.concat(parts);
+        if (!(0,lines/* isBlank */.z3)(line, 0, line.length))
+            return k + 1;
+        if (qi < 0)
+            return 0;
+        k--;
+        pi = qi;
+        end = start;
     }
-};
+    return 0;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/verify/verify.ts
 
@@ -60165,15 +59889,27 @@ const defaultCompactor = {
 
 async function verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
+    // Started first: a reader thread loads while the trees are listed.
+    const reader = (0,object_thread/* createObjectReader */.N)(git, opts.readerScript);
+    try {
+        return await verifyWith(git, reader, started, opts, internals);
+    }
+    finally {
+        await reader.close();
+    }
+}
+async function verifyWith(git, reader, started, opts, internals) {
     const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '');
     const rederive = opts.rederiveCompact !== false;
     const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix });
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
-    const compactor = internals.compactor ?? defaultCompactor;
+    const own = internals.compactor ? undefined : createDefaultCompactor(internals.history);
+    const compactor = internals.compactor ?? own;
     const ctx = {
         state,
         blobs: new Map(),
+        blobSha: new Map(),
         rederive,
         cliVersion: opts.cliVersion,
         compact: new CompactCache(compactor),
@@ -60197,14 +59933,18 @@ async function verifyRepository(git, opts = {}, internals = {}) {
         ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
     ];
     const batchSize = opts.batchSize ?? 50;
-    const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024;
+    // With compaction workers, transcripts are also copied to the workers and outputs wait in the
+    // cache for their batch: smaller batches keep the peak (real corpus, --workers 1) under 512 MB.
+    const withWorkers = rederive && !internals.compactor && (opts.compactWorkers ?? 0) > 0;
+    const batchBytes = opts.batchBytes ?? (withWorkers ? WORKER_BATCH_BYTES : DEFAULT_BATCH_BYTES);
     const batches = [];
     for (let i = 0; i < order.length;) {
         const ids = [];
         const oids = new Set();
         let bytes = 0;
-        while (i < order.length &&
-            (ids.length === 0 || (ids.length < batchSize && bytes < batchBytes))) {
+        // A small first batch: checking starts sooner.
+        const budget = batches.length === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes;
+        while (i < order.length && (ids.length === 0 || (ids.length < batchSize && bytes < budget))) {
             const id = order[i++];
             ids.push(id);
             for (const b of batchBlobs(ctx, id)) {
@@ -60215,16 +59955,17 @@ async function verifyRepository(git, opts = {}, internals = {}) {
         }
         batches.push({ ids, oids });
     }
-    // Read one batch ahead: git inflates the next batch while this one is compacted and checked
-    // (memory: at most two batches of transcripts). With worker threads, a batch's compactions
-    // start as soon as its blobs are read, and are primed into the cache before it is checked.
+    // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
+    // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
+    // checkpoints). With worker threads, a batch's compactions start as soon as its blobs are
+    // read, and are primed into the cache before it is checked.
     const runner = rederive && !internals.compactor
         ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
         : undefined;
     const stage = (b) => {
-        const blobs = prefetch(git, batches[b].oids);
+        const blobs = prefetch(reader, batches[b].oids);
         const primed = runner
-            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m))))
+            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m.blobs))))
             : Promise.resolve([]);
         primed.catch(() => undefined);
         return { blobs, primed };
@@ -60232,11 +59973,19 @@ async function verifyRepository(git, opts = {}, internals = {}) {
     const results = [];
     let done = 0;
     try {
-        let next = batches.length ? stage(0) : undefined;
+        const staged = [];
+        const stageUpTo = (n) => {
+            for (let j = staged.length; j < Math.min(n, batches.length); j++)
+                staged.push(stage(j));
+        };
+        // With compaction workers, each transcript is also copied to a worker: one batch ahead.
+        const ahead = runner ? 1 : READ_AHEAD;
+        stageUpTo(ahead);
         for (let b = 0; b < batches.length; b++) {
-            const cur = next;
-            ctx.blobs = await cur.blobs;
-            next = b + 1 < batches.length ? stage(b + 1) : undefined;
+            const cur = staged[b];
+            staged[b] = undefined;
+            ({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs);
+            stageUpTo(b + 1 + ahead);
             for (const p of await cur.primed)
                 ctx.compact?.prime(p.key, p.opts, p.res);
             for (const id of batches[b].ids) {
@@ -60245,6 +59994,7 @@ async function verifyRepository(git, opts = {}, internals = {}) {
                 results.push(rec.v);
             }
             ctx.blobs = new Map();
+            ctx.blobSha = new Map();
             ctx.compact?.releaseBytes();
             done += batches[b].ids.length;
             opts.onProgress?.({ done, total: order.length });
@@ -60252,12 +60002,21 @@ async function verifyRepository(git, opts = {}, internals = {}) {
     }
     finally {
         await runner?.close();
+        own?.close();
     }
     const runLevel = { failures: [], notes: [] };
     const foreignWriter = opts.cliVersion === undefined
         ? globalProfile !== REFERENCE_PROFILE
         : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
-    await verifyGenerations(git, state, tally, runLevel, foreignWriter);
+    // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
+    await verifyGenerations(git, state, tally, runLevel, foreignWriter, async (oids) => {
+        const blobs = new Map();
+        await reader.read(oids, (o) => {
+            if (!o.missing)
+                blobs.set(o.oid, o.content);
+        });
+        return blobs;
+    });
     if (state.mainOid === null && state.v1Order.length > 0) {
         runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` });
     }
@@ -60287,9 +60046,31 @@ async function verifyRepository(git, opts = {}, internals = {}) {
         compare
     };
 }
+/**
+ * Transcript bytes per read batch. 1 + READ_AHEAD batches are in memory (one checked, the next
+ * read), and the reader thread holds what it has not handed over yet: real corpus peak RSS
+ * 460 MB with 128 MiB batches, 375-420 MB with 16-32 MiB, at the same speed.
+ */
+const DEFAULT_BATCH_BYTES = 24 * 1024 * 1024;
+const FIRST_BATCH_BYTES = 4 * 1024 * 1024;
+const WORKER_BATCH_BYTES = 12 * 1024 * 1024;
+/** Batches read ahead of the one being checked. */
+const READ_AHEAD = 2;
+/** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
+const HASH_ON_READER_FROM = 4 * 1024;
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(git, oids) {
-    const p = readBlobs(git, oids);
+function prefetch(reader, oids) {
+    const blobs = new Map();
+    const sha = new Map();
+    const p = reader
+        .read([...oids], (o) => {
+        if (o.missing)
+            return;
+        blobs.set(o.oid, o.content);
+        if (o.sha256 !== undefined)
+            sha.set(o.oid, o.sha256);
+    }, { sha256From: HASH_ON_READER_FROM })
+        .then(() => ({ blobs, sha }));
     p.catch(() => undefined);
     return p;
 }
@@ -60320,10 +60101,13 @@ function countAll(v1, migratable, main, results, ctx, runLevel) {
 
 ;// CONCATENATED MODULE: ./src/engine/verify/engine-hook.ts
 
+
 async function engineVerifier(git, settings) {
     const report = await verifyRepository(git, {
         v1Ref: settings.v1Ref,
-        cliVersion: settings.cliVersion
+        cliVersion: settings.cliVersion,
+        // In the action's bundle, blobs are read on a thread of the bundle's own.
+        readerScript: (0,worker_pool/* runnableScript */.X6)(import.meta.url)
     });
     const c = report.counts;
     return {
@@ -60338,10 +60122,18 @@ async function engineVerifier(git, settings) {
 
 
 
-const runEngine = (git, settings, logger) => runMigration(settings, { git, logger, verifier: engineVerifier });
+
+// In the bundle, git objects are read on a thread of the bundle's own (src/git/object-thread.ts).
+const runEngine = (git, settings, logger) => runMigration(settings, {
+    git,
+    logger,
+    verifier: engineVerifier,
+    compactWorkerScript: (0,worker_pool/* runnableScript */.X6)(import.meta.url)
+});
 /** Verify what exists (dry run): v1 against the v2 refs fetched from the remote. */
 function verifyExisting(git, opts) {
-    return verifyRepository(git, opts);
+    const readerScript = (0,worker_pool/* runnableScript */.X6)(import.meta.url);
+    return verifyRepository(git, { ...opts, ...(readerScript ? { readerScript } : {}) });
 }
 
 ;// CONCATENATED MODULE: ./src/formats/git-refs/ids.ts
@@ -61686,13 +61478,13 @@ async function readMetadata(git, checkpoints, normalise) {
         if (meta)
             c.expect(cp.id, meta.oid);
     }
-    await readObjects(git, c.metaIds, (o) => c.accept(o));
+    await (0,git_objects/* readObjects */.$I)(git, c.metaIds, (o) => c.accept(o));
     if (c.failure)
         throw c.failure;
     return { metadata: c.metadata, normalised: c.normalised, bytes: c.bytes };
 }
 /** Collects whole objects from a cat-file parser and hands each on, in request order. */
-function read_wholeObjects(onObject) {
+function wholeObjects(onObject) {
     let header;
     let pieces = [];
     return {
@@ -61726,7 +61518,7 @@ async function listAndReadMetadata(git, rootTree, normalise) {
     const byDir = new Map();
     const checkpoints = [];
     const c = new MetadataCollector(normalise);
-    const parser = new CatFileBatchParser(read_wholeObjects((o) => c.accept(o)));
+    const parser = new git_objects/* CatFileBatchParser */.q4(wholeObjects((o) => c.accept(o)));
     let stdin = null;
     let queued = [];
     let ended = false;
@@ -61793,7 +61585,7 @@ async function listAndReadMetadata(git, rootTree, normalise) {
     catch (e) {
         endRequests();
         await catFile.catch(() => undefined);
-        if (e instanceof GitError)
+        if (e instanceof runner/* GitError */.XS)
             return null;
         throw e;
     }
@@ -61862,12 +61654,12 @@ async function readBranch(git, rootTree, opts = {}) {
 async function readBranchByLevels(git, rootTree, opts = {}) {
     let objects = 0;
     let bytes = 0;
-    const [root] = await readObjectsAll(git, [rootTree]);
+    const [root] = await (0,git_objects/* readObjectsAll */.ce)(git, [rootTree]);
     const rootEntries = parseTree(treeOrThrow(root, '', rootTree), 'sha1');
     objects++;
     bytes += root.missing ? 0 : root.content.length;
     const buckets = rootEntries.filter((e) => objects_isTreeMode(e.mode) && e.path.length === 2);
-    const bucketObjs = await readObjectsAll(git, buckets.map((b) => b.oid));
+    const bucketObjs = await (0,git_objects/* readObjectsAll */.ce)(git, buckets.map((b) => b.oid));
     const dirs = [];
     bucketObjs.forEach((o, k) => {
         const b = buckets[k];
@@ -61882,7 +61674,7 @@ async function readBranchByLevels(git, rootTree, opts = {}) {
         if (!o.missing)
             bytes += o.content.length;
     });
-    const dirObjs = await readObjectsAll(git, dirs.map((d) => d.oid));
+    const dirObjs = await (0,git_objects/* readObjectsAll */.ce)(git, dirs.map((d) => d.oid));
     const checkpoints = [];
     dirObjs.forEach((o, k) => {
         const d = dirs[k];
@@ -61922,7 +61714,7 @@ async function listSourceAndCheckpointRefs(git, candidates) {
         text = await git.text(['for-each-ref', format, '--', ...candidates, CHECKPOINT_REF_PREFIX]);
     }
     catch (e) {
-        if (!(e instanceof GitError))
+        if (!(e instanceof runner/* GitError */.XS))
             throw e;
         // A ref whose object is missing (a repair case) fails the typed listing: names and ids
         // alone for the checkpoint refs, types only for the candidates.
@@ -61965,7 +61757,7 @@ async function repoPaths(git) {
     if (!common)
         throw new Error(`git rev-parse --git-common-dir printed nothing: ${r.stderr}`);
     return {
-        commonDir: (0,external_node_path_namespaceObject.isAbsolute)(common) ? common : (0,external_node_path_namespaceObject.resolve)(git.repoDir, common),
+        commonDir: (0,external_node_path_.isAbsolute)(common) ? common : (0,external_node_path_.resolve)(git.repoDir, common),
         worktree: r.exitCode === 0 && top ? top : null
     };
 }
@@ -61979,7 +61771,7 @@ async function readRefStates(git, refs) {
     // One log walks every chain; tips it cannot walk (missing, or not a commit) are then checked.
     const log = await firstParentCommits(git, [...new Set(tips)]);
     const unwalked = [...new Set(tips.filter((t) => !log.has(t)))];
-    const infos = new Map((unwalked.length ? await checkObjects(git, unwalked) : []).map((info, k) => [unwalked[k], info]));
+    const infos = new Map((unwalked.length ? await (0,git_objects/* checkObjects */.ZY)(git, unwalked) : []).map((info, k) => [unwalked[k], info]));
     const out = new Map();
     names.forEach((ref, k) => {
         const tip = tips[k];
@@ -62020,7 +61812,7 @@ const DELETED_LIST = 'entire-deleted-checkpoints.json';
 async function readDeletedList(git, 
 /** Already known common git directory (read from git otherwise). */
 knownCommonDir) {
-    const path = (0,external_node_path_namespaceObject.join)(knownCommonDir ?? (await gitCommonDir(git)), DELETED_LIST);
+    const path = (0,external_node_path_.join)(knownCommonDir ?? (await gitCommonDir(git)), DELETED_LIST);
     let text;
     try {
         text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
@@ -62260,7 +62052,7 @@ async function verifyConversion(git, input) {
         return false;
     });
     const tips = present.map((c) => refsNow.get(refNameFor(c.id)));
-    const commitObjs = await readObjectsAll(git, tips);
+    const commitObjs = await (0,git_objects/* readObjectsAll */.ce)(git, tips);
     const commitInfo = commitObjs.map((o) => {
         if (o.missing || o.type !== 'commit')
             return null;
@@ -62301,7 +62093,7 @@ async function verifyConversion(git, input) {
     });
     // Trees: the tip's first; refs whose tip does not match are checked along their first-parent chain.
     const checkTrees = async (pairs) => {
-        const trees = await readObjectsAll(git, pairs.map((p) => p.tree));
+        const trees = await (0,git_objects/* readObjectsAll */.ce)(git, pairs.map((p) => p.tree));
         const metaPairs = [];
         const verdict = pairs.map(() => null);
         trees.forEach((o, k) => {
@@ -62337,7 +62129,7 @@ async function verifyConversion(git, input) {
                 }
             }
         });
-        const blobs = await readObjectsAll(git, metaPairs.flatMap((m) => [m.refBlob, m.v1Blob]));
+        const blobs = await (0,git_objects/* readObjectsAll */.ce)(git, metaPairs.flatMap((m) => [m.refBlob, m.v1Blob]));
         let fields = 0;
         metaPairs.forEach((m, j) => {
             if (verdict[m.k])
@@ -62498,7 +62290,7 @@ async function pushCheckpointRefs(git, remote, refs, opts = {}) {
             run = await pushPorcelain(git, remote, batch.refspecs, auth);
         }
         catch (e) {
-            const msg = e instanceof GitError ? e.stderr || e.message : e.message;
+            const msg = e instanceof runner/* GitError */.XS ? e.stderr || e.message : e.message;
             for (const r of group)
                 Object.assign(r, { status: 'network', detail: msg });
             size = nextPushSize(size, { answered: false, ms: performance.now() - t }, limits);
@@ -62540,7 +62332,7 @@ async function pushCheckpointRefs(git, remote, refs, opts = {}) {
             after = await remoteCheckpointRefs(git, remote, auth);
         }
         catch (e) {
-            const msg = e instanceof GitError ? e.stderr || e.message : e.message;
+            const msg = e instanceof runner/* GitError */.XS ? e.stderr || e.message : e.message;
             for (const r of todo)
                 if (r.status === 'ok')
                     Object.assign(r, { status: 'unconfirmed', detail: `ls-remote failed: ${msg}` });
@@ -62598,8 +62390,8 @@ async function readPrimary(git, env = process.env,
 /** The work tree root when already known (null = bare); read from git otherwise. */
 knownRoot) {
     const root = knownRoot !== undefined ? knownRoot : await worktreeRoot(git);
-    const shared = root ? await readOrNull((0,external_node_path_namespaceObject.join)(root, '.entire', 'settings.json')) : null;
-    const local = root ? await readOrNull((0,external_node_path_namespaceObject.join)(root, '.entire', 'settings.local.json')) : null;
+    const shared = root ? await readOrNull((0,external_node_path_.join)(root, '.entire', 'settings.json')) : null;
+    const local = root ? await readOrNull((0,external_node_path_.join)(root, '.entire', 'settings.local.json')) : null;
     return { ...resolvePrimary(env.ENTIRE_CHECKPOINTS_PRIMARY, shared, local), worktree: root };
 }
 /** Set checkpoints.primary.type = git-refs in .entire/settings.json; warns about what would hide it. */
@@ -62615,8 +62407,8 @@ async function makePrimaryGitRefs(git, env = process.env) {
             warnings: [...warnings, 'bare repository: no .entire/settings.json to change']
         };
     }
-    const dir = (0,external_node_path_namespaceObject.join)(state.worktree, '.entire');
-    const path = (0,external_node_path_namespaceObject.join)(dir, 'settings.json');
+    const dir = (0,external_node_path_.join)(state.worktree, '.entire');
+    const path = (0,external_node_path_.join)(dir, 'settings.json');
     const before = await readOrNull(path);
     const after = withPrimaryGitRefs(before);
     if (after === before)
@@ -63458,7 +63250,7 @@ async function run(deps = { engine: runEngine }) {
         const refsInputs = parseRefsInputs((name) => getInput(name));
         report.settings.push(['target', refsInputs.target]);
         report.pullRequest = pullRequestInfo();
-        git = new GitRunner(s.path, { debug: (m) => debug(m) });
+        git = new runner/* GitRunner */.bl(s.path, { debug: (m) => debug(m) });
         git.addSecret(s.token);
         if (s.token)
             git.addSecret(basicCredential(s.token));
@@ -63588,7 +63380,7 @@ async function run(deps = { engine: runEngine }) {
 async function finish(report, settings, git) {
     const m = report.migration;
     const dir = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    const file = (0,external_node_path_namespaceObject.join)(dir, `entire-migrate-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`);
+    const file = (0,external_node_path_.join)(dir, `entire-migrate-${process.env.GITHUB_RUN_ID ?? 'local'}-${Date.now()}.json`);
     try {
         await (0,promises_namespaceObject.writeFile)(file, JSON.stringify(report, null, 2) + '\n');
         report.reportPath = file;
@@ -63647,6 +63439,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -63727,6 +63526,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -63752,6 +63558,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -63818,6 +63631,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 3193:
 /***/ ((module) => {
 
@@ -63836,6 +63663,1155 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 2876:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec),
+  H: () => (/* binding */ getExecOutput)
+});
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
 
 /***/ })
 

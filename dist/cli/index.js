@@ -47,8 +47,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
@@ -1421,11 +1419,19 @@ async function configGet(git, key, scope = 'any') {
  * `user.email` (each key separately), else `Unknown` / `unknown@local`; environment ignored.
  */
 async function gitUserIdentity(git) {
-    const get = async (key) => (await configGet(git, key, 'local')) || (await configGet(git, key, 'global'));
-    return {
-        name: (await get('user.name')) || 'Unknown',
-        email: (await get('user.email')) || 'unknown@local'
-    };
+    // One process for both keys and scopes (was four `config --get`): `scope NUL key LF value NUL`
+    // per value in the order git reads them, so the last one of a scope is its `--get` value.
+    const r = await git.run(['config', '--show-scope', '--null', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1] });
+    const found = new Map();
+    const fields = r.stdout.toString('utf8').split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+        const nl = fields[i + 1].indexOf('\n');
+        const key = nl < 0 ? fields[i + 1] : fields[i + 1].slice(0, nl);
+        const value = nl < 0 ? '' : fields[i + 1].slice(nl + 1);
+        found.set(`${fields[i]} ${key.toLowerCase()}`, value);
+    }
+    const get = (key) => found.get(`local ${key}`) || found.get(`global ${key}`) || '';
+    return { name: get('user.name') || 'Unknown', email: get('user.email') || 'unknown@local' };
 }
 function absolute(git, p) {
     return (0,external_node_path_namespaceObject.isAbsolute)(p) ? p : (0,external_node_path_namespaceObject.resolve)(git.repoDir, p);
@@ -3873,6 +3879,224 @@ async function loadV1(git, snapshot, onPhase) {
 }
 
 
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:worker_threads"
+const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+;// CONCATENATED MODULE: ./src/git/object-thread.ts
+// Bulk object reads on a thread of their own. git writes into a socket that holds a few hundred
+// KiB; on the main thread, every synchronous step (compacting one large transcript takes tens of
+// ms) left cat-file blocked on a full socket, so reading the next window did not overlap with
+// processing this one (the main thread then sat idle for ~15% of a corpus run, waiting). Here a
+// worker thread owns the one `cat-file --batch-command` process and drains it as fast as git
+// writes; the buffers it fills are moved (transferred) to the main thread, not copied.
+//
+// The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
+// `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
+// `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
+
+
+
+
+const ROLE = 'entire-migrate-object-reader';
+/** Small objects of a reply are copied into slabs of this size. */
+const SLAB_BYTES = 256 * 1024;
+/** A reply carries objects up to about this many bytes (the main thread sees them sooner). */
+const REPLY_BYTES = 2 * 1024 * 1024;
+/**
+ * A reader on a worker thread running `script` (a bundle whose entry calls
+ * serveObjectReaderIfWorker), or the in-thread ObjectReader when no such script can run.
+ * From the thread, content arrives in buffers of its own (`ReadOptions.sharedFrom` is moot).
+ */
+function createObjectReader(git, script) {
+    if (!script || !/\.(c|m)?js$/.test(script))
+        return new ObjectReader(git);
+    return new ThreadedObjectReader(git.repoDir, script);
+}
+class ThreadedObjectReader {
+    worker;
+    pending = new Map();
+    nextId = 1;
+    failed = null;
+    queue = Promise.resolve();
+    /** Resolves close() once the thread has ended its cat-file. */
+    closing = null;
+    constructor(repoDir, script) {
+        this.worker = new external_node_worker_threads_namespaceObject.Worker(script, { workerData: { role: ROLE, repoDir } });
+        this.worker.on('message', (msg) => this.onReply(msg));
+        this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+        // Any exit fails what is still waiting (a thread on a script that serves nothing ends at
+        // once with code 0: its reads must not wait forever).
+        this.worker.on('exit', (code) => this.fail(new Error(`object reader thread ended (exit code ${code})`)));
+        this.worker.unref();
+    }
+    read(names, onObject, opts = {}) {
+        // One request at a time, in call order (as ObjectReader): replies are not interleaved.
+        const run = this.queue.then(() => this.readNow(names, onObject, opts.sha256From));
+        this.queue = run.then(() => undefined, () => undefined);
+        return run;
+    }
+    readNow(names, onObject, sha256From) {
+        if (names.length === 0)
+            return Promise.resolve();
+        if (this.failed)
+            return Promise.reject(this.failed);
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { onObject, resolve, reject });
+            this.worker.ref();
+            this.worker.postMessage({ id, names, sha256From });
+        }).finally(() => {
+            if (this.pending.size === 0)
+                this.worker.unref();
+        });
+    }
+    onReply(msg) {
+        if (msg.id === 0) {
+            this.closing?.();
+            return;
+        }
+        const p = this.pending.get(msg.id);
+        if (!p)
+            return;
+        if ('error' in msg) {
+            this.pending.delete(msg.id);
+            p.reject(new Error(msg.error));
+            return;
+        }
+        for (const o of msg.objects) {
+            if (p.failure !== undefined)
+                break;
+            try {
+                p.onObject('missing' in o
+                    ? o
+                    : {
+                        index: o.index,
+                        oid: o.oid,
+                        type: o.type,
+                        size: o.size,
+                        missing: false,
+                        content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
+                        ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
+                    });
+            }
+            catch (e) {
+                // A consumer error ends this read once the rest of its answer has arrived.
+                p.failure = e;
+            }
+        }
+        if (!msg.done)
+            return;
+        this.pending.delete(msg.id);
+        if (p.failure !== undefined)
+            p.reject(p.failure instanceof Error ? p.failure : new Error(String(p.failure)));
+        else
+            p.resolve();
+    }
+    fail(e) {
+        this.failed ??= e;
+        for (const [id, p] of this.pending) {
+            this.pending.delete(id);
+            p.reject(e);
+        }
+    }
+    /** End cat-file (waited for, so no process is left behind), then the thread. */
+    async close() {
+        await this.queue;
+        if (!this.failed) {
+            const closed = new Promise((resolve) => {
+                const done = () => resolve();
+                this.closing = done;
+                this.worker.once('exit', done);
+            });
+            this.worker.ref();
+            this.worker.postMessage({ id: 0, names: [], close: true });
+            await closed;
+        }
+        await this.worker.terminate();
+    }
+}
+/** True inside a thread started by createObjectReader. */
+function isReaderThread() {
+    return !external_node_worker_threads_namespaceObject.isMainThread && external_node_worker_threads_namespaceObject.workerData?.role === ROLE;
+}
+/**
+ * Worker side: serve read requests with one cat-file process (entries call this before anything
+ * else; returns false outside such a thread). Content is moved to the main thread, never shared:
+ * shared memory is freed only when every thread that saw it has collected, and this thread
+ * allocates too little to collect often (a corpus run peaked near 600 MB that way).
+ */
+function serveObjectReaderIfWorker() {
+    if (!isReaderThread())
+        return false;
+    const port = external_node_worker_threads_namespaceObject.parentPort;
+    const git = new GitRunner(external_node_worker_threads_namespaceObject.workerData.repoDir);
+    const reader = new ObjectReader(git);
+    port.on('message', (req) => {
+        if (req.close) {
+            void reader.close().finally(() => {
+                port.postMessage({ id: 0, objects: [], done: true });
+            });
+            return;
+        }
+        let batch = [];
+        let bytes = 0;
+        let moved = [];
+        let slab = null;
+        let slabUsed = 0;
+        /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+        const own = (c) => {
+            if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+                moved.push(c.buffer);
+                return c;
+            }
+            if (slab === null || slabUsed + c.length > slab.length) {
+                slab = Buffer.from(new ArrayBuffer(Math.max(SLAB_BYTES, c.length)));
+                slabUsed = 0;
+                moved.push(slab.buffer);
+            }
+            c.copy(slab, slabUsed);
+            const view = slab.subarray(slabUsed, slabUsed + c.length);
+            slabUsed += c.length;
+            return view;
+        };
+        const send = (done) => {
+            port.postMessage({ id: req.id, objects: batch, done }, moved);
+            batch = [];
+            bytes = 0;
+            moved = [];
+            slab = null;
+        };
+        reader
+            .read(req.names, (o) => {
+            if (o.missing)
+                batch.push(o);
+            else {
+                // hashed here, before the buffer moves: the main thread need not read it again
+                const sha256 = req.sha256From !== undefined && o.size >= req.sha256From
+                    ? (0,external_node_crypto_namespaceObject.createHash)('sha256').update(o.content).digest('hex')
+                    : undefined;
+                batch.push({
+                    index: o.index,
+                    oid: o.oid,
+                    type: o.type,
+                    size: o.size,
+                    content: own(o.content),
+                    ...(sha256 !== undefined ? { sha256 } : {})
+                });
+                bytes += o.size;
+            }
+            if (bytes >= REPLY_BYTES || batch.length >= 512)
+                send(false);
+        })
+            .then(() => send(true), (e) => port.postMessage({
+            id: req.id,
+            error: e instanceof Error ? e.message : String(e)
+        }));
+    });
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/git/writer.ts
 
 
@@ -4226,14 +4450,32 @@ class LineReader {
     s = 0;
     e = 0;
     index = -1;
+    /** Offset in the whole input just past the current line's `\n`; -1 for an unterminated line. */
+    end = -1;
     ci = 0;
     pos = 0;
+    /** Offset in the whole input of chunks[ci]. */
+    base = 0;
     constructor(chunks) {
         this.chunks = chunks;
+    }
+    /** Continue from offset `byte` of the whole input, a line start, as line number `line`. */
+    seek(byte, line) {
+        let ci = 0;
+        let base = 0;
+        while (ci < this.chunks.length && base + this.chunks[ci].length <= byte) {
+            base += this.chunks[ci].length;
+            ci++;
+        }
+        this.ci = ci;
+        this.base = base;
+        this.pos = byte - base;
+        this.index = line - 1;
     }
     next() {
         const chunks = this.chunks;
         while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
+            this.base += chunks[this.ci].length;
             this.ci++;
             this.pos = 0;
         }
@@ -4247,21 +4489,26 @@ class LineReader {
             this.s = 0;
             this.e = q - this.pos;
             this.pos = q + 1;
+            this.end = this.base + q + 1;
             return true;
         }
         // the line continues into the following pieces
         const parts = [c.subarray(this.pos)];
+        this.base += c.length;
         this.ci++;
         this.pos = 0;
+        this.end = -1;
         while (this.ci < chunks.length) {
             const d = chunks[this.ci];
             const r = d.indexOf(0x0a);
             if (r !== -1) {
                 parts.push(d.subarray(0, r));
                 this.pos = r + 1;
+                this.end = this.base + r + 1;
                 break;
             }
             parts.push(d);
+            this.base += d.length;
             this.ci++;
         }
         this.buf = Buffer.concat(parts);
@@ -6188,6 +6435,7 @@ class LineWriter {
     counting;
     out;
     lines = 0;
+    /** The bytes every line starts with (agent and CLI version). */
     prefix;
     constructor(agent, cliVersion, counting = false) {
         this.counting = counting;
@@ -6285,11 +6533,19 @@ function raw(d, sp) {
 }
 const USAGE = { input_tokens: 'int', output_tokens: 'int' };
 const FILE = { filePath: 'str', numLines: 'int' };
-/** Pass 1: entries of every line (line index kept, so a start line is a filter). */
-function parseEntries(input, droid, fromLine = 0) {
+/**
+ * Pass 1: entries of every line (line index kept, so a start line is a filter). With `from`,
+ * lines before it are not read; `lineEnds` (when given) receives, for each `\n`-terminated line
+ * read, the offset just past its `\n`.
+ */
+function parseEntries(input, droid, fromLine = 0, from, lineEnds) {
     const entries = [];
     const r = new LineReader(lines_toChunks(input));
+    if (from !== undefined)
+        r.seek(from.byte, from.line);
     while (r.next()) {
+        if (lineEnds !== undefined && r.end >= 0)
+            lineEnds.push(r.end);
         if (r.index < fromLine)
             continue;
         const b = r.buf;
@@ -6303,14 +6559,132 @@ function parseEntries(input, droid, fromLine = 0) {
         // validating scan records the members of the first levels, so they are not read twice.
         if (s >= t || b[s] !== 0x7b)
             continue;
-        jsonl_doc.reset(b);
-        if (validDocument(jsonl_doc, s, t) === null)
+        // Records that are neither user nor assistant (progress records are a fifth of a Claude
+        // transcript) are dropped whether or not they are valid JSON: skip validating them.
+        if (!droid && certainlyDropped(b, s, t))
             continue;
-        const e = parseLine(b, { s, e: t }, droid, r.index);
+        const e = lineEntry(b, s, t, droid, r.index);
         if (e !== null)
             entries.push(e);
     }
     return entries;
+}
+/** The entry of the trimmed object line b[s, t) (null: none): validated, then read. */
+function lineEntry(b, s, t, droid, line) {
+    jsonl_doc.reset(b);
+    if (validDocument(jsonl_doc, s, t) === null)
+        return null;
+    return parseLine(b, { s, e: t }, droid, line);
+}
+const TYPE_MEMBER = Buffer.from('"type":"');
+/** End (index of the closing quote) of the string whose body starts at `i`; -1 when none. */
+function stringEnd(b, i, e) {
+    for (;;) {
+        const q = b.indexOf(0x22, i);
+        if (q < 0 || q >= e)
+            return -1;
+        let k = q - 1;
+        while (k >= i && b[k] === 0x5c)
+            k--;
+        if ((q - 1 - k) % 2 === 0)
+            return q;
+        i = q + 1;
+    }
+}
+function hasBackslash(b, s, e) {
+    const k = b.indexOf(0x5c, s);
+    return k >= 0 && k < e;
+}
+/** Whether b[s, e) is exactly the ASCII text `w`. */
+function isWord(b, s, e, w) {
+    if (e - s !== w.length)
+        return false;
+    for (let i = 0; i < w.length; i++)
+        if (b[s + i] !== w.charCodeAt(i))
+            return false;
+    return true;
+}
+/**
+ * For an object line b[s, e) of a non-droid transcript: true when the line cannot give an
+ * entry, whatever else it holds. If it is valid JSON, its top-level members are exactly what
+ * this structural scan (strings delimited by unescaped quotes, nesting by brackets outside
+ * strings) finds, and its last "type" is a non-empty plain string other than user, human and
+ * assistant: parseLine drops it. If it is not valid JSON, it is dropped anyway. false means
+ * "not certain" (an escaped key or type value, a non-string type): the full path decides.
+ */
+function certainlyDropped(b, s, e) {
+    // Most lines are user or assistant records: their first "type" says so; only "not certain"
+    // is answered from it, so a nested or later "type" cannot mislead.
+    const q = b.indexOf(TYPE_MEMBER, s);
+    if (q >= 0 && q < e) {
+        const v = q + TYPE_MEMBER.length;
+        if (isWord(b, v, Math.min(v + 5, e), 'user"') ||
+            isWord(b, v, Math.min(v + 10, e), 'assistant"') ||
+            isWord(b, v, Math.min(v + 6, e), 'human"'))
+            return false;
+    }
+    let depth = 0;
+    let expectKey = false;
+    /** The last top-level "type": 0 none, 1 a string (typeS..typeE), 2 anything else. */
+    let type = 0;
+    let typeS = 0;
+    let typeE = 0;
+    let i = s;
+    while (i < e) {
+        const c = b[i];
+        if (c === 0x22) {
+            const end = stringEnd(b, i + 1, e);
+            if (end < 0)
+                return false;
+            if (depth === 1 && expectKey) {
+                expectKey = false;
+                const isType = isWord(b, i + 1, end, 'type');
+                if (!isType && hasBackslash(b, i + 1, end))
+                    return false;
+                i = end + 1;
+                if (isType) {
+                    while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d))
+                        i++;
+                    if (b[i] !== 0x3a)
+                        return false;
+                    i++;
+                    while (i < e && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d))
+                        i++;
+                    if (b[i] === 0x22) {
+                        const ve = stringEnd(b, i + 1, e);
+                        if (ve < 0)
+                            return false;
+                        type = 1;
+                        typeS = i + 1;
+                        typeE = ve;
+                        i = ve + 1;
+                    }
+                    else
+                        type = 2;
+                }
+                continue;
+            }
+            i = end + 1;
+            continue;
+        }
+        if (c === 0x7b || c === 0x5b) {
+            depth++;
+            if (depth === 1)
+                expectKey = true;
+        }
+        else if (c === 0x7d || c === 0x5d) {
+            if (--depth === 0)
+                break;
+        }
+        else if (c === 0x2c && depth === 1)
+            expectKey = true;
+        i++;
+    }
+    if (type !== 1 || typeE === typeS || hasBackslash(b, typeS, typeE))
+        return false;
+    return !(isWord(b, typeS, typeE, 'user') ||
+        isWord(b, typeS, typeE, 'human') ||
+        isWord(b, typeS, typeE, 'assistant'));
 }
 /** JSON whitespace (not \v or \f, which Go's TrimSpace would drop but its decoder rejects). */
 function isWsByte(c) {
@@ -6635,24 +7009,30 @@ function emitUser(w, e) {
 function encodeStr(w, s) {
     encodeString(w.out, s);
 }
-/** Pass 2 over entries with line index >= fromLine. Returns the number of lines written. */
-function emitEntries(entries, fromLine, w) {
-    let start = 0;
-    if (fromLine > 0) {
-        // entries are in line order
-        let lo = 0;
-        let hi = entries.length;
-        while (lo < hi) {
-            const m = (lo + hi) >> 1;
-            if (entries[m].line < fromLine)
-                lo = m + 1;
-            else
-                hi = m;
-        }
-        start = lo;
+/** Number of entries (in line order) with a line index below `line`. */
+function entriesBefore(entries, line) {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (entries[m].line < line)
+            lo = m + 1;
+        else
+            hi = m;
     }
+    return lo;
+}
+/**
+ * Pass 2 over entries with line index >= fromLine (or, with `fromEntry`, from that entry on,
+ * which must start an output group). Returns the number of lines written (w.lines). `trace`
+ * receives, for each output group, [entry index, output bytes, lines] before it is written.
+ */
+function emitEntries(entries, fromLine, w, fromEntry, trace) {
+    const start = fromEntry ?? (fromLine > 0 ? entriesBefore(entries, fromLine) : 0);
     const n = entries.length;
     for (let i = start; i < n; i++) {
+        if (trace !== undefined)
+            trace.push(i, w.out.n, w.lines);
         const e = entries[i];
         if (!e.user) {
             let ts = e.ts;
@@ -7713,6 +8093,173 @@ function textBlock(text) {
     return o.take();
 }
 
+;// CONCATENATED MODULE: ./src/formats/compact/history.ts
+// Reuse of earlier conversions' parsed lines. A session's transcript at a later checkpoint is
+// usually its transcript at the earlier checkpoint plus new lines (in the real corpus, 44% of
+// the bytes handed to the JSONL converter had been converted before). Pass 1 of the JSONL
+// converter reads each line on its own (an entry depends only on the line's bytes, its index
+// and the droid flag), so the entries of lines that are byte-identical to, and at the same
+// index as, lines of the key's previous input are taken over, and only the rest is parsed.
+// Pass 2 writes output groups (an assistant message with its fragments and tool results, or a
+// user message) that depend only on their entries and the entry after them; the output of the
+// groups that lie wholly within the shared entries is copied from the previous output.
+// The key only says which earlier input to compare with; reuse is decided by the bytes.
+
+
+/** Keeps the parsed lines of recent inputs, up to `budget` bytes of input (oldest dropped first). */
+class CompactHistory {
+    budget;
+    inputs = new Map();
+    held = 0;
+    stats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 };
+    constructor(budget = 32 * 1024 * 1024) {
+        this.budget = budget;
+    }
+    /** Bytes of input held now. */
+    get heldBytes() {
+        return this.held;
+    }
+    /** Pass 1 over `chunks` (from line 0), reusing the lines shared with `key`'s last input. */
+    entries(key, chunks, droid) {
+        const prev = this.inputs.get(key);
+        let k = 0;
+        if (prev !== undefined && prev.droid === droid && prev.lineEnds.length > 0) {
+            const limit = prev.lineEnds[prev.lineEnds.length - 1];
+            k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.chunks, limit));
+        }
+        const lineEnds = k > 0 ? prev.lineEnds.slice(0, k) : [];
+        const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined;
+        const fresh = parseEntries(chunks, droid, 0, from, lineEnds);
+        const shared = k > 0 ? entriesBefore(prev.entries, k) : 0;
+        const entries = k > 0 ? prev.entries.slice(0, shared).concat(fresh) : fresh;
+        const bytes = lines_totalLength(chunks);
+        const reused = from?.byte ?? 0;
+        this.stats.reusedBytes += reused;
+        this.stats.parsedBytes += bytes - reused;
+        if (prev !== undefined) {
+            this.inputs.delete(key);
+            this.held -= held(prev);
+        }
+        if (bytes <= this.budget) {
+            const rec = { chunks, bytes, droid, lineEnds, entries, shared };
+            if (shared > 0 && prev?.output !== undefined)
+                rec.previous = prev.output;
+            this.inputs.set(key, rec);
+            this.held += bytes;
+            this.trim();
+        }
+        return entries;
+    }
+    /**
+     * Pass 2 from line 0 over `entries` (just returned by `entries(key, …)`), copying the output
+     * of the groups shared with the key's previous emission. Returns the number of lines.
+     */
+    emit(key, entries, w) {
+        const rec = this.inputs.get(key);
+        if (rec === undefined || rec.entries !== entries)
+            return emitEntries(entries, 0, w);
+        const trace = [];
+        rec.trace = trace;
+        const prev = rec.previous;
+        rec.previous = undefined;
+        let from = 0;
+        if (prev !== undefined && prev.prefix.equals(w.prefix) && w.out.n === 0 && w.lines === 0) {
+            // The last group that starts at a shared entry: every group before it, and the entry
+            // each of them looked at after itself, are shared, so their output is the same.
+            let g = -1;
+            for (let t = 0; t < prev.trace.length && prev.trace[t] < rec.shared; t += 3)
+                g = t;
+            if (g > 0) {
+                from = prev.trace[g];
+                const bytes = prev.trace[g + 1];
+                w.out.bytes(prev.bytes, 0, bytes);
+                w.lines = prev.trace[g + 2];
+                for (let t = 0; t < g; t++)
+                    trace.push(prev.trace[t]);
+                this.stats.copiedOutputBytes += bytes;
+            }
+        }
+        return emitEntries(entries, 0, w, from, trace);
+    }
+    /** Keep `bytes`, the output of the last `emit(key, …)`, for the key's next emission. */
+    keepOutput(key, bytes, prefix) {
+        const rec = this.inputs.get(key);
+        if (rec === undefined || rec.trace === undefined)
+            return;
+        rec.output = { bytes, prefix, trace: rec.trace };
+        rec.trace = undefined;
+        this.held += bytes.length;
+        this.trim();
+    }
+    /** Drop the oldest inputs until what is held fits the budget. */
+    trim() {
+        for (const [k, r] of this.inputs) {
+            if (this.held <= this.budget)
+                break;
+            this.inputs.delete(k);
+            this.held -= held(r);
+        }
+    }
+    clear() {
+        this.inputs.clear();
+        this.held = 0;
+    }
+}
+/** Bytes a remembered input holds: the input and its kept output. */
+function held(r) {
+    return r.bytes + (r.output?.bytes.length ?? 0);
+}
+/** Number of values in ascending `xs` that are ≤ `v`. */
+function countAtMost(xs, v) {
+    let lo = 0;
+    let hi = xs.length;
+    while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (xs[m] <= v)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+const BLOCK = 64 * 1024;
+/** Length of the common prefix of two inputs given as pieces, at most `limit`. */
+function commonPrefix(a, b, limit) {
+    let ai = 0;
+    let ao = 0;
+    let bi = 0;
+    let bo = 0;
+    let done = 0;
+    while (done < limit) {
+        while (ai < a.length && ao >= a[ai].length) {
+            ai++;
+            ao = 0;
+        }
+        while (bi < b.length && bo >= b[bi].length) {
+            bi++;
+            bo = 0;
+        }
+        if (ai >= a.length || bi >= b.length)
+            break;
+        const x = a[ai];
+        const y = b[bi];
+        const n = Math.min(x.length - ao, y.length - bo, limit - done, BLOCK);
+        if (x.buffer === y.buffer && x.byteOffset + ao === y.byteOffset + bo) {
+            // the same memory
+        }
+        else if (!x.subarray(ao, ao + n).equals(y.subarray(bo, bo + n))) {
+            let i = 0;
+            while (x[ao + i] === y[bo + i])
+                i++;
+            return done + i;
+        }
+        ao += n;
+        bo += n;
+        done += n;
+    }
+    return done;
+}
+
 ;// CONCATENATED MODULE: ./src/formats/compact/index.ts
 // Compact transcripts (`transcript.jsonl`): the reference converter of entireio/cli@afef3455
 // (= v0.6.2), byte for byte, for every agent format. Spec: compact-transcript.md; offsets and
@@ -7744,6 +8291,11 @@ function textBlock(text) {
 //     'OpenCode' the length of the top-level `messages` array (null when the document does not
 //     decode), else the number of '\n'-separated pieces without trailing blank ones.
 //   detectFormat(input, startLine?) → Format — which converter the content selects (§4).
+//   CompactHistory (history.ts): passed as `history: { cache, key }` in the options, it keeps
+//     the parsed lines and output of recent inputs (bounded) so that an input sharing a prefix
+//     with the key's previous one (a session's transcript at its next checkpoint) parses only
+//     its new lines and copies the output written for the shared ones; results are identical.
+
 
 
 
@@ -7789,31 +8341,45 @@ function prepareDoc(format, d) {
     return { format, emit: (start, w) => emitGemini(p, start, w) };
 }
 /** Steps 5–7: the line formats detected on the slice; parsed from `fromLine` on. */
-function prepareSliced(chunks, fromLine) {
+function prepareSliced(chunks, fromLine, history) {
     const format = detect_detectSliced(chunks, fromLine);
     if (format === 'copilot') {
         const p = parseCopilot(chunks, fromLine);
         return { format, emit: (start, w) => emitCopilot(p, start, w) };
     }
-    const entries = parseEntries(chunks, format === 'droid', fromLine);
+    const droid = format === 'droid';
+    if (history !== undefined && fromLine === 0) {
+        const { cache, key } = history;
+        const entries = cache.entries(key, chunks, droid);
+        return {
+            format,
+            emit: (start, w) => start === 0 && !w.counting ? cache.emit(key, entries, w) : emitEntries(entries, start, w),
+            keep: (bytes, w) => cache.keepOutput(key, bytes, w.prefix)
+        };
+    }
+    const entries = parseEntries(chunks, droid, fromLine);
     return { format, emit: (start, w) => emitEntries(entries, start, w) };
 }
-function result(n, w) {
+function result(n, w, p, start = 0) {
     if (typeof n === 'string')
         return { kind: 'error', message: n };
     if (n === 0)
         return { kind: 'empty' };
-    return { kind: 'output', bytes: w.out.take(), lines: n };
+    const bytes = w.out.take();
+    if (start === 0)
+        p?.keep?.(bytes, w);
+    return { kind: 'output', bytes, lines: n };
 }
 /** Converts a raw transcript to the compact transcript.jsonl (see the header). */
 function compact(input, opts) {
     const chunks = lines_toChunks(input);
     const start = Math.max(0, opts.startLine ?? 0);
     const w = new LineWriter(opts.agent, opts.cliVersion);
-    const p = prepareWhole(chunks) ?? (lines_totalLength(chunks) === 0 ? null : prepareSliced(chunks, start));
+    const p = prepareWhole(chunks) ??
+        (lines_totalLength(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history));
     if (p === null)
         return { kind: 'empty' };
-    return result(p.emit(start, w), w);
+    return result(p.emit(start, w), w, p, start);
 }
 /** The full conversion plus the migration's recomputed offset for `offsetStart` (see the header). */
 function compactWithOffset(input, opts) {
@@ -7834,8 +8400,8 @@ function compactWithOffsets(input, opts, starts) {
         return { kind: 'empty' };
     const w = new LineWriter(opts.agent, opts.cliVersion);
     const whole = prepareWhole(chunks);
-    const p = whole ?? prepareSliced(chunks, start);
-    const full = result(p.emit(start, w), w);
+    const p = whole ?? prepareSliced(chunks, start, opts.history);
+    const full = result(p.emit(start, w), w, p, start);
     if (full.kind !== 'output')
         return full;
     const offsets = starts.map((s0) => {
@@ -7898,8 +8464,8 @@ function transcriptPosition(input, agent) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:worker_threads"
-const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ./src/engine/worker-pool.ts
 // A small pool of worker_threads for CPU-heavy, independent jobs (transcript compaction).
 // Jobs are plain data in, plain data out; results come back as promises, so the caller keeps
@@ -7908,10 +8474,30 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
 // Workers run a script that calls `serveWorkerJobs(handler)`. The bundled CLI and action run
 // their own bundle as the worker script (see `isPoolWorker`), so no extra file ships in dist/.
 
-const ROLE = 'entire-migrate-pool-worker';
+
+
+const worker_pool_ROLE = 'entire-migrate-pool-worker';
+/**
+ * The script worker and reader threads may run (pass `import.meta.url`): the bundle this module
+ * is part of, and only when that bundle is the process's entry (the CLI's or the action's entry
+ * serves those threads). A module of a transpiled source tree, TypeScript sources or a test
+ * runner's process give undefined: a thread started on a file that serves nothing ends at once,
+ * and a read waiting on it would not be answered.
+ */
+function worker_pool_runnableScript(moduleUrl, argv1 = process.argv[1]) {
+    try {
+        const file = (0,external_node_url_namespaceObject.fileURLToPath)(moduleUrl);
+        if (!/\.(c|m)?js$/.test(file) || !argv1)
+            return undefined;
+        return (0,external_node_fs_namespaceObject.realpathSync)(argv1) === (0,external_node_fs_namespaceObject.realpathSync)(file) ? file : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /** True inside a worker started by a WorkerPool (entries check it before doing anything else). */
 function isPoolWorker() {
-    return !external_node_worker_threads_namespaceObject.isMainThread && external_node_worker_threads_namespaceObject.workerData?.role === ROLE;
+    return !external_node_worker_threads_namespaceObject.isMainThread && external_node_worker_threads_namespaceObject.workerData?.role === worker_pool_ROLE;
 }
 /** Worker side: answer every job with `handler`, in the order received. */
 function serveWorkerJobs(handler, transferOf) {
@@ -7940,7 +8526,7 @@ class WorkerPool {
      */
     constructor(script, size, extraWorkerData = {}) {
         for (let i = 0; i < Math.max(1, size); i++) {
-            const worker = new external_node_worker_threads_namespaceObject.Worker(script, { workerData: { ...extraWorkerData, role: ROLE } });
+            const worker = new external_node_worker_threads_namespaceObject.Worker(script, { workerData: { ...extraWorkerData, role: worker_pool_ROLE } });
             const slot = { worker, busy: 0 };
             worker.on('message', (msg) => {
                 const p = this.pending.get(msg.id);
@@ -7973,11 +8559,16 @@ class WorkerPool {
             p.reject(e);
         }
     }
-    /** Run a job on the least busy worker. `transfer` lists ArrayBuffers to move, not copy. */
-    run(job, transfer = []) {
+    /**
+     * Run a job on the least busy worker, or, with `affinity`, always on the same worker for the
+     * same value (a worker keeps state between such jobs). `transfer` lists ArrayBuffers to move.
+     */
+    run(job, transfer = [], affinity) {
         if (this.failed)
             return Promise.reject(this.failed);
-        const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+        const slot = affinity !== undefined
+            ? this.slots[stringHash(affinity) % this.slots.length]
+            : this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
         const id = this.nextId++;
         slot.busy++;
         return new Promise((resolve, reject) => {
@@ -7994,6 +8585,15 @@ class WorkerPool {
         this.slots.length = 0;
     }
 }
+/** A small non-negative string hash (FNV-1a), to spread affinity keys over workers. */
+function stringHash(s) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+        h ^= s.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/compactor.ts
 // Compaction as plain-data jobs, run in this thread or on a pool of worker threads.
@@ -8005,12 +8605,15 @@ class WorkerPool {
 
 const ownsBuffer = (u) => u.byteOffset === 0 && u.byteLength === u.buffer.byteLength;
 const asBuffer = (u) => Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-function runCompactJob(job) {
+function runCompactJob(job, history) {
     const pieces = job.pieces.map(asBuffer);
     const r = compactWithOffset(pieces, {
         agent: job.agent,
         cliVersion: job.cliVersion,
-        offsetStart: job.offsetStart
+        offsetStart: job.offsetStart,
+        ...(history !== undefined && job.historyKey !== undefined
+            ? { history: { cache: history, key: job.historyKey } }
+            : {})
     });
     const position = transcriptPosition(pieces, job.agent);
     if (r.kind === 'output') {
@@ -8024,11 +8627,13 @@ function runCompactJob(job) {
 function serveCompactJobsIfWorker() {
     if (!isPoolWorker())
         return false;
+    const history = new CompactHistory();
     serveWorkerJobs((job) => {
-        const r = runCompactJob(job);
-        // A view would be cloned with its whole backing store (an output buffer's spare
-        // capacity, a pool): hand back exactly its bytes, moved rather than copied again.
-        if (r.bytes && !ownsBuffer(r.bytes))
+        const r = runCompactJob(job, history);
+        // Hand back a copy of exactly the output's bytes, moved rather than cloned: the history
+        // keeps the output itself for the session's next job (moving it would detach it there),
+        // and a view would be cloned with its whole backing store.
+        if (r.bytes)
             r.bytes = new Uint8Array(r.bytes);
         return r;
     }, (r) => (r.bytes ? [r.bytes.buffer] : []));
@@ -8043,10 +8648,11 @@ function createCompactor(opts) {
     const wanted = opts.workers ?? Math.max(1, (0,external_node_os_namespaceObject.availableParallelism)());
     const script = opts.workerScript;
     if (wanted <= 0 || !script || !/\.(c|m)?js$/.test(script)) {
+        const history = new CompactHistory();
         return {
             workers: 0,
-            run: async (job) => runCompactJob(job),
-            close: async () => undefined
+            run: async (job) => runCompactJob(job, history),
+            close: async () => history.clear()
         };
     }
     const pool = new WorkerPool(script, wanted);
@@ -8064,7 +8670,7 @@ function createCompactor(opts) {
                 transfer.push(copy.buffer);
                 return copy;
             });
-            return pool.run({ ...job, pieces }, transfer);
+            return pool.run({ ...job, pieces }, transfer, job.historyKey);
         },
         close: () => pool.close()
     };
@@ -16674,8 +17280,6 @@ function joinPrompts(prompts) {
     return Buffer.concat(parts);
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/formats/hash.ts
 // Hash files of the checkpoint layouts: `sha256:` + 64 lowercase hex digits, no newline
 // (71 bytes), always computed from the bytes (v1 content_hash.txt values can be wrong).
@@ -17108,7 +17712,8 @@ function readV1Session(cp, index, blobs, options = {}, oddities = []) {
             });
         }
     }
-    const transcriptSha256 = sha256Hex(transcriptSegments(transcript));
+    const transcriptSha256 = (transcript.parts.length === 1 ? options.knownSha256?.(transcript.parts[0]) : undefined) ??
+        sha256Hex(transcriptSegments(transcript));
     if (options.checkContentHash !== false) {
         const hashEntry = findBlob(slot.entries, 'content_hash.txt');
         const hashBlob = hashEntry ? getBlob(blobs, hashEntry.oid) : undefined;
@@ -17571,6 +18176,7 @@ const silentLogger = {
 
 
 
+
 /**
  * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). Two
  * windows are in memory (one processed, the next read ahead), so this bounds peak RSS: 64 MiB
@@ -17582,6 +18188,8 @@ const WINDOW_BYTES = 24 * 1024 * 1024;
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
 const SHARED_FROM_BYTES = 64 * 1024;
+/** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
+const SHA256_FROM_BYTES = 4 * 1024;
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
 class FatalMigrationError extends Error {
     constructor(message) {
@@ -17736,6 +18344,10 @@ class V2Writer {
     sigUser;
     redact;
     cache = new OffsetCache();
+    /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
+    history = new CompactHistory();
+    /** SHA-256 of blob contents computed by the reader thread. */
+    knownSha256 = new WeakMap();
     compactor;
     mainTip;
     currentTip;
@@ -17780,7 +18392,7 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
-        this.reader = new ObjectReader(ctx.git);
+        this.reader = createObjectReader(ctx.git, ctx.readerScript);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -17809,15 +18421,22 @@ class V2Writer {
             this.refChanges.set(ref, { ref, old, new: neu });
     }
     async run() {
-        this.format = await objectFormat(this.git);
-        const user = this.s.gitUser ?? (await gitUserIdentity(this.git));
+        // The first window's read (and the reader thread's start) overlaps the set-up below.
+        const wins = this.windows();
+        const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
+        first?.catch(() => undefined);
+        const [format, user] = await Promise.all([
+            objectFormat(this.git),
+            this.s.gitUser ?? gitUserIdentity(this.git)
+        ]);
+        this.format = format;
         const time = Math.floor(this.s.now.getTime() / 1000);
         const tz = tzOffset(this.s.now);
         this.sigMigration = { ...MIGRATION_AUTHOR, time, tz };
         this.sigUser = { name: user.name, email: user.email, time, tz };
         try {
             await this.pruneForForce();
-            await this.loop();
+            await this.loop(wins, first);
             await this.finish();
         }
         finally {
@@ -17882,10 +18501,17 @@ class V2Writer {
                 if (o.missing)
                     return;
                 blobs.set(o.oid, o.content);
+                if (o.sha256 !== undefined)
+                    this.knownSha256.set(o.content, o.sha256);
                 bytes += o.size;
-            }, 
-            // Transcripts go to compaction workers without a copy.
-            this.compactor && this.compactor.workers > 0 ? { sharedFrom: SHARED_FROM_BYTES } : {});
+            }, {
+                // Transcripts go to compaction workers without a copy.
+                ...(this.compactor && this.compactor.workers > 0
+                    ? { sharedFrom: SHARED_FROM_BYTES }
+                    : {}),
+                // A reader thread hashes transcripts (content_hash) off this thread.
+                sha256From: SHA256_FROM_BYTES
+            });
         }
         finally {
             stop();
@@ -17894,9 +18520,8 @@ class V2Writer {
         this.bytesRead += bytes;
         return blobs;
     }
-    async loop() {
-        const wins = this.windows();
-        let next = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
+    async loop(wins, first) {
+        let next = first;
         for (let k = 0; k < wins.length; k++) {
             const blobs = await next;
             // Read the next window while this one is compacted and written.
@@ -17928,6 +18553,11 @@ class V2Writer {
             await next;
         if (this.packing)
             await this.packing;
+        const h = this.history.stats;
+        if (h.reusedBytes + h.parsedBytes > 0) {
+            const size = (n) => n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+            this.log.info(`compaction: ${size(h.parsedBytes)} of JSONL transcripts parsed, ${size(h.reusedBytes)} taken over from the same session's earlier checkpoint, ${size(h.copiedOutputBytes)} of output copied`);
+        }
     }
     /**
      * Decode the window's fresh checkpoints and start their compaction jobs now, so that worker
@@ -17954,7 +18584,8 @@ class V2Writer {
                         pieces: transcriptSegments(s.transcript),
                         agent: s.metadata.agent,
                         cliVersion: this.s.cliVersion,
-                        offsetStart: transcriptStart(s.metadata)
+                        offsetStart: transcriptStart(s.metadata),
+                        historyKey: historyKey(s.metadata)
                     };
                     const p = this.compactor.run(job);
                     p.catch(() => undefined);
@@ -18014,7 +18645,9 @@ class V2Writer {
         }
     }
     readV1(w, blobs) {
-        const r = readV1Checkpoint(w.cp.listing, blobs);
+        const r = readV1Checkpoint(w.cp.listing, blobs, {
+            knownSha256: (b) => this.knownSha256.get(b)
+        });
         switch (r.kind) {
             case 'ok':
                 return r;
@@ -18130,8 +18763,9 @@ class V2Writer {
                         pieces: input,
                         agent: m.agent,
                         cliVersion: this.s.cliVersion,
-                        offsetStart: s0
-                    });
+                        offsetStart: s0,
+                        historyKey: historyKey(m)
+                    }, this.history);
                 if (r.kind === 'output') {
                     compactBytes = Buffer.isBuffer(r.bytes)
                         ? r.bytes
@@ -18384,7 +19018,11 @@ class V2Writer {
                 const t0 = performance.now();
                 const r = s.metadata.agent === ''
                     ? { kind: 'empty' }
-                    : compact(input, { agent: s.metadata.agent, cliVersion: this.s.cliVersion });
+                    : compact(input, {
+                        agent: s.metadata.agent,
+                        cliVersion: this.s.cliVersion,
+                        history: { cache: this.history, key: historyKey(s.metadata) }
+                    });
                 this.timer.add('compact', {
                     ms: performance.now() - t0,
                     objects: 1,
@@ -19035,6 +19673,10 @@ function pushTasks(map, slot, files) {
     map.set(slot, l);
 }
 /** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
+/** The transcript a session's next checkpoint most likely extends. */
+function historyKey(m) {
+    return `${m.session_id}\u0000${m.agent}`;
+}
 function rechunk(parts) {
     return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts));
 }
@@ -19183,7 +19825,7 @@ function readOwner(path) {
     }
     return null;
 }
-const held = new Set();
+const lock_held = new Set();
 let handlersInstalled = false;
 /** On SIGINT/SIGTERM/SIGHUP: drop our locks, then die of the same signal. */
 function installSignalHandlers() {
@@ -19192,7 +19834,7 @@ function installSignalHandlers() {
     handlersInstalled = true;
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
         process.once(sig, () => {
-            for (const p of held) {
+            for (const p of lock_held) {
                 try {
                     if (ownedByUs(p))
                         (0,external_node_fs_namespaceObject.unlinkSync)(p);
@@ -19201,7 +19843,7 @@ function installSignalHandlers() {
                     // Best effort: a leftover lock is detected as stale by PID later.
                 }
             }
-            held.clear();
+            lock_held.clear();
             process.kill(process.pid, sig);
         });
     }
@@ -19243,7 +19885,7 @@ async function acquireRepositoryLock(git) {
     let stale = null;
     for (let attempt = 0; attempt < 3; attempt++) {
         if (tryCreate(path, me)) {
-            held.add(path);
+            lock_held.add(path);
             installSignalHandlers();
             let released = false;
             return {
@@ -19253,7 +19895,7 @@ async function acquireRepositoryLock(git) {
                     if (released)
                         return;
                     released = true;
-                    held.delete(path);
+                    lock_held.delete(path);
                     try {
                         if (ownedByUs(path))
                             (0,external_node_fs_namespaceObject.unlinkSync)(path);
@@ -19538,7 +20180,12 @@ class V2Target {
             workerScript: this.options.compactWorkerScript
         });
         try {
-            return await writeV2({ ...ctx, timer: ctx.timer, compactor }, work, v2, sizes);
+            return await writeV2({
+                ...ctx,
+                timer: ctx.timer,
+                compactor,
+                readerScript: this.options.compactWorkerScript
+            }, work, v2, sizes);
         }
         finally {
             await compactor.close();
@@ -20834,6 +21481,13 @@ function clip(s, max = 300) {
 function sha256(b) {
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(b).digest('hex');
 }
+/** sha256 (hex) of the concatenation of `pieces`, without joining them. */
+function sha256Pieces(pieces) {
+    const h = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    for (const p of pieces)
+        h.update(p);
+    return h.digest('hex');
+}
 function countNewlines(b) {
     let n = 0;
     let i = -1;
@@ -20864,9 +21518,10 @@ class CompactCache {
     /**
      * The conversion of `input` (identified by `key`) with `opts`. `keepBytes`: the caller needs
      * the output bytes. `offsetStart` > 0: also wanted, when the compactor can give it from the
-     * same parse, the recomputed offset for that raw start (in `offsets`).
+     * same parse, the recomputed offset for that raw start (in `offsets`). `historyKey`: see
+     * Compactor.compact.
      */
-    run(key, input, opts, keepBytes, offsetStart = 0) {
+    run(key, input, opts, keepBytes, offsetStart = 0, historyKey) {
         const k = compactKey(key, opts);
         const hit = this.results.get(k);
         const withOffset = offsetStart > 0 && opts.startLine === 0 && this.compactor.compactWithOffset !== undefined;
@@ -20875,14 +21530,15 @@ class CompactCache {
             (!withOffset || !hit.present || hit.offsets?.has(offsetStart)))
             return hit;
         this.compactions++;
+        const history = opts.startLine === 0 ? historyKey : undefined;
         let res;
         try {
             if (withOffset) {
-                const r = this.compactor.compactWithOffset(input, opts, offsetStart);
+                const r = this.compactor.compactWithOffset(input, opts, offsetStart, history);
                 res = compactResult(r.bytes, undefined, new Map([[offsetStart, r.offset]]));
             }
             else {
-                res = compactResult(this.compactor.compact(input, opts));
+                res = compactResult(this.compactor.compact(input, opts, history));
             }
         }
         catch (e) {
@@ -20926,14 +21582,6 @@ class CompactCache {
             r.bytes = undefined;
         }
     }
-}
-/** Position per migration.md §7.3 for JSONL transcripts: non-blank lines up to the last non-blank one. */
-function jsonlPosition(input) {
-    const pieces = input.toString('latin1').split('\n');
-    let n = pieces.length;
-    while (n > 0 && pieces[n - 1].trim() === '')
-        n--;
-    return n;
 }
 
 ;// CONCATENATED MODULE: ./src/formats/redact/index.ts
@@ -21176,6 +21824,26 @@ function batchBlobs(ctx, id) {
     }
     return out;
 }
+/** A v1 session's transcript chunks as pieces of the reassembled transcript (§7.4: '\n' joints). */
+function transcriptPieces(parts) {
+    if (parts.length <= 1)
+        return parts;
+    const pieces = [];
+    parts.forEach((p, i) => {
+        if (i > 0)
+            pieces.push(checkpoint_NEWLINE);
+        pieces.push(p);
+    });
+    return pieces;
+}
+/** The converter's history key of a session: its id and agent. */
+function checkpoint_historyKey(sessionId, agent) {
+    return `${sessionId}\0${agent}`;
+}
+/** The pieces as one buffer (a copy only when there are several). */
+function concatPieces(pieces) {
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+}
 /**
  * The full compactions that verifying checkpoint `id` with re-derivation will need, from the
  * state and the batch's blobs (mirrors verifySlot: expected slots, agent, writer version, S₀).
@@ -21197,17 +21865,12 @@ function compactionJobs(state, id, blobs) {
         const parts = s.transcript.chunks.map((c) => blobs.get(c.entry.oid));
         if (parts.length === 0 || parts.some((p) => p === undefined))
             continue;
-        const pieces = [];
-        parts.forEach((p, i) => {
-            if (i > 0)
-                pieces.push(checkpoint_NEWLINE);
-            pieces.push(p);
-        });
         out.push({
             key: blobKey(s.transcript.chunks.map((c) => c.entry.oid)),
-            pieces,
+            pieces: transcriptPieces(parts),
             opts: { agent, cliVersion: writer, startLine: 0 },
-            offsetStart: rawStart(m)
+            offsetStart: rawStart(m),
+            historyKey: checkpoint_historyKey(str(m.session_id), agent)
         });
     }
     return out;
@@ -21256,8 +21919,9 @@ function verifyCheckpoint(ctx, rec, id, globalProfile) {
         }
         return;
     }
-    const cannot = unmigratable(v1);
     if (!main) {
+        // Only asked for checkpoints missing from /main (a full metadata decode per session).
+        const cannot = unmigratable(v1);
         if (cannot) {
             rec.v.verdict = 'not-migratable';
             rec.note({
@@ -21369,11 +22033,13 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- raw transcript ----------------------------------------------------------------------
     const v1Oids = s.transcript.chunks.map((c) => c.entry.oid);
     const key = blobKey(v1Oids);
+    const hkey = checkpoint_historyKey(str(v1Meta.session_id), agent);
+    /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
     const v1Bytes = () => {
         const parts = v1Oids.map((o) => ctx.blobs.get(o));
         if (parts.some((p) => p === undefined))
             return undefined;
-        return joinChunks(parts);
+        return transcriptPieces(parts);
     };
     let t;
     const holders = state.fullSlots.get(`${id}/${k}`) ?? [];
@@ -21428,7 +22094,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
                 });
             }
             else {
-                const d = firstDifference(t, v2Bytes);
+                const d = firstDifference(concatPieces(t), v2Bytes);
                 if (!d) {
                     rec.pass('raw.bytes');
                     ctx.counters.rawProvenByBytes++;
@@ -21452,7 +22118,8 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         if (!want) {
             t ??= v1Bytes();
             if (t) {
-                want = 'sha256:' + sha256(t);
+                const one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined;
+                want = 'sha256:' + (one ?? sha256Pieces(t));
                 ctx.shaCache.set(key, want);
             }
         }
@@ -21618,7 +22285,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- compact transcript ----------------------------------------------------------------------
     const stored = compactEntry ? ctx.blobs.get(compactEntry.oid) : undefined;
     // The stored compact's sha256 (hex), once per slot: compact.hash and compact.rederive use it.
-    const storedSha = stored ? sha256(stored) : undefined;
+    const storedSha = stored ? (ctx.blobSha.get(compactEntry.oid) ?? sha256(stored)) : undefined;
     if (compactEntry) {
         const h = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined;
         const want = storedSha ? 'sha256:' + storedSha : undefined;
@@ -21654,7 +22321,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         if (expectPresent && !compactEntry && ctx.compact) {
             t ??= v1Bytes();
             if (t)
-                expectPresent = ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false).present;
+                expectPresent = ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, false, 0, hkey).present;
         }
         rec.check(expectPresent === !!compactEntry, {
             check: 'compact.present',
@@ -21694,7 +22361,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // The full compact, and from the same parse the recomputed offset for the raw start (§7.2).
     const full = agent === ''
         ? { present: false, newlines: 0 }
-        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0);
+        : ctx.compact.run(key, t, { agent, cliVersion: compactVersion, startLine: 0 }, true, s0, hkey);
     const derived = full.present;
     rec.check(derived === !!compactEntry, {
         check: 'compact.present',
@@ -21718,7 +22385,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         const storedAgent = lineAgent ? JSON.parse(lineAgent[1]) : agent;
         const native = !same &&
             storedAgent !== agent &&
-            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false)) === storedSha;
+            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false, 0, checkpoint_historyKey(str(v1Meta.session_id), storedAgent))) === storedSha;
         if (same || native) {
             rec.pass('compact.rederive');
             ctx.counters.compactRederived++;
@@ -22184,7 +22851,7 @@ function verifyV2Internal(ctx, rec, main) {
             const hashEntry = holders[0].slot.files.get('raw_transcript_hash.txt');
             const got = hashEntry ? state.small.get(hashEntry.oid)?.toString('latin1') : undefined;
             if (!parts.some((p) => !p) && parts.length > 0) {
-                const want = 'sha256:' + sha256(joinChunks(parts));
+                const want = 'sha256:' + sha256Pieces(transcriptPieces(parts));
                 rec.check(got === want, {
                     check: 'raw.hash',
                     slot: k,
@@ -22280,6 +22947,7 @@ const VERSION_KEY = Buffer.from(',"cli_version":');
 function compactLineVersions(b) {
     const out = new Set();
     let from = 0;
+    let last;
     for (;;) {
         const p = b.indexOf(LINE_HEAD, from);
         if (p < 0)
@@ -22296,14 +22964,18 @@ function compactLineVersions(b) {
         const vEnd = jsonStringEnd(b, vStart);
         if (vEnd < 0)
             continue;
-        const text = b.subarray(vStart, vEnd).toString('utf8');
+        from = vEnd;
+        // Lines repeat the same value: decode each distinct spelling once.
+        if (last !== undefined && b.compare(last, 0, last.length, vStart, vEnd) === 0)
+            continue;
+        last = b.subarray(vStart, vEnd);
+        const text = last.toString('utf8');
         try {
             out.add(JSON.parse(text));
         }
         catch {
             out.add(text);
         }
-        from = vEnd;
     }
 }
 /** Whether a line terminator of a JS multiline regexp (\n, \r, U+2028, U+2029) or the start precedes p. */
@@ -22383,7 +23055,8 @@ function createCompactRunner(opts) {
                     pieces: j.pieces,
                     agent: j.opts.agent,
                     cliVersion: j.opts.cliVersion,
-                    offsetStart: j.offsetStart
+                    offsetStart: j.offsetStart,
+                    historyKey: j.historyKey
                 }).then((r) => ({ key: j.key, opts: j.opts, res: fromJob(r, j.offsetStart) }), () => undefined));
             }
             return (await Promise.all(pending)).filter((r) => r !== undefined);
@@ -22408,7 +23081,7 @@ function fromJob(r, offsetStart) {
 
 
 
-async function verifyGenerations(git, state, tally, out, foreignWriter) {
+async function verifyGenerations(git, state, tally, out, foreignWriter, read = (oids) => readBlobs(git, oids)) {
     const check = (check, ok, f) => {
         tally.count(check, ok);
         if (!ok)
@@ -22463,7 +23136,7 @@ async function verifyGenerations(git, state, tally, out, foreignWriter) {
             actual: orphans.slice(0, 10).join(', ')
         });
         if (isArchive)
-            await verifyEnvelope(git, state, fr, check, out, foreignWriter);
+            await verifyEnvelope(read, state, fr, check, out, foreignWriter);
     }
     for (const [id, refs] of seen) {
         if (refs.length > 1) {
@@ -22475,7 +23148,7 @@ async function verifyGenerations(git, state, tally, out, foreignWriter) {
         }
     }
 }
-async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
+async function verifyEnvelope(read, state, fr, check, out, foreignWriter) {
     const e = fr.index.rootFiles.get('generation.json');
     const file = 'generation.json';
     if (!e) {
@@ -22586,7 +23259,7 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
         check('generation.envelope', true, {});
         return;
     }
-    const transcript = await generations_transcriptEnvelope(git, fr);
+    const transcript = await generations_transcriptEnvelope(read, fr);
     if (same(transcript)) {
         out.notes.push({
             kind: 'info',
@@ -22609,38 +23282,63 @@ async function verifyEnvelope(git, state, fr, check, out, foreignWriter) {
 function generations_docFor(state, e) {
     return e ? parseDoc(state.small.get(e.oid) ?? Buffer.alloc(0)) : undefined;
 }
+const generations_LF = 0x0a;
+const TIMESTAMP_KEY = Buffer.from('"timestamp"');
 /** Min/max of top-level `timestamp` strings over every raw transcript line of an archive. */
-async function generations_transcriptEnvelope(git, fr) {
+async function generations_transcriptEnvelope(read, fr) {
     let lo;
     let hi;
     for (const cp of fr.index.checkpoints.values()) {
         const oids = [...cp.slots.values()].flatMap((s) => v2RawTranscriptFiles(s).chunks.map((c) => c.entry.oid));
-        const blobs = await readBlobs(git, oids);
+        const blobs = await read(oids);
         for (const slot of cp.slots.values()) {
             const parts = v2RawTranscriptFiles(slot).chunks.map((c) => blobs.get(c.entry.oid) ?? Buffer.alloc(0));
             if (parts.length === 0)
                 continue;
-            for (const line of joinChunks(parts).toString('utf8').split('\n')) {
-                const l = line.trim();
-                if (!l.startsWith('{') || !l.includes('"timestamp"'))
-                    continue;
-                let v;
-                try {
-                    v = JSON.parse(l);
-                }
-                catch {
-                    continue;
-                }
-                const ts = v?.timestamp;
-                const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined;
-                if (t === undefined)
-                    continue;
-                if (lo === undefined || t < lo)
-                    lo = t;
-                if (hi === undefined || t > hi)
-                    hi = t;
-            }
+            const r = timestampRange(joinChunks(parts));
+            if (r === undefined)
+                continue;
+            if (lo === undefined || r[0] < lo)
+                lo = r[0];
+            if (hi === undefined || r[1] > hi)
+                hi = r[1];
         }
+    }
+    return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+/**
+ * Min/max of the top-level `timestamp` strings of a raw transcript's lines (split on `\n`,
+ * trimmed, starting with `{`, valid JSON), undefined when none.
+ */
+function timestampRange(b) {
+    let lo;
+    let hi;
+    // Only lines holding these bytes can pass (ASCII decodes to itself even next to invalid
+    // UTF-8, and LF never ends a multi-byte sequence): only those are decoded.
+    for (let hit = b.indexOf(TIMESTAMP_KEY); hit !== -1;) {
+        const at = b.lastIndexOf(generations_LF, hit) + 1;
+        let e = b.indexOf(generations_LF, hit);
+        if (e === -1)
+            e = b.length;
+        hit = e < b.length ? b.indexOf(TIMESTAMP_KEY, e + 1) : -1;
+        const l = b.toString('utf8', at, e).trim();
+        if (!l.startsWith('{') || !l.includes('"timestamp"'))
+            continue;
+        let v;
+        try {
+            v = JSON.parse(l);
+        }
+        catch {
+            continue;
+        }
+        const ts = v?.timestamp;
+        const t = typeof ts === 'string' && ts ? parseInstant(ts) : undefined;
+        if (t === undefined)
+            continue;
+        if (lo === undefined || t < lo)
+            lo = t;
+        if (hi === undefined || t > hi)
+            hi = t;
     }
     return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
@@ -22804,26 +23502,92 @@ function checkpointOf(logical) {
 ;// CONCATENATED MODULE: ./src/engine/verify/default-compactor.ts
 // The project's compact-transcript converter (src/formats/compact) behind the verifier's
 // Compactor interface: the same code the migration uses, called on bytes the verifier re-read.
+// One per verify run: it holds the run's CompactHistory (a session's transcript at a later
+// checkpoint usually extends its earlier one, whose parsed lines are then reused; the output
+// is the same with or without it).
 
-const defaultCompactor = {
-    compact(input, opts) {
-        const r = compact(input, opts);
-        if (r.kind === 'error')
-            throw new Error(r.message);
-        return r.kind === 'output' ? r.bytes : Buffer.alloc(0);
-    },
-    compactWithOffset(input, opts, offsetStart) {
-        const r = compactWithOffset(input, { ...opts, offsetStart });
-        if (r.kind === 'error')
-            throw new Error(r.message);
-        return r.kind === 'output'
-            ? { bytes: r.bytes, offset: r.offset ?? 0 }
-            : { bytes: Buffer.alloc(0), offset: 0 };
-    },
-    position(input, agent) {
-        return transcriptPosition(input, agent) ?? undefined;
+
+function createDefaultCompactor(history = new CompactHistory()) {
+    const using = (key) => key === undefined ? {} : { history: { cache: history, key } };
+    const pieces = (input) => input;
+    return {
+        history,
+        compact(input, opts, historyKey) {
+            const r = compact(pieces(input), { ...opts, ...using(historyKey) });
+            if (r.kind === 'error')
+                throw new Error(r.message);
+            return r.kind === 'output' ? r.bytes : Buffer.alloc(0);
+        },
+        compactWithOffset(input, opts, offsetStart, historyKey) {
+            const r = compactWithOffset(pieces(input), { ...opts, offsetStart, ...using(historyKey) });
+            if (r.kind === 'error')
+                throw new Error(r.message);
+            return r.kind === 'output'
+                ? { bytes: r.bytes, offset: r.offset ?? 0 }
+                : { bytes: Buffer.alloc(0), offset: 0 };
+        },
+        position(input, agent) {
+            if (agent === 'Gemini CLI' || agent === 'OpenCode')
+                return transcriptPosition(pieces(input), agent) ?? undefined;
+            return default_compactor_linePosition(input);
+        },
+        close() {
+            history.clear();
+        }
+    };
+}
+const default_compactor_LF = 0x0a;
+/**
+ * transcriptPosition for line formats (migration.md §7.3: split on `\n`, drop trailing blank
+ * pieces, count the rest), without visiting every line: newlines are counted natively, and
+ * only the trailing lines are looked at, from the end.
+ */
+function default_compactor_linePosition(input) {
+    const pieces = input.filter((p) => p.length > 0);
+    let newlines = 0;
+    for (const p of pieces)
+        for (let i = p.indexOf(default_compactor_LF); i !== -1; i = p.indexOf(default_compactor_LF, i + 1))
+            newlines++;
+    // Line `k` (0-based) is the text after the k-th newline; walk back from the last one.
+    let k = newlines;
+    let pi = pieces.length - 1;
+    let end = pi >= 0 ? pieces[pi].length : 0;
+    while (pi >= 0) {
+        const p = pieces[pi];
+        const nl = end > 0 ? p.lastIndexOf(default_compactor_LF, end - 1) : -1;
+        if (nl !== -1) {
+            if (!isBlank(p, nl + 1, end))
+                return k + 1;
+            k--;
+            end = nl;
+            continue;
+        }
+        // The line starts in an earlier piece: gather it whole (rare: lines end at piece joints).
+        const parts = [p.subarray(0, end)];
+        let qi = pi - 1;
+        let start = -1;
+        while (qi >= 0) {
+            const q = pieces[qi];
+            const at = q.lastIndexOf(default_compactor_LF);
+            if (at !== -1) {
+                parts.unshift(q.subarray(at + 1));
+                start = at;
+                break;
+            }
+            parts.unshift(q);
+            qi--;
+        }
+        const line = Buffer.concat(parts);
+        if (!isBlank(line, 0, line.length))
+            return k + 1;
+        if (qi < 0)
+            return 0;
+        k--;
+        pi = qi;
+        end = start;
     }
-};
+    return 0;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/verify/verify.ts
 
@@ -22838,15 +23602,27 @@ const defaultCompactor = {
 
 async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
+    // Started first: a reader thread loads while the trees are listed.
+    const reader = createObjectReader(git, opts.readerScript);
+    try {
+        return await verifyWith(git, reader, started, opts, internals);
+    }
+    finally {
+        await reader.close();
+    }
+}
+async function verifyWith(git, reader, started, opts, internals) {
     const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '');
     const rederive = opts.rederiveCompact !== false;
     const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix });
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
-    const compactor = internals.compactor ?? defaultCompactor;
+    const own = internals.compactor ? undefined : createDefaultCompactor(internals.history);
+    const compactor = internals.compactor ?? own;
     const ctx = {
         state,
         blobs: new Map(),
+        blobSha: new Map(),
         rederive,
         cliVersion: opts.cliVersion,
         compact: new CompactCache(compactor),
@@ -22870,14 +23646,18 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
         ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
     ];
     const batchSize = opts.batchSize ?? 50;
-    const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024;
+    // With compaction workers, transcripts are also copied to the workers and outputs wait in the
+    // cache for their batch: smaller batches keep the peak (real corpus, --workers 1) under 512 MB.
+    const withWorkers = rederive && !internals.compactor && (opts.compactWorkers ?? 0) > 0;
+    const batchBytes = opts.batchBytes ?? (withWorkers ? WORKER_BATCH_BYTES : DEFAULT_BATCH_BYTES);
     const batches = [];
     for (let i = 0; i < order.length;) {
         const ids = [];
         const oids = new Set();
         let bytes = 0;
-        while (i < order.length &&
-            (ids.length === 0 || (ids.length < batchSize && bytes < batchBytes))) {
+        // A small first batch: checking starts sooner.
+        const budget = batches.length === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes;
+        while (i < order.length && (ids.length === 0 || (ids.length < batchSize && bytes < budget))) {
             const id = order[i++];
             ids.push(id);
             for (const b of batchBlobs(ctx, id)) {
@@ -22888,16 +23668,17 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
         }
         batches.push({ ids, oids });
     }
-    // Read one batch ahead: git inflates the next batch while this one is compacted and checked
-    // (memory: at most two batches of transcripts). With worker threads, a batch's compactions
-    // start as soon as its blobs are read, and are primed into the cache before it is checked.
+    // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
+    // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
+    // checkpoints). With worker threads, a batch's compactions start as soon as its blobs are
+    // read, and are primed into the cache before it is checked.
     const runner = rederive && !internals.compactor
         ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
         : undefined;
     const stage = (b) => {
-        const blobs = prefetch(git, batches[b].oids);
+        const blobs = prefetch(reader, batches[b].oids);
         const primed = runner
-            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m))))
+            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m.blobs))))
             : Promise.resolve([]);
         primed.catch(() => undefined);
         return { blobs, primed };
@@ -22905,11 +23686,19 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const results = [];
     let done = 0;
     try {
-        let next = batches.length ? stage(0) : undefined;
+        const staged = [];
+        const stageUpTo = (n) => {
+            for (let j = staged.length; j < Math.min(n, batches.length); j++)
+                staged.push(stage(j));
+        };
+        // With compaction workers, each transcript is also copied to a worker: one batch ahead.
+        const ahead = runner ? 1 : READ_AHEAD;
+        stageUpTo(ahead);
         for (let b = 0; b < batches.length; b++) {
-            const cur = next;
-            ctx.blobs = await cur.blobs;
-            next = b + 1 < batches.length ? stage(b + 1) : undefined;
+            const cur = staged[b];
+            staged[b] = undefined;
+            ({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs);
+            stageUpTo(b + 1 + ahead);
             for (const p of await cur.primed)
                 ctx.compact?.prime(p.key, p.opts, p.res);
             for (const id of batches[b].ids) {
@@ -22918,6 +23707,7 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
                 results.push(rec.v);
             }
             ctx.blobs = new Map();
+            ctx.blobSha = new Map();
             ctx.compact?.releaseBytes();
             done += batches[b].ids.length;
             opts.onProgress?.({ done, total: order.length });
@@ -22925,12 +23715,21 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
     }
     finally {
         await runner?.close();
+        own?.close();
     }
     const runLevel = { failures: [], notes: [] };
     const foreignWriter = opts.cliVersion === undefined
         ? globalProfile !== REFERENCE_PROFILE
         : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
-    await verifyGenerations(git, state, tally, runLevel, foreignWriter);
+    // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
+    await verifyGenerations(git, state, tally, runLevel, foreignWriter, async (oids) => {
+        const blobs = new Map();
+        await reader.read(oids, (o) => {
+            if (!o.missing)
+                blobs.set(o.oid, o.content);
+        });
+        return blobs;
+    });
     if (state.mainOid === null && state.v1Order.length > 0) {
         runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` });
     }
@@ -22960,9 +23759,31 @@ async function verify_verifyRepository(git, opts = {}, internals = {}) {
         compare
     };
 }
+/**
+ * Transcript bytes per read batch. 1 + READ_AHEAD batches are in memory (one checked, the next
+ * read), and the reader thread holds what it has not handed over yet: real corpus peak RSS
+ * 460 MB with 128 MiB batches, 375-420 MB with 16-32 MiB, at the same speed.
+ */
+const DEFAULT_BATCH_BYTES = 24 * 1024 * 1024;
+const FIRST_BATCH_BYTES = 4 * 1024 * 1024;
+const WORKER_BATCH_BYTES = 12 * 1024 * 1024;
+/** Batches read ahead of the one being checked. */
+const READ_AHEAD = 2;
+/** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
+const HASH_ON_READER_FROM = 4 * 1024;
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(git, oids) {
-    const p = readBlobs(git, oids);
+function prefetch(reader, oids) {
+    const blobs = new Map();
+    const sha = new Map();
+    const p = reader
+        .read([...oids], (o) => {
+        if (o.missing)
+            return;
+        blobs.set(o.oid, o.content);
+        if (o.sha256 !== undefined)
+            sha.set(o.oid, o.sha256);
+    }, { sha256From: HASH_ON_READER_FROM })
+        .then(() => ({ blobs, sha }));
     p.catch(() => undefined);
     return p;
 }
@@ -23062,7 +23883,8 @@ async function runVerifyCommand(argv, io) {
             // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
             // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
             compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
-            workerScript: bundleScript()
+            workerScript: worker_pool_runnableScript(import.meta.url),
+            readerScript: worker_pool_runnableScript(import.meta.url)
         });
         if (typeof values.json === 'string')
             (0,external_node_fs_namespaceObject.writeFileSync)(values.json, JSON.stringify(report, null, 2) + '\n');
@@ -23072,19 +23894,6 @@ async function runVerifyCommand(argv, io) {
     catch (e) {
         io.stderr.write(`entire-migrate verify: ${e instanceof Error ? e.message : String(e)}\n`);
         return 2;
-    }
-}
-/**
- * The running bundle (dist/cli/index.js), whose entry serves compaction jobs when started as a
- * pool worker; undefined when running from TypeScript sources (then compaction stays in-thread).
- */
-function bundleScript() {
-    try {
-        const f = (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
-        return /\.(c|m)?js$/.test(f) ? f : undefined;
-    }
-    catch {
-        return undefined;
     }
 }
 /** Short plain-text result for a terminal; the last line is the verdict. */
@@ -23113,10 +23922,13 @@ function renderVerifyText(r, maxFailures = 20) {
 
 ;// CONCATENATED MODULE: ./src/engine/verify/engine-hook.ts
 
+
 async function engineVerifier(git, settings) {
     const report = await verifyRepository(git, {
         v1Ref: settings.v1Ref,
-        cliVersion: settings.cliVersion
+        cliVersion: settings.cliVersion,
+        // In the action's bundle, blobs are read on a thread of the bundle's own.
+        readerScript: runnableScript(import.meta.url)
     });
     const c = report.counts;
     return {
@@ -23132,10 +23944,14 @@ async function engineVerifier(git, settings) {
 //
 // API
 //   verifyRepository(git, { v1Ref?, v2Prefix?, cliVersion?, rederiveCompact?, against?,
-//                           batchSize?, batchBytes?, onProgress? }) → VerifyReport
+//                           batchSize?, batchBytes?, compactWorkers?, workerScript?,
+//                           readerScript?, onProgress? }) → VerifyReport
 //     Re-reads the v1 tip tree, /main and every /full ref from git (ls-tree -r per ref, one
-//     cat-file --batch for the small blobs, then one per batch of checkpoints, read one batch
-//     ahead) and checks, per checkpoint in the migration's processing order: coverage, slots,
+//     cat-file --batch for the small blobs, then one cat-file process for the batches of
+//     checkpoints, read two batches ahead, on a reader thread given `readerScript`, which also
+//     hashes the transcripts) and checks, per checkpoint in the migration's processing order
+//     (one CompactHistory per run: a session's later transcript re-parses only its new lines):
+//     coverage, slots,
 //     raw.location / raw.bytes / raw.hash, tasks, metadata.copied / derived / paths / cli-version,
 //     prompt, compact.present / hash / rederive / offset (offset cache replicated, recomputation
 //     as fallback), encoding; per /full ref: generation.names / layout / envelope; with
@@ -26097,6 +26913,7 @@ async function runRefsMigrateCommand(argv, io) {
 
 
 
+
 const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
 Commands:
@@ -26245,10 +27062,13 @@ function progressLogger(io) {
 const verifier = async (git, settings) => {
     // After a migration, re-read everything from git but do not re-derive compact transcripts: the
     // same compactor just wrote them. `entire-migrate verify` re-derives them too.
+    const readerScript = selfScript();
     const v = await verify_verifyRepository(git, {
         cliVersion: settings.cliVersion,
         rederiveCompact: false,
-        ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {})
+        ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {}),
+        // batches read on the bundle's reader thread while this thread checks
+        ...(readerScript ? { readerScript } : {})
     });
     const c = v.counts;
     return {
@@ -26375,13 +27195,7 @@ async function runMigrateCommand(argv, io) {
 }
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript() {
-    try {
-        const f = (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
-        return /\.(c|m)?js$/.test(f) ? f : undefined;
-    }
-    catch {
-        return undefined;
-    }
+    return worker_pool_runnableScript(import.meta.url);
 }
 async function main(argv, io) {
     const [cmd, ...rest] = argv;
@@ -26412,7 +27226,7 @@ const isEntry = (() => {
         !process.env.JEST_WORKER_ID);
 })();
 // A compaction worker thread runs this same bundle: serve jobs, never run the CLI there.
-const isWorker = serveCompactJobsIfWorker();
+const isWorker = serveCompactJobsIfWorker() || serveObjectReaderIfWorker();
 if (isEntry && !isWorker) {
     main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => {
         process.exitCode = code;
