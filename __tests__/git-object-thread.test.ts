@@ -110,6 +110,10 @@ describe('git: threaded object reader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'em-noserve-'))
     const script = join(dir, 'noop.mjs')
     writeFileSync(script, '// serves nothing\n')
+    // nothing to read: no thread is started, closing is immediate
+    const idle = createObjectReader(git, script)
+    await idle.read([], () => undefined)
+    await idle.close()
     const threaded = createObjectReader(git, script)
     try {
       await expect(threaded.read(names.slice(0, 3), () => undefined)).rejects.toThrow(

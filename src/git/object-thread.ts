@@ -69,7 +69,8 @@ interface Pending {
 }
 
 class ThreadedObjectReader implements ObjectReading {
-  private readonly worker: Worker
+  /** Started at the first read: a run with nothing to read (a no-op rerun) starts no thread. */
+  private thread: Worker | null = null
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private failed: Error | null = null
@@ -77,16 +78,22 @@ class ThreadedObjectReader implements ObjectReading {
   /** Resolves close() once the thread has ended its cat-file. */
   private closing: (() => void) | null = null
 
-  constructor(repoDir: string, script: string) {
-    this.worker = new Worker(script, { workerData: { role: ROLE, repoDir } })
-    this.worker.on('message', (msg: Reply) => this.onReply(msg))
-    this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))))
+  constructor(
+    private readonly repoDir: string,
+    private readonly script: string
+  ) {}
+
+  private get worker(): Worker {
+    if (this.thread) return this.thread
+    const w = new Worker(this.script, { workerData: { role: ROLE, repoDir: this.repoDir } })
+    w.on('message', (msg: Reply) => this.onReply(msg))
+    w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))))
     // Any exit fails what is still waiting (a thread on a script that serves nothing ends at
     // once with code 0: its reads must not wait forever).
-    this.worker.on('exit', (code) =>
-      this.fail(new Error(`object reader thread ended (exit code ${code})`))
-    )
-    this.worker.unref()
+    w.on('exit', (code) => this.fail(new Error(`object reader thread ended (exit code ${code})`)))
+    w.unref()
+    this.thread = w
+    return w
   }
 
   read(
@@ -171,6 +178,7 @@ class ThreadedObjectReader implements ObjectReading {
   /** End cat-file (waited for, so no process is left behind), then the thread. */
   async close(): Promise<void> {
     await this.queue
+    if (!this.thread) return
     if (!this.failed) {
       const closed = new Promise<void>((resolve) => {
         const done = (): void => resolve()
