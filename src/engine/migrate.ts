@@ -90,6 +90,9 @@ const SHARED_FROM_BYTES = 64 * 1024
  */
 const MAIN_STREAM = { compression: 1 }
 
+/** v1 bytes to read from which a reader thread is started (a no-op rerun reads a few KiB). */
+const THREAD_FROM_BYTES = 8 * 1024 * 1024
+
 /** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
 const SHA256_FROM_BYTES = 4 * 1024
 
@@ -363,6 +366,8 @@ class V2Writer {
   private mainStream: FastImportBatch | null = null
   /** One cat-file process for every read window. */
   private readonly reader: ObjectReading
+  /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
+  private readonly wins: ReturnType<V2Writer['windows']>
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -390,7 +395,13 @@ class V2Writer {
     this.log = ctx.logger
     this.timer = ctx.timer
     this.compactor = ctx.compactor
-    this.reader = createObjectReader(ctx.git, ctx.readerScript)
+    // A thread pays off only when there is much to read (starting it costs ~150 ms).
+    this.wins = this.windows()
+    const toRead = this.wins.reduce((a, w) => a + w.bytes, 0)
+    this.reader = createObjectReader(
+      ctx.git,
+      toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined
+    )
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString
@@ -420,7 +431,7 @@ class V2Writer {
 
   async run(): Promise<WriteOutput> {
     // The first window's read (and the reader thread's start) overlaps the set-up below.
-    const wins = this.windows()
+    const wins = this.wins
     const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null
     first?.catch(() => undefined)
     const [format, user] = await Promise.all([
