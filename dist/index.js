@@ -33572,7 +33572,10 @@ function createObjectReader(git, script) {
     return new ThreadedObjectReader(git.repoDir, script);
 }
 class ThreadedObjectReader {
-    worker;
+    repoDir;
+    script;
+    /** Started at the first read: a run with nothing to read (a no-op rerun) starts no thread. */
+    thread = null;
     pending = new Map();
     nextId = 1;
     failed = null;
@@ -33580,13 +33583,21 @@ class ThreadedObjectReader {
     /** Resolves close() once the thread has ended its cat-file. */
     closing = null;
     constructor(repoDir, script) {
-        this.worker = new node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.Worker(script, { workerData: { role: ROLE, repoDir } });
-        this.worker.on('message', (msg) => this.onReply(msg));
-        this.worker.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+        this.repoDir = repoDir;
+        this.script = script;
+    }
+    get worker() {
+        if (this.thread)
+            return this.thread;
+        const w = new node_worker_threads__WEBPACK_IMPORTED_MODULE_1__.Worker(this.script, { workerData: { role: ROLE, repoDir: this.repoDir } });
+        w.on('message', (msg) => this.onReply(msg));
+        w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
         // Any exit fails what is still waiting (a thread on a script that serves nothing ends at
         // once with code 0: its reads must not wait forever).
-        this.worker.on('exit', (code) => this.fail(new Error(`object reader thread ended (exit code ${code})`)));
-        this.worker.unref();
+        w.on('exit', (code) => this.fail(new Error(`object reader thread ended (exit code ${code})`)));
+        w.unref();
+        this.thread = w;
+        return w;
     }
     read(names, onObject, opts = {}) {
         // One request at a time, in call order (as ObjectReader): replies are not interleaved.
@@ -33661,6 +33672,8 @@ class ThreadedObjectReader {
     /** End cat-file (waited for, so no process is left behind), then the thread. */
     async close() {
         await this.queue;
+        if (!this.thread)
+            return;
         if (!this.failed) {
             const closed = new Promise((resolve) => {
                 const done = () => resolve();
@@ -54609,6 +54622,8 @@ const SHARED_FROM_BYTES = 64 * 1024;
  * it; level 1: 7.4-8.4 s, 2.2-2.5 s) for packs 5% smaller. Object ids do not depend on it.
  */
 const MAIN_STREAM = { compression: 1 };
+/** v1 bytes to read from which a reader thread is started (a no-op rerun reads a few KiB). */
+const THREAD_FROM_BYTES = 8 * 1024 * 1024;
 /** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
 const SHA256_FROM_BYTES = 4 * 1024;
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
@@ -54790,6 +54805,8 @@ class V2Writer {
     mainStream = null;
     /** One cat-file process for every read window. */
     reader;
+    /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
+    wins;
     /** The batch being written, if any. */
     packing = null;
     /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -54813,7 +54830,10 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
-        this.reader = (0,object_thread/* createObjectReader */.N)(ctx.git, ctx.readerScript);
+        // A thread pays off only when there is much to read (starting it costs ~150 ms).
+        this.wins = this.windows();
+        const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
+        this.reader = (0,object_thread/* createObjectReader */.N)(ctx.git, toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -54843,7 +54863,7 @@ class V2Writer {
     }
     async run() {
         // The first window's read (and the reader thread's start) overlaps the set-up below.
-        const wins = this.windows();
+        const wins = this.wins;
         const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
         first?.catch(() => undefined);
         const [format, user] = await Promise.all([
