@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { timestampRange } from '../src/engine/verify/generations.js'
 import { parseInstant } from '../src/engine/verify/values.js'
+import { prng } from '../src/bench/synthetic.js'
 
 /** The definition: decode everything, split on '\n', trim, parse each '{' line. */
 function byDefinition(b: Buffer): [bigint, bigint] | undefined {
@@ -27,16 +28,8 @@ function byDefinition(b: Buffer): [bigint, bigint] | undefined {
   return lo === undefined || hi === undefined ? undefined : [lo, hi]
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (mulberry32, the synthetic corpus's). */
+const rng = prng
 
 const ts = (d: number) => `2026-01-${String(1 + (d % 28)).padStart(2, '0')}T10:00:00Z`
 const PIECES: Array<(r: () => number) => Buffer> = [

@@ -4,18 +4,10 @@
 import { describe, expect, it } from '@jest/globals'
 import { transcriptPosition } from '../src/formats/compact/index.js'
 import { linePosition } from '../src/engine/verify/default-compactor.js'
+import { prng } from '../src/bench/synthetic.js'
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (mulberry32, the synthetic corpus's). */
+const rng = prng
 
 // Go's unicode.IsSpace set (ASCII, U+0085, U+00A0, U+2003, U+3000), and non-space look-alikes.
 const ATOMS = ['a', '{"x":1}', ' ', '\t', '\r', '\v', '\n', '\n', '\n', '\u0085', '\u00a0'].concat([

@@ -37,7 +37,7 @@ const CHUNK_LIMIT = 50 * 1024 * 1024
 const MAX_TRANSCRIPT = 20_000_000
 
 /** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
