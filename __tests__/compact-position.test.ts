@@ -1,9 +1,9 @@
-// The verifier's transcript position for line formats (the offset cache's key, migration.md
-// §7.3) counts newlines natively and looks only at trailing lines: it must equal the
-// converter's transcriptPosition on any input and any split into pieces.
+// The transcript position for line formats (the offset cache's key, migration.md §7.3), shared
+// by the migration and the verifier, counts newlines natively and looks only at trailing lines:
+// it must equal the line-by-line definition on any input and any split into pieces.
 import { describe, expect, it } from '@jest/globals'
 import { transcriptPosition } from '../src/formats/compact/index.js'
-import { linePosition } from '../src/engine/verify/default-compactor.js'
+import { LineReader, isBlank, linePosition } from '../src/formats/compact/lines.js'
 import { prng } from '../src/bench/synthetic.js'
 
 /** Deterministic PRNG (mulberry32, the synthetic corpus's). */
@@ -18,6 +18,18 @@ const ATOMS = ['a', '{"x":1}', ' ', '\t', '\r', '\v', '\n', '\n', '\n', '\u0085'
   '\u2028'
 ])
 
+/** §7.3 line by line (the definition the converter used before): the reference. */
+function lineByLine(input: Buffer | Buffer[]): number {
+  const r = new LineReader((Array.isArray(input) ? input : [input]).filter((p) => p.length > 0))
+  let pieces = 0
+  let lastNonBlank = 0
+  while (r.next()) {
+    pieces++
+    if (!isBlank(r.buf, r.s, r.e)) lastNonBlank = pieces
+  }
+  return lastNonBlank
+}
+
 function splitRandomly(b: Buffer, r: () => number): Buffer[] {
   const pieces: Buffer[] = []
   let at = 0
@@ -31,8 +43,8 @@ function splitRandomly(b: Buffer, r: () => number): Buffer[] {
   return pieces
 }
 
-describe('verify: line position', () => {
-  it('equals transcriptPosition on random inputs split into random pieces', () => {
+describe('compact: line position', () => {
+  it('equals the line-by-line definition on random inputs split into random pieces', () => {
     const r = rng(7)
     for (let i = 0; i < 3000; i++) {
       const atoms: string[] = []
@@ -40,9 +52,10 @@ describe('verify: line position', () => {
       for (let j = 0; j < n; j++) atoms.push(ATOMS[Math.floor(r() * ATOMS.length)])
       const b = Buffer.from(atoms.join(''))
       const pieces = splitRandomly(b, r)
-      const want = transcriptPosition(pieces, 'Claude Code')
+      const want = lineByLine(pieces)
       expect([i, linePosition(pieces)]).toEqual([i, want])
-      expect([i, linePosition([b])]).toEqual([i, transcriptPosition(b, 'Claude Code')])
+      expect([i, linePosition([b])]).toEqual([i, lineByLine(b)])
+      expect([i, transcriptPosition(pieces, 'Claude Code')]).toEqual([i, want])
     }
   })
 
