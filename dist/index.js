@@ -1745,7 +1745,7 @@ const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(36)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1966,7 +1966,7 @@ const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(36)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
@@ -2705,7 +2705,7 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 36:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
@@ -29221,7 +29221,7 @@ module.exports = {
 /* harmony export */ });
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7655);
+/* harmony import */ var _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4985);
 /* harmony import */ var _worker_pool_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4741);
 // Compaction as plain-data jobs, run in this thread or on a pool of worker threads.
 // One job = one session transcript: the full compact, the recomputed start offset for the
@@ -29452,7 +29452,7 @@ function stringHash(s) {
 
 /***/ }),
 
-/***/ 7655:
+/***/ 4985:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29466,8 +29466,183 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: compactWithOffsets, detectFormat, isCodexFormat, isCodexSystemContent, isCopilotFormat, isDroidFormat, isGeminiDoc, isOpenCodeDoc, isPiFormat, singleDocument, stripIdeContextTags
 
-// EXTERNAL MODULE: ./src/formats/compact/lines.ts
-var compact_lines = __nccwpck_require__(9849);
+;// CONCATENATED MODULE: ./src/formats/compact/lines.ts
+// Reading transcript input line by line without joining it into one string (or one buffer):
+// the input is one Buffer or the ordered pieces whose concatenation is the transcript.
+function lines_toChunks(input) {
+    return Array.isArray(input) ? input.filter((c) => c.length > 0) : [input];
+}
+function lines_totalLength(chunks) {
+    let n = 0;
+    for (const c of chunks)
+        n += c.length;
+    return n;
+}
+/** The whole input as one contiguous buffer (a copy only when there are several pieces). */
+function contiguous(chunks) {
+    if (chunks.length === 0)
+        return Buffer.alloc(0);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+/** The bounded scanner's limit: a line of this many bytes or more stops the scan (§3.8). */
+const MAX_SCAN_LINE = 10 * 1024 * 1024;
+/**
+ * Iterates `\n`-terminated lines. Each line is buf (= buf[s, e), s = 0) without its `\n`;
+ * `index` counts the newlines before it. A final piece without `\n` is yielded when non-empty.
+ * A line that spans pieces is copied into its own buffer; every other line is a view into its
+ * piece (so native searches in it stop at the line's end).
+ */
+class LineReader {
+    chunks;
+    buf = EMPTY;
+    s = 0;
+    e = 0;
+    index = -1;
+    /** Offset in the whole input just past the current line's `\n`; -1 for an unterminated line. */
+    end = -1;
+    ci = 0;
+    pos = 0;
+    /** Offset in the whole input of chunks[ci]. */
+    base = 0;
+    constructor(chunks) {
+        this.chunks = chunks;
+    }
+    /** Continue from offset `byte` of the whole input, a line start, as line number `line`. */
+    seek(byte, line) {
+        let ci = 0;
+        let base = 0;
+        while (ci < this.chunks.length && base + this.chunks[ci].length <= byte) {
+            base += this.chunks[ci].length;
+            ci++;
+        }
+        this.ci = ci;
+        this.base = base;
+        this.pos = byte - base;
+        this.index = line - 1;
+    }
+    next() {
+        const chunks = this.chunks;
+        while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
+            this.base += chunks[this.ci].length;
+            this.ci++;
+            this.pos = 0;
+        }
+        if (this.ci >= chunks.length)
+            return false;
+        const c = chunks[this.ci];
+        const q = c.indexOf(0x0a, this.pos);
+        this.index++;
+        if (q !== -1) {
+            this.buf = c.subarray(this.pos, q);
+            this.s = 0;
+            this.e = q - this.pos;
+            this.pos = q + 1;
+            this.end = this.base + q + 1;
+            return true;
+        }
+        // the line continues into the following pieces
+        const parts = [c.subarray(this.pos)];
+        this.base += c.length;
+        this.ci++;
+        this.pos = 0;
+        this.end = -1;
+        while (this.ci < chunks.length) {
+            const d = chunks[this.ci];
+            const r = d.indexOf(0x0a);
+            if (r !== -1) {
+                parts.push(d.subarray(0, r));
+                this.pos = r + 1;
+                this.end = this.base + r + 1;
+                break;
+            }
+            parts.push(d);
+            this.base += d.length;
+            this.ci++;
+        }
+        this.buf = Buffer.concat(parts);
+        this.s = 0;
+        this.e = this.buf.length;
+        return true;
+    }
+}
+const EMPTY = Buffer.alloc(0);
+function isAsciiWs(c) {
+    return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+/** Whether buf[s, e) is blank (Go's bytes.TrimSpace gives nothing). */
+function isBlank(b, s, e) {
+    for (let i = s; i < e; i++) {
+        const c = b[i];
+        if (isAsciiWs(c))
+            continue;
+        if (c === 0xc2 && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) && i + 1 < e) {
+            i++;
+            continue;
+        }
+        if (c >= 0xe1)
+            return isBlankSlow(b, i, e);
+        return false;
+    }
+    return true;
+}
+const GO_SPACE_ONLY = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+function isBlankSlow(b, s, e) {
+    return GO_SPACE_ONLY.test(b.toString('utf8', s, e));
+}
+const LF = 0x0a;
+/**
+ * The migration's transcript position for line formats (migration.md §7.3): split on `\n`,
+ * drop trailing blank pieces, count the rest. Newlines are counted natively and only the
+ * trailing lines are looked at, from the end (every line was visited before: ~150 ms of a
+ * corpus verify).
+ */
+function linePosition(input) {
+    const pieces = input.filter((p) => p.length > 0);
+    let newlines = 0;
+    for (const p of pieces)
+        for (let i = p.indexOf(LF); i !== -1; i = p.indexOf(LF, i + 1))
+            newlines++;
+    // Line `k` (0-based) is the text after the k-th newline; walk back from the last one.
+    let k = newlines;
+    let pi = pieces.length - 1;
+    let end = pi >= 0 ? pieces[pi].length : 0;
+    while (pi >= 0) {
+        const p = pieces[pi];
+        const nl = end > 0 ? p.lastIndexOf(LF, end - 1) : -1;
+        if (nl !== -1) {
+            if (!isBlank(p, nl + 1, end))
+                return k + 1;
+            k--;
+            end = nl;
+            continue;
+        }
+        // The line starts in an earlier piece: gather it whole (rare: lines end at piece joints).
+        const parts = [p.subarray(0, end)];
+        let qi = pi - 1;
+        let start = -1;
+        while (qi >= 0) {
+            const q = pieces[qi];
+            const at = q.lastIndexOf(LF);
+            if (at !== -1) {
+                parts.unshift(q.subarray(at + 1));
+                start = at;
+                break;
+            }
+            parts.unshift(q);
+            qi--;
+        }
+        const line = Buffer.concat(parts);
+        if (!isBlank(line, 0, line.length))
+            return k + 1;
+        if (qi < 0)
+            return 0;
+        k--;
+        pi = qi;
+        end = start;
+    }
+    return 0;
+}
+
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/formats/compact/json.ts
@@ -31143,7 +31318,7 @@ function detect_singleDocument(chunks) {
             }
         }
     }
-    const buf = (0,compact_lines/* contiguous */.H9)(chunks);
+    const buf = contiguous(chunks);
     const [s, e] = trimBytes(buf, 0, buf.length);
     if (s >= e || buf[s] !== 0x7b)
         return null;
@@ -31173,12 +31348,12 @@ const doc = new Doc(Buffer.alloc(0));
  * undefined to keep scanning. A scan failure or the end decides false.
  */
 function scanProbe(chunks, fromLine, fields, probe) {
-    const r = new compact_lines/* LineReader */.uo(chunks);
+    const r = new LineReader(chunks);
     while (r.next()) {
         if (r.index < fromLine)
             continue;
         let e = r.e;
-        if (e - r.s >= compact_lines/* MAX_SCAN_LINE */.eB)
+        if (e - r.s >= MAX_SCAN_LINE)
             return false;
         if (e > r.s && r.buf[e - 1] === 0x0d)
             e--;
@@ -31450,7 +31625,7 @@ const FILE = { filePath: 'str', numLines: 'int' };
  */
 function parseEntries(input, droid, fromLine = 0, from, lineEnds) {
     const entries = [];
-    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
+    const r = new LineReader(lines_toChunks(input));
     if (from !== undefined)
         r.seek(from.byte, from.line);
     while (r.next()) {
@@ -32013,9 +32188,9 @@ const TEXT_OBJ = { text: 'str' };
 const codex_doc = new Doc(Buffer.alloc(0));
 function parseCodex(input) {
     const lines = [];
-    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
+    const r = new LineReader(lines_toChunks(input));
     while (r.next()) {
-        if ((0,compact_lines/* isBlank */.z3)(r.buf, r.s, r.e))
+        if (isBlank(r.buf, r.s, r.e))
             continue;
         codex_doc.reset(r.buf);
         const sp = validDocument(codex_doc, r.s, r.e);
@@ -32308,11 +32483,11 @@ const RESULT_DATA = {
 const copilot_doc = new Doc(Buffer.alloc(0));
 function parseCopilot(input, fromLine = 0) {
     const events = [];
-    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
+    const r = new LineReader(lines_toChunks(input));
     while (r.next()) {
         if (r.index < fromLine)
             continue;
-        if ((0,compact_lines/* isBlank */.z3)(r.buf, r.s, r.e))
+        if (isBlank(r.buf, r.s, r.e))
             continue;
         copilot_doc.reset(r.buf);
         const sp = validDocument(copilot_doc, r.s, r.e);
@@ -32766,10 +32941,10 @@ function decodeEntry(l) {
 function parsePi(input) {
     const lines = [];
     let failAt = -1;
-    const r = new compact_lines/* LineReader */.uo((0,compact_lines/* toChunks */.YC)(input));
+    const r = new LineReader(lines_toChunks(input));
     while (r.next()) {
         let e = r.e;
-        if (e - r.s >= compact_lines/* MAX_SCAN_LINE */.eB) {
+        if (e - r.s >= MAX_SCAN_LINE) {
             failAt = lines.length;
             break;
         }
@@ -33042,7 +33217,7 @@ class CompactHistory {
         const fresh = parseEntries(chunks, droid, 0, from, lineEnds);
         const shared = k > 0 ? entriesBefore(prev.entries, k) : 0;
         const entries = k > 0 ? prev.entries.slice(0, shared).concat(fresh) : fresh;
-        const bytes = (0,compact_lines/* totalLength */["do"])(chunks);
+        const bytes = lines_totalLength(chunks);
         const reused = from?.byte ?? 0;
         this.stats.reusedBytes += reused;
         this.stats.parsedBytes += bytes - reused;
@@ -33219,7 +33394,7 @@ function commonPrefix(a, b, limit) {
 
 
 function prepareWhole(chunks) {
-    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
+    if (lines_totalLength(chunks) === 0)
         return null;
     const d = detect_singleDocument(chunks);
     if (detect_isOpenCodeDoc(d))
@@ -33282,11 +33457,11 @@ function result(n, w, p, start = 0) {
 }
 /** Converts a raw transcript to the compact transcript.jsonl (see the header). */
 function compact(input, opts) {
-    const chunks = (0,compact_lines/* toChunks */.YC)(input);
+    const chunks = lines_toChunks(input);
     const start = Math.max(0, opts.startLine ?? 0);
     const w = new LineWriter(opts.agent, opts.cliVersion);
     const p = prepareWhole(chunks) ??
-        ((0,compact_lines/* totalLength */["do"])(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history));
+        (lines_totalLength(chunks) === 0 ? null : prepareSliced(chunks, start, opts.history));
     if (p === null)
         return { kind: 'empty' };
     return result(p.emit(start, w), w, p, start);
@@ -33304,9 +33479,9 @@ function compactWithOffset(input, opts) {
  * the recomputed offset, all from one parse of the input.
  */
 function compactWithOffsets(input, opts, starts) {
-    const chunks = (0,compact_lines/* toChunks */.YC)(input);
+    const chunks = lines_toChunks(input);
     const start = Math.max(0, opts.startLine ?? 0);
-    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
+    if (lines_totalLength(chunks) === 0)
         return { kind: 'empty' };
     const w = new LineWriter(opts.agent, opts.cliVersion);
     const whole = prepareWhole(chunks);
@@ -33355,11 +33530,11 @@ function prepareWholeFormat(chunks) {
 const MESSAGES = { messages: { list: 'raw' } };
 /** The migration's transcript position (migration.md §7.3); null = not recordable. */
 function transcriptPosition(input, agent) {
-    const chunks = (0,compact_lines/* toChunks */.YC)(input);
-    if ((0,compact_lines/* totalLength */["do"])(chunks) === 0)
+    const chunks = lines_toChunks(input);
+    if (lines_totalLength(chunks) === 0)
         return 0;
     if (agent === 'Gemini CLI' || agent === 'OpenCode') {
-        const buf = (0,compact_lines/* contiguous */.H9)(chunks);
+        const buf = contiguous(chunks);
         const [s, e] = trimBytes(buf, 0, buf.length);
         const sp = validDocument(new Doc(buf), s, e);
         if (sp === null)
@@ -33369,161 +33544,7 @@ function transcriptPosition(input, agent) {
             return null;
         return d.messages === undefined ? 0 : d.messages.length;
     }
-    return (0,compact_lines/* linePosition */.s3)(chunks);
-}
-
-
-/***/ }),
-
-/***/ 9849:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H9: () => (/* binding */ contiguous),
-/* harmony export */   YC: () => (/* binding */ toChunks),
-/* harmony export */   "do": () => (/* binding */ totalLength),
-/* harmony export */   eB: () => (/* binding */ MAX_SCAN_LINE),
-/* harmony export */   s3: () => (/* binding */ linePosition),
-/* harmony export */   uo: () => (/* binding */ LineReader),
-/* harmony export */   z3: () => (/* binding */ isBlank)
-/* harmony export */ });
-// Reading transcript input line by line without joining it into one string (or one buffer):
-// the input is one Buffer or the ordered pieces whose concatenation is the transcript.
-function toChunks(input) {
-    return Array.isArray(input) ? input.filter((c) => c.length > 0) : [input];
-}
-function totalLength(chunks) {
-    let n = 0;
-    for (const c of chunks)
-        n += c.length;
-    return n;
-}
-/** The whole input as one contiguous buffer (a copy only when there are several pieces). */
-function contiguous(chunks) {
-    if (chunks.length === 0)
-        return Buffer.alloc(0);
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-/** The bounded scanner's limit: a line of this many bytes or more stops the scan (§3.8). */
-const MAX_SCAN_LINE = 10 * 1024 * 1024;
-/**
- * Iterates `\n`-terminated lines. Each line is buf (= buf[s, e), s = 0) without its `\n`;
- * `index` counts the newlines before it. A final piece without `\n` is yielded when non-empty.
- * A line that spans pieces is copied into its own buffer; every other line is a view into its
- * piece (so native searches in it stop at the line's end).
- */
-class LineReader {
-    chunks;
-    buf = EMPTY;
-    s = 0;
-    e = 0;
-    index = -1;
-    /** Offset in the whole input just past the current line's `\n`; -1 for an unterminated line. */
-    end = -1;
-    ci = 0;
-    pos = 0;
-    /** Offset in the whole input of chunks[ci]. */
-    base = 0;
-    constructor(chunks) {
-        this.chunks = chunks;
-    }
-    /** Continue from offset `byte` of the whole input, a line start, as line number `line`. */
-    seek(byte, line) {
-        let ci = 0;
-        let base = 0;
-        while (ci < this.chunks.length && base + this.chunks[ci].length <= byte) {
-            base += this.chunks[ci].length;
-            ci++;
-        }
-        this.ci = ci;
-        this.base = base;
-        this.pos = byte - base;
-        this.index = line - 1;
-    }
-    next() {
-        const chunks = this.chunks;
-        while (this.ci < chunks.length && this.pos >= chunks[this.ci].length) {
-            this.base += chunks[this.ci].length;
-            this.ci++;
-            this.pos = 0;
-        }
-        if (this.ci >= chunks.length)
-            return false;
-        const c = chunks[this.ci];
-        const q = c.indexOf(0x0a, this.pos);
-        this.index++;
-        if (q !== -1) {
-            this.buf = c.subarray(this.pos, q);
-            this.s = 0;
-            this.e = q - this.pos;
-            this.pos = q + 1;
-            this.end = this.base + q + 1;
-            return true;
-        }
-        // the line continues into the following pieces
-        const parts = [c.subarray(this.pos)];
-        this.base += c.length;
-        this.ci++;
-        this.pos = 0;
-        this.end = -1;
-        while (this.ci < chunks.length) {
-            const d = chunks[this.ci];
-            const r = d.indexOf(0x0a);
-            if (r !== -1) {
-                parts.push(d.subarray(0, r));
-                this.pos = r + 1;
-                this.end = this.base + r + 1;
-                break;
-            }
-            parts.push(d);
-            this.base += d.length;
-            this.ci++;
-        }
-        this.buf = Buffer.concat(parts);
-        this.s = 0;
-        this.e = this.buf.length;
-        return true;
-    }
-}
-const EMPTY = Buffer.alloc(0);
-function isAsciiWs(c) {
-    return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-/** Whether buf[s, e) is blank (Go's bytes.TrimSpace gives nothing). */
-function isBlank(b, s, e) {
-    for (let i = s; i < e; i++) {
-        const c = b[i];
-        if (isAsciiWs(c))
-            continue;
-        if (c === 0xc2 && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) && i + 1 < e) {
-            i++;
-            continue;
-        }
-        if (c >= 0xe1)
-            return isBlankSlow(b, i, e);
-        return false;
-    }
-    return true;
-}
-const GO_SPACE_ONLY = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
-function isBlankSlow(b, s, e) {
-    return GO_SPACE_ONLY.test(b.toString('utf8', s, e));
-}
-/**
- * The migration's transcript position for line formats (migration.md §7.3): split on `\n`,
- * drop trailing blank pieces, count the rest.
- */
-function linePosition(chunks) {
-    let pieces = 0;
-    let lastNonBlank = 0;
-    const r = new LineReader(chunks);
-    // bytes.Split's final empty piece after a trailing '\n' is blank, so it never counts
-    while (r.next()) {
-        pieces++;
-        if (!isBlank(r.buf, r.s, r.e))
-            lastNonBlank = pieces;
-    }
-    return lastNonBlank;
+    return linePosition(chunks);
 }
 
 
@@ -45124,8 +45145,8 @@ async function writeTrees(git, trees) {
     return ids;
 }
 
-// EXTERNAL MODULE: ./src/formats/compact/index.ts + 11 modules
-var compact = __nccwpck_require__(7655);
+// EXTERNAL MODULE: ./src/formats/compact/index.ts + 12 modules
+var compact = __nccwpck_require__(4985);
 // EXTERNAL MODULE: ./src/engine/compactor.ts
 var engine_compactor = __nccwpck_require__(2210);
 ;// CONCATENATED MODULE: ./src/formats/redact/rules.generated.ts
@@ -59810,15 +59831,12 @@ function checkpointOf(logical) {
     return a + b;
 }
 
-// EXTERNAL MODULE: ./src/formats/compact/lines.ts
-var lines = __nccwpck_require__(9849);
 ;// CONCATENATED MODULE: ./src/engine/verify/default-compactor.ts
 // The project's compact-transcript converter (src/formats/compact) behind the verifier's
 // Compactor interface: the same code the migration uses, called on bytes the verifier re-read.
 // One per verify run: it holds the run's CompactHistory (a session's transcript at a later
 // checkpoint usually extends its earlier one, whose parsed lines are then reused; the output
 // is the same with or without it).
-
 
 function createDefaultCompactor(history = new compact/* CompactHistory */.yZ()) {
     const using = (key) => key === undefined ? {} : { history: { cache: history, key } };
@@ -59840,66 +59858,12 @@ function createDefaultCompactor(history = new compact/* CompactHistory */.yZ()) 
                 : { bytes: Buffer.alloc(0), offset: 0 };
         },
         position(input, agent) {
-            if (agent === 'Gemini CLI' || agent === 'OpenCode')
-                return (0,compact/* transcriptPosition */.Gm)(pieces(input), agent) ?? undefined;
-            return linePosition(input);
+            return (0,compact/* transcriptPosition */.Gm)(pieces(input), agent) ?? undefined;
         },
         close() {
             history.clear();
         }
     };
-}
-const default_compactor_LF = 0x0a;
-/**
- * transcriptPosition for line formats (migration.md §7.3: split on `\n`, drop trailing blank
- * pieces, count the rest), without visiting every line: newlines are counted natively, and
- * only the trailing lines are looked at, from the end.
- */
-function linePosition(input) {
-    const pieces = input.filter((p) => p.length > 0);
-    let newlines = 0;
-    for (const p of pieces)
-        for (let i = p.indexOf(default_compactor_LF); i !== -1; i = p.indexOf(default_compactor_LF, i + 1))
-            newlines++;
-    // Line `k` (0-based) is the text after the k-th newline; walk back from the last one.
-    let k = newlines;
-    let pi = pieces.length - 1;
-    let end = pi >= 0 ? pieces[pi].length : 0;
-    while (pi >= 0) {
-        const p = pieces[pi];
-        const nl = end > 0 ? p.lastIndexOf(default_compactor_LF, end - 1) : -1;
-        if (nl !== -1) {
-            if (!(0,lines/* isBlank */.z3)(p, nl + 1, end))
-                return k + 1;
-            k--;
-            end = nl;
-            continue;
-        }
-        // The line starts in an earlier piece: gather it whole (rare: lines end at piece joints).
-        const parts = [p.subarray(0, end)];
-        let qi = pi - 1;
-        let start = -1;
-        while (qi >= 0) {
-            const q = pieces[qi];
-            const at = q.lastIndexOf(default_compactor_LF);
-            if (at !== -1) {
-                parts.unshift(q.subarray(at + 1));
-                start = at;
-                break;
-            }
-            parts.unshift(q);
-            qi--;
-        }
-        const line = Buffer.concat(parts);
-        if (!(0,lines/* isBlank */.z3)(line, 0, line.length))
-            return k + 1;
-        if (qi < 0)
-            return 0;
-        k--;
-        pi = qi;
-        end = start;
-    }
-    return 0;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/verify/verify.ts
