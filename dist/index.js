@@ -54925,9 +54925,7 @@ class V2Writer {
         return w.action === 'migrate' || w.action === 'force' || w.action === 'repair';
     }
     blobsFor(w) {
-        const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined;
-        const n = summary?.sessions?.length ?? 0;
-        return checkpointBlobOids(w.cp.listing, n);
+        return checkpointBlobOids(w.cp.listing, w.v1Sessions);
     }
     windows() {
         const out = [];
@@ -55359,19 +55357,13 @@ class V2Writer {
     }
     /** §5.4 step 4 decided from the listing: every session is missing; no blob was read. */
     skipWithoutTranscripts(w) {
-        const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined;
-        const n = summary?.sessions?.length ?? 0;
-        const sessionsOut = [];
-        for (let j = 0; j < n; j++) {
-            const m = w.cp.sessions.get(String(j));
-            const meta = m?.state === 'decoded' ? m.result.value : undefined;
-            sessionsOut.push({
-                v1Index: j,
-                sessionId: meta?.session_id ?? '',
-                agent: meta?.agent ?? '',
-                status: 'missing'
-            });
-        }
+        const n = w.v1Sessions;
+        const sessionsOut = (w.missingSessions ?? []).map((m, j) => ({
+            v1Index: j,
+            sessionId: m.sessionId,
+            agent: m.agent,
+            status: 'missing'
+        }));
         this.counts.missingSessions += n;
         this.skip(w.cp.id, 'no-migratable-sessions', `no migratable v1 sessions: v1 metadata lists ${n} session(s), but no transcript/session content exists for any of them`, sessionsOut);
     }
@@ -56421,13 +56413,24 @@ async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
             bytes += o.size;
         }
     });
-    const work = checkpoints.map((cp) => planOne(cp, v2, blobs, force));
-    for (const w of work) {
-        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(w.cp, sizes)) {
+    const work = checkpoints.map((cp) => {
+        const w = planOne(cp, v2, blobs, force);
+        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(cp, sizes)) {
             w.noTranscripts = true;
+            w.missingSessions = [];
+            for (let j = 0; j < w.v1Sessions; j++) {
+                const m = cp.sessions.get(String(j));
+                const meta = m?.state === 'decoded' ? m.result.value : undefined;
+                w.missingSessions.push({ sessionId: meta?.session_id ?? '', agent: meta?.agent ?? '' });
+            }
         }
-    }
+        return w;
+    });
     return { work, objects: blobs.size, bytes };
+}
+/** Sessions the summary lists, when it decoded. */
+function summarySessions(cp) {
+    return cp.summary.state === 'decoded' ? (cp.summary.result.value?.sessions?.length ?? 0) : 0;
 }
 /**
  * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
@@ -56461,7 +56464,8 @@ function hasNoTranscripts(cp, sizes) {
 }
 function planOne(cp, v2, blobs, force) {
     const w = {
-        cp,
+        cp: { id: cp.id, listing: cp.listing, createdAt: cp.createdAt },
+        v1Sessions: summarySessions(cp),
         action: 'migrate',
         repack: [],
         backfill: [],

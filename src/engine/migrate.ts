@@ -474,9 +474,7 @@ class V2Writer {
   }
 
   private blobsFor(w: CheckpointWork): string[] {
-    const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined
-    const n = summary?.sessions?.length ?? 0
-    return checkpointBlobOids(w.cp.listing, n)
+    return checkpointBlobOids(w.cp.listing, w.v1Sessions)
   }
 
   private windows(): Array<{ from: number; to: number; oids: string[]; bytes: number }> {
@@ -944,19 +942,13 @@ class V2Writer {
 
   /** §5.4 step 4 decided from the listing: every session is missing; no blob was read. */
   private skipWithoutTranscripts(w: CheckpointWork): void {
-    const summary = w.cp.summary.state === 'decoded' ? w.cp.summary.result.value : undefined
-    const n = summary?.sessions?.length ?? 0
-    const sessionsOut: SessionOutcome[] = []
-    for (let j = 0; j < n; j++) {
-      const m = w.cp.sessions.get(String(j))
-      const meta = m?.state === 'decoded' ? m.result.value : undefined
-      sessionsOut.push({
-        v1Index: j,
-        sessionId: meta?.session_id ?? '',
-        agent: meta?.agent ?? '',
-        status: 'missing'
-      })
-    }
+    const n = w.v1Sessions
+    const sessionsOut: SessionOutcome[] = (w.missingSessions ?? []).map((m, j) => ({
+      v1Index: j,
+      sessionId: m.sessionId,
+      agent: m.agent,
+      status: 'missing'
+    }))
     this.counts.missingSessions += n
     this.skip(
       w.cp.id,
