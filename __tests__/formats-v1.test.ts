@@ -9,6 +9,7 @@ import {
   joinPrompts,
   listV1Checkpoints,
   migratingSessions,
+  PackedListing,
   parseChunkIndex,
   planTranscript,
   readV1Checkpoint,
@@ -128,6 +129,28 @@ describe('shard walk', () => {
       expect(cp.tasks).toEqual([
         { path: 'toolu_2/checkpoints/001-toolu_2.json', mode: '100644', oid: files[3][0].oid }
       ])
+    }
+  })
+  test('a packed listing unpacks to an equal listing (entries, slots, tasks, odd names)', () => {
+    const files = [
+      blob('a3/b2c4d5e6f7/metadata.json', summary(2)),
+      blob('a3/b2c4d5e6f7/0/metadata.json', meta()),
+      blob('a3/b2c4d5e6f7/0/full.jsonl', '{}\n'),
+      blob('a3/b2c4d5e6f7/0/tasks/toolu_1/checkpoint.json', '{}', '100755'),
+      blob('a3/b2c4d5e6f7/1/na\u00efve "quoted" \ud83d\ude00.txt', 'x'),
+      blob('a3/b2c4d5e6f7/tasks/toolu_2/checkpoints/001-toolu_2.json', '{}'),
+      blob('a3/b2c4d5e6f7/prompt.txt', 'p', '120000')
+    ]
+    const entries = tree(files).entries
+    entries.unshift({ mode: '040000', type: 'tree', oid: 'f'.repeat(40), path: 'a3/b2c4d5e6f7/1' })
+    entries.push({ mode: '160000', type: 'commit', oid: 'e'.repeat(40), path: 'a3/b2c4d5e6f7/sub' })
+    for (const cp of listV1Checkpoints(entries).checkpoints) {
+      const packed = new PackedListing(cp)
+      const back = packed.unpack()
+      expect(back).toEqual(cp)
+      expect([...back.slots.keys()]).toEqual([...cp.slots.keys()])
+      expect(back.entries.map((e) => 'oid' in e)).toEqual(cp.entries.map((e) => 'oid' in e))
+      expect(back).not.toBe(packed.unpack())
     }
   })
 })

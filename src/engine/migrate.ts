@@ -54,7 +54,8 @@ import {
   type Redactor,
   type SummarySession
 } from './v2encode.js'
-import type { CheckpointWork, SlotRef } from './plan.js'
+import { listingOf, type CheckpointWork, type SlotRef } from './plan.js'
+import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
 import { crashPoint } from './crash.js'
@@ -310,6 +311,14 @@ export interface MigrateContext {
   readerScript?: string
 }
 
+/** Checkpoints `from` … `to - 1` of the work, whose v1 blobs are read together. */
+interface ReadWindow {
+  from: number
+  to: number
+  /** Planned bytes of the blobs to read. */
+  bytes: number
+}
+
 /** A window's v1 reads and compaction jobs, started ahead of processing (order kept by the caller). */
 interface Prefetched {
   read: V1CheckpointOk | { fail: [FailReason, string, string?] }
@@ -321,10 +330,9 @@ interface Prefetched {
 export async function writeV2(
   ctx: MigrateContext,
   work: CheckpointWork[],
-  v2: V2State,
-  sizes: ReadonlyMap<string, number>
+  v2: V2State
 ): Promise<WriteOutput> {
-  const run = new V2Writer(ctx, work, v2, sizes)
+  const run = new V2Writer(ctx, work, v2)
   return run.run()
 }
 
@@ -367,7 +375,9 @@ class V2Writer {
   /** One cat-file process for every read window. */
   private readonly reader: ObjectReading
   /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
-  private readonly wins: ReturnType<V2Writer['windows']>
+  private readonly wins: ReadWindow[]
+  /** Listings unpacked for the windows being read and processed. */
+  private readonly listings = new Map<CheckpointWork, V1CheckpointListing>()
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -387,8 +397,7 @@ class V2Writer {
   constructor(
     ctx: MigrateContext,
     private readonly work: CheckpointWork[],
-    private readonly v2: V2State,
-    private readonly sizes: ReadonlyMap<string, number>
+    private readonly v2: V2State
   ) {
     this.git = ctx.git
     this.s = ctx.settings
@@ -432,7 +441,7 @@ class V2Writer {
   async run(): Promise<WriteOutput> {
     // The first window's read (and the reader thread's start) overlaps the set-up below.
     const wins = this.wins
-    const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null
+    const first = wins.length > 0 ? this.readWindow(wins[0]) : null
     first?.catch(() => undefined)
     const [format, user] = await Promise.all([
       objectFormat(this.git),
@@ -473,27 +482,32 @@ class V2Writer {
     return w.action === 'migrate' || w.action === 'force' || w.action === 'repair'
   }
 
-  private blobsFor(w: CheckpointWork): string[] {
-    return checkpointBlobOids(w.cp.listing, w.v1Sessions)
+  /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
+  private listing(w: CheckpointWork): V1CheckpointListing {
+    let l = this.listings.get(w)
+    if (!l) {
+      l = listingOf(w.cp)
+      this.listings.set(w, l)
+    }
+    return l
   }
 
-  private windows(): Array<{ from: number; to: number; oids: string[]; bytes: number }> {
-    const out: Array<{ from: number; to: number; oids: string[]; bytes: number }> = []
-    let cur = { from: 0, to: 0, oids: [] as string[], bytes: 0 }
+  /** Read windows by the planned read sizes (`v1Bytes`); their blob ids are listed when read. */
+  private windows(): ReadWindow[] {
+    const out: ReadWindow[] = []
+    let cur: ReadWindow = { from: 0, to: 0, bytes: 0 }
     let count = 0
     for (let i = 0; i < this.work.length; i++) {
       const w = this.work[i]
       if (this.needsV1(w)) {
-        const oids = this.blobsFor(w)
-        const b = oids.reduce((a, o) => a + (this.sizes.get(o) ?? 0), 0)
+        const b = w.v1Bytes ?? 0
         const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES
         if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
           cur.to = i
           out.push(cur)
-          cur = { from: i, to: i, oids: [], bytes: 0 }
+          cur = { from: i, to: i, bytes: 0 }
           count = 0
         }
-        cur.oids.push(...oids)
         cur.bytes += b
         count++
       }
@@ -503,7 +517,12 @@ class V2Writer {
     return out
   }
 
-  private async readWindow(oids: string[]): Promise<Map<string, Buffer>> {
+  private async readWindow(win: ReadWindow): Promise<Map<string, Buffer>> {
+    const oids: string[] = []
+    for (let i = win.from; i < win.to; i++) {
+      const w = this.work[i]
+      if (this.needsV1(w)) oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
+    }
     const stop = this.timer.start('readV1')
     const blobs = new Map<string, Buffer>()
     let bytes = 0
@@ -534,18 +553,19 @@ class V2Writer {
   }
 
   private async loop(
-    wins: ReturnType<V2Writer['windows']>,
+    wins: ReadWindow[],
     first: Promise<Map<string, Buffer>> | null
   ): Promise<void> {
     let next = first
     for (let k = 0; k < wins.length; k++) {
       const blobs = await next!
       // Read the next window while this one is compacted and written.
-      next = k + 1 < wins.length ? this.readWindow(wins[k + 1].oids) : null
+      next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
         await this.processOne(this.work[i], blobs, pre.get(i))
         pre.delete(i)
+        this.listings.delete(this.work[i])
         this.done++
         this.log.progress?.({
           kind: 'checkpoints',
@@ -677,7 +697,7 @@ class V2Writer {
     w: CheckpointWork,
     blobs: Map<string, Buffer>
   ): V1CheckpointOk | { fail: [FailReason, string, string?] } {
-    const r = readV1Checkpoint(w.cp.listing, blobs, {
+    const r = readV1Checkpoint(this.listing(w), blobs, {
       knownSha256: (b) => this.knownSha256.get(b)
     })
     switch (r.kind) {
@@ -887,7 +907,7 @@ class V2Writer {
         for (const f of dropped)
           this.counts.fieldsDropped[f] = (this.counts.fieldsDropped[f] ?? 0) + 1
       }
-      so.contentHashMatchesV1 = contentHashMatches(w.cp.listing, s, blobs)
+      so.contentHashMatchesV1 = contentHashMatches(this.listing(w), s, blobs)
       summarySessions.push({
         meta: m,
         slot: k,
@@ -1038,7 +1058,7 @@ class V2Writer {
           status: 'repacked',
           rawBlobs: s.transcript.blobIds,
           rawBytes: s.transcript.length,
-          contentHashMatchesV1: contentHashMatches(w.cp.listing, s, blobs)
+          contentHashMatchesV1: contentHashMatches(this.listing(w), s, blobs)
         })
       }
       // Step A.5: root tasks go to the last v2 slot, session tasks to their slot; only onto
@@ -1730,7 +1750,7 @@ function rechunk(parts: Buffer[]): Buffer[] {
 }
 
 function contentHashMatches(
-  listing: CheckpointWork['cp']['listing'],
+  listing: V1CheckpointListing,
   s: V1SessionOk,
   blobs: Map<string, Buffer>
 ): boolean | undefined {

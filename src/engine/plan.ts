@@ -10,7 +10,8 @@ import {
   type CheckpointSummary,
   type SessionMetadata
 } from '../formats/json/structs.js'
-import type { V1CheckpointListing } from '../formats/v1/listing.js'
+import { PackedListing, type V1CheckpointListing } from '../formats/v1/listing.js'
+import { checkpointBlobOids } from '../formats/v1/read.js'
 import { planTranscript } from '../formats/v1/transcript.js'
 import type { GoTime } from '../formats/json/time.js'
 import type { V1Checkpoint } from './v1source.js'
@@ -31,8 +32,14 @@ export interface SlotRef {
  */
 export interface V1CheckpointRef {
   id: string
-  listing: V1CheckpointListing
+  /** Packed (one buffer) once planning is done: see packForWrite. */
+  listing: V1CheckpointListing | PackedListing
   createdAt: GoTime
+}
+
+/** The checkpoint's listing (a fresh copy when it is packed). */
+export function listingOf(cp: V1CheckpointRef): V1CheckpointListing {
+  return cp.listing instanceof PackedListing ? cp.listing.unpack() : cp.listing
 }
 
 /** The engine's per-checkpoint decision, with what the write step needs. */
@@ -40,6 +47,8 @@ export interface CheckpointWork {
   cp: V1CheckpointRef
   /** Sessions the v1 summary lists (0 when it is absent or did not decode). */
   v1Sessions: number
+  /** Bytes of the v1 blobs the write step reads for it (set by packForWrite). */
+  v1Bytes?: number
   /** With `noTranscripts`: each listed session as its v1 metadata names it (empty if unknown). */
   missingSessions?: Array<{ sessionId: string; agent: string }>
   action: PlanAction | 'fail'
@@ -111,6 +120,21 @@ export async function planCheckpoints(
     return w
   })
   return { work, objects: blobs.size, bytes }
+}
+
+/**
+ * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
+ * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
+ * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
+ */
+export function packForWrite(work: CheckpointWork[], sizes: ReadonlyMap<string, number>): void {
+  for (const w of work) {
+    if (w.cp.listing instanceof PackedListing) continue
+    let bytes = 0
+    for (const oid of checkpointBlobOids(w.cp.listing, w.v1Sessions)) bytes += sizes.get(oid) ?? 0
+    w.v1Bytes = bytes
+    w.cp = { ...w.cp, listing: new PackedListing(w.cp.listing) }
+  }
 }
 
 /** Sessions the summary lists, when it decoded. */

@@ -178,3 +178,66 @@ function checkpointListing(id: string, path: string, dir: Dir): V1CheckpointList
   }
   return { id, path, entries: [...dir.children.values()].map(asEntry), slots, tasks }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Packed listings
+
+type PackedEntry = [name: string, mode: string, type: DirEntry['type'], oid: string | null]
+type PackedSlot = [name: string, entries: PackedEntry[], tasks: TaskFile[] | null]
+interface PackedForm {
+  id: string
+  path: string
+  entries: PackedEntry[]
+  slots: PackedSlot[]
+  tasks: TaskFile[] | null
+}
+
+function packEntry(e: DirEntry): PackedEntry {
+  return [e.name, e.mode, e.type, e.oid ?? null]
+}
+
+/** Directories seen only through paths keep an `oid` key whose value is undefined, as listed. */
+function unpackEntry(p: PackedEntry): DirEntry {
+  return { name: p[0], mode: p[1], type: p[2], oid: p[3] ?? undefined }
+}
+
+/**
+ * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
+ * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
+ * collection of the old generation had to mark: the collector's cost grew with the corpus.
+ * `unpack()` gives a fresh listing equal to the packed one.
+ */
+export class PackedListing {
+  private readonly bytes: Buffer
+
+  constructor(l: V1CheckpointListing) {
+    const form: PackedForm = {
+      id: l.id,
+      path: l.path,
+      entries: l.entries.map(packEntry),
+      slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
+      tasks: l.tasks
+    }
+    this.bytes = Buffer.from(JSON.stringify(form), 'utf8')
+  }
+
+  get byteLength(): number {
+    return this.bytes.length
+  }
+
+  unpack(): V1CheckpointListing {
+    const f = JSON.parse(this.bytes.toString('utf8')) as PackedForm
+    return {
+      id: f.id,
+      path: f.path,
+      entries: f.entries.map(unpackEntry),
+      slots: new Map(
+        f.slots.map(([name, entries, tasks]) => [
+          name,
+          { name, entries: entries.map(unpackEntry), tasks }
+        ])
+      ),
+      tasks: f.tasks
+    }
+  }
+}

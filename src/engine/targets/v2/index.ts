@@ -6,7 +6,12 @@ import { formatGoTime, isZeroTime } from '../../../formats/json/time.js'
 import type { GitRunner } from '../../../git/runner.js'
 import { loadV1 } from '../../v1source.js'
 import { loadV2State, CURRENT_REF, MAIN_REF, archiveRef, type V2State } from '../../v2state.js'
-import { planCheckpoints, plannedCheckpoint, type CheckpointWork } from '../../plan.js'
+import {
+  packForWrite,
+  planCheckpoints,
+  plannedCheckpoint,
+  type CheckpointWork
+} from '../../plan.js'
 import { writeV2, FatalMigrationError } from '../../migrate.js'
 import { createCompactor } from '../../compactor.js'
 import type { PhaseTimer } from '../../timer.js'
@@ -39,7 +44,6 @@ export interface V2Plan extends MigrationPlan {
   readonly internal: {
     work: CheckpointWork[]
     v2: V2State
-    sizes: Map<string, number>
     /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
     listingWarnings: string[]
   }
@@ -57,9 +61,11 @@ export class V2Target implements Target<V2Plan> {
     timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
     const v2 = await timer.time('index', () => loadV2State(git))
     timer.add('index', { objects: v2.entryCount })
-    const planned = await timer.time('plan', () =>
-      planCheckpoints(git, v1.checkpoints, v2, settings.force)
-    )
+    const planned = await timer.time('plan', async () => {
+      const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force)
+      packForWrite(p.work, v1.sizes)
+      return p
+    })
     timer.add('plan', { objects: planned.objects, bytes: planned.bytes })
     const counts: Record<PlanAction, number> = { migrate: 0, skip: 0, repair: 0, force: 0 }
     let failing = 0
@@ -89,7 +95,6 @@ export class V2Target implements Target<V2Plan> {
       internal: {
         work: planned.work,
         v2,
-        sizes: v1.sizes,
         listingWarnings: (v1.ignored ?? []).map(
           (e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`
         )
@@ -101,7 +106,7 @@ export class V2Target implements Target<V2Plan> {
   }
 
   async write(ctx: EngineContext, plan: V2Plan): Promise<TargetWriteResult> {
-    const { work, v2, sizes } = plan.internal
+    const { work, v2 } = plan.internal
     // Worker threads only when something will be compacted (a no-op rerun starts none).
     const needsCompaction = work.some(
       (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
@@ -119,8 +124,7 @@ export class V2Target implements Target<V2Plan> {
           readerScript: this.options.compactWorkerScript
         },
         work,
-        v2,
-        sizes
+        v2
       )
     } finally {
       await compactor.close()
