@@ -2364,6 +2364,48 @@ function checkpointListing(id, path, dir) {
     }
     return { id, path, entries: [...dir.children.values()].map(asEntry), slots, tasks };
 }
+function packEntry(e) {
+    return [e.name, e.mode, e.type, e.oid ?? null];
+}
+/** Directories seen only through paths keep an `oid` key whose value is undefined, as listed. */
+function unpackEntry(p) {
+    return { name: p[0], mode: p[1], type: p[2], oid: p[3] ?? undefined };
+}
+/**
+ * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
+ * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
+ * collection of the old generation had to mark: the collector's cost grew with the corpus.
+ * `unpack()` gives a fresh listing equal to the packed one.
+ */
+class PackedListing {
+    bytes;
+    constructor(l) {
+        const form = {
+            id: l.id,
+            path: l.path,
+            entries: l.entries.map(packEntry),
+            slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
+            tasks: l.tasks
+        };
+        this.bytes = Buffer.from(JSON.stringify(form), 'utf8');
+    }
+    get byteLength() {
+        return this.bytes.length;
+    }
+    unpack() {
+        const f = JSON.parse(this.bytes.toString('utf8'));
+        return {
+            id: f.id,
+            path: f.path,
+            entries: f.entries.map(unpackEntry),
+            slots: new Map(f.slots.map(([name, entries, tasks]) => [
+                name,
+                { name, entries: entries.map(unpackEntry), tasks }
+            ])),
+            tasks: f.tasks
+        };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/formats/json/utf8.ts
 // UTF-8 handling as Go does it: every byte that does not start a valid sequence becomes one
@@ -18035,6 +18077,221 @@ function encodeGeneration(oldest, newest) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+
+
+
+
+/** The checkpoint's listing (a fresh copy when it is packed). */
+function listingOf(cp) {
+    return cp.listing instanceof PackedListing ? cp.listing.unpack() : cp.listing;
+}
+function blobOf(l, slot, name) {
+    const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
+    return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
+}
+/** Decide every checkpoint. `force` selects §5.3 for existing ones. */
+async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
+    // One read: summary and every slot metadata of the v1 checkpoints present in /main.
+    const want = new Set();
+    for (const cp of checkpoints) {
+        const m = v2.mainCheckpoints.get(cp.id);
+        if (!m)
+            continue;
+        const s = blobOf(m, null, 'metadata.json');
+        if (s)
+            want.add(s);
+        for (const slot of m.slots.keys()) {
+            const o = blobOf(m, slot, 'metadata.json');
+            if (o)
+                want.add(o);
+        }
+    }
+    const blobs = new Map();
+    let bytes = 0;
+    await readObjects(git, [...want], (o) => {
+        if (!o.missing) {
+            blobs.set(o.oid, Buffer.from(o.content));
+            bytes += o.size;
+        }
+    });
+    const work = checkpoints.map((cp) => {
+        const w = planOne(cp, v2, blobs, force);
+        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(cp, sizes)) {
+            w.noTranscripts = true;
+            w.missingSessions = [];
+            for (let j = 0; j < w.v1Sessions; j++) {
+                const m = cp.sessions.get(String(j));
+                const meta = m?.state === 'decoded' ? m.result.value : undefined;
+                w.missingSessions.push({ sessionId: meta?.session_id ?? '', agent: meta?.agent ?? '' });
+            }
+        }
+        return w;
+    });
+    return { work, objects: blobs.size, bytes };
+}
+/**
+ * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
+ * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
+ * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
+ */
+function packForWrite(work, sizes) {
+    for (const w of work) {
+        if (w.cp.listing instanceof PackedListing)
+            continue;
+        let bytes = 0;
+        for (const oid of checkpointBlobOids(w.cp.listing, w.v1Sessions))
+            bytes += sizes.get(oid) ?? 0;
+        w.v1Bytes = bytes;
+        w.cp = { ...w.cp, listing: new PackedListing(w.cp.listing) };
+    }
+}
+/** Sessions the summary lists, when it decoded. */
+function summarySessions(cp) {
+    return cp.summary.state === 'decoded' ? (cp.summary.result.value?.sessions?.length ?? 0) : 0;
+}
+/**
+ * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
+ * each directory is missing, or the file the reader would take (full.jsonl, else full.log) is
+ * empty or absent, with no chunk files. Needs a summary that decoded without error.
+ */
+function hasNoTranscripts(cp, sizes) {
+    if (cp.summary.state !== 'decoded' || cp.summary.result.error || !cp.summary.result.value)
+        return false;
+    const n = cp.summary.result.value.sessions?.length ?? 0;
+    for (let j = 0; j < n; j++) {
+        const slot = cp.listing.slots.get(String(j));
+        if (!slot)
+            continue;
+        if (cp.sessions.get(String(j))?.state === 'unreadable')
+            return false;
+        const plan = planTranscript(slot.entries);
+        if (plan.mode === 'chunked')
+            return false;
+        const first = plan.files[0];
+        if (first === undefined)
+            continue;
+        const e = slot.entries.find((x) => x.name === first);
+        if (!e || e.type !== 'blob' || e.oid === undefined)
+            return false;
+        const size = sizes.get(e.oid);
+        if (size === undefined || size > 0)
+            return false;
+    }
+    return true;
+}
+function planOne(cp, v2, blobs, force) {
+    const w = {
+        cp: { id: cp.id, listing: cp.listing, createdAt: cp.createdAt },
+        v1Sessions: summarySessions(cp),
+        action: 'migrate',
+        repack: [],
+        backfill: [],
+        noAgent: false,
+        inMainWithoutSummary: false
+    };
+    const m = v2.mainCheckpoints.get(cp.id);
+    if (!m)
+        return w;
+    const base = `${cp.id.slice(0, 2)}/${cp.id.slice(2)}`;
+    const summaryOid = blobOf(m, null, 'metadata.json');
+    if (!summaryOid) {
+        // §5.1: present in the set, no summary → absent (the batch writer then merges, §8.2).
+        w.inMainWithoutSummary = true;
+        return w;
+    }
+    const fail = (message, file) => {
+        w.action = 'fail';
+        w.failure = { reason: 'v2-read-error', message, file };
+        return w;
+    };
+    const sb = blobs.get(summaryOid);
+    if (!sb)
+        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json unreadable`, `${base}/metadata.json`);
+    const dec = structs_decodeCheckpointSummary(sb);
+    if (dec.error || !dec.value) {
+        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json: ${dec.error?.message ?? 'no value'}`, `${base}/metadata.json`);
+    }
+    w.v2Summary = dec.value;
+    if (force) {
+        w.action = 'force';
+        return w;
+    }
+    const sessions = dec.value.sessions ?? [];
+    w.v2Slots = new Map();
+    const slotMeta = (i) => {
+        const o = blobOf(m, String(i), 'metadata.json');
+        const path = `${base}/${i}/metadata.json`;
+        if (!o)
+            return `/main ${path} missing`;
+        const b = blobs.get(o);
+        if (!b)
+            return `/main ${path} unreadable`;
+        const d = structs_decodeSessionMetadata(b);
+        if (d.error || !d.value)
+            return `/main ${path}: ${d.error?.message ?? 'no value'}`;
+        return d.value;
+    };
+    for (let i = 0; i < sessions.length; i++) {
+        const sm = slotMeta(i);
+        if (typeof sm !== 'string')
+            w.v2Slots.set(i, sm);
+    }
+    // Step A (§5.2): slots without complete /full artifacts.
+    for (let i = 0; i < sessions.length; i++) {
+        if (v2.fullIndex.has(`${cp.id}/${i}`))
+            continue;
+        const sm = slotMeta(i);
+        if (typeof sm === 'string')
+            return fail(`failed to read v2 session ${i} metadata while resuming migration: ${sm}`, `${base}/${i}/metadata.json`);
+        w.repack.push({ slot: i, sessionId: sm.session_id });
+    }
+    // Step B: slots without a compact transcript.
+    for (let i = 0; i < sessions.length; i++) {
+        if (sessions[i].transcript !== '')
+            continue;
+        const sm = slotMeta(i);
+        if (typeof sm === 'string')
+            return fail(`failed to read v2 session ${i} metadata while backfilling compact transcript: ${sm}`, `${base}/${i}/metadata.json`);
+        if (sm.agent === '') {
+            w.noAgent = true;
+            continue;
+        }
+        w.backfill.push({ slot: i, sessionId: sm.session_id });
+    }
+    if (w.repack.length > 0 || w.backfill.length > 0) {
+        w.action = 'repair';
+        const parts = [];
+        if (w.repack.length > 0)
+            parts.push(`/full artifacts missing for slot(s) ${w.repack.map((r) => r.slot).join(', ')}`);
+        if (w.backfill.length > 0)
+            parts.push(`compact transcript missing for slot(s) ${w.backfill.map((r) => r.slot).join(', ')}`);
+        w.reason = parts.join('; ');
+    }
+    else {
+        w.action = 'skip';
+        w.reason = 'already in v2';
+    }
+    return w;
+}
+function plannedCheckpoint(w, createdAt) {
+    const p = {
+        id: w.cp.id,
+        createdAt,
+        action: w.action === 'fail' ? 'repair' : w.action
+    };
+    if (w.action === 'fail')
+        p.failure = w.failure?.message;
+    if (w.reason)
+        p.reason = w.reason;
+    if (w.repack.length > 0)
+        p.missingFullSlots = w.repack.map((r) => r.slot);
+    if (w.backfill.length > 0)
+        p.missingCompactSlots = w.backfill.map((r) => r.slot);
+    return p;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/v2state.ts
 
 
@@ -18227,6 +18484,7 @@ const silentLogger = {
 
 
 
+
 /**
  * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). Two
  * windows are in memory (one processed, the next read ahead), so this bounds peak RSS: 64 MiB
@@ -18384,14 +18642,13 @@ function tzOffset(d) {
     return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
 }
 /** Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. */
-async function writeV2(ctx, work, v2, sizes) {
-    const run = new V2Writer(ctx, work, v2, sizes);
+async function writeV2(ctx, work, v2) {
+    const run = new V2Writer(ctx, work, v2);
     return run.run();
 }
 class V2Writer {
     work;
     v2;
-    sizes;
     git;
     s;
     log;
@@ -18429,6 +18686,8 @@ class V2Writer {
     reader;
     /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
     wins;
+    /** Listings unpacked for the windows being read and processed. */
+    listings = new Map();
     /** The batch being written, if any. */
     packing = null;
     /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -18443,10 +18702,9 @@ class V2Writer {
     warnings = [];
     done = 0;
     bytesRead = 0;
-    constructor(ctx, work, v2, sizes) {
+    constructor(ctx, work, v2) {
         this.work = work;
         this.v2 = v2;
-        this.sizes = sizes;
         this.git = ctx.git;
         this.s = ctx.settings;
         this.log = ctx.logger;
@@ -18486,7 +18744,7 @@ class V2Writer {
     async run() {
         // The first window's read (and the reader thread's start) overlaps the set-up below.
         const wins = this.wins;
-        const first = wins.length > 0 ? this.readWindow(wins[0].oids) : null;
+        const first = wins.length > 0 ? this.readWindow(wins[0]) : null;
         first?.catch(() => undefined);
         const [format, user] = await Promise.all([
             objectFormat(this.git),
@@ -18525,26 +18783,31 @@ class V2Writer {
             return false;
         return w.action === 'migrate' || w.action === 'force' || w.action === 'repair';
     }
-    blobsFor(w) {
-        return checkpointBlobOids(w.cp.listing, w.v1Sessions);
+    /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
+    listing(w) {
+        let l = this.listings.get(w);
+        if (!l) {
+            l = listingOf(w.cp);
+            this.listings.set(w, l);
+        }
+        return l;
     }
+    /** Read windows by the planned read sizes (`v1Bytes`); their blob ids are listed when read. */
     windows() {
         const out = [];
-        let cur = { from: 0, to: 0, oids: [], bytes: 0 };
+        let cur = { from: 0, to: 0, bytes: 0 };
         let count = 0;
         for (let i = 0; i < this.work.length; i++) {
             const w = this.work[i];
             if (this.needsV1(w)) {
-                const oids = this.blobsFor(w);
-                const b = oids.reduce((a, o) => a + (this.sizes.get(o) ?? 0), 0);
+                const b = w.v1Bytes ?? 0;
                 const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
                 if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
                     cur.to = i;
                     out.push(cur);
-                    cur = { from: i, to: i, oids: [], bytes: 0 };
+                    cur = { from: i, to: i, bytes: 0 };
                     count = 0;
                 }
-                cur.oids.push(...oids);
                 cur.bytes += b;
                 count++;
             }
@@ -18553,7 +18816,13 @@ class V2Writer {
         out.push(cur);
         return out;
     }
-    async readWindow(oids) {
+    async readWindow(win) {
+        const oids = [];
+        for (let i = win.from; i < win.to; i++) {
+            const w = this.work[i];
+            if (this.needsV1(w))
+                oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions));
+        }
         const stop = this.timer.start('readV1');
         const blobs = new Map();
         let bytes = 0;
@@ -18586,11 +18855,12 @@ class V2Writer {
         for (let k = 0; k < wins.length; k++) {
             const blobs = await next;
             // Read the next window while this one is compacted and written.
-            next = k + 1 < wins.length ? this.readWindow(wins[k + 1].oids) : null;
+            next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null;
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
             for (let i = wins[k].from; i < wins[k].to; i++) {
                 await this.processOne(this.work[i], blobs, pre.get(i));
                 pre.delete(i);
+                this.listings.delete(this.work[i]);
                 this.done++;
                 this.log.progress?.({
                     kind: 'checkpoints',
@@ -18706,7 +18976,7 @@ class V2Writer {
         }
     }
     readV1(w, blobs) {
-        const r = readV1Checkpoint(w.cp.listing, blobs, {
+        const r = readV1Checkpoint(this.listing(w), blobs, {
             knownSha256: (b) => this.knownSha256.get(b)
         });
         switch (r.kind) {
@@ -18899,7 +19169,7 @@ class V2Writer {
                 for (const f of dropped)
                     this.counts.fieldsDropped[f] = (this.counts.fieldsDropped[f] ?? 0) + 1;
             }
-            so.contentHashMatchesV1 = contentHashMatches(w.cp.listing, s, blobs);
+            so.contentHashMatchesV1 = contentHashMatches(this.listing(w), s, blobs);
             summarySessions.push({
                 meta: m,
                 slot: k,
@@ -19038,7 +19308,7 @@ class V2Writer {
                     status: 'repacked',
                     rawBlobs: s.transcript.blobIds,
                     rawBytes: s.transcript.length,
-                    contentHashMatchesV1: contentHashMatches(w.cp.listing, s, blobs)
+                    contentHashMatchesV1: contentHashMatches(this.listing(w), s, blobs)
                 });
             }
             // Step A.5: root tasks go to the last v2 slot, session tasks to their slot; only onto
@@ -19981,199 +20251,6 @@ async function acquireRepositoryLock(git) {
     throw new RepositoryLockedError(path, null);
 }
 
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-
-
-function blobOf(l, slot, name) {
-    const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
-    return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
-}
-/** Decide every checkpoint. `force` selects §5.3 for existing ones. */
-async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
-    // One read: summary and every slot metadata of the v1 checkpoints present in /main.
-    const want = new Set();
-    for (const cp of checkpoints) {
-        const m = v2.mainCheckpoints.get(cp.id);
-        if (!m)
-            continue;
-        const s = blobOf(m, null, 'metadata.json');
-        if (s)
-            want.add(s);
-        for (const slot of m.slots.keys()) {
-            const o = blobOf(m, slot, 'metadata.json');
-            if (o)
-                want.add(o);
-        }
-    }
-    const blobs = new Map();
-    let bytes = 0;
-    await readObjects(git, [...want], (o) => {
-        if (!o.missing) {
-            blobs.set(o.oid, Buffer.from(o.content));
-            bytes += o.size;
-        }
-    });
-    const work = checkpoints.map((cp) => {
-        const w = planOne(cp, v2, blobs, force);
-        if (w.action === 'migrate' && !w.inMainWithoutSummary && hasNoTranscripts(cp, sizes)) {
-            w.noTranscripts = true;
-            w.missingSessions = [];
-            for (let j = 0; j < w.v1Sessions; j++) {
-                const m = cp.sessions.get(String(j));
-                const meta = m?.state === 'decoded' ? m.result.value : undefined;
-                w.missingSessions.push({ sessionId: meta?.session_id ?? '', agent: meta?.agent ?? '' });
-            }
-        }
-        return w;
-    });
-    return { work, objects: blobs.size, bytes };
-}
-/** Sessions the summary lists, when it decoded. */
-function summarySessions(cp) {
-    return cp.summary.state === 'decoded' ? (cp.summary.result.value?.sessions?.length ?? 0) : 0;
-}
-/**
- * True when the listing alone shows that no session of 0 … len(sessions)-1 has a transcript:
- * each directory is missing, or the file the reader would take (full.jsonl, else full.log) is
- * empty or absent, with no chunk files. Needs a summary that decoded without error.
- */
-function hasNoTranscripts(cp, sizes) {
-    if (cp.summary.state !== 'decoded' || cp.summary.result.error || !cp.summary.result.value)
-        return false;
-    const n = cp.summary.result.value.sessions?.length ?? 0;
-    for (let j = 0; j < n; j++) {
-        const slot = cp.listing.slots.get(String(j));
-        if (!slot)
-            continue;
-        if (cp.sessions.get(String(j))?.state === 'unreadable')
-            return false;
-        const plan = planTranscript(slot.entries);
-        if (plan.mode === 'chunked')
-            return false;
-        const first = plan.files[0];
-        if (first === undefined)
-            continue;
-        const e = slot.entries.find((x) => x.name === first);
-        if (!e || e.type !== 'blob' || e.oid === undefined)
-            return false;
-        const size = sizes.get(e.oid);
-        if (size === undefined || size > 0)
-            return false;
-    }
-    return true;
-}
-function planOne(cp, v2, blobs, force) {
-    const w = {
-        cp: { id: cp.id, listing: cp.listing, createdAt: cp.createdAt },
-        v1Sessions: summarySessions(cp),
-        action: 'migrate',
-        repack: [],
-        backfill: [],
-        noAgent: false,
-        inMainWithoutSummary: false
-    };
-    const m = v2.mainCheckpoints.get(cp.id);
-    if (!m)
-        return w;
-    const base = `${cp.id.slice(0, 2)}/${cp.id.slice(2)}`;
-    const summaryOid = blobOf(m, null, 'metadata.json');
-    if (!summaryOid) {
-        // §5.1: present in the set, no summary → absent (the batch writer then merges, §8.2).
-        w.inMainWithoutSummary = true;
-        return w;
-    }
-    const fail = (message, file) => {
-        w.action = 'fail';
-        w.failure = { reason: 'v2-read-error', message, file };
-        return w;
-    };
-    const sb = blobs.get(summaryOid);
-    if (!sb)
-        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json unreadable`, `${base}/metadata.json`);
-    const dec = structs_decodeCheckpointSummary(sb);
-    if (dec.error || !dec.value) {
-        return fail(`failed to check v2 for checkpoint ${cp.id}: /main ${base}/metadata.json: ${dec.error?.message ?? 'no value'}`, `${base}/metadata.json`);
-    }
-    w.v2Summary = dec.value;
-    if (force) {
-        w.action = 'force';
-        return w;
-    }
-    const sessions = dec.value.sessions ?? [];
-    w.v2Slots = new Map();
-    const slotMeta = (i) => {
-        const o = blobOf(m, String(i), 'metadata.json');
-        const path = `${base}/${i}/metadata.json`;
-        if (!o)
-            return `/main ${path} missing`;
-        const b = blobs.get(o);
-        if (!b)
-            return `/main ${path} unreadable`;
-        const d = structs_decodeSessionMetadata(b);
-        if (d.error || !d.value)
-            return `/main ${path}: ${d.error?.message ?? 'no value'}`;
-        return d.value;
-    };
-    for (let i = 0; i < sessions.length; i++) {
-        const sm = slotMeta(i);
-        if (typeof sm !== 'string')
-            w.v2Slots.set(i, sm);
-    }
-    // Step A (§5.2): slots without complete /full artifacts.
-    for (let i = 0; i < sessions.length; i++) {
-        if (v2.fullIndex.has(`${cp.id}/${i}`))
-            continue;
-        const sm = slotMeta(i);
-        if (typeof sm === 'string')
-            return fail(`failed to read v2 session ${i} metadata while resuming migration: ${sm}`, `${base}/${i}/metadata.json`);
-        w.repack.push({ slot: i, sessionId: sm.session_id });
-    }
-    // Step B: slots without a compact transcript.
-    for (let i = 0; i < sessions.length; i++) {
-        if (sessions[i].transcript !== '')
-            continue;
-        const sm = slotMeta(i);
-        if (typeof sm === 'string')
-            return fail(`failed to read v2 session ${i} metadata while backfilling compact transcript: ${sm}`, `${base}/${i}/metadata.json`);
-        if (sm.agent === '') {
-            w.noAgent = true;
-            continue;
-        }
-        w.backfill.push({ slot: i, sessionId: sm.session_id });
-    }
-    if (w.repack.length > 0 || w.backfill.length > 0) {
-        w.action = 'repair';
-        const parts = [];
-        if (w.repack.length > 0)
-            parts.push(`/full artifacts missing for slot(s) ${w.repack.map((r) => r.slot).join(', ')}`);
-        if (w.backfill.length > 0)
-            parts.push(`compact transcript missing for slot(s) ${w.backfill.map((r) => r.slot).join(', ')}`);
-        w.reason = parts.join('; ');
-    }
-    else {
-        w.action = 'skip';
-        w.reason = 'already in v2';
-    }
-    return w;
-}
-function plannedCheckpoint(w, createdAt) {
-    const p = {
-        id: w.cp.id,
-        createdAt,
-        action: w.action === 'fail' ? 'repair' : w.action
-    };
-    if (w.action === 'fail')
-        p.failure = w.failure?.message;
-    if (w.reason)
-        p.reason = w.reason;
-    if (w.repack.length > 0)
-        p.missingFullSlots = w.repack.map((r) => r.slot);
-    if (w.backfill.length > 0)
-        p.missingCompactSlots = w.backfill.map((r) => r.slot);
-    return p;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/targets/v2/index.ts
 // The v2 layout as an engine target: /main, /full/current and numbered /full archives. Planning
 // reads the pinned v1 tree and every v2 ref once; writing runs the batched migration (migrate.ts);
@@ -20199,7 +20276,11 @@ class V2Target {
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
         const v2 = await timer.time('index', () => loadV2State(git));
         timer.add('index', { objects: v2.entryCount });
-        const planned = await timer.time('plan', () => planCheckpoints(git, v1.checkpoints, v2, settings.force));
+        const planned = await timer.time('plan', async () => {
+            const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force);
+            packForWrite(p.work, v1.sizes);
+            return p;
+        });
         timer.add('plan', { objects: planned.objects, bytes: planned.bytes });
         const counts = { migrate: 0, skip: 0, repair: 0, force: 0 };
         let failing = 0;
@@ -20230,7 +20311,6 @@ class V2Target {
             internal: {
                 work: planned.work,
                 v2,
-                sizes: v1.sizes,
                 listingWarnings: (v1.ignored ?? []).map((e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`)
             }
         };
@@ -20239,7 +20319,7 @@ class V2Target {
         return plan;
     }
     async write(ctx, plan) {
-        const { work, v2, sizes } = plan.internal;
+        const { work, v2 } = plan.internal;
         // Worker threads only when something will be compacted (a no-op rerun starts none).
         const needsCompaction = work.some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts);
         const compactor = createCompactor({
@@ -20252,7 +20332,7 @@ class V2Target {
                 timer: ctx.timer,
                 compactor,
                 readerScript: this.options.compactWorkerScript
-            }, work, v2, sizes);
+            }, work, v2);
         }
         finally {
             await compactor.close();
