@@ -92,6 +92,27 @@ export function fullArtifactKeys(entries: readonly TreeEntry[]): {
 }
 
 /** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
+/** Tree listings run at once while the v2 state is loaded. */
+const LIST_CONCURRENCY = 4
+
+/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+  return out
+}
+
 export async function loadV2State(git: GitRunner): Promise<V2State> {
   const refs = await refMap(git, [V2_PREFIX])
   const mainOid = refs.get(MAIN_REF) ?? null
@@ -103,26 +124,33 @@ export async function loadV2State(git: GitRunner): Promise<V2State> {
   }
   let entryCount = 0
   const mainCheckpoints = new Map<string, V1CheckpointListing>()
-  let mainTree: string | null = null
-  if (mainOid) {
-    mainTree = (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim()
-    const entries = await lsTree(git, mainOid, { recursive: true, trees: true })
-    entryCount += entries.length
-    for (const cp of listV1Checkpoints(entries).checkpoints) mainCheckpoints.set(cp.id, cp)
-  }
-  const fullIndex = new Set<string>()
-  const fullRefs: FullRefContent[] = []
   const order: Array<[string, string]> = []
   if (currentOid) order.push([CURRENT_REF, currentOid])
   for (const n of [...archives.keys()].sort((a, b) => b - a))
     order.push([archiveRef(n), archives.get(n)!])
-  for (const [ref, oid] of order) {
-    const entries = await lsTree(git, oid, { recursive: true, trees: true })
+  // The trees are listed a few at a time (each listing is its own git process): a rerun's
+  // planning waited for them one after another.
+  const listed = mapConcurrently(
+    [mainOid, ...order.map(([, oid]) => oid)],
+    LIST_CONCURRENCY,
+    (oid) => (oid ? lsTree(git, oid, { recursive: true, trees: true }) : Promise.resolve(null))
+  )
+  listed.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
+  const mainTree = mainOid ? (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim() : null
+  const [mainEntries, ...fullEntries] = await listed
+  if (mainEntries) {
+    entryCount += mainEntries.length
+    for (const cp of listV1Checkpoints(mainEntries).checkpoints) mainCheckpoints.set(cp.id, cp)
+  }
+  const fullIndex = new Set<string>()
+  const fullRefs: FullRefContent[] = []
+  order.forEach(([ref, oid], i) => {
+    const entries = fullEntries[i]!
     entryCount += entries.length
     const { keys, checkpoints } = fullArtifactKeys(entries)
     for (const k of keys) fullIndex.add(k)
     fullRefs.push({ ref, oid, checkpoints, entries })
-  }
+  })
   return {
     main: { oid: mainOid, tree: mainTree },
     current: { oid: currentOid },

@@ -57,9 +57,12 @@ export class V2Target implements Target<V2Plan> {
 
   async plan(ctx: EngineContext, snapshot: V1Snapshot | null): Promise<V2Plan> {
     const { git, timer, settings } = ctx
+    // v1 and v2 are read at once (a rerun's planning is mostly these reads).
+    const v2Loading = timer.time('index', () => loadV2State(git))
+    v2Loading.catch(() => undefined) // awaited below; must not go unhandled meanwhile
     const v1 = await timer.time('list', () => loadV1(git, snapshot))
     timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
-    const v2 = await timer.time('index', () => loadV2State(git))
+    const v2 = await v2Loading
     timer.add('index', { objects: v2.entryCount })
     const planned = await timer.time('plan', async () => {
       const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force)
