@@ -18358,6 +18358,21 @@ function fullArtifactKeys(entries) {
     return { keys, checkpoints };
 }
 /** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
+/** Tree listings run at once while the v2 state is loaded. */
+const LIST_CONCURRENCY = 4;
+/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
 async function loadV2State(git) {
     const refs = await refMap(git, [V2_PREFIX]);
     const mainOid = refs.get(MAIN_REF) ?? null;
@@ -18370,29 +18385,32 @@ async function loadV2State(git) {
     }
     let entryCount = 0;
     const mainCheckpoints = new Map();
-    let mainTree = null;
-    if (mainOid) {
-        mainTree = (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim();
-        const entries = await lsTree(git, mainOid, { recursive: true, trees: true });
-        entryCount += entries.length;
-        for (const cp of listV1Checkpoints(entries).checkpoints)
-            mainCheckpoints.set(cp.id, cp);
-    }
-    const fullIndex = new Set();
-    const fullRefs = [];
     const order = [];
     if (currentOid)
         order.push([CURRENT_REF, currentOid]);
     for (const n of [...archives.keys()].sort((a, b) => b - a))
         order.push([archiveRef(n), archives.get(n)]);
-    for (const [ref, oid] of order) {
-        const entries = await lsTree(git, oid, { recursive: true, trees: true });
+    // The trees are listed a few at a time (each listing is its own git process): a rerun's
+    // planning waited for them one after another.
+    const listed = mapConcurrently([mainOid, ...order.map(([, oid]) => oid)], LIST_CONCURRENCY, (oid) => (oid ? lsTree(git, oid, { recursive: true, trees: true }) : Promise.resolve(null)));
+    listed.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    const mainTree = mainOid ? (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim() : null;
+    const [mainEntries, ...fullEntries] = await listed;
+    if (mainEntries) {
+        entryCount += mainEntries.length;
+        for (const cp of listV1Checkpoints(mainEntries).checkpoints)
+            mainCheckpoints.set(cp.id, cp);
+    }
+    const fullIndex = new Set();
+    const fullRefs = [];
+    order.forEach(([ref, oid], i) => {
+        const entries = fullEntries[i];
         entryCount += entries.length;
         const { keys, checkpoints } = fullArtifactKeys(entries);
         for (const k of keys)
             fullIndex.add(k);
         fullRefs.push({ ref, oid, checkpoints, entries });
-    }
+    });
     return {
         main: { oid: mainOid, tree: mainTree },
         current: { oid: currentOid },
@@ -20272,9 +20290,12 @@ class V2Target {
     }
     async plan(ctx, snapshot) {
         const { git, timer, settings } = ctx;
+        // v1 and v2 are read at once (a rerun's planning is mostly these reads).
+        const v2Loading = timer.time('index', () => loadV2State(git));
+        v2Loading.catch(() => undefined); // awaited below; must not go unhandled meanwhile
         const v1 = await timer.time('list', () => loadV1(git, snapshot));
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
-        const v2 = await timer.time('index', () => loadV2State(git));
+        const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
         const planned = await timer.time('plan', async () => {
             const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force);
