@@ -14,6 +14,7 @@ import { firstDifference } from '../src/engine/verify/record.js'
 import { writerProfile } from '../src/engine/verify/writers.js'
 import { chunkIndex } from '../src/engine/verify/layout.js'
 import { normaliseCliVersion } from '../src/engine/verify/compare.js'
+import { forgetParsedDocs, parseDoc } from '../src/engine/verify/docs.js'
 
 describe('instants', () => {
   it('compares offsets and sub-millisecond digits exactly', () => {
@@ -103,5 +104,18 @@ describe('writers and chunk names', () => {
     expect(chunkIndex('12x')).toBe(12)
     expect(chunkIndex('1000')).toBe(100)
     expect(chunkIndex('abc')).toBeUndefined()
+  })
+})
+
+describe('parsed documents', () => {
+  it('are memoised per blob until forgotten, then parsed again to an equal document', () => {
+    const blob = Buffer.from('{"session_id":"s1","created_at":"2026-01-02T03:04:05Z"}')
+    const first = parseDoc(blob)
+    expect(parseDoc(blob)).toBe(first)
+    forgetParsedDocs()
+    const again = parseDoc(blob)
+    expect(again).not.toBe(first)
+    expect(again.value).toEqual(first.value)
+    expect(again.value).toEqual({ session_id: 's1', created_at: '2026-01-02T03:04:05Z' })
   })
 })

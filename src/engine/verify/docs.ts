@@ -13,8 +13,18 @@ export interface Doc {
   error?: string
 }
 
-/** Parsed documents by blob buffer: the same metadata blob is read by several checks. */
-const parsed = new WeakMap<Buffer, Doc>()
+/**
+ * Parsed documents by blob buffer: the same metadata blob is read by several checks. Kept until
+ * `forgetParsedDocs` (the verifier calls it after each batch): the blobs themselves live for the
+ * whole run, so memoising on them kept every parsed document too, and with 10,000 checkpoints
+ * the collector's work on that heap made verification slower than the migration.
+ */
+const parsed = new Map<Buffer, Doc>()
+
+/** Drop the memoised documents (they are parsed again when asked for). */
+export function forgetParsedDocs(): void {
+  parsed.clear()
+}
 
 /** The document in `bytes` (memoised per buffer; callers only read the result). */
 export function parseDoc(bytes: Buffer): Doc {

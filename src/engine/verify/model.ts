@@ -226,10 +226,14 @@ function readV1Checkpoint(cp: CheckpointDir, small: Map<string, Buffer>): V1Chec
     const transcript = dir ? v1TranscriptFiles(dir) : { chunks: [] }
     const size = joinedSize(transcript)
     const promptEntry = dir?.files.get('prompt.txt')
+    const metaEntry = dir?.files.get('metadata.json')
     sessions.push({
       index: j,
       dir,
-      meta: blobDoc(small, dir?.files.get('metadata.json')),
+      // parsed when asked for (see docs.ts: parsed documents are not kept for the whole run)
+      get meta() {
+        return blobDoc(small, metaEntry)
+      },
       transcript,
       size,
       migrating: size > 0,
@@ -242,7 +246,18 @@ function readV1Checkpoint(cp: CheckpointDir, small: Map<string, Buffer>): V1Chec
     const t = obj(last)?.created_at
     if (typeof t === 'string') listedAt = parseInstant(t) ?? GO_ZERO_TIME
   }
-  return { id: cp.id, dir: cp, summary, summaryProblem, sessionCount, sessions, listedAt }
+  const summaryEntry = cp.files.get('metadata.json')
+  return {
+    id: cp.id,
+    dir: cp,
+    get summary() {
+      return blobDoc(small, summaryEntry)
+    },
+    summaryProblem,
+    sessionCount,
+    sessions,
+    listedAt
+  }
 }
 
 /** migration.md §3.2: non-zero times first, earlier instant first, then id ascending. */

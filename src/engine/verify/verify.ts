@@ -20,6 +20,7 @@ import { verifyGenerations } from './generations.js'
 import { compareStates } from './compare.js'
 import { CompactCache, type Compactor } from './compactor.js'
 import { createDefaultCompactor } from './default-compactor.js'
+import { forgetParsedDocs } from './docs.js'
 import { REFERENCE_PROFILE } from './writers.js'
 import type { CompactHistory } from '../../formats/compact/index.js'
 import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
@@ -56,6 +57,7 @@ async function verifyWith(
   const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '')
   const rederive = opts.rederiveCompact !== false
   const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix })
+  forgetParsedDocs()
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
   const own = internals.compactor ? undefined : createDefaultCompactor(internals.history)
@@ -151,6 +153,7 @@ async function verifyWith(
       ctx.blobs = new Map()
       ctx.blobSha = new Map()
       ctx.compact?.releaseBytes()
+      forgetParsedDocs()
       done += batches[b].ids.length
       opts.onProgress?.({ done, total: order.length })
     }
@@ -172,6 +175,7 @@ async function verifyWith(
     })
     return blobs
   })
+  forgetParsedDocs()
   if (state.mainOid === null && state.v1Order.length > 0) {
     runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` })
   }
