@@ -20870,8 +20870,17 @@ const DOCUMENT_AGENTS = new Set(['Gemini CLI', 'OpenCode']);
 
 
 
-/** Parsed documents by blob buffer: the same metadata blob is read by several checks. */
-const parsed = new WeakMap();
+/**
+ * Parsed documents by blob buffer: the same metadata blob is read by several checks. Kept until
+ * `forgetParsedDocs` (the verifier calls it after each batch): the blobs themselves live for the
+ * whole run, so memoising on them kept every parsed document too, and with 10,000 checkpoints
+ * the collector's work on that heap made verification slower than the migration.
+ */
+const parsed = new Map();
+/** Drop the memoised documents (they are parsed again when asked for). */
+function forgetParsedDocs() {
+    parsed.clear();
+}
 /** The document in `bytes` (memoised per buffer; callers only read the result). */
 function parseDoc(bytes) {
     const hit = parsed.get(bytes);
@@ -21531,10 +21540,14 @@ function model_readV1Checkpoint(cp, small) {
         const transcript = dir ? v1TranscriptFiles(dir) : { chunks: [] };
         const size = joinedSize(transcript);
         const promptEntry = dir?.files.get('prompt.txt');
+        const metaEntry = dir?.files.get('metadata.json');
         sessions.push({
             index: j,
             dir,
-            meta: blobDoc(small, dir?.files.get('metadata.json')),
+            // parsed when asked for (see docs.ts: parsed documents are not kept for the whole run)
+            get meta() {
+                return blobDoc(small, metaEntry);
+            },
             transcript,
             size,
             migrating: size > 0,
@@ -21548,7 +21561,18 @@ function model_readV1Checkpoint(cp, small) {
         if (typeof t === 'string')
             listedAt = parseInstant(t) ?? values_GO_ZERO_TIME;
     }
-    return { id: cp.id, dir: cp, summary, summaryProblem, sessionCount, sessions, listedAt };
+    const summaryEntry = cp.files.get('metadata.json');
+    return {
+        id: cp.id,
+        dir: cp,
+        get summary() {
+            return blobDoc(small, summaryEntry);
+        },
+        summaryProblem,
+        sessionCount,
+        sessions,
+        listedAt
+    };
 }
 /** migration.md §3.2: non-zero times first, earlier instant first, then id ascending. */
 function processingOrder(a, b) {
@@ -23713,6 +23737,7 @@ function createDefaultCompactor(history = new CompactHistory()) {
 
 
 
+
 async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -23728,6 +23753,7 @@ async function verifyWith(git, reader, started, opts, internals) {
     const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '');
     const rederive = opts.rederiveCompact !== false;
     const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix });
+    forgetParsedDocs();
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
     const own = internals.compactor ? undefined : createDefaultCompactor(internals.history);
@@ -23822,6 +23848,7 @@ async function verifyWith(git, reader, started, opts, internals) {
             ctx.blobs = new Map();
             ctx.blobSha = new Map();
             ctx.compact?.releaseBytes();
+            forgetParsedDocs();
             done += batches[b].ids.length;
             opts.onProgress?.({ done, total: order.length });
         }
@@ -23843,6 +23870,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         });
         return blobs;
     });
+    forgetParsedDocs();
     if (state.mainOid === null && state.v1Order.length > 0) {
         runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` });
     }
