@@ -56914,14 +56914,33 @@ async function listTreeRoot(git, treeish) {
     parseLsTree(res.stdout, out);
     return out;
 }
+/**
+ * Each field is decoded from the output on its own: substrings of one decoded output would be
+ * slices that keep the whole listing's text alive for as long as any entry lives (the model is
+ * kept for the run: with 10,000 checkpoints ~20 MB of listing text).
+ */
 function parseLsTree(stdout, out) {
-    for (const rec of stdout.toString('utf8').split('\0')) {
-        if (!rec)
-            continue;
-        const tab = rec.indexOf('\t');
-        const [mode, type, oid, size] = rec.slice(0, tab).split(/ +/);
-        out.set(rec.slice(tab + 1), { mode, type, oid, size: size === '-' ? -1 : Number(size) });
+    let start = 0;
+    while (start < stdout.length) {
+        let end = stdout.indexOf(0, start);
+        if (end < 0)
+            end = stdout.length;
+        const tab = stdout.indexOf(0x09, start);
+        if (tab > start && tab < end) {
+            const [mode, type, oid, size] = stdout.toString('latin1', start, tab).split(/ +/);
+            out.set(stdout.toString('utf8', tab + 1, end), {
+                mode: flat(mode),
+                type: flat(type),
+                oid: flat(oid),
+                size: size === '-' ? -1 : Number(size)
+            });
+        }
+        start = end + 1;
     }
+}
+/** A copy of `s` that is not a slice of a longer string. */
+function flat(s) {
+    return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
 }
 /** Refs under a prefix (for-each-ref), sorted by name. */
 async function listRefs(git, prefix) {
