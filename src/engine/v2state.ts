@@ -91,7 +91,6 @@ export function fullArtifactKeys(entries: readonly TreeEntry[]): {
   return { keys, checkpoints }
 }
 
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 /** Tree listings run at once while the v2 state is loaded. */
 const LIST_CONCURRENCY = 4
 
@@ -113,6 +112,7 @@ async function mapConcurrently<T, R>(
   return out
 }
 
+/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 export async function loadV2State(git: GitRunner): Promise<V2State> {
   const refs = await refMap(git, [V2_PREFIX])
   const mainOid = refs.get(MAIN_REF) ?? null

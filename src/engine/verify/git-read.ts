@@ -36,7 +36,8 @@ export async function listTreeRoot(
 /**
  * Each field is decoded from the output on its own: substrings of one decoded output would be
  * slices that keep the whole listing's text alive for as long as any entry lives (the model is
- * kept for the run: with 10,000 checkpoints ~20 MB of listing text).
+ * kept for the run: with 10,000 checkpoints ~20 MB of listing text). A record is
+ * `<mode> SP <type> SP <oid> SP+ <size> TAB <path>` (`-l` pads the size with spaces).
  */
 function parseLsTree(stdout: Buffer, out: Map<string, TreeEntry>): void {
   let start = 0
@@ -45,21 +46,20 @@ function parseLsTree(stdout: Buffer, out: Map<string, TreeEntry>): void {
     if (end < 0) end = stdout.length
     const tab = stdout.indexOf(0x09, start)
     if (tab > start && tab < end) {
-      const [mode, type, oid, size] = stdout.toString('latin1', start, tab).split(/ +/)
+      const sp1 = stdout.indexOf(0x20, start)
+      const sp2 = stdout.indexOf(0x20, sp1 + 1)
+      let oidEnd = stdout.indexOf(0x20, sp2 + 1)
+      if (oidEnd < 0 || oidEnd > tab) oidEnd = tab
+      const size = stdout.toString('latin1', oidEnd, tab).trim()
       out.set(stdout.toString('utf8', tab + 1, end), {
-        mode: flat(mode),
-        type: flat(type),
-        oid: flat(oid),
+        mode: stdout.toString('latin1', start, sp1),
+        type: stdout.toString('latin1', sp1 + 1, sp2),
+        oid: stdout.toString('latin1', sp2 + 1, oidEnd),
         size: size === '-' ? -1 : Number(size)
       })
     }
     start = end + 1
   }
-}
-
-/** A copy of `s` that is not a slice of a longer string. */
-function flat(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1')
 }
 
 export interface RefInfo {

@@ -209,7 +209,8 @@ function blobDoc(small: Map<string, Buffer>, e: TreeEntry | undefined): Doc | un
 }
 
 function readV1Checkpoint(cp: CheckpointDir, small: Map<string, Buffer>): V1Checkpoint {
-  const summary = blobDoc(small, cp.files.get('metadata.json'))
+  const summaryEntry = cp.files.get('metadata.json')
+  const summary = blobDoc(small, summaryEntry)
   let summaryProblem: string | undefined
   let sessionCount = 0
   if (!summary) summaryProblem = 'no metadata.json'
@@ -246,7 +247,6 @@ function readV1Checkpoint(cp: CheckpointDir, small: Map<string, Buffer>): V1Chec
     const t = obj(last)?.created_at
     if (typeof t === 'string') listedAt = parseInstant(t) ?? GO_ZERO_TIME
   }
-  const summaryEntry = cp.files.get('metadata.json')
   return {
     id: cp.id,
     dir: cp,
