@@ -54782,7 +54782,6 @@ function fullArtifactKeys(entries) {
             keys.add(k);
     return { keys, checkpoints };
 }
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 /** Tree listings run at once while the v2 state is loaded. */
 const LIST_CONCURRENCY = 4;
 /** `fn` over `items` with at most `limit` calls in flight; results in item order. */
@@ -54798,6 +54797,7 @@ async function mapConcurrently(items, limit, fn) {
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
     return out;
 }
+/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 async function loadV2State(git) {
     const refs = await refMap(git, [v2state_V2_PREFIX]);
     const mainOid = refs.get(MAIN_REF) ?? null;
@@ -56917,7 +56917,8 @@ async function listTreeRoot(git, treeish) {
 /**
  * Each field is decoded from the output on its own: substrings of one decoded output would be
  * slices that keep the whole listing's text alive for as long as any entry lives (the model is
- * kept for the run: with 10,000 checkpoints ~20 MB of listing text).
+ * kept for the run: with 10,000 checkpoints ~20 MB of listing text). A record is
+ * `<mode> SP <type> SP <oid> SP+ <size> TAB <path>` (`-l` pads the size with spaces).
  */
 function parseLsTree(stdout, out) {
     let start = 0;
@@ -56927,20 +56928,21 @@ function parseLsTree(stdout, out) {
             end = stdout.length;
         const tab = stdout.indexOf(0x09, start);
         if (tab > start && tab < end) {
-            const [mode, type, oid, size] = stdout.toString('latin1', start, tab).split(/ +/);
+            const sp1 = stdout.indexOf(0x20, start);
+            const sp2 = stdout.indexOf(0x20, sp1 + 1);
+            let oidEnd = stdout.indexOf(0x20, sp2 + 1);
+            if (oidEnd < 0 || oidEnd > tab)
+                oidEnd = tab;
+            const size = stdout.toString('latin1', oidEnd, tab).trim();
             out.set(stdout.toString('utf8', tab + 1, end), {
-                mode: flat(mode),
-                type: flat(type),
-                oid: flat(oid),
+                mode: stdout.toString('latin1', start, sp1),
+                type: stdout.toString('latin1', sp1 + 1, sp2),
+                oid: stdout.toString('latin1', sp2 + 1, oidEnd),
                 size: size === '-' ? -1 : Number(size)
             });
         }
         start = end + 1;
     }
-}
-/** A copy of `s` that is not a slice of a longer string. */
-function flat(s) {
-    return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
 }
 /** Refs under a prefix (for-each-ref), sorted by name. */
 async function listRefs(git, prefix) {
@@ -57808,7 +57810,8 @@ function blobDoc(small, e) {
     return b ? parseDoc(b) : { bytes: Buffer.alloc(0), error: `blob ${e.oid} unreadable` };
 }
 function model_readV1Checkpoint(cp, small) {
-    const summary = blobDoc(small, cp.files.get('metadata.json'));
+    const summaryEntry = cp.files.get('metadata.json');
+    const summary = blobDoc(small, summaryEntry);
     let summaryProblem;
     let sessionCount = 0;
     if (!summary)
@@ -57849,7 +57852,6 @@ function model_readV1Checkpoint(cp, small) {
         if (typeof t === 'string')
             listedAt = parseInstant(t) ?? values_GO_ZERO_TIME;
     }
-    const summaryEntry = cp.files.get('metadata.json');
     return {
         id: cp.id,
         dir: cp,
