@@ -12,7 +12,7 @@ import {
 import { normalisePrompt } from '../src/engine/verify/checkpoint.js'
 import { firstDifference } from '../src/engine/verify/record.js'
 import { writerProfile } from '../src/engine/verify/writers.js'
-import { chunkIndex } from '../src/engine/verify/layout.js'
+import { chunkIndex, TreeListing } from '../src/engine/verify/layout.js'
 import { normaliseCliVersion } from '../src/engine/verify/compare.js'
 import { forgetParsedDocs, parseDoc } from '../src/engine/verify/docs.js'
 
@@ -117,5 +117,49 @@ describe('parsed documents', () => {
     expect(again).not.toBe(first)
     expect(again.value).toEqual(first.value)
     expect(again.value).toEqual({ session_id: 's1', created_at: '2026-01-02T03:04:05Z' })
+  })
+})
+
+describe('tree listings', () => {
+  const rec = (path: string, oid = 'a'.repeat(40), size = '12') =>
+    `100644 blob ${oid} ${size.padStart(7)}\t${path}\0`
+  it('groups records by checkpoint and decodes a checkpoint only when asked', () => {
+    const text = Buffer.from(
+      rec('aa/bbbbbbbbbb/0/full.jsonl', 'b'.repeat(40), '300') +
+        rec('aa/bbbbbbbbbb/0/metadata.json') +
+        rec('aa/bbbbbbbbbb/metadata.json') +
+        rec('aa/cccccccccc/tasks/t1/checkpoint.json') +
+        rec('generation.json') +
+        rec('aa/notanid/x') +
+        rec('ab/0123456789') +
+        rec('zz/ééééé/0/x')
+    )
+    const t = TreeListing.parse(text)
+    expect([...t.ids()]).toEqual(['aabbbbbbbbbb', 'aacccccccccc'])
+    expect(t.size).toBe(2)
+    expect([...t.rootFiles.keys()]).toEqual(['generation.json'])
+    expect(t.stray).toEqual(['aa/notanid/x', 'ab/0123456789', 'zz/ééééé/0/x'])
+    const cp = t.checkpoint('aabbbbbbbbbb')!
+    expect(cp.dir).toBe('aa/bbbbbbbbbb')
+    expect([...cp.files.keys()]).toEqual(['metadata.json'])
+    expect(cp.slots.get('0')?.files.get('full.jsonl')).toEqual({
+      mode: '100644',
+      type: 'blob',
+      oid: 'b'.repeat(40),
+      size: 300
+    })
+    expect([...t.checkpoint('aacccccccccc')!.slots.get('tasks')!.files.keys()]).toEqual([
+      't1/checkpoint.json'
+    ])
+    expect(t.checkpoint('aadddddddddd')).toBeUndefined()
+    expect(t.checkpoint('aabbbbbbbbbb')).not.toBe(cp) // decoded again: nothing is kept
+  })
+
+  it('joins records of one checkpoint that are not next to each other', () => {
+    const t = TreeListing.parse(
+      Buffer.from(rec('aa/bbbbbbbbbb/0/x') + rec('README') + rec('aa/bbbbbbbbbb/1/y'))
+    )
+    expect([...t.checkpoint('aabbbbbbbbbb')!.slots.keys()]).toEqual(['0', '1'])
+    expect(TreeListing.EMPTY.size).toBe(0)
   })
 })

@@ -57,8 +57,32 @@ describe('verifyRepository on a correct migration', () => {
     const m = await migratedRepo(standardV1())
     const before = m.git.processCount
     await verifyRepository(m.git, { cliVersion: CLI })
-    // rev-parse ×2, for-each-ref, ls-tree ×3, small-blob batch, one transcript batch.
-    expect(m.git.processCount - before).toBeLessThanOrEqual(9)
+    // rev-parse ×2, for-each-ref, ls-tree ×3, one cat-file (the reader: small blobs and transcripts).
+    expect(m.git.processCount - before).toBeLessThanOrEqual(7)
+  })
+
+  it('gives the same report whatever the batch windows (one checkpoint each, or all at once)', async () => {
+    const native = 'ff66666666f6'
+    const m = await migratedRepo(standardV1(), { archives: [[A, B]] })
+    const nativeRefs = migrateFiles([
+      {
+        id: native,
+        sessions: [
+          {
+            metadata: sessionMeta(native, { session_id: 'n' }),
+            transcript: claudeTranscript(1, 'n')
+          }
+        ]
+      }
+    ])
+    await corrupt(m, MAIN, (f) => Object.assign(f, nativeRefs[MAIN]))
+    await corrupt(m, CURRENT, (f) => Object.assign(f, nativeRefs[CURRENT]))
+    const strip = (r: VerifyReport) => ({ ...r, durationMs: 0, startedAt: '' })
+    const one = strip(await verifyRepository(m.git, { cliVersion: CLI, batchSize: 1 }))
+    const all = strip(await verifyRepository(m.git, { cliVersion: CLI, batchSize: 1000 }))
+    expect(one).toEqual(all)
+    expect(all.counts).toMatchObject({ ok: 3, v2Only: 1 })
+    expect(all.byCheck['generation.envelope']).toEqual({ passed: 1, failed: 0 })
   })
 
   it('skips sessions without transcript and maps the later ones to contiguous slots', async () => {

@@ -149,23 +149,21 @@ export function expectedSlots(cp: V1Checkpoint, profile: WriterProfile): number[
   return slots
 }
 
-/** Writer profile detected from the whole `/main` (for checkpoints that are absent from it). */
-export function dominantProfile(state: RepoState): WriterProfile {
-  const counts = new Map<string, number>()
-  for (const cp of state.main.checkpoints.values()) {
-    const v = str(obj(docFor(state, cp, 'metadata.json'))?.cli_version)
-    counts.set(v, (counts.get(v) ?? 0) + 1)
-  }
+/**
+ * Writer profile detected from the whole `/main` (for checkpoints that are absent from it):
+ * `counts` are the checkpoints' cli_version values counted in tree order (first most wins).
+ */
+export function dominantProfile(counts: Map<string, number>): WriterProfile {
   let best: string | undefined
   for (const [v, n] of counts) if (best === undefined || n > (counts.get(best) ?? 0)) best = v
   return best === undefined ? REFERENCE_PROFILE : writerProfile(best)
 }
 
 /** Blob ids this checkpoint needs from the batch read (transcripts, compact transcripts, raw chunks). */
-export function batchBlobs(ctx: RunContext, id: string): Array<{ oid: string; size: number }> {
+export function batchBlobs(state: RepoState, id: string): Array<{ oid: string; size: number }> {
   const out: Array<{ oid: string; size: number }> = []
-  const v1 = ctx.state.v1.get(id)
-  const main = ctx.state.main.checkpoints.get(id)
+  const v1 = state.v1.get(id)
+  const main = state.main.checkpoints.get(id)
   if (v1 && main) {
     for (const s of v1.sessions)
       if (s.migrating)
@@ -175,7 +173,7 @@ export function batchBlobs(ctx: RunContext, id: string): Array<{ oid: string; si
     for (const slot of main.slots.values()) {
       const t = slot.files.get('transcript.jsonl')
       if (t) out.push({ oid: t.oid, size: t.size })
-      for (const fs of ctx.state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
+      for (const fs of state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
         for (const c of v2RawTranscriptFiles(fs.slot).chunks) {
           // Raw chunks are only read when they are not the v1 blobs already requested.
           if (!out.some((o) => o.oid === c.entry.oid))

@@ -15,8 +15,8 @@ export interface Doc {
 
 /**
  * Parsed documents by blob buffer: the same metadata blob is read by several checks. Kept until
- * `forgetParsedDocs` (the verifier calls it after each batch): the blobs themselves live for the
- * whole run, so memoising on them kept every parsed document too, and with 10,000 checkpoints
+ * `forgetParsedDocs` (the verifier calls it after each batch): memoising on blobs that lived for the
+ * whole run kept every parsed document too, and with 10,000 checkpoints
  * the collector's work on that heap made verification slower than the migration.
  */
 const parsed = new Map<Buffer, Doc>()

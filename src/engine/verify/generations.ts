@@ -1,13 +1,19 @@
 // Run-level checks of the `/full` refs: archive names, `generation.json` envelopes, layout of
 // `/full/current` and archives, and that every `/full` checkpoint and slot is also on `/main`.
-import type { GitRunner } from '../../git/runner.js'
-import { obj, parseDoc, reencode, str, GENERATION_ENC, type Doc } from './docs.js'
+import { forgetParsedDocs, obj, parseDoc, reencode, str, GENERATION_ENC, type Doc } from './docs.js'
 import { expectedSlots } from './checkpoint.js'
 import { writerProfile } from './writers.js'
 import type { TreeEntry } from './git-read.js'
-import { readBlobs } from './git-read.js'
 import { joinChunks, v2RawTranscriptFiles } from './layout.js'
-import type { FullRef, RepoState } from './model.js'
+import {
+  addToWindow,
+  openWindow,
+  smallBlobOids,
+  type BlobRead,
+  type FullRef,
+  type Repo,
+  type RepoState
+} from './model.js'
 import { firstDifference, type Tally } from './record.js'
 import type { CheckFailure, CheckName, VerifyNote } from './types.js'
 import { formatInstant, GO_ZERO_TIME, parseInstant } from './values.js'
@@ -17,22 +23,22 @@ export interface RunLevel {
   notes: VerifyNote[]
 }
 
-/** Reads blobs by id (absent ids are absent from the map). */
-export type BlobRead = (oids: string[]) => Promise<Map<string, Buffer>>
-
+/**
+ * Each `/full` ref is checked on a window of its own checkpoints, decoded from the listings; an
+ * archive's window also reads its small blobs (the envelope needs the sessions' created_at).
+ */
 export async function verifyGenerations(
-  git: GitRunner,
-  state: RepoState,
+  repo: Repo,
   tally: Tally,
   out: RunLevel,
   foreignWriter: boolean,
-  read: BlobRead = (oids) => readBlobs(git, oids)
+  read: BlobRead
 ): Promise<void> {
   const check = (check: CheckName, ok: boolean, f: Partial<Omit<CheckFailure, 'check'>>) => {
     tally.count(check, ok)
     if (!ok) out.failures.push({ check, message: '', ...f })
   }
-  for (const bad of state.badFullRefs) {
+  for (const bad of repo.badFullRefs) {
     check('generation.names', false, {
       ref: bad,
       message: `${bad}: not "current" nor a 13-digit archive number; Go readers ignore it`,
@@ -40,10 +46,13 @@ export async function verifyGenerations(
       actual: bad.split('/').pop()
     })
   }
-  if (state.fullRefs.length > 0) tally.count('generation.names', true)
+  if (repo.fullTrees.length > 0) tally.count('generation.names', true)
 
   const seen = new Map<string, string[]>()
-  for (const fr of state.fullRefs) {
+  for (const [i, ft] of repo.fullTrees.entries()) {
+    const state = openWindow(repo)
+    for (const id of ft.tree.ids()) addToWindow(repo, state, id)
+    const fr = state.fullRefs[i]
     const isArchive = fr.archive !== undefined
     const rootFiles = [...fr.index.rootFiles.keys()]
     const unexpectedRoot = rootFiles.filter((f) => !(isArchive && f === 'generation.json'))
@@ -81,7 +90,14 @@ export async function verifyGenerations(
       expected: '(none)',
       actual: orphans.slice(0, 10).join(', ')
     })
-    if (isArchive) await verifyEnvelope(read, state, fr, check, out, foreignWriter)
+    if (isArchive) {
+      const envelope = fr.index.rootFiles.get('generation.json')
+      const oids = smallBlobOids(state)
+      if (envelope) oids.push(envelope.oid)
+      for (const [oid, b] of await read([...new Set(oids)])) state.small.set(oid, b)
+      await verifyEnvelope(read, state, fr, check, out, foreignWriter)
+      forgetParsedDocs()
+    }
   }
   for (const [id, refs] of seen) {
     if (refs.length > 1) {

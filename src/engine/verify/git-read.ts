@@ -22,6 +22,11 @@ export async function listTreeRecursive(
   return out
 }
 
+/** `ls-tree -r -l -z` of a tree-ish as git prints it (see TreeListing). */
+export async function listTreeText(git: GitRunner, treeish: string): Promise<Buffer> {
+  return (await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish])).stdout
+}
+
 /** Root entries of a tree-ish (names → entry), for checks on root files. */
 export async function listTreeRoot(
   git: GitRunner,
@@ -35,11 +40,10 @@ export async function listTreeRoot(
 
 /**
  * Each field is decoded from the output on its own: substrings of one decoded output would be
- * slices that keep the whole listing's text alive for as long as any entry lives (the model is
- * kept for the run: with 10,000 checkpoints ~20 MB of listing text). A record is
+ * slices that keep the whole listing's text alive for as long as any entry lives. A record is
  * `<mode> SP <type> SP <oid> SP+ <size> TAB <path>` (`-l` pads the size with spaces).
  */
-function parseLsTree(stdout: Buffer, out: Map<string, TreeEntry>): void {
+export function parseLsTree(stdout: Buffer, out: Map<string, TreeEntry>): void {
   let start = 0
   while (start < stdout.length) {
     let end = stdout.indexOf(0, start)

@@ -1,7 +1,7 @@
 // Group a recursive tree listing into checkpoints and session slots, for v1, /main and /full
 // trees alike. Shard walk rules: a 2-character root directory, then a child directory whose
 // joined name is a valid 12-hex checkpoint id (v1-format.md §8.1, v2-format.md §2).
-import type { TreeEntry } from './git-read.js'
+import { parseLsTree, type TreeEntry } from './git-read.js'
 
 export const CHECKPOINT_ID = /^[0-9a-f]{12}$/
 
@@ -65,6 +65,78 @@ export function indexTree(entries: Map<string, TreeEntry>): TreeIndex {
     slot.files.set(parts.slice(3).join('/'), entry)
   }
   return { checkpoints, rootFiles, stray }
+}
+
+/**
+ * A recursive tree listing kept as the bytes git printed (`ls-tree -r -l -z`), with where each
+ * checkpoint's records lie: a checkpoint's directory is decoded only when a window of
+ * checkpoints asks for it, so the verifier's memory follows its batch, not the tree (10,000
+ * checkpoints decoded at once held ~170 MB of entries and made every collection slower).
+ */
+export class TreeListing {
+  private constructor(
+    private readonly text: Buffer,
+    /** id → [start, end) offsets of its records (one pair: git lists a directory together). */
+    private readonly ranges: Map<string, number[]>,
+    readonly rootFiles: Map<string, TreeEntry>,
+    readonly stray: string[]
+  ) {}
+
+  static readonly EMPTY = new TreeListing(Buffer.alloc(0), new Map(), new Map(), [])
+
+  static parse(text: Buffer): TreeListing {
+    const ranges = new Map<string, number[]>()
+    const loose = new Map<string, TreeEntry>()
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf(0, start)
+      if (end < 0) end = text.length
+      const tab = text.indexOf(0x09, start)
+      const id =
+        tab > start && tab < end ? checkpointOf(text.toString('utf8', tab + 1, end)) : undefined
+      if (id === undefined) {
+        parseLsTree(text.subarray(start, end), loose)
+      } else {
+        const r = ranges.get(id)
+        if (!r) ranges.set(id, [start, end + 1])
+        else if (r[r.length - 1] === start) r[r.length - 1] = end + 1
+        else r.push(start, end + 1)
+      }
+      start = end + 1
+    }
+    const { rootFiles, stray } = indexTree(loose)
+    return new TreeListing(text, ranges, rootFiles, stray)
+  }
+
+  get size(): number {
+    return this.ranges.size
+  }
+
+  has(id: string): boolean {
+    return this.ranges.has(id)
+  }
+
+  /** Checkpoint ids in tree order. */
+  ids(): IterableIterator<string> {
+    return this.ranges.keys()
+  }
+
+  /** One checkpoint's directory, decoded now (a fresh copy each call). */
+  checkpoint(id: string): CheckpointDir | undefined {
+    const r = this.ranges.get(id)
+    if (!r) return undefined
+    const entries = new Map<string, TreeEntry>()
+    for (let i = 0; i < r.length; i += 2) parseLsTree(this.text.subarray(r[i], r[i + 1]), entries)
+    return indexTree(entries).checkpoints.get(id)
+  }
+}
+
+/** The checkpoint a listed path belongs to (indexTree's shard rule), if any. */
+function checkpointOf(path: string): string | undefined {
+  if (path.charCodeAt(2) !== 0x2f) return undefined
+  const slash = path.indexOf('/', 3)
+  if (slash < 0) return undefined
+  const id = path.slice(0, 2) + path.slice(3, slash)
+  return CHECKPOINT_ID.test(id) ? id : undefined
 }
 
 const FILE_MODES = new Set(['100644', '100755'])

@@ -6,7 +6,14 @@
 // also hashes the transcripts there.
 import type { GitRunner } from '../../git/runner.js'
 import { createObjectReader, type ObjectReading } from '../../git/object-thread.js'
-import { loadState, DEFAULT_V2_PREFIX } from './model.js'
+import {
+  addToWindow,
+  loadRepo,
+  openWindow,
+  smallBlobOids,
+  DEFAULT_V2_PREFIX,
+  type RepoState
+} from './model.js'
 import {
   batchBlobs,
   compactionJobs,
@@ -56,14 +63,21 @@ async function verifyWith(
 ): Promise<VerifyReport> {
   const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '')
   const rederive = opts.rederiveCompact !== false
-  const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix })
-  forgetParsedDocs()
+  // Archive envelopes and the repository's load read small blobs on the batches' reader.
+  const read = async (oids: string[]) => {
+    const blobs = new Map<string, Buffer>()
+    await reader.read(oids, (o) => {
+      if (!o.missing) blobs.set(o.oid, o.content)
+    })
+    return blobs
+  }
+  const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read)
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
   const own = internals.compactor ? undefined : createDefaultCompactor(internals.history)
   const compactor = internals.compactor ?? own!
   const ctx: RunContext = {
-    state,
+    state: openWindow(repo),
     blobs: new Map(),
     blobSha: new Map(),
     rederive,
@@ -82,34 +96,44 @@ async function verifyWith(
       offsetsRecomputed: 0
     }
   }
-  const globalProfile = dominantProfile(state)
+  const globalProfile = dominantProfile(repo.mainWriters)
 
   // v1 checkpoints in processing order (the offset cache depends on it), then v2-only ones.
   const order = [
-    ...state.v1Order,
-    ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
+    ...repo.v1Order,
+    ...[...repo.mainTree.ids()].filter((id) => !repo.v1Info.has(id)).sort()
   ]
   const batchSize = opts.batchSize ?? 50
   // With compaction workers, transcripts are also copied to the workers and outputs wait in the
   // cache for their batch: smaller batches keep the peak (real corpus, --workers 1) under 512 MB.
   const withWorkers = rederive && !internals.compactor && (opts.compactWorkers ?? 0) > 0
   const batchBytes = opts.batchBytes ?? (withWorkers ? WORKER_BATCH_BYTES : DEFAULT_BATCH_BYTES)
-  const batches: Array<{ ids: string[]; oids: Set<string> }> = []
-  for (let i = 0; i < order.length;) {
+  // Batches are cut as they are staged: each decodes its checkpoints' directories into a window
+  // whose small blobs arrive with its transcripts (one read), so only staged batches are decoded.
+  let cursor = 0
+  let cut = 0
+  const nextBatch = (): Batch => {
+    const blobs = new Map<string, Buffer>()
+    const state = openWindow(repo, blobs)
     const ids: string[] = []
     const oids = new Set<string>()
     let bytes = 0
     // A small first batch: checking starts sooner.
-    const budget = batches.length === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes
-    while (i < order.length && (ids.length === 0 || (ids.length < batchSize && bytes < budget))) {
-      const id = order[i++]
+    const budget = cut++ === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes
+    while (
+      cursor < order.length &&
+      (ids.length === 0 || (ids.length < batchSize && bytes < budget))
+    ) {
+      const id = order[cursor++]
       ids.push(id)
-      for (const b of batchBlobs(ctx, id)) {
+      addToWindow(repo, state, id)
+      for (const b of batchBlobs(state, id)) {
         if (!oids.has(b.oid)) bytes += Math.max(0, b.size)
         oids.add(b.oid)
       }
     }
-    batches.push({ ids, oids })
+    for (const oid of smallBlobOids(state)) oids.add(oid)
+    return { ids, oids, state, blobs }
   }
   // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
   // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
@@ -119,43 +143,43 @@ async function verifyWith(
     rederive && !internals.compactor
       ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
       : undefined
-  const stage = (b: number): Stage => {
-    const blobs = prefetch(reader, batches[b].oids)
+  const stage = (): Stage => {
+    const batch = nextBatch()
+    const blobs = prefetch(reader, batch.oids, batch.blobs)
     const primed = runner
       ? blobs.then((m) =>
-          runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m.blobs)))
+          runner.runAll(batch.ids.flatMap((id) => compactionJobs(batch.state, id, m.blobs)))
         )
       : Promise.resolve([])
     primed.catch(() => undefined)
-    return { blobs, primed }
+    return { batch, blobs, primed }
   }
   const results: CheckpointVerification[] = []
-  let done = 0
   try {
-    const staged: Array<Stage | undefined> = []
+    const staged: Stage[] = []
     const stageUpTo = (n: number) => {
-      for (let j = staged.length; j < Math.min(n, batches.length); j++) staged.push(stage(j))
+      while (staged.length < n && cursor < order.length) staged.push(stage())
     }
     // With compaction workers, each transcript is also copied to a worker: one batch ahead.
     const ahead = runner ? 1 : READ_AHEAD
     stageUpTo(ahead)
-    for (let b = 0; b < batches.length; b++) {
-      const cur = staged[b] as Stage
-      staged[b] = undefined
+    while (staged.length > 0) {
+      const cur = staged.shift() as Stage
       ;({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs)
-      stageUpTo(b + 1 + ahead)
+      ctx.state = cur.batch.state
+      stageUpTo(1 + ahead)
       for (const p of await cur.primed) ctx.compact?.prime(p.key, p.opts, p.res)
-      for (const id of batches[b].ids) {
+      for (const id of cur.batch.ids) {
         const rec = new CheckpointRecord(tally, id)
         verifyCheckpoint(ctx, rec, id, globalProfile)
         results.push(rec.v)
       }
       ctx.blobs = new Map()
       ctx.blobSha = new Map()
+      ctx.state = openWindow(repo)
       ctx.compact?.releaseBytes()
       forgetParsedDocs()
-      done += batches[b].ids.length
-      opts.onProgress?.({ done, total: order.length })
+      opts.onProgress?.({ done: results.length, total: order.length })
     }
   } finally {
     await runner?.close()
@@ -168,31 +192,15 @@ async function verifyWith(
       ? globalProfile !== REFERENCE_PROFILE
       : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion)
   // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
-  await verifyGenerations(git, state, tally, runLevel, foreignWriter, async (oids) => {
-    const blobs = new Map<string, Buffer>()
-    await reader.read(oids, (o) => {
-      if (!o.missing) blobs.set(o.oid, o.content)
-    })
-    return blobs
-  })
+  await verifyGenerations(repo, tally, runLevel, foreignWriter, read)
   forgetParsedDocs()
-  if (state.mainOid === null && state.v1Order.length > 0) {
-    runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` })
+  if (repo.mainOid === null && repo.v1Order.length > 0) {
+    runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` })
   }
 
   const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined
 
-  const migratable = [...state.v1.values()].filter(
-    (c) => !c.summaryProblem && c.sessions.some((x) => x.migrating)
-  ).length
-  const counts = countAll(
-    state.v1.size,
-    migratable,
-    state.main.checkpoints.size,
-    results,
-    ctx,
-    runLevel
-  )
+  const counts = countAll(repo.v1Info.size, repo.mainTree.size, results, ctx, runLevel)
   for (const c of Object.values(tally.byCheck)) {
     counts.checksPassed += c.passed
     counts.checksFailed += c.failed
@@ -200,10 +208,10 @@ async function verifyWith(
   return {
     version: 1,
     repo: git.repoDir,
-    v1Ref: state.v1Ref,
-    v1Commit: state.v1Commit,
+    v1Ref: repo.v1Ref,
+    v1Commit: repo.v1Commit,
     v2Prefix,
-    refs: state.refs,
+    refs: repo.refs,
     options: { rederiveCompact: rederive, cliVersion: opts.cliVersion, against: opts.against },
     ok: counts.checksFailed === 0,
     startedAt: new Date(started).toISOString(),
@@ -234,7 +242,16 @@ interface BatchBlobs {
   sha: Map<string, string>
 }
 
+interface Batch {
+  ids: string[]
+  oids: Set<string>
+  /** The batch's checkpoints, decoded; its small blobs are `blobs`, filled by the read. */
+  state: RepoState
+  blobs: Map<string, Buffer>
+}
+
 interface Stage {
+  batch: Batch
   blobs: Promise<BatchBlobs>
   primed: Promise<PrimedResult[]>
 }
@@ -243,8 +260,11 @@ interface Stage {
 const HASH_ON_READER_FROM = 4 * 1024
 
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(reader: ObjectReading, oids: Set<string>): Promise<BatchBlobs> {
-  const blobs = new Map<string, Buffer>()
+function prefetch(
+  reader: ObjectReading,
+  oids: Set<string>,
+  blobs: Map<string, Buffer>
+): Promise<BatchBlobs> {
   const sha = new Map<string, string>()
   const p = reader
     .read(
@@ -263,7 +283,6 @@ function prefetch(reader: ObjectReading, oids: Set<string>): Promise<BatchBlobs>
 
 function countAll(
   v1: number,
-  migratable: number,
   main: number,
   results: CheckpointVerification[],
   ctx: RunContext,
