@@ -3,6 +3,9 @@
 // names the checkpoint, slot, file, and expected vs actual.
 import { describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { verifyRepository } from '../src/engine/verify/verify.js'
 import type { CheckFailure, VerifyReport } from '../src/engine/verify/types.js'
 import { claudeTranscript, sessionMeta, writeTreeCommit } from './helpers/v1repo.js'
@@ -182,6 +185,8 @@ describe('each corruption is reported with checkpoint, slot, file, expected and 
     })
     const r = await verifyRepository(m.git, { cliVersion: CLI })
     const f = only(r, 'compact.rederive')
+    // The three others are proven by blob id; this one was read back to show the difference.
+    expect(r.counts.compactProvenById).toBe(3)
     expect(f).toMatchObject({ checkpointId: 'cc33333333c3', slot: 0, file: path })
     expect(f.expected).toContain('answer 2 d')
     expect(f.actual).toContain('answer 2 D')
@@ -189,6 +194,31 @@ describe('each corruption is reported with checkpoint, slot, file, expected and 
     expect((await verifyRepository(m.git, { cliVersion: CLI, rederiveCompact: false })).ok).toBe(
       true
     )
+  })
+
+  it('compact.hash: a compact blob git does not have is unreadable, even though its id is right', async () => {
+    const m = await migratedRepo(standardV1())
+    const path = 'cc/33333333c3/0/transcript.jsonl'
+    const oid = (await m.git.run(['rev-parse', `${MAIN}:${path}`])).stdout.toString().trim()
+    // Every object loose, then this one removed: the tree still names it.
+    const gitDir = join(m.git.repoDir, '.git', 'objects')
+    const packs = readdirSync(join(gitDir, 'pack')).filter((f) => f.endsWith('.pack'))
+    const held = mkdtempSync(join(tmpdir(), 'packs-'))
+    for (const p of packs) {
+      renameSync(join(gitDir, 'pack', p), join(held, p))
+      rmSync(join(gitDir, 'pack', p.replace(/\.pack$/, '.idx')))
+    }
+    for (const p of packs)
+      await m.git.run(['unpack-objects', '-q'], { input: readFileSync(join(held, p)) })
+    rmSync(join(gitDir, oid.slice(0, 2), oid.slice(2)))
+    const r = await verifyRepository(m.git, { cliVersion: CLI })
+    const f = only(r, 'compact.hash')
+    expect(f).toMatchObject({
+      checkpointId: 'cc33333333c3',
+      slot: 0,
+      expected: '(transcript.jsonl unreadable)'
+    })
+    expect(r.counts).toMatchObject({ ok: 2, failed: 1, compactProvenById: 3 })
   })
 
   it('compact.present: compact transcript missing where the agent is known', async () => {

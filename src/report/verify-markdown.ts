@@ -70,6 +70,7 @@ export function renderVerifyMarkdown(
     ['raw transcripts proven by blob id', c.rawProvenById],
     ['raw transcripts proven by bytes', c.rawProvenByBytes],
     ['compact transcripts re-derived', c.compactRederived],
+    ['… proven by blob id (not read back)', c.compactProvenById],
     ['offsets from the offset cache', c.offsetsFromCache],
     ['offsets recomputed', c.offsetsRecomputed],
     ['dropped v1 fields listed', c.droppedFields],

@@ -103,7 +103,7 @@ export function renderVerifyText(r: VerifyReport, maxFailures = 20): string {
   )
   lines.push(
     `sessions: ${c.sessions}; raw proven by blob id ${c.rawProvenById}, by bytes ${c.rawProvenByBytes}; ` +
-      `compact re-derived ${c.compactRederived}; offsets from cache ${c.offsetsFromCache}, recomputed ${c.offsetsRecomputed}; ` +
+      `compact re-derived ${c.compactRederived} (${c.compactProvenById} proven by blob id); offsets from cache ${c.offsetsFromCache}, recomputed ${c.offsetsRecomputed}; ` +
       `dropped fields ${c.droppedFields}; notes ${c.notes}`
   )
   if (r.compare) {

@@ -55,6 +55,11 @@ export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex')
 }
 
+/** The id git gives `b` as a blob (SHA-1 of `blob <size>\0` and the bytes). */
+export function gitBlobId(b: Buffer): string {
+  return createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex')
+}
+
 /** sha256 (hex) of the concatenation of `pieces`, without joining them. */
 export function sha256Pieces(pieces: Pieces): string {
   const h = createHash('sha256')

@@ -92,6 +92,18 @@ export async function resolveCommit(git: GitRunner, ref: string): Promise<string
   return res.exitCode === 0 && oid ? oid : undefined
 }
 
+/** The ids among `oids` that git does not have (one `cat-file --batch-check`, nothing inflated). */
+export async function missingObjects(git: GitRunner, oids: string[]): Promise<Set<string>> {
+  const missing = new Set<string>()
+  if (oids.length === 0) return missing
+  const res = await git.run(['cat-file', '--batch-check=%(objectname)'], {
+    input: Buffer.from(oids.join('\n') + '\n')
+  })
+  for (const line of res.stdout.toString('latin1').split('\n'))
+    if (line.endsWith(' missing')) missing.add(line.slice(0, -8))
+  return missing
+}
+
 /**
  * Read many objects with one `git cat-file --batch`. Objects reported missing are absent from
  * the result map. Duplicate ids are requested once.

@@ -120,6 +120,21 @@ export class TreeListing {
     return this.ranges.keys()
   }
 
+  /** Ids of the blobs named `name` anywhere in the tree (no directory is decoded). */
+  blobsNamed(name: string): string[] {
+    const tail = Buffer.from('/' + name + '\0')
+    const out: string[] = []
+    for (let at = this.text.indexOf(tail); at >= 0; at = this.text.indexOf(tail, at + 1)) {
+      const start = this.text.lastIndexOf(0, at) + 1
+      const tab = this.text.indexOf(0x09, start)
+      const sp1 = this.text.indexOf(0x20, start)
+      const sp2 = this.text.indexOf(0x20, sp1 + 1)
+      if (tab < 0 || tab > at || this.text.toString('latin1', sp1 + 1, sp2) !== 'blob') continue
+      out.push(this.text.toString('latin1', sp2 + 1, sp2 + 41))
+    }
+    return out
+  }
+
   /** One checkpoint's directory, decoded now (a fresh copy each call). */
   checkpoint(id: string): CheckpointDir | undefined {
     const r = this.ranges.get(id)

@@ -129,6 +129,8 @@ export interface VerifyCounts {
   rawProvenById: number
   rawProvenByBytes: number
   compactRederived: number
+  /** Compact transcripts whose re-derived bytes have the stored blob's id (not read back). */
+  compactProvenById: number
   offsetsFromCache: number
   offsetsRecomputed: number
   droppedFields: number
