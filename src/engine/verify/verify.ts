@@ -192,6 +192,7 @@ async function verifyWith(
       ctx.blobs = new Map()
       ctx.blobSha = new Map()
       ctx.state = openWindow(repo)
+      ctx.redactedPrompts.clear()
       ctx.compact?.releaseBytes()
       forgetParsedDocs()
       opts.onProgress?.({ done: results.length, total: order.length })
