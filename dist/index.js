@@ -56907,6 +56907,10 @@ async function listTreeRecursive(git, treeish) {
     parseLsTree(res.stdout, out);
     return out;
 }
+/** `ls-tree -r -l -z` of a tree-ish as git prints it (see TreeListing). */
+async function listTreeText(git, treeish) {
+    return (await git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', treeish])).stdout;
+}
 /** Root entries of a tree-ish (names → entry), for checks on root files. */
 async function listTreeRoot(git, treeish) {
     const out = new Map();
@@ -56916,8 +56920,7 @@ async function listTreeRoot(git, treeish) {
 }
 /**
  * Each field is decoded from the output on its own: substrings of one decoded output would be
- * slices that keep the whole listing's text alive for as long as any entry lives (the model is
- * kept for the run: with 10,000 checkpoints ~20 MB of listing text). A record is
+ * slices that keep the whole listing's text alive for as long as any entry lives. A record is
  * `<mode> SP <type> SP <oid> SP+ <size> TAB <path>` (`-l` pads the size with spaces).
  */
 function parseLsTree(stdout, out) {
@@ -56962,6 +56965,19 @@ async function resolveCommit(git, ref) {
     const res = await git.run(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { okCodes: [1] });
     const oid = res.stdout.toString('utf8').trim();
     return res.exitCode === 0 && oid ? oid : undefined;
+}
+/** The ids among `oids` that git does not have (one `cat-file --batch-check`, nothing inflated). */
+async function missingObjects(git, oids) {
+    const missing = new Set();
+    if (oids.length === 0)
+        return missing;
+    const res = await git.run(['cat-file', '--batch-check=%(objectname)'], {
+        input: Buffer.from(oids.join('\n') + '\n')
+    });
+    for (const line of res.stdout.toString('latin1').split('\n'))
+        if (line.endsWith(' missing'))
+            missing.add(line.slice(0, -8));
+    return missing;
 }
 /**
  * Read many objects with one `git cat-file --batch`. Objects reported missing are absent from
@@ -57050,6 +57066,10 @@ class BatchParser {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/verify/layout.ts
+// Group a recursive tree listing into checkpoints and session slots, for v1, /main and /full
+// trees alike. Shard walk rules: a 2-character root directory, then a child directory whose
+// joined name is a valid 12-hex checkpoint id (v1-format.md §8.1, v2-format.md §2).
+
 const layout_CHECKPOINT_ID = /^[0-9a-f]{12}$/;
 function shardPath(id) {
     return `${id.slice(0, 2)}/${id.slice(2)}`;
@@ -57086,6 +57106,98 @@ function indexTree(entries) {
         slot.files.set(parts.slice(3).join('/'), entry);
     }
     return { checkpoints, rootFiles, stray };
+}
+/**
+ * A recursive tree listing kept as the bytes git printed (`ls-tree -r -l -z`), with where each
+ * checkpoint's records lie: a checkpoint's directory is decoded only when a window of
+ * checkpoints asks for it, so the verifier's memory follows its batch, not the tree (10,000
+ * checkpoints decoded at once held ~170 MB of entries and made every collection slower).
+ */
+class TreeListing {
+    text;
+    ranges;
+    rootFiles;
+    stray;
+    constructor(text, 
+    /** id → [start, end) offsets of its records (one pair: git lists a directory together). */
+    ranges, rootFiles, stray) {
+        this.text = text;
+        this.ranges = ranges;
+        this.rootFiles = rootFiles;
+        this.stray = stray;
+    }
+    static EMPTY = new TreeListing(Buffer.alloc(0), new Map(), new Map(), []);
+    static parse(text) {
+        const ranges = new Map();
+        const loose = new Map();
+        for (let start = 0; start < text.length;) {
+            let end = text.indexOf(0, start);
+            if (end < 0)
+                end = text.length;
+            const tab = text.indexOf(0x09, start);
+            const id = tab > start && tab < end ? checkpointOf(text.toString('utf8', tab + 1, end)) : undefined;
+            if (id === undefined) {
+                parseLsTree(text.subarray(start, end), loose);
+            }
+            else {
+                const r = ranges.get(id);
+                if (!r)
+                    ranges.set(id, [start, end + 1]);
+                else if (r[r.length - 1] === start)
+                    r[r.length - 1] = end + 1;
+                else
+                    r.push(start, end + 1);
+            }
+            start = end + 1;
+        }
+        const { rootFiles, stray } = indexTree(loose);
+        return new TreeListing(text, ranges, rootFiles, stray);
+    }
+    get size() {
+        return this.ranges.size;
+    }
+    has(id) {
+        return this.ranges.has(id);
+    }
+    /** Checkpoint ids in tree order. */
+    ids() {
+        return this.ranges.keys();
+    }
+    /** Ids of the blobs named `name` anywhere in the tree (no directory is decoded). */
+    blobsNamed(name) {
+        const tail = Buffer.from('/' + name + '\0');
+        const out = [];
+        for (let at = this.text.indexOf(tail); at >= 0; at = this.text.indexOf(tail, at + 1)) {
+            const start = this.text.lastIndexOf(0, at) + 1;
+            const tab = this.text.indexOf(0x09, start);
+            const sp1 = this.text.indexOf(0x20, start);
+            const sp2 = this.text.indexOf(0x20, sp1 + 1);
+            if (tab < 0 || tab > at || this.text.toString('latin1', sp1 + 1, sp2) !== 'blob')
+                continue;
+            out.push(this.text.toString('latin1', sp2 + 1, sp2 + 41));
+        }
+        return out;
+    }
+    /** One checkpoint's directory, decoded now (a fresh copy each call). */
+    checkpoint(id) {
+        const r = this.ranges.get(id);
+        if (!r)
+            return undefined;
+        const entries = new Map();
+        for (let i = 0; i < r.length; i += 2)
+            parseLsTree(this.text.subarray(r[i], r[i + 1]), entries);
+        return indexTree(entries).checkpoints.get(id);
+    }
+}
+/** The checkpoint a listed path belongs to (indexTree's shard rule), if any. */
+function checkpointOf(path) {
+    if (path.charCodeAt(2) !== 0x2f)
+        return undefined;
+    const slash = path.indexOf('/', 3);
+    if (slash < 0)
+        return undefined;
+    const id = path.slice(0, 2) + path.slice(3, slash);
+    return layout_CHECKPOINT_ID.test(id) ? id : undefined;
 }
 const FILE_MODES = new Set(['100644', '100755']);
 /** Index of a chunk suffix parsed like C `sscanf("%3d")`: optional sign, up to 3 digits. */
@@ -57162,8 +57274,8 @@ const DOCUMENT_AGENTS = new Set(['Gemini CLI', 'OpenCode']);
 
 /**
  * Parsed documents by blob buffer: the same metadata blob is read by several checks. Kept until
- * `forgetParsedDocs` (the verifier calls it after each batch): the blobs themselves live for the
- * whole run, so memoising on them kept every parsed document too, and with 10,000 checkpoints
+ * `forgetParsedDocs` (the verifier calls it after each batch): memoising on blobs that lived for the
+ * whole run kept every parsed document too, and with 10,000 checkpoints
  * the collector's work on that heap made verification slower than the migration.
  */
 const parsed = new Map();
@@ -57683,7 +57795,7 @@ const DEFAULT_V1_REF = 'refs/heads/entire/checkpoints/v1';
 const ORIGIN_V1_REF = 'refs/remotes/origin/entire/checkpoints/v1';
 const DEFAULT_V2_PREFIX = 'refs/entire/checkpoints/v2';
 const ARCHIVE_NAME = /^\d{13}$/;
-async function loadState(git, opts) {
+async function loadRepo(git, opts, read) {
     let v1Ref = opts.v1Ref ?? null;
     let v1Commit = null;
     if (v1Ref) {
@@ -57705,11 +57817,12 @@ async function loadState(git, opts) {
     const refs = await listRefs(git, prefix + '/');
     const mainRef = `${prefix}/main`;
     const mainOid = refs.find((r) => r.name === mainRef)?.oid ?? null;
-    const fullRefs = [];
+    const listing = (oid) => oid ? listTreeText(git, oid).then(TreeListing.parse) : Promise.resolve(TreeListing.EMPTY);
+    const fullTrees = [];
     const badFullRefs = [];
     const pending = [];
-    const v1Tree = v1Commit ? listTreeRecursive(git, v1Commit) : Promise.resolve(new Map());
-    const mainTree = mainOid ? listTreeRecursive(git, mainOid) : Promise.resolve(new Map());
+    const v1Tree = listing(v1Commit);
+    const mainTree = listing(mainOid);
     for (const r of refs) {
         if (!r.name.startsWith(`${prefix}/full/`))
             continue;
@@ -57718,26 +57831,145 @@ async function loadState(git, opts) {
             badFullRefs.push(r.name);
             continue;
         }
-        const fr = {
+        const ft = {
             ref: r.name,
             oid: r.oid,
             archive: name === 'current' ? undefined : name,
-            index: { checkpoints: new Map(), rootFiles: new Map(), stray: [] }
+            tree: TreeListing.EMPTY
         };
-        fullRefs.push(fr);
-        pending.push(listTreeRecursive(git, r.oid).then((t) => void (fr.index = indexTree(t))));
+        fullTrees.push(ft);
+        pending.push(listing(r.oid).then((t) => void (ft.tree = t)));
     }
-    fullRefs.sort((a, b) => a.archive === undefined ? -1 : b.archive === undefined ? 1 : a.archive < b.archive ? 1 : -1);
-    const [v1Entries, mainEntries] = await Promise.all([v1Tree, mainTree, ...pending]);
-    const v1Index = indexTree(v1Entries);
-    const main = indexTree(mainEntries);
-    // Small blobs: every JSON, prompt and hash file we compare, in one cat-file.
+    fullTrees.sort((a, b) => a.archive === undefined ? -1 : b.archive === undefined ? 1 : a.archive < b.archive ? 1 : -1);
+    const [v1, main] = await Promise.all([v1Tree, mainTree, ...pending]);
+    const v1Info = await readV1Info(v1, read);
+    const v1Order = [...v1Info.keys()].sort((a, b) => processingOrder(a, b, v1Info));
+    return {
+        v1Ref: v1Commit ? v1Ref : null,
+        v1Commit,
+        v1Tree: v1,
+        v1Info,
+        v1Order,
+        mainRef,
+        mainOid,
+        mainTree: main,
+        fullTrees,
+        badFullRefs,
+        mainWriters: await readWriters(main, read),
+        refs: refs.map((r) => ({ ref: r.name, oid: r.oid }))
+    };
+}
+/** Checkpoints whose small blobs are read at once while the repository is loaded. */
+const INFO_CHUNK = 2000;
+/** Each v1 checkpoint's summary verdict and listing time, read a chunk of checkpoints at a time. */
+async function readV1Info(tree, read) {
+    const out = new Map();
+    const ids = [...tree.ids()];
+    for (let i = 0; i < ids.length; i += INFO_CHUNK) {
+        const dirs = ids.slice(i, i + INFO_CHUNK).map((id) => tree.checkpoint(id));
+        const summaries = await read(oidsOf(dirs.map((d) => d.files.get('metadata.json'))));
+        const counts = dirs.map((d) => summaryVerdict(blobDoc(summaries, d.files.get('metadata.json'))));
+        const lastMeta = (d, n) => n > 0 ? d.slots.get(String(n - 1))?.files.get('metadata.json') : undefined;
+        const metas = await read(oidsOf(dirs.map((d, j) => lastMeta(d, counts[j].sessionCount))));
+        dirs.forEach((d, j) => {
+            const { sessionCount, summaryProblem } = counts[j];
+            let listedAt = values_GO_ZERO_TIME;
+            const t = obj(blobDoc(metas, lastMeta(d, sessionCount)))?.created_at;
+            if (typeof t === 'string')
+                listedAt = parseInstant(t) ?? values_GO_ZERO_TIME;
+            out.set(d.id, { sessionCount, summaryProblem, listedAt });
+        });
+        forgetParsedDocs();
+    }
+    return out;
+}
+/** cli_version of every `/main` checkpoint, counted in tree order (dominantProfile's tie rule). */
+async function readWriters(tree, read) {
+    const out = new Map();
+    const ids = [...tree.ids()];
+    for (let i = 0; i < ids.length; i += INFO_CHUNK) {
+        const entries = ids
+            .slice(i, i + INFO_CHUNK)
+            .map((id) => tree.checkpoint(id)?.files.get('metadata.json'));
+        const blobs = await read(oidsOf(entries));
+        for (const e of entries) {
+            const v = str(obj(blobDoc(blobs, e))?.cli_version);
+            out.set(v, (out.get(v) ?? 0) + 1);
+        }
+        forgetParsedDocs();
+    }
+    return out;
+}
+function oidsOf(entries) {
+    return [...new Set(entries.flatMap((e) => (e && e.type === 'blob' ? [e.oid] : [])))];
+}
+function summaryVerdict(summary) {
+    if (!summary)
+        return { sessionCount: 0, summaryProblem: 'no metadata.json' };
+    if (summary.error)
+        return { sessionCount: 0, summaryProblem: `metadata.json does not decode: ${summary.error}` };
+    const s = obj(summary)?.sessions;
+    if (s !== undefined && s !== null && !Array.isArray(s))
+        return { sessionCount: 0, summaryProblem: 'sessions is not an array' };
+    return { sessionCount: Array.isArray(s) ? s.length : 0 };
+}
+/** An empty window over the repository; `add` puts checkpoints in, `small` is filled by the caller. */
+function openWindow(repo, small = new Map()) {
+    const index = (t) => ({
+        checkpoints: new Map(),
+        rootFiles: t.rootFiles,
+        stray: t.stray
+    });
+    return {
+        mainRef: repo.mainRef,
+        v1: new Map(),
+        main: index(repo.mainTree),
+        fullRefs: repo.fullTrees.map((f) => ({
+            ref: f.ref,
+            oid: f.oid,
+            archive: f.archive,
+            index: index(f.tree)
+        })),
+        fullSlots: new Map(),
+        small
+    };
+}
+/** Decode one checkpoint's directories into the window. */
+function addToWindow(repo, state, id) {
+    const info = repo.v1Info.get(id);
+    const v1Dir = info ? repo.v1Tree.checkpoint(id) : undefined;
+    if (info && v1Dir)
+        state.v1.set(id, v1Checkpoint(v1Dir, info, state.small));
+    const main = repo.mainTree.checkpoint(id);
+    if (main)
+        state.main.checkpoints.set(id, main);
+    repo.fullTrees.forEach((ft, i) => {
+        const cp = ft.tree.checkpoint(id);
+        if (!cp)
+            return;
+        const fr = state.fullRefs[i];
+        fr.index.checkpoints.set(id, cp);
+        for (const slot of cp.slots.values()) {
+            const hasRaw = [...slot.files.keys()].some((f) => f === 'raw_transcript' ||
+                f.startsWith('raw_transcript.') ||
+                f === 'raw_transcript_hash.txt');
+            if (!hasRaw)
+                continue;
+            const key = `${id}/${slot.name}`;
+            const list = state.fullSlots.get(key) ?? [];
+            list.push({ ref: fr, slot });
+            state.fullSlots.set(key, list);
+        }
+    });
+}
+/** The small blobs checking the window's checkpoints reads: JSON, prompts and hash files. */
+function smallBlobOids(state) {
     const wanted = [];
-    for (const cp of v1Index.checkpoints.values()) {
-        const m = cp.files.get('metadata.json');
+    for (const cp of state.v1.values()) {
+        const m = cp.dir.files.get('metadata.json');
         if (m)
             wanted.push(m.oid);
-        for (const s of cp.slots.values()) {
+        for (const s of cp.dir.slots.values()) {
             for (const f of ['metadata.json', 'prompt.txt']) {
                 const e = s.files.get(f);
                 if (e && e.type === 'blob')
@@ -57745,7 +57977,7 @@ async function loadState(git, opts) {
             }
         }
     }
-    for (const cp of main.checkpoints.values()) {
+    for (const cp of state.main.checkpoints.values()) {
         for (const e of cp.files.values())
             if (e.type === 'blob')
                 wanted.push(e.oid);
@@ -57755,10 +57987,7 @@ async function loadState(git, opts) {
                     wanted.push(e.oid);
         }
     }
-    for (const fr of fullRefs) {
-        for (const e of fr.index.rootFiles.values())
-            if (e.type === 'blob')
-                wanted.push(e.oid);
+    for (const fr of state.fullRefs) {
         for (const cp of fr.index.checkpoints.values()) {
             for (const s of cp.slots.values()) {
                 const h = s.files.get('raw_transcript_hash.txt');
@@ -57767,41 +57996,7 @@ async function loadState(git, opts) {
             }
         }
     }
-    const small = await readBlobs(git, wanted);
-    const v1 = new Map();
-    for (const cp of v1Index.checkpoints.values())
-        v1.set(cp.id, model_readV1Checkpoint(cp, small));
-    const v1Order = [...v1.values()].sort(processingOrder).map((c) => c.id);
-    const fullSlots = new Map();
-    for (const fr of fullRefs) {
-        for (const cp of fr.index.checkpoints.values()) {
-            for (const slot of cp.slots.values()) {
-                const hasRaw = [...slot.files.keys()].some((f) => f === 'raw_transcript' ||
-                    f.startsWith('raw_transcript.') ||
-                    f === 'raw_transcript_hash.txt');
-                if (!hasRaw)
-                    continue;
-                const key = `${cp.id}/${slot.name}`;
-                const list = fullSlots.get(key) ?? [];
-                list.push({ ref: fr, slot });
-                fullSlots.set(key, list);
-            }
-        }
-    }
-    return {
-        v1Ref: v1Commit ? v1Ref : null,
-        v1Commit,
-        v1,
-        v1Order,
-        mainRef,
-        mainOid,
-        main,
-        fullRefs,
-        badFullRefs,
-        fullSlots,
-        small,
-        refs: refs.map((r) => ({ ref: r.name, oid: r.oid }))
-    };
+    return wanted;
 }
 function blobDoc(small, e) {
     if (!e)
@@ -57809,24 +58004,10 @@ function blobDoc(small, e) {
     const b = small.get(e.oid);
     return b ? parseDoc(b) : { bytes: Buffer.alloc(0), error: `blob ${e.oid} unreadable` };
 }
-function model_readV1Checkpoint(cp, small) {
+function v1Checkpoint(cp, info, small) {
     const summaryEntry = cp.files.get('metadata.json');
-    const summary = blobDoc(small, summaryEntry);
-    let summaryProblem;
-    let sessionCount = 0;
-    if (!summary)
-        summaryProblem = 'no metadata.json';
-    else if (summary.error)
-        summaryProblem = `metadata.json does not decode: ${summary.error}`;
-    else {
-        const s = obj(summary)?.sessions;
-        if (s !== undefined && s !== null && !Array.isArray(s))
-            summaryProblem = 'sessions is not an array';
-        else
-            sessionCount = Array.isArray(s) ? s.length : 0;
-    }
     const sessions = [];
-    for (let j = 0; j < sessionCount; j++) {
+    for (let j = 0; j < info.sessionCount; j++) {
         const dir = cp.slots.get(String(j));
         const transcript = dir ? v1TranscriptFiles(dir) : { chunks: [] };
         const size = joinedSize(transcript);
@@ -57842,15 +58023,10 @@ function model_readV1Checkpoint(cp, small) {
             transcript,
             size,
             migrating: size > 0,
-            prompt: promptEntry ? small.get(promptEntry.oid) : undefined
+            get prompt() {
+                return promptEntry ? small.get(promptEntry.oid) : undefined;
+            }
         });
-    }
-    let listedAt = values_GO_ZERO_TIME;
-    if (sessionCount > 0) {
-        const last = blobDoc(small, cp.slots.get(String(sessionCount - 1))?.files.get('metadata.json'));
-        const t = obj(last)?.created_at;
-        if (typeof t === 'string')
-            listedAt = parseInstant(t) ?? values_GO_ZERO_TIME;
     }
     return {
         id: cp.id,
@@ -57858,21 +58034,23 @@ function model_readV1Checkpoint(cp, small) {
         get summary() {
             return blobDoc(small, summaryEntry);
         },
-        summaryProblem,
-        sessionCount,
+        summaryProblem: info.summaryProblem,
+        sessionCount: info.sessionCount,
         sessions,
-        listedAt
+        listedAt: info.listedAt
     };
 }
 /** migration.md §3.2: non-zero times first, earlier instant first, then id ascending. */
-function processingOrder(a, b) {
-    const az = a.listedAt === values_GO_ZERO_TIME;
-    const bz = b.listedAt === values_GO_ZERO_TIME;
+function processingOrder(a, b, info) {
+    const at = info.get(a).listedAt;
+    const bt = info.get(b).listedAt;
+    const az = at === values_GO_ZERO_TIME;
+    const bz = bt === values_GO_ZERO_TIME;
     if (az !== bz)
         return az ? 1 : -1;
-    if (!az && a.listedAt !== b.listedAt)
-        return a.listedAt < b.listedAt ? -1 : 1;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    if (!az && at !== bt)
+        return at < bt ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/verify/record.ts
@@ -57962,6 +58140,10 @@ function clip(s, max = 300) {
 
 function sha256(b) {
     return (0,external_node_crypto_.createHash)('sha256').update(b).digest('hex');
+}
+/** The id git gives `b` as a blob (SHA-1 of `blob <size>\0` and the bytes). */
+function gitBlobId(b) {
+    return (0,external_node_crypto_.createHash)('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
 }
 /** sha256 (hex) of the concatenation of `pieces`, without joining them. */
 function sha256Pieces(pieces) {
@@ -58266,24 +58448,26 @@ function expectedSlots(cp, profile) {
     }
     return slots;
 }
-/** Writer profile detected from the whole `/main` (for checkpoints that are absent from it). */
-function dominantProfile(state) {
-    const counts = new Map();
-    for (const cp of state.main.checkpoints.values()) {
-        const v = str(obj(docFor(state, cp, 'metadata.json'))?.cli_version);
-        counts.set(v, (counts.get(v) ?? 0) + 1);
-    }
+/**
+ * Writer profile detected from the whole `/main` (for checkpoints that are absent from it):
+ * `counts` are the checkpoints' cli_version values counted in tree order (first most wins).
+ */
+function dominantProfile(counts) {
     let best;
     for (const [v, n] of counts)
         if (best === undefined || n > (counts.get(best) ?? 0))
             best = v;
     return best === undefined ? REFERENCE_PROFILE : writerProfile(best);
 }
-/** Blob ids this checkpoint needs from the batch read (transcripts, compact transcripts, raw chunks). */
-function batchBlobs(ctx, id) {
+/**
+ * Blob ids this checkpoint needs from the batch read (transcripts, raw chunks, and with
+ * `compacts` the stored compact transcripts: without it they are proven by blob id, see
+ * proveCompacts, and only the unproven ones are read).
+ */
+function batchBlobs(state, id, compacts = true) {
     const out = [];
-    const v1 = ctx.state.v1.get(id);
-    const main = ctx.state.main.checkpoints.get(id);
+    const v1 = state.v1.get(id);
+    const main = state.main.checkpoints.get(id);
     if (v1 && main) {
         for (const s of v1.sessions)
             if (s.migrating)
@@ -58293,9 +58477,9 @@ function batchBlobs(ctx, id) {
     if (main) {
         for (const slot of main.slots.values()) {
             const t = slot.files.get('transcript.jsonl');
-            if (t)
+            if (t && compacts)
                 out.push({ oid: t.oid, size: t.size });
-            for (const fs of ctx.state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
+            for (const fs of state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
                 for (const c of v2RawTranscriptFiles(fs.slot).chunks) {
                     // Raw chunks are only read when they are not the v1 blobs already requested.
                     if (!out.some((o) => o.oid === c.entry.oid))
@@ -58338,7 +58522,7 @@ function compactionJobs(state, id, blobs) {
         return [];
     const writer = str(obj(docFor(state, main, 'metadata.json'))?.cli_version);
     const out = [];
-    for (const index of expectedSlots(v1, writerProfile(writer))) {
+    for (const [slot, index] of expectedSlots(v1, writerProfile(writer)).entries()) {
         const s = v1.sessions[index];
         const m = obj(s.meta) ?? {};
         const agent = str(m.agent);
@@ -58352,10 +58536,44 @@ function compactionJobs(state, id, blobs) {
             pieces: transcriptPieces(parts),
             opts: { agent, cliVersion: writer, startLine: 0 },
             offsetStart: rawStart(m),
-            historyKey: checkpoint_historyKey(str(m.session_id), agent)
+            historyKey: checkpoint_historyKey(str(m.session_id), agent),
+            slot
         });
     }
     return out;
+}
+/**
+ * Prove the stored compact transcripts of checkpoint `id` by blob id: re-derive each expected
+ * compact (cached for the checks that follow) and hash it as git does; equal ids mean equal
+ * bytes, so the derived bytes stand in for the stored blob and git need not inflate it (on a
+ * synthetic 10,000 the compacts are 4.3 GB, a fifth of what verification read). `missing`:
+ * compact ids git does not have (never stood in for: the checks report them unreadable).
+ * Returns the compact ids that must be read: not derivable, or derived differently.
+ */
+function proveCompacts(ctx, id, missing) {
+    const main = ctx.state.main.checkpoints.get(id);
+    if (!main)
+        return [];
+    const unproven = new Map();
+    for (const slot of main.slots.values()) {
+        const e = slot.files.get('transcript.jsonl');
+        if (e && !missing.has(e.oid) && !ctx.blobs.has(e.oid))
+            unproven.set(slot.name, e.oid);
+    }
+    if (unproven.size === 0 || !ctx.compact)
+        return [...unproven.values()];
+    for (const job of compactionJobs(ctx.state, id, ctx.blobs)) {
+        const oid = unproven.get(String(job.slot));
+        if (oid === undefined)
+            continue;
+        const res = ctx.compact.run(job.key, job.pieces, job.opts, true, job.offsetStart, job.historyKey);
+        if (res.bytes && gitBlobId(res.bytes) === oid) {
+            ctx.blobs.set(oid, res.bytes);
+            ctx.counters.compactProvenById++;
+            unproven.delete(String(job.slot));
+        }
+    }
+    return [...unproven.values()];
 }
 const checkpoint_NEWLINE = Buffer.from('\n');
 /** S₀ of migration.md §7.2: checkpoint_transcript_start if > 0, else transcript_lines_at_start. */
@@ -59556,6 +59774,8 @@ function fromJob(r, offsetStart) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/verify/generations.ts
+// Run-level checks of the `/full` refs: archive names, `generation.json` envelopes, layout of
+// `/full/current` and archives, and that every `/full` checkpoint and slot is also on `/main`.
 
 
 
@@ -59563,13 +59783,17 @@ function fromJob(r, offsetStart) {
 
 
 
-async function verifyGenerations(git, state, tally, out, foreignWriter, read = (oids) => readBlobs(git, oids)) {
+/**
+ * Each `/full` ref is checked on a window of its own checkpoints, decoded from the listings; an
+ * archive's window also reads its small blobs (the envelope needs the sessions' created_at).
+ */
+async function verifyGenerations(repo, tally, out, foreignWriter, read) {
     const check = (check, ok, f) => {
         tally.count(check, ok);
         if (!ok)
             out.failures.push({ check, message: '', ...f });
     };
-    for (const bad of state.badFullRefs) {
+    for (const bad of repo.badFullRefs) {
         check('generation.names', false, {
             ref: bad,
             message: `${bad}: not "current" nor a 13-digit archive number; Go readers ignore it`,
@@ -59577,10 +59801,14 @@ async function verifyGenerations(git, state, tally, out, foreignWriter, read = (
             actual: bad.split('/').pop()
         });
     }
-    if (state.fullRefs.length > 0)
+    if (repo.fullTrees.length > 0)
         tally.count('generation.names', true);
     const seen = new Map();
-    for (const fr of state.fullRefs) {
+    for (const [i, ft] of repo.fullTrees.entries()) {
+        const state = openWindow(repo);
+        for (const id of ft.tree.ids())
+            addToWindow(repo, state, id);
+        const fr = state.fullRefs[i];
         const isArchive = fr.archive !== undefined;
         const rootFiles = [...fr.index.rootFiles.keys()];
         const unexpectedRoot = rootFiles.filter((f) => !(isArchive && f === 'generation.json'));
@@ -59617,8 +59845,16 @@ async function verifyGenerations(git, state, tally, out, foreignWriter, read = (
             expected: '(none)',
             actual: orphans.slice(0, 10).join(', ')
         });
-        if (isArchive)
+        if (isArchive) {
+            const envelope = fr.index.rootFiles.get('generation.json');
+            const oids = smallBlobOids(state);
+            if (envelope)
+                oids.push(envelope.oid);
+            for (const [oid, b] of await read([...new Set(oids)]))
+                state.small.set(oid, b);
             await verifyEnvelope(read, state, fr, check, out, foreignWriter);
+            forgetParsedDocs();
+        }
     }
     for (const [id, refs] of seen) {
         if (refs.length > 1) {
@@ -59904,7 +60140,7 @@ async function compareStates(git, ourPrefix, against, tally) {
             }
         };
         for (const p of paths) {
-            const cp = checkpointOf(p);
+            const cp = compare_checkpointOf(p);
             if (layout_CHECKPOINT_ID.test(cp))
                 touched.add(cp);
             const a = left.get(p);
@@ -59946,7 +60182,7 @@ async function compareStates(git, ourPrefix, against, tally) {
                 else {
                     report.differingFiles++;
                     record(p, {
-                        checkpointId: checkpointOf(p),
+                        checkpointId: compare_checkpointOf(p),
                         file: p,
                         status: 'differs',
                         line: d.line,
@@ -59972,7 +60208,7 @@ async function compareStates(git, ourPrefix, against, tally) {
     }
 }
 /** Checkpoint id of a logical path, or the ref name for root files (`full/0000000000001`). */
-function checkpointOf(logical) {
+function compare_checkpointOf(logical) {
     const kind = logical.slice(0, logical.indexOf(':'));
     const path = logical.slice(kind.length + 1);
     if (!path.includes('/'))
@@ -60028,6 +60264,7 @@ function createDefaultCompactor(history = new compact/* CompactHistory */.yZ()) 
 
 
 
+
 async function verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -60042,14 +60279,22 @@ async function verifyRepository(git, opts = {}, internals = {}) {
 async function verifyWith(git, reader, started, opts, internals) {
     const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '');
     const rederive = opts.rederiveCompact !== false;
-    const state = await loadState(git, { v1Ref: opts.v1Ref, v2Prefix });
-    forgetParsedDocs();
+    // Archive envelopes and the repository's load read small blobs on the batches' reader.
+    const read = async (oids) => {
+        const blobs = new Map();
+        await reader.read(oids, (o) => {
+            if (!o.missing)
+                blobs.set(o.oid, o.content);
+        });
+        return blobs;
+    };
+    const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read);
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
     const own = internals.compactor ? undefined : createDefaultCompactor(internals.history);
     const compactor = internals.compactor ?? own;
     const ctx = {
-        state,
+        state: openWindow(repo),
         blobs: new Map(),
         blobSha: new Map(),
         rederive,
@@ -60064,39 +60309,53 @@ async function verifyWith(git, reader, started, opts, internals) {
             rawProvenById: 0,
             rawProvenByBytes: 0,
             compactRederived: 0,
+            compactProvenById: 0,
             offsetsFromCache: 0,
             offsetsRecomputed: 0
         }
     };
-    const globalProfile = dominantProfile(state);
+    const globalProfile = dominantProfile(repo.mainWriters);
+    // Compacts proven by blob id are never read: that git has them is asked once, here.
+    const missingCompacts = rederive
+        ? await missingObjects(git, repo.mainTree.blobsNamed('transcript.jsonl'))
+        : new Set();
     // v1 checkpoints in processing order (the offset cache depends on it), then v2-only ones.
     const order = [
-        ...state.v1Order,
-        ...[...state.main.checkpoints.keys()].filter((id) => !state.v1.has(id)).sort()
+        ...repo.v1Order,
+        ...[...repo.mainTree.ids()].filter((id) => !repo.v1Info.has(id)).sort()
     ];
     const batchSize = opts.batchSize ?? 50;
     // With compaction workers, transcripts are also copied to the workers and outputs wait in the
     // cache for their batch: smaller batches keep the peak (real corpus, --workers 1) under 512 MB.
     const withWorkers = rederive && !internals.compactor && (opts.compactWorkers ?? 0) > 0;
     const batchBytes = opts.batchBytes ?? (withWorkers ? WORKER_BATCH_BYTES : DEFAULT_BATCH_BYTES);
-    const batches = [];
-    for (let i = 0; i < order.length;) {
+    // Batches are cut as they are staged: each decodes its checkpoints' directories into a window
+    // whose small blobs arrive with its transcripts (one read), so only staged batches are decoded.
+    let cursor = 0;
+    let cut = 0;
+    const nextBatch = () => {
+        const blobs = new Map();
+        const state = openWindow(repo, blobs);
         const ids = [];
         const oids = new Set();
         let bytes = 0;
         // A small first batch: checking starts sooner.
-        const budget = batches.length === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes;
-        while (i < order.length && (ids.length === 0 || (ids.length < batchSize && bytes < budget))) {
-            const id = order[i++];
+        const budget = cut++ === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes;
+        while (cursor < order.length &&
+            (ids.length === 0 || (ids.length < batchSize && bytes < budget))) {
+            const id = order[cursor++];
             ids.push(id);
-            for (const b of batchBlobs(ctx, id)) {
+            addToWindow(repo, state, id);
+            for (const b of batchBlobs(state, id, !rederive)) {
                 if (!oids.has(b.oid))
                     bytes += Math.max(0, b.size);
                 oids.add(b.oid);
             }
         }
-        batches.push({ ids, oids });
-    }
+        for (const oid of smallBlobOids(state))
+            oids.add(oid);
+        return { ids, oids, state, blobs };
+    };
     // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
     // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
     // checkpoints). With worker threads, a batch's compactions start as soon as its blobs are
@@ -60104,43 +60363,53 @@ async function verifyWith(git, reader, started, opts, internals) {
     const runner = rederive && !internals.compactor
         ? createCompactRunner({ workers: opts.compactWorkers ?? 0, workerScript: opts.workerScript })
         : undefined;
-    const stage = (b) => {
-        const blobs = prefetch(reader, batches[b].oids);
+    const stage = () => {
+        const batch = nextBatch();
+        const blobs = prefetch(reader, batch.oids, batch.blobs);
         const primed = runner
-            ? blobs.then((m) => runner.runAll(batches[b].ids.flatMap((id) => compactionJobs(state, id, m.blobs))))
+            ? blobs.then((m) => runner.runAll(batch.ids.flatMap((id) => compactionJobs(batch.state, id, m.blobs))))
             : Promise.resolve([]);
         primed.catch(() => undefined);
-        return { blobs, primed };
+        return { batch, blobs, primed };
     };
     const results = [];
-    let done = 0;
     try {
         const staged = [];
         const stageUpTo = (n) => {
-            for (let j = staged.length; j < Math.min(n, batches.length); j++)
-                staged.push(stage(j));
+            while (staged.length < n && cursor < order.length)
+                staged.push(stage());
         };
         // With compaction workers, each transcript is also copied to a worker: one batch ahead.
         const ahead = runner ? 1 : READ_AHEAD;
         stageUpTo(ahead);
-        for (let b = 0; b < batches.length; b++) {
-            const cur = staged[b];
-            staged[b] = undefined;
+        while (staged.length > 0) {
+            const cur = staged.shift();
             ({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs);
-            stageUpTo(b + 1 + ahead);
+            ctx.state = cur.batch.state;
+            stageUpTo(1 + ahead);
             for (const p of await cur.primed)
                 ctx.compact?.prime(p.key, p.opts, p.res);
-            for (const id of batches[b].ids) {
+            if (rederive) {
+                // Compacts whose re-derived bytes do not prove them by id are read now (rare).
+                const unproven = cur.batch.ids.flatMap((id) => proveCompacts(ctx, id, missingCompacts));
+                if (unproven.length > 0) {
+                    const more = await read(unproven);
+                    for (const [oid, b] of more)
+                        ctx.blobs.set(oid, b);
+                }
+            }
+            for (const id of cur.batch.ids) {
                 const rec = new CheckpointRecord(tally, id);
                 verifyCheckpoint(ctx, rec, id, globalProfile);
                 results.push(rec.v);
             }
             ctx.blobs = new Map();
             ctx.blobSha = new Map();
+            ctx.state = openWindow(repo);
+            ctx.redactedPrompts.clear();
             ctx.compact?.releaseBytes();
             forgetParsedDocs();
-            done += batches[b].ids.length;
-            opts.onProgress?.({ done, total: order.length });
+            opts.onProgress?.({ done: results.length, total: order.length });
         }
     }
     finally {
@@ -60152,21 +60421,13 @@ async function verifyWith(git, reader, started, opts, internals) {
         ? globalProfile !== REFERENCE_PROFILE
         : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
     // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
-    await verifyGenerations(git, state, tally, runLevel, foreignWriter, async (oids) => {
-        const blobs = new Map();
-        await reader.read(oids, (o) => {
-            if (!o.missing)
-                blobs.set(o.oid, o.content);
-        });
-        return blobs;
-    });
+    await verifyGenerations(repo, tally, runLevel, foreignWriter, read);
     forgetParsedDocs();
-    if (state.mainOid === null && state.v1Order.length > 0) {
-        runLevel.notes.push({ kind: 'info', message: `${state.mainRef} does not exist` });
+    if (repo.mainOid === null && repo.v1Order.length > 0) {
+        runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` });
     }
     const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined;
-    const migratable = [...state.v1.values()].filter((c) => !c.summaryProblem && c.sessions.some((x) => x.migrating)).length;
-    const counts = countAll(state.v1.size, migratable, state.main.checkpoints.size, results, ctx, runLevel);
+    const counts = countAll(repo.v1Info.size, repo.mainTree.size, results, ctx, runLevel);
     for (const c of Object.values(tally.byCheck)) {
         counts.checksPassed += c.passed;
         counts.checksFailed += c.failed;
@@ -60174,10 +60435,10 @@ async function verifyWith(git, reader, started, opts, internals) {
     return {
         version: 1,
         repo: git.repoDir,
-        v1Ref: state.v1Ref,
-        v1Commit: state.v1Commit,
+        v1Ref: repo.v1Ref,
+        v1Commit: repo.v1Commit,
         v2Prefix,
-        refs: state.refs,
+        refs: repo.refs,
         options: { rederiveCompact: rederive, cliVersion: opts.cliVersion, against: opts.against },
         ok: counts.checksFailed === 0,
         startedAt: new Date(started).toISOString(),
@@ -60203,8 +60464,7 @@ const READ_AHEAD = 2;
 /** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
 const HASH_ON_READER_FROM = 4 * 1024;
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(reader, oids) {
-    const blobs = new Map();
+function prefetch(reader, oids, blobs) {
     const sha = new Map();
     const p = reader
         .read([...oids], (o) => {
@@ -60218,7 +60478,7 @@ function prefetch(reader, oids) {
     p.catch(() => undefined);
     return p;
 }
-function countAll(v1, migratable, main, results, ctx, runLevel) {
+function countAll(v1, main, results, ctx, runLevel) {
     const by = (v) => results.filter((r) => r.verdict === v).length;
     return {
         v1Checkpoints: v1,
@@ -60234,6 +60494,7 @@ function countAll(v1, migratable, main, results, ctx, runLevel) {
         rawProvenById: ctx.counters.rawProvenById,
         rawProvenByBytes: ctx.counters.rawProvenByBytes,
         compactRederived: ctx.counters.compactRederived,
+        compactProvenById: ctx.counters.compactProvenById,
         offsetsFromCache: ctx.counters.offsetsFromCache,
         offsetsRecomputed: ctx.counters.offsetsRecomputed,
         droppedFields: results.reduce((n, r) => n + r.dropped.length, 0),
