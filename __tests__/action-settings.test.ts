@@ -14,7 +14,8 @@ const env: SettingsEnv = {
   workspace: '/home/runner/work/widgets/widgets',
   repository: 'acme/widgets',
   serverUrl: 'https://github.com',
-  cwd: '/tmp'
+  cwd: '/tmp',
+  cores: 2
 }
 
 function reader(values: Record<string, string>) {
@@ -48,9 +49,22 @@ describe('parseSettings', () => {
       failOnVerifyError: true,
       cliVersion: '0.6.2',
       referenceCompatible: false,
-      comment: false
+      comment: false,
+      compactWorkers: 0
     })
     expect(willPush(s)).toBe(true)
+  })
+
+  it('compact-workers: auto leaves two cores to the main thread and git, or a number', () => {
+    const workers = (value: string, cores: number) =>
+      parseSettings(reader({ 'compact-workers': value }), { ...env, cores }).compactWorkers
+    expect([1, 2, 3, 4, 16].map((c) => workers('auto', c))).toEqual([0, 0, 1, 2, 14])
+    expect(workers('3', 2)).toBe(3)
+    expect(workers('0', 16)).toBe(0)
+    for (const bad of ['-1', '1.5', 'all', '65'])
+      expect(errorOf({ 'compact-workers': bad }).message).toBe(
+        `Invalid input 'compact-workers': expected auto or a whole number from 0 to 64, got ${JSON.stringify(bad)}`
+      )
   })
 
   it('reads every input as the runner passes it', () => {

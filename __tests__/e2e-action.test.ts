@@ -324,6 +324,30 @@ describe('the bundled action, as the runner runs it', () => {
   })
 })
 
+describe('compaction threads in the bundled action', () => {
+  it('compact-workers: 2 writes the same trees as compaction on the main thread', () => {
+    const trees = (workers: string) => {
+      const ex = exampleRepo()
+      const env = runnerEnv(ex, { inputs: { 'compact-workers': workers } })
+      const p = spawnSync(process.execPath, [entry], {
+        cwd: ex.work,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000
+      })
+      const r = collect(env, p.status ?? -1, p.stdout, p.stderr)
+      if (r.exitCode !== 0) console.log(r.stdout, r.stderr)
+      expect(r.exitCode).toBe(0)
+      expect(r.summary).toContain(`<td>compact-workers</td><td><code>${workers}</code></td>`)
+      expect(r.stdout.includes('Compacting transcripts on 2 worker threads')).toBe(workers === '2')
+      return [`${V2}/main`, `${V2}/full/current`].map((ref) =>
+        git(ex.remote, ['rev-parse', `${ref}^{tree}`])
+      )
+    }
+    expect(trees('2')).toEqual(trees('0'))
+  })
+})
+
 describe('run() in-process', () => {
   it('fails with a clear error when the remote /main moves between fetch and push; the remote stays unchanged; a rerun succeeds and the next one is a no-op', async () => {
     const ex = exampleRepo()

@@ -412,6 +412,7 @@ describe('equivalenceFromVerify', () => {
       rawProvenById: 1,
       rawProvenByBytes: 0,
       compactRederived: 1,
+      compactProvenById: 1,
       offsetsFromCache: 0,
       offsetsRecomputed: 1,
       droppedFields: 0,

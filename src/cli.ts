@@ -5,13 +5,14 @@
 // Exit: 0 success, 1 a checkpoint failed (or verification/push failed), 2 fatal error.
 import { parseArgs } from 'node:util'
 import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { GitRunner } from './git/runner.js'
 import { runMigration, defaultSettings, type Verifier } from './engine/run.js'
 import { PhaseTimer } from './engine/timer.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
-import { serveCompactJobsIfWorker } from './engine/compactor.js'
+import { defaultCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
@@ -287,11 +288,13 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
         }
       })
     }
-    // Compaction runs in this thread by default: on the measured 2-core machine worker threads
-    // did not shorten the run and pushed peak RSS past 512 MB. ENTIRE_MIGRATE_WORKERS=<n> opts in.
+    // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
+    // ENTIRE_MIGRATE_WORKERS=<n> sets the number.
     const envWorkers = process.env.ENTIRE_MIGRATE_WORKERS
     settings.compactWorkers =
-      envWorkers !== undefined && /^\d+$/.test(envWorkers) ? Number(envWorkers) : 0
+      envWorkers !== undefined && /^\d+$/.test(envWorkers)
+        ? Number(envWorkers)
+        : defaultCompactWorkers(availableParallelism())
     const report = await runMigration(settings, {
       logger,
       timer,

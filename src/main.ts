@@ -77,6 +77,7 @@ function migrateSettings(
     repo: s.path,
     remote: s.remote,
     batchSize: s.batchSize,
+    compactWorkers: s.compactWorkers,
     cliVersion: s.cliVersion,
     referenceCompatible: s.referenceCompatible,
     force: s.force,

@@ -1,5 +1,7 @@
 // Action inputs → one validated settings object. Parsed once in main.ts; nothing below the surface
 // reads inputs. Every error names the input it is about, so a bad workflow fails at once and clearly.
+import { availableParallelism } from 'node:os'
+import { defaultCompactWorkers } from './engine/compactor.js'
 
 /** Reads one raw input value ('' when unset); in the action this is core.getInput. */
 export type InputReader = (name: string) => string
@@ -23,6 +25,8 @@ export interface ActionSettings {
   cliVersion: string
   referenceCompatible: boolean
   comment: boolean
+  /** Compaction worker threads (0: compaction runs on the main thread). */
+  compactWorkers: number
 }
 
 /** The inputs of action.yml with their defaults (used when the runner did not set a value). */
@@ -40,6 +44,7 @@ export const INPUT_DEFAULTS = {
   'cli-version': '0.6.2',
   'reference-compatible': 'false',
   comment: 'false',
+  'compact-workers': 'auto',
   // Inputs of the per-checkpoint refs target (parsed by src/engine/targets/refs/action.ts).
   target: 'v2',
   'make-primary': 'false',
@@ -146,6 +151,8 @@ export interface SettingsEnv {
   serverUrl?: string
   /** Resolves a relative `path` (the process cwd in the action). */
   cwd: string
+  /** CPU cores this process may use (os.availableParallelism()), for `compact-workers: auto`. */
+  cores: number
 }
 
 export function settingsEnvFrom(env: NodeJS.ProcessEnv, cwd: string): SettingsEnv {
@@ -153,7 +160,8 @@ export function settingsEnvFrom(env: NodeJS.ProcessEnv, cwd: string): SettingsEn
     workspace: env.GITHUB_WORKSPACE,
     repository: env.GITHUB_REPOSITORY,
     serverUrl: env.GITHUB_SERVER_URL,
-    cwd
+    cwd,
+    cores: availableParallelism()
   }
 }
 
@@ -198,8 +206,23 @@ export function parseSettings(read: InputReader, env: SettingsEnv): ActionSettin
     failOnVerifyError: parseBoolean('fail-on-verify-error', raw(read, 'fail-on-verify-error')),
     cliVersion: parseCliVersion(raw(read, 'cli-version')),
     referenceCompatible: parseBoolean('reference-compatible', raw(read, 'reference-compatible')),
-    comment: parseBoolean('comment', raw(read, 'comment'))
+    comment: parseBoolean('comment', raw(read, 'comment')),
+    compactWorkers: parseCompactWorkers(raw(read, 'compact-workers'), env.cores)
   }
+}
+
+export const COMPACT_WORKERS_MAX = 64
+
+/** `auto` (every core but two, see defaultCompactWorkers) or a whole number of threads. */
+export function parseCompactWorkers(value: string, cores: number): number {
+  if (value === 'auto') return defaultCompactWorkers(cores)
+  if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX) {
+    throw new InputError(
+      'compact-workers',
+      `expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(value)}`
+    )
+  }
+  return Number(value)
 }
 
 /** Whether this run pushes (dry run and push: false both mean no). */
@@ -223,6 +246,7 @@ export function describeSettings(s: ActionSettings): Array<[string, string]> {
     ['fail-on-verify-error', String(s.failOnVerifyError)],
     ['cli-version', s.cliVersion],
     ['reference-compatible', String(s.referenceCompatible)],
-    ['comment', String(s.comment)]
+    ['comment', String(s.comment)],
+    ['compact-workers', String(s.compactWorkers)]
   ]
 }

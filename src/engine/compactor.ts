@@ -80,6 +80,16 @@ export interface Compactor {
 }
 
 /**
+ * Compaction threads by default on a machine with `cores` cores: all but two, one for this
+ * thread (reading, checking, writing) and one for git (cat-file inflating, fast-import
+ * deflating) and the reader thread. On the 2-core machines measured that is none: one worker
+ * there made the real-corpus run slower (10.5 / 15.4 / 13.7 s against 7.9 / 11.6 / 10.7 s).
+ */
+export function defaultCompactWorkers(cores: number): number {
+  return Math.max(0, Math.floor(cores) - 2)
+}
+
+/**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
  * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
  * with 0 workers, jobs run in this thread: the output is the same either way.

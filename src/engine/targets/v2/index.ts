@@ -118,6 +118,8 @@ export class V2Target implements Target<V2Plan> {
       workers: needsCompaction ? (ctx.settings.compactWorkers ?? 0) : 0,
       workerScript: this.options.compactWorkerScript
     })
+    if (compactor.workers > 0)
+      ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`)
     try {
       return await writeV2(
         {
