@@ -259,6 +259,20 @@ function transpileTree(from: string, to: string): void {
 
 let entry = ''
 
+/** Run the bundled action as the runner does; it must succeed. */
+function spawnAction(ex: { work: string }, env: Record<string, string>): RunResult {
+  const p = spawnSync(process.execPath, [entry], {
+    cwd: ex.work,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000
+  })
+  const r = collect(env, p.status ?? -1, p.stdout, p.stderr)
+  if (r.exitCode !== 0) console.log(r.stdout, r.stderr)
+  expect(r.exitCode).toBe(0)
+  return r
+}
+
 beforeAll(() => {
   process.env.GIT_CONFIG_NOSYSTEM = '1'
   const e = actionEntry()
@@ -276,15 +290,7 @@ describe('the bundled action, as the runner runs it', () => {
     expect(git(ex.work, ['rev-parse', '--is-shallow-repository'])).toBe('true')
     const env = runnerEnv(ex)
     const configBefore = readFileSync(join(ex.work, '.git', 'config'), 'utf8')
-    const p = spawnSync(process.execPath, [entry], {
-      cwd: ex.work,
-      env,
-      encoding: 'utf8',
-      timeout: 60_000
-    })
-    const r = collect(env, p.status ?? -1, p.stdout, p.stderr)
-    if (r.exitCode !== 0) console.log(r.stdout, r.stderr)
-    expect(r.exitCode).toBe(0)
+    const r = spawnAction(ex, env)
 
     // the remote holds the v2 refs, and they are what the outputs and the report say
     const refs = remoteRefs(ex.remote)
@@ -328,16 +334,7 @@ describe('compaction threads in the bundled action', () => {
   it('compact-workers: 2 writes the same trees as compaction on the main thread', () => {
     const trees = (workers: string) => {
       const ex = exampleRepo()
-      const env = runnerEnv(ex, { inputs: { 'compact-workers': workers } })
-      const p = spawnSync(process.execPath, [entry], {
-        cwd: ex.work,
-        env,
-        encoding: 'utf8',
-        timeout: 60_000
-      })
-      const r = collect(env, p.status ?? -1, p.stdout, p.stderr)
-      if (r.exitCode !== 0) console.log(r.stdout, r.stderr)
-      expect(r.exitCode).toBe(0)
+      const r = spawnAction(ex, runnerEnv(ex, { inputs: { 'compact-workers': workers } }))
       expect(r.summary).toContain(`<td>compact-workers</td><td><code>${workers}</code></td>`)
       expect(r.stdout.includes('Compacting transcripts on 2 worker threads')).toBe(workers === '2')
       return [`${V2}/main`, `${V2}/full/current`].map((ref) =>

@@ -13,7 +13,8 @@ import {
   MAIN,
   migratedRepo,
   migrateFiles,
-  standardV1
+  standardV1,
+  type Migrated
 } from './verify-fixture.js'
 
 function allFailures(r: VerifyReport): CheckFailure[] {
@@ -27,6 +28,20 @@ function only(r: VerifyReport, check: string): CheckFailure {
 }
 
 const A = 'aa11111111a1'
+
+/** A natively written checkpoint (on v2 only): its files added to /main and /full/current. */
+async function addNative(m: Migrated, id: string): Promise<void> {
+  const refs = migrateFiles([
+    {
+      id,
+      sessions: [
+        { metadata: sessionMeta(id, { session_id: 'n' }), transcript: claudeTranscript(1, 'n') }
+      ]
+    }
+  ])
+  await corrupt(m, MAIN, (f) => Object.assign(f, refs[MAIN]))
+  await corrupt(m, CURRENT, (f) => Object.assign(f, refs[CURRENT]))
+}
 const B = 'bb22222222b2'
 
 describe('verifyRepository on a correct migration', () => {
@@ -64,21 +79,8 @@ describe('verifyRepository on a correct migration', () => {
   })
 
   it('gives the same report whatever the batch windows (one checkpoint each, or all at once)', async () => {
-    const native = 'ff66666666f6'
     const m = await migratedRepo(standardV1(), { archives: [[A, B]] })
-    const nativeRefs = migrateFiles([
-      {
-        id: native,
-        sessions: [
-          {
-            metadata: sessionMeta(native, { session_id: 'n' }),
-            transcript: claudeTranscript(1, 'n')
-          }
-        ]
-      }
-    ])
-    await corrupt(m, MAIN, (f) => Object.assign(f, nativeRefs[MAIN]))
-    await corrupt(m, CURRENT, (f) => Object.assign(f, nativeRefs[CURRENT]))
+    await addNative(m, 'ff66666666f6')
     const strip = (r: VerifyReport) => ({ ...r, durationMs: 0, startedAt: '' })
     const one = strip(await verifyRepository(m.git, { cliVersion: CLI, batchSize: 1 }))
     const all = strip(await verifyRepository(m.git, { cliVersion: CLI, batchSize: 1000 }))
@@ -128,20 +130,7 @@ describe('verifyRepository on a correct migration', () => {
     const native = 'ff66666666f6'
     const specs = [...standardV1(), { id: empty, sessions: [{ metadata: sessionMeta(empty) }] }]
     const m = await migratedRepo(specs)
-    // A natively written checkpoint: on v2 only.
-    const nativeRefs = migrateFiles([
-      {
-        id: native,
-        sessions: [
-          {
-            metadata: sessionMeta(native, { session_id: 'n' }),
-            transcript: claudeTranscript(1, 'n')
-          }
-        ]
-      }
-    ])
-    await corrupt(m, MAIN, (f) => Object.assign(f, nativeRefs[MAIN]))
-    await corrupt(m, CURRENT, (f) => Object.assign(f, nativeRefs[CURRENT]))
+    await addNative(m, native)
     const r = await verifyRepository(m.git, { cliVersion: CLI })
     expect(allFailures(r)).toEqual([])
     expect(r.checkpoints.find((c) => c.id === empty)?.verdict).toBe('not-migratable')
