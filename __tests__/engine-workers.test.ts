@@ -6,6 +6,8 @@ import { GitRunner } from '../src/git/runner.js'
 import { generateSyntheticCorpus, syntheticTranscript } from '../src/bench/synthetic.js'
 import { createCompactor, runCompactJob } from '../src/engine/compactor.js'
 import { initRepo, refsUnder } from './helpers/v1repo.js'
+import { verifyRepository } from '../src/engine/verify/verify.js'
+import type { VerifyReport } from '../src/engine/verify/types.js'
 import { buildCli, type BuiltCli } from './reliability-cli.js'
 
 const NOW = new Date('2026-05-01T12:00:00Z')
@@ -75,5 +77,29 @@ describe('engine: compaction on worker threads', () => {
     expect(Object.keys(results[0]).length).toBeGreaterThan(2)
     expect(results[1]).toEqual(results[0])
     expect(results[2]).toEqual(results[0])
+  }, 120_000)
+
+  it('verification gives the same report with compaction workers and the reader thread', async () => {
+    const git = await corpus()
+    const report = await runMigration(
+      defaultSettings(git.repoDir, { now: NOW, batchSize: 4, redact: true, gitUser: USER }),
+      {}
+    )
+    expect(report.counts.migrated).toBe(8)
+    const strip = (r: VerifyReport) => ({ ...r, durationMs: 0, startedAt: '' })
+    const inThread = strip(await verifyRepository(git, { cliVersion: '0.6.2', batchSize: 3 }))
+    const threaded = strip(
+      await verifyRepository(git, {
+        cliVersion: '0.6.2',
+        batchSize: 3,
+        compactWorkers: 2,
+        workerScript: cli.entry,
+        readerScript: cli.entry
+      })
+    )
+    expect(inThread.ok).toBe(true)
+    expect(inThread.counts.compactProvenById).toBe(inThread.counts.compactRederived)
+    expect(inThread.counts.compactRederived).toBeGreaterThan(0)
+    expect(threaded).toEqual(inThread)
   }, 120_000)
 })
