@@ -1,5 +1,6 @@
 // Bulk, read-only git access for the verifier. Every read goes through GitRunner.run and is
-// batched: one `ls-tree -r` per ref, one `cat-file --batch` per batch of objects. The verifier
+// batched: one `ls-tree -r` per ref, one `cat-file --batch` per batch of objects, one
+// `cat-file --batch-check` for the compacts proven by blob id. The verifier
 // keeps its own reader so that it re-reads git independently of the migration's code paths.
 import type { GitRunner } from '../../git/runner.js'
 
