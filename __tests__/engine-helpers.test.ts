@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
+import { mapConcurrently } from '../src/engine/concurrency.js'
 import {
   buildV1Repo,
   claudeTranscript,
@@ -40,5 +41,22 @@ describe('buildV1Repo', () => {
     const summary = JSON.parse((await readFileAt(repo.git, V1_REF, 'a1/b2c3d4e5f6/metadata.json'))!)
     expect(summary.sessions).toHaveLength(3)
     expect(summary.sessions[1].metadata).toBe('/a1/b2c3d4e5f6/1/metadata.json')
+  })
+})
+
+describe('mapConcurrently', () => {
+  it('keeps item order and never has more than the limit in flight', async () => {
+    let inFlight = 0
+    let most = 0
+    const out = await mapConcurrently([5, 1, 4, 2, 3, 0, 6], 3, async (n) => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise((r) => setTimeout(r, n))
+      inFlight--
+      return n * 10
+    })
+    expect(out).toEqual([50, 10, 40, 20, 30, 0, 60])
+    expect(most).toBe(3)
+    expect(await mapConcurrently([], 4, async () => 1)).toEqual([])
   })
 })

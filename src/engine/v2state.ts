@@ -5,6 +5,7 @@ import type { GitRunner } from '../git/runner.js'
 import { lsTree, type TreeEntry } from '../git/tree.js'
 import { refMap } from '../git/refs.js'
 import { listV1Checkpoints, type V1CheckpointListing } from '../formats/v1/listing.js'
+import { mapConcurrently } from './concurrency.js'
 
 export const V2_PREFIX = 'refs/entire/checkpoints/v2/'
 export const MAIN_REF = 'refs/entire/checkpoints/v2/main'
@@ -91,26 +92,8 @@ export function fullArtifactKeys(entries: readonly TreeEntry[]): {
   return { keys, checkpoints }
 }
 
-/** Tree listings run at once while the v2 state is loaded. */
+/** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4
-
-/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
-  return out
-}
 
 /** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 export async function loadV2State(git: GitRunner): Promise<V2State> {

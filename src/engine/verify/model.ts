@@ -3,6 +3,7 @@
 // their small JSON/text blobs (metadata, prompts, hash files) read with their batch.
 import type { GitRunner } from '../../git/runner.js'
 import { listRefs, listTreeText, resolveCommit, type TreeEntry } from './git-read.js'
+import { mapConcurrently } from '../concurrency.js'
 import {
   joinedSize,
   TreeListing,
@@ -145,7 +146,6 @@ export async function loadRepo(
     oid ? listTreeText(git, oid).then(TreeListing.parse) : Promise.resolve(TreeListing.EMPTY)
   const fullTrees: FullTree[] = []
   const badFullRefs: string[] = []
-  const pending: Array<Promise<void>> = []
   const v1Tree = listing(v1Commit)
   const mainTree = listing(mainOid)
   for (const r of refs) {
@@ -162,12 +162,15 @@ export async function loadRepo(
       tree: TreeListing.EMPTY
     }
     fullTrees.push(ft)
-    pending.push(listing(r.oid).then((t) => void (ft.tree = t)))
   }
   fullTrees.sort((a, b) =>
     a.archive === undefined ? -1 : b.archive === undefined ? 1 : a.archive < b.archive ? 1 : -1
   )
-  const [v1, main] = await Promise.all([v1Tree, mainTree, ...pending])
+  // A few `/full` listings at a time, each a git process (10,000 checkpoints: 101 refs).
+  const fullListed = mapConcurrently(fullTrees, FULL_LISTINGS_AT_ONCE, async (ft) => {
+    ft.tree = await listing(ft.oid)
+  })
+  const [v1, main] = await Promise.all([v1Tree, mainTree, fullListed])
   const v1Info = await readV1Info(v1, read)
   const v1Order = [...v1Info.keys()].sort((a, b) => processingOrder(a, b, v1Info))
   return {
@@ -185,6 +188,9 @@ export async function loadRepo(
     refs: refs.map((r) => ({ ref: r.name, oid: r.oid }))
   }
 }
+
+/** `/full` tree listings run at once while the repository is loaded. */
+const FULL_LISTINGS_AT_ONCE = 4
 
 /** Checkpoints whose small blobs are read at once while the repository is loaded. */
 const INFO_CHUNK = 2000
