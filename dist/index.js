@@ -34372,7 +34372,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7956);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6281);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34386,7 +34386,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7956:
+/***/ 6281:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54743,7 +54743,24 @@ function plannedCheckpoint(w, createdAt) {
     return p;
 }
 
+;// CONCATENATED MODULE: ./src/engine/concurrency.ts
+// Bounded concurrency for independent async steps (each usually a git process of its own).
+/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/v2state.ts
+
 
 
 
@@ -54808,21 +54825,8 @@ function fullArtifactKeys(entries) {
             keys.add(k);
     return { keys, checkpoints };
 }
-/** Tree listings run at once while the v2 state is loaded. */
+/** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4;
-/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
-async function mapConcurrently(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    const lane = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-    return out;
-}
 /** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 async function loadV2State(git) {
     const refs = await refMap(git, [v2state_V2_PREFIX]);
@@ -57819,6 +57823,7 @@ const DECODED_SUMMARY_KEYS = new Set([
 
 
 
+
 const DEFAULT_V1_REF = 'refs/heads/entire/checkpoints/v1';
 const ORIGIN_V1_REF = 'refs/remotes/origin/entire/checkpoints/v1';
 const DEFAULT_V2_PREFIX = 'refs/entire/checkpoints/v2';
@@ -57848,7 +57853,6 @@ async function loadRepo(git, opts, read) {
     const listing = (oid) => oid ? listTreeText(git, oid).then(TreeListing.parse) : Promise.resolve(TreeListing.EMPTY);
     const fullTrees = [];
     const badFullRefs = [];
-    const pending = [];
     const v1Tree = listing(v1Commit);
     const mainTree = listing(mainOid);
     for (const r of refs) {
@@ -57866,10 +57870,13 @@ async function loadRepo(git, opts, read) {
             tree: TreeListing.EMPTY
         };
         fullTrees.push(ft);
-        pending.push(listing(r.oid).then((t) => void (ft.tree = t)));
     }
     fullTrees.sort((a, b) => a.archive === undefined ? -1 : b.archive === undefined ? 1 : a.archive < b.archive ? 1 : -1);
-    const [v1, main] = await Promise.all([v1Tree, mainTree, ...pending]);
+    // A few `/full` listings at a time, each a git process (10,000 checkpoints: 101 refs).
+    const fullListed = mapConcurrently(fullTrees, FULL_LISTINGS_AT_ONCE, async (ft) => {
+        ft.tree = await listing(ft.oid);
+    });
+    const [v1, main] = await Promise.all([v1Tree, mainTree, fullListed]);
     const v1Info = await readV1Info(v1, read);
     const v1Order = [...v1Info.keys()].sort((a, b) => processingOrder(a, b, v1Info));
     return {
@@ -57887,6 +57894,8 @@ async function loadRepo(git, opts, read) {
         refs: refs.map((r) => ({ ref: r.name, oid: r.oid }))
     };
 }
+/** `/full` tree listings run at once while the repository is loaded. */
+const FULL_LISTINGS_AT_ONCE = 4;
 /** Checkpoints whose small blobs are read at once while the repository is loaded. */
 const INFO_CHUNK = 2000;
 /** Each v1 checkpoint's summary verdict and listing time, read a chunk of checkpoints at a time. */

@@ -18301,7 +18301,24 @@ function plannedCheckpoint(w, createdAt) {
     return p;
 }
 
+;// CONCATENATED MODULE: ./src/engine/concurrency.ts
+// Bounded concurrency for independent async steps (each usually a git process of its own).
+/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/v2state.ts
+
 
 
 
@@ -18366,21 +18383,8 @@ function fullArtifactKeys(entries) {
             keys.add(k);
     return { keys, checkpoints };
 }
-/** Tree listings run at once while the v2 state is loaded. */
+/** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4;
-/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
-async function mapConcurrently(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    const lane = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-    return out;
-}
 /** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
 async function loadV2State(git) {
     const refs = await refMap(git, [V2_PREFIX]);
@@ -21533,6 +21537,7 @@ const DECODED_SUMMARY_KEYS = new Set([
 
 
 
+
 const DEFAULT_V1_REF = 'refs/heads/entire/checkpoints/v1';
 const ORIGIN_V1_REF = 'refs/remotes/origin/entire/checkpoints/v1';
 const DEFAULT_V2_PREFIX = 'refs/entire/checkpoints/v2';
@@ -21562,7 +21567,6 @@ async function loadRepo(git, opts, read) {
     const listing = (oid) => oid ? listTreeText(git, oid).then(TreeListing.parse) : Promise.resolve(TreeListing.EMPTY);
     const fullTrees = [];
     const badFullRefs = [];
-    const pending = [];
     const v1Tree = listing(v1Commit);
     const mainTree = listing(mainOid);
     for (const r of refs) {
@@ -21580,10 +21584,13 @@ async function loadRepo(git, opts, read) {
             tree: TreeListing.EMPTY
         };
         fullTrees.push(ft);
-        pending.push(listing(r.oid).then((t) => void (ft.tree = t)));
     }
     fullTrees.sort((a, b) => a.archive === undefined ? -1 : b.archive === undefined ? 1 : a.archive < b.archive ? 1 : -1);
-    const [v1, main] = await Promise.all([v1Tree, mainTree, ...pending]);
+    // A few `/full` listings at a time, each a git process (10,000 checkpoints: 101 refs).
+    const fullListed = mapConcurrently(fullTrees, FULL_LISTINGS_AT_ONCE, async (ft) => {
+        ft.tree = await listing(ft.oid);
+    });
+    const [v1, main] = await Promise.all([v1Tree, mainTree, fullListed]);
     const v1Info = await readV1Info(v1, read);
     const v1Order = [...v1Info.keys()].sort((a, b) => processingOrder(a, b, v1Info));
     return {
@@ -21601,6 +21608,8 @@ async function loadRepo(git, opts, read) {
         refs: refs.map((r) => ({ ref: r.name, oid: r.oid }))
     };
 }
+/** `/full` tree listings run at once while the repository is loaded. */
+const FULL_LISTINGS_AT_ONCE = 4;
 /** Checkpoints whose small blobs are read at once while the repository is loaded. */
 const INFO_CHUNK = 2000;
 /** Each v1 checkpoint's summary verdict and listing time, read a chunk of checkpoints at a time. */
