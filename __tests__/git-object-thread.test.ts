@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createObjectReader } from '../src/git/object-thread.js'
+import {
+  createObjectReader,
+  READER_YOUNG_GENERATION_MB,
+  ThreadedObjectReader
+} from '../src/git/object-thread.js'
 import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
 import type { GitRunner } from '../src/git/runner.js'
 import { newRepo, writeBlobsRaw } from './git-helpers.js'
@@ -68,6 +72,20 @@ describe('git: threaded object reader', () => {
     // close() waits for the thread's cat-file: no git process (or zombie) is left behind
     const children = execFileSync('ps', ['-o', 'stat=,comm=', '--ppid', String(process.pid)])
     expect(children.toString()).not.toMatch(/git/)
+  }, 60_000)
+
+  it("caps the thread's young generation (its heap would grow with the corpus)", async () => {
+    const threaded = createObjectReader(git, cli.entry)
+    expect(threaded).toBeInstanceOf(ThreadedObjectReader)
+    const t = threaded as ThreadedObjectReader
+    try {
+      expect(t.threadLimits).toBeNull() // no thread before the first read
+      // many small reads: the allocation pattern whose garbage grew the heap
+      for (let r = 0; r < 20; r++) await t.read(names, () => undefined)
+      expect(t.threadLimits?.maxYoungGenerationSizeMb).toBe(READER_YOUNG_GENERATION_MB)
+    } finally {
+      await threaded.close()
+    }
   }, 60_000)
 
   it('hashes objects at least sha256From big on the thread', async () => {
