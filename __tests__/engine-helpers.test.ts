@@ -1,6 +1,14 @@
 import { describe, it, expect } from '@jest/globals'
 import { mapConcurrently } from '../src/engine/concurrency.js'
 import {
+  listingOf,
+  packForWrite,
+  releaseListing,
+  type CheckpointWork
+} from '../src/engine/plan.js'
+import { goTimeFromEpochNanos } from '../src/formats/json/time.js'
+import type { V1CheckpointListing } from '../src/formats/v1/listing.js'
+import {
   buildV1Repo,
   claudeTranscript,
   listFiles,
@@ -58,5 +66,56 @@ describe('mapConcurrently', () => {
     expect(out).toEqual([50, 10, 40, 20, 30, 0, 60])
     expect(most).toBe(3)
     expect(await mapConcurrently([], 4, async () => 1)).toEqual([])
+  })
+})
+
+describe('plan: a checkpoint listing through the write step', () => {
+  it('is packed with its read size, unpacked the same, then released for good', () => {
+    const oid = (c: string): string => c.repeat(40)
+    const listing: V1CheckpointListing = {
+      id: 'a1b2c3d4e5f6',
+      path: 'a1/b2c3d4e5f6',
+      entries: [{ name: 'metadata.json', mode: '100644', type: 'blob', oid: oid('1') }],
+      slots: new Map([
+        [
+          '0',
+          {
+            name: '0',
+            entries: [
+              { name: 'full.jsonl', mode: '100644', type: 'blob', oid: oid('2') },
+              { name: 'metadata.json', mode: '100644', type: 'blob', oid: oid('3') }
+            ],
+            tasks: null
+          }
+        ]
+      ]),
+      tasks: null
+    }
+    const w: CheckpointWork = {
+      cp: { id: listing.id, listing, createdAt: goTimeFromEpochNanos(0n) },
+      v1Sessions: 1,
+      action: 'migrate',
+      repack: [],
+      backfill: [],
+      noAgent: false,
+      inMainWithoutSummary: false
+    }
+    packForWrite(
+      [w],
+      new Map([
+        [oid('1'), 10],
+        [oid('2'), 1000],
+        [oid('3'), 100]
+      ])
+    )
+    expect(w.v1Bytes).toBe(1110)
+    expect(listingOf(w.cp)).toEqual(listing)
+    releaseListing(w)
+    expect(() => listingOf(w.cp)).toThrow(
+      'checkpoint a1b2c3d4e5f6: its v1 listing was released once it was processed'
+    )
+    packForWrite([w], new Map()) // a released listing is left released
+    expect(w.cp.listing).toBeNull()
+    expect(w.v1Bytes).toBe(1110)
   })
 })

@@ -54,7 +54,7 @@ import {
   type Redactor,
   type SummarySession
 } from './v2encode.js'
-import { listingOf, type CheckpointWork, type SlotRef } from './plan.js'
+import { listingOf, releaseListing, type CheckpointWork, type SlotRef } from './plan.js'
 import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
@@ -566,6 +566,7 @@ class V2Writer {
         await this.processOne(this.work[i], blobs, pre.get(i))
         pre.delete(i)
         this.listings.delete(this.work[i])
+        releaseListing(this.work[i])
         this.done++
         this.log.progress?.({
           kind: 'checkpoints',
@@ -1396,6 +1397,9 @@ class V2Writer {
     for (const cp of batch.full) {
       const o = this.written.get(cp.id)
       if (o) o.fullRef = ref
+      // archived: no later batch looks these up (a run keeps only the current generation's)
+      this.written.delete(cp.id)
+      this.mainCreatedAts.delete(cp.id)
     }
     this.batches++
     this.log.progress?.({
@@ -1430,6 +1434,8 @@ class V2Writer {
     const curOld = this.currentTip
     let curNew: string | null = null
     let rotated: { ref: string; oid: string; n: number } | null = null
+    /** Checkpoints of /full/current archived by this batch's rotation. */
+    let rotatedIds: Set<string> | null = null
     const stop = this.timer.start('packFull')
     try {
       if (batch.full.length > 0) {
@@ -1477,6 +1483,7 @@ class V2Writer {
         let rotateN: number | null = null
         if (cpIds.size >= this.s.batchSize) {
           rotateN = this.resolveNextArchive()
+          rotatedIds = cpIds
           const gen = await this.rotationGeneration(cpIds, curOld)
           fb.commit({
             parents: [writeMark],
@@ -1541,11 +1548,14 @@ class V2Writer {
       this.localArchives.set(rotated.n, rotated.oid)
       this.archivesCreated.push(rotated.ref)
       this.nextArchive = rotated.n + 1
+      // an archived generation's times are never looked up again
+      for (const id of rotatedIds ?? []) this.mainCreatedAts.delete(id)
     }
     if (batch.full.length > 0) {
       for (const cp of batch.full) {
         const o = this.written.get(cp.id)
         if (o) o.fullRef = rotated ? rotated.ref : CURRENT_REF
+        this.written.delete(cp.id)
       }
       this.batches++
     } else if (mainNew) this.batches++

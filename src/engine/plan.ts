@@ -32,14 +32,28 @@ export interface SlotRef {
  */
 export interface V1CheckpointRef {
   id: string
-  /** Packed (one buffer) once planning is done: see packForWrite. */
-  listing: V1CheckpointListing | PackedListing
+  /**
+   * Packed (one buffer) once planning is done: see packForWrite; null once the write step has
+   * processed the checkpoint (releaseListing).
+   */
+  listing: V1CheckpointListing | PackedListing | null
   createdAt: GoTime
 }
 
 /** The checkpoint's listing (a fresh copy when it is packed). */
 export function listingOf(cp: V1CheckpointRef): V1CheckpointListing {
+  if (cp.listing === null) {
+    throw new Error(`checkpoint ${cp.id}: its v1 listing was released once it was processed`)
+  }
   return cp.listing instanceof PackedListing ? cp.listing.unpack() : cp.listing
+}
+
+/**
+ * Drop the listing of a checkpoint the write step has processed: what a run keeps per
+ * checkpoint then no longer includes its v1 tree (~1 KB each, 10 MB of a 10,000 run's heap).
+ */
+export function releaseListing(w: CheckpointWork): void {
+  w.cp = { ...w.cp, listing: null }
 }
 
 /** The engine's per-checkpoint decision, with what the write step needs. */
@@ -129,11 +143,12 @@ export async function planCheckpoints(
  */
 export function packForWrite(work: CheckpointWork[], sizes: ReadonlyMap<string, number>): void {
   for (const w of work) {
-    if (w.cp.listing instanceof PackedListing) continue
+    const l = w.cp.listing
+    if (l === null || l instanceof PackedListing) continue
     let bytes = 0
-    for (const oid of checkpointBlobOids(w.cp.listing, w.v1Sessions)) bytes += sizes.get(oid) ?? 0
+    for (const oid of checkpointBlobOids(l, w.v1Sessions)) bytes += sizes.get(oid) ?? 0
     w.v1Bytes = bytes
-    w.cp = { ...w.cp, listing: new PackedListing(w.cp.listing) }
+    w.cp = { ...w.cp, listing: new PackedListing(l) }
   }
 }
 
