@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { cliCompactWorkers } from '../src/engine/compactor.js'
 import {
   parseSettings,
   InputError,
@@ -65,6 +66,16 @@ describe('parseSettings', () => {
       expect(errorOf({ 'compact-workers': bad }).message).toBe(
         `Invalid input 'compact-workers': expected auto or a whole number from 0 to 64, got ${JSON.stringify(bad)}`
       )
+  })
+
+  it('the CLI (migrate and verify) takes ENTIRE_MIGRATE_WORKERS, else the same default', () => {
+    expect(cliCompactWorkers(undefined, 2)).toBe(0)
+    expect(cliCompactWorkers(undefined, 8)).toBe(6)
+    expect(cliCompactWorkers('3', 2)).toBe(3)
+    expect(cliCompactWorkers('0', 8)).toBe(0)
+    // not a whole number: the default, as before
+    expect(cliCompactWorkers('two', 4)).toBe(2)
+    expect(cliCompactWorkers('', 4)).toBe(2)
   })
 
   it('reads every input as the runner passes it', () => {

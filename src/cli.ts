@@ -12,7 +12,7 @@ import { runMigration, defaultSettings, type Verifier } from './engine/run.js'
 import { PhaseTimer } from './engine/timer.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
-import { defaultCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
+import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
@@ -290,11 +290,10 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
     }
     // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
     // ENTIRE_MIGRATE_WORKERS=<n> sets the number.
-    const envWorkers = process.env.ENTIRE_MIGRATE_WORKERS
-    settings.compactWorkers =
-      envWorkers !== undefined && /^\d+$/.test(envWorkers)
-        ? Number(envWorkers)
-        : defaultCompactWorkers(availableParallelism())
+    settings.compactWorkers = cliCompactWorkers(
+      process.env.ENTIRE_MIGRATE_WORKERS,
+      availableParallelism()
+    )
     const report = await runMigration(settings, {
       logger,
       timer,

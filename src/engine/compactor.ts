@@ -90,6 +90,16 @@ export function defaultCompactWorkers(cores: number): number {
 }
 
 /**
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
+ * whole number, else the default for `cores`.
+ */
+export function cliCompactWorkers(envValue: string | undefined, cores: number): number {
+  return envValue !== undefined && /^\d+$/.test(envValue)
+    ? Number(envValue)
+    : defaultCompactWorkers(cores)
+}
+
+/**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
  * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
  * with 0 workers, jobs run in this thread: the output is the same either way.

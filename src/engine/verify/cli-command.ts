@@ -1,10 +1,12 @@
 // `entire-migrate verify`: flags, exit codes (0 all checks pass, 1 a check failed, 2 fatal).
 import { parseArgs } from 'node:util'
 import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
 import { runnableScript } from '../worker-pool.js'
+import { cliCompactWorkers } from '../compactor.js'
 import type { VerifyReport } from './types.js'
 
 export interface CommandIo {
@@ -25,8 +27,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts (default 0: in the
-                         main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts (default: as for
+                         migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 = in
+                         the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -76,9 +79,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       cliVersion: values['cli-version'] as string | undefined,
       against: values.against as string | undefined,
       rederiveCompact: !values['no-rederive'],
-      // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
-      // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
-      compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
+      // As many as migrate uses: none on 2 cores, where worker threads cost more CPU (cloning
+      // transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
+      compactWorkers:
+        workersArg !== undefined
+          ? Number(workersArg)
+          : cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, availableParallelism()),
       workerScript: runnableScript(import.meta.url),
       readerScript: runnableScript(import.meta.url)
     })
