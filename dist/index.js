@@ -29220,6 +29220,7 @@ module.exports = {
 /* harmony export */   YO: () => (/* binding */ runCompactJob),
 /* harmony export */   c0: () => (/* binding */ defaultCompactWorkers)
 /* harmony export */ });
+/* unused harmony export cliCompactWorkers */
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4985);
@@ -29275,6 +29276,15 @@ function serveCompactJobsIfWorker() {
  */
 function defaultCompactWorkers(cores) {
     return Math.max(0, Math.floor(cores) - 2);
+}
+/**
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
+ * whole number, else the default for `cores`.
+ */
+function cliCompactWorkers(envValue, cores) {
+    return envValue !== undefined && /^\d+$/.test(envValue)
+        ? Number(envValue)
+        : defaultCompactWorkers(cores);
 }
 /**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls

@@ -8755,6 +8755,15 @@ function defaultCompactWorkers(cores) {
     return Math.max(0, Math.floor(cores) - 2);
 }
 /**
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
+ * whole number, else the default for `cores`.
+ */
+function cliCompactWorkers(envValue, cores) {
+    return envValue !== undefined && /^\d+$/.test(envValue)
+        ? Number(envValue)
+        : defaultCompactWorkers(cores);
+}
+/**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
  * serveCompactJobsIfWorker). Without a runnable script (tests run TypeScript sources) or
  * with 0 workers, jobs run in this thread: the output is the same either way.
@@ -24299,6 +24308,8 @@ function countAll(v1, main, results, ctx, runLevel) {
 
 
 
+
+
 const VERIFY_USAGE = `Usage: entire-migrate verify --repo <path> [options]
 
 Re-read the v1 branch and the v2 refs from git and check, checkpoint by checkpoint, that v2
@@ -24312,8 +24323,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts (default 0: in the
-                         main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts (default: as for
+                         migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 = in
+                         the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -24359,9 +24371,11 @@ async function runVerifyCommand(argv, io) {
             cliVersion: values['cli-version'],
             against: values.against,
             rederiveCompact: !values['no-rederive'],
-            // In this thread by default: on the shared 2-core machine, worker threads cost more CPU
-            // (cloning transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
-            compactWorkers: workersArg !== undefined ? Number(workersArg) : 0,
+            // As many as migrate uses: none on 2 cores, where worker threads cost more CPU (cloning
+            // transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
+            compactWorkers: workersArg !== undefined
+                ? Number(workersArg)
+                : cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)()),
             workerScript: worker_pool_runnableScript(import.meta.url),
             readerScript: worker_pool_runnableScript(import.meta.url)
         });
@@ -27636,11 +27650,7 @@ async function runMigrateCommand(argv, io) {
         }
         // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
         // ENTIRE_MIGRATE_WORKERS=<n> sets the number.
-        const envWorkers = process.env.ENTIRE_MIGRATE_WORKERS;
-        settings.compactWorkers =
-            envWorkers !== undefined && /^\d+$/.test(envWorkers)
-                ? Number(envWorkers)
-                : defaultCompactWorkers((0,external_node_os_namespaceObject.availableParallelism)());
+        settings.compactWorkers = cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)());
         const report = await runMigration(settings, {
             logger,
             timer,
