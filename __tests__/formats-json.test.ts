@@ -25,6 +25,7 @@ import {
   type GoTime,
   type SessionMetadata
 } from '../src/formats/json/index.js'
+import { parseJsonDocument } from '../src/formats/json/parse.js'
 import { encodeSessionMetadata } from '../src/formats/v2/metadata.js'
 
 const t = (s: string): GoTime => {
@@ -61,6 +62,41 @@ describe('strings', () => {
     expect(m.error).toBeUndefined()
     expect(m.value?.session_id).toBe('x\ufffdy😀\ufffd\ufffdé')
     expect(m.value?.model).toBe('<\u2028')
+  })
+  test('a string of any bytes (no escapes) parses to what Go decodes, in a Uint8Array or a Buffer', () => {
+    // ASCII runs are sliced as latin1, runs with multi-byte UTF-8 as utf8: neither may differ
+    // from Go's per-byte replacement of invalid sequences.
+    const pieces = [
+      [0x61],
+      [0x7e],
+      [0x20],
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xed, 0xa0, 0x80],
+      [0x80]
+    ]
+    let seed = 7
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed % n
+    }
+    for (let t = 0; t < 2000; t++) {
+      const bytes: number[] = []
+      for (let k = rand(12); k >= 0; k--) bytes.push(...pieces[rand(pieces.length)])
+      const body = Buffer.from(bytes)
+      const doc = Buffer.concat([Buffer.from('"'), body, Buffer.from('"')])
+      const want = decodeUtf8Go(body)
+      const node = parseJsonDocument(doc)
+      expect(node.kind === 'string' && node.value).toBe(want)
+      const plain = new Uint8Array(doc.length + 3).subarray(3)
+      plain.set(doc)
+      const fromPlain = parseJsonDocument(plain)
+      expect(fromPlain.kind === 'string' && fromPlain.value).toBe(want)
+    }
   })
 })
 

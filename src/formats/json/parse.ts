@@ -36,7 +36,11 @@ function isSpace(c: number): boolean {
 
 class Parser {
   pos = 0
-  constructor(readonly b: Uint8Array) {}
+  /** The input as a Buffer (a view, no copy): strings are sliced from it without a Buffer each. */
+  private readonly buf: Buffer
+  constructor(readonly b: Uint8Array) {
+    this.buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length)
+  }
 
   fail(msg: string): never {
     throw new JsonSyntaxError(msg, this.pos)
@@ -204,10 +208,13 @@ class Parser {
     this.pos++ // opening quote
     let out = ''
     let runStart = this.pos
+    /** The run since runStart is ASCII (most are): latin1 decoding is then exact and cheaper. */
+    let ascii = true
     const flush = (to: number) => {
       if (to > runStart) {
-        out += Buffer.from(b.buffer, b.byteOffset + runStart, to - runStart).toString('utf8')
+        out += this.buf.toString(ascii ? 'latin1' : 'utf8', runStart, to)
       }
+      ascii = true
     }
     for (;;) {
       if (this.pos >= b.length) this.fail('unexpected end of JSON input in string')
@@ -282,6 +289,7 @@ class Parser {
         this.pos++
         continue
       }
+      ascii = false
       const [cp, size] = decodeRune(b, this.pos)
       if (cp === 0xfffd && size === 1) {
         flush(this.pos)
