@@ -43514,8 +43514,11 @@ function isSpace(c) {
 class Parser {
     b;
     pos = 0;
+    /** The input as a Buffer (a view, no copy): strings are sliced from it without a Buffer each. */
+    buf;
     constructor(b) {
         this.b = b;
+        this.buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
     }
     fail(msg) {
         throw new JsonSyntaxError(msg, this.pos);
@@ -43697,10 +43700,13 @@ class Parser {
         this.pos++; // opening quote
         let out = '';
         let runStart = this.pos;
+        /** The run since runStart is ASCII (most are): latin1 decoding is then exact and cheaper. */
+        let ascii = true;
         const flush = (to) => {
             if (to > runStart) {
-                out += Buffer.from(b.buffer, b.byteOffset + runStart, to - runStart).toString('utf8');
+                out += this.buf.toString(ascii ? 'latin1' : 'utf8', runStart, to);
             }
+            ascii = true;
         };
         for (;;) {
             if (this.pos >= b.length)
@@ -43780,6 +43786,7 @@ class Parser {
                 this.pos++;
                 continue;
             }
+            ascii = false;
             const [cp, size] = decodeRune(b, this.pos);
             if (cp === 0xfffd && size === 1) {
                 flush(this.pos);
