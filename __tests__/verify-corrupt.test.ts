@@ -310,6 +310,28 @@ describe('each corruption is reported with checkpoint, slot, file, expected and 
     expect(f.actual).toContain('"model"')
   })
 
+  it('main.layout: a root file and a path outside any checkpoint on /main are reported', async () => {
+    const m = await migratedRepo(standardV1())
+    const clean = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(clean.ok).toBe(true)
+    expect(clean.failures).toEqual([])
+    await corrupt(m, MAIN, (f) => {
+      f['README.md'] = 'not a checkpoint\n'
+      f['zz/notes.txt'] = 'no checkpoint id\n'
+    })
+    const r = await verifyRepository(m.git, { cliVersion: CLI })
+    expect(r.ok).toBe(false)
+    const f = only(r, 'main.layout')
+    expect(f).toMatchObject({
+      ref: MAIN,
+      file: 'README.md',
+      expected: 'shard directories only',
+      actual: 'README.md, zz/notes.txt'
+    })
+    // every checkpoint itself still verifies
+    expect(r.checkpoints.every((c) => c.failures.length === 0)).toBe(true)
+  })
+
   it('generation.*: bad archive name, generation.json on current, missing and wrong envelopes', async () => {
     const m = await migratedRepo(standardV1(), { archives: [[A]] })
     await writeTreeCommit(m.git, 'refs/entire/checkpoints/v2/full/42', { 'x/y': 'z' })

@@ -19,6 +19,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'compact.hash': 'compact transcript hash matches its bytes',
   'compact.rederive': 'compact transcript re-derived from raw bytes is identical',
   'compact.offset': 'compact start offset re-derived',
+  'main.layout': '/main holds only checkpoint directories',
   'generation.names': 'archive names are 13 digits, in sequence',
   'generation.envelope': 'generation.json timestamps cover the archive',
   'generation.layout': 'archive trees hold only raw data of their checkpoints',

@@ -18,6 +18,7 @@ export const CHECK_NAMES = [
   'compact.hash',
   'compact.rederive',
   'compact.offset',
+  'main.layout',
   'generation.names',
   'generation.envelope',
   'generation.layout',

@@ -24,6 +24,7 @@ import {
 } from './checkpoint.js'
 import { createCompactRunner, type PrimedResult } from './parallel.js'
 import { CheckpointRecord, Tally } from './record.js'
+import { verifyMainLayout } from './main-layout.js'
 import { verifyGenerations } from './generations.js'
 import { compareStates } from './compare.js'
 import { CompactCache, type Compactor } from './compactor.js'
@@ -209,6 +210,7 @@ async function verifyWith(
       : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion)
   // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
   await verifyGenerations(repo, tally, runLevel, foreignWriter, read)
+  verifyMainLayout(repo, tally, runLevel)
   forgetParsedDocs()
   if (repo.mainOid === null && repo.v1Order.length > 0) {
     runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` })
