@@ -34397,7 +34397,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6281);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6462);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34411,7 +34411,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6281:
+/***/ 6462:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59864,6 +59864,24 @@ function fromJob(r, offsetStart) {
     return compactResult(bytes, undefined, offsetStart > 0 ? new Map([[offsetStart, r.offset ?? 0]]) : undefined);
 }
 
+;// CONCATENATED MODULE: ./src/engine/verify/main-layout.ts
+function verifyMainLayout(repo, tally, out) {
+    if (repo.mainOid === null)
+        return;
+    const extra = [...repo.mainTree.rootFiles.keys(), ...repo.mainTree.stray];
+    tally.count('main.layout', extra.length === 0);
+    if (extra.length === 0)
+        return;
+    out.failures.push({
+        check: 'main.layout',
+        ref: repo.mainRef,
+        file: extra[0],
+        message: `${repo.mainRef}: entries outside the checkpoint layout`,
+        expected: 'shard directories only',
+        actual: extra.slice(0, 10).join(', ') + (extra.length > 10 ? ` (${extra.length} in all)` : '')
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/engine/verify/generations.ts
 // Run-level checks of the `/full` refs: archive names, `generation.json` envelopes, layout of
 // `/full/current` and archives, and that every `/full` checkpoint and slot is also on `/main`.
@@ -60356,6 +60374,7 @@ function createDefaultCompactor(history = new compact/* CompactHistory */.yZ()) 
 
 
 
+
 async function verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -60513,6 +60532,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
     // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
     await verifyGenerations(repo, tally, runLevel, foreignWriter, read);
+    verifyMainLayout(repo, tally, runLevel);
     forgetParsedDocs();
     if (repo.mainOid === null && repo.v1Order.length > 0) {
         runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` });
@@ -63588,6 +63608,7 @@ const DESCRIPTIONS = {
     'compact.hash': 'compact transcript hash matches its bytes',
     'compact.rederive': 'compact transcript re-derived from raw bytes is identical',
     'compact.offset': 'compact start offset re-derived',
+    'main.layout': '/main holds only checkpoint directories',
     'generation.names': 'archive names are 13 digits, in sequence',
     'generation.envelope': 'generation.json timestamps cover the archive',
     'generation.layout': 'archive trees hold only raw data of their checkpoints',

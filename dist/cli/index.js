@@ -23576,6 +23576,24 @@ function fromJob(r, offsetStart) {
     return compactResult(bytes, undefined, offsetStart > 0 ? new Map([[offsetStart, r.offset ?? 0]]) : undefined);
 }
 
+;// CONCATENATED MODULE: ./src/engine/verify/main-layout.ts
+function verifyMainLayout(repo, tally, out) {
+    if (repo.mainOid === null)
+        return;
+    const extra = [...repo.mainTree.rootFiles.keys(), ...repo.mainTree.stray];
+    tally.count('main.layout', extra.length === 0);
+    if (extra.length === 0)
+        return;
+    out.failures.push({
+        check: 'main.layout',
+        ref: repo.mainRef,
+        file: extra[0],
+        message: `${repo.mainRef}: entries outside the checkpoint layout`,
+        expected: 'shard directories only',
+        actual: extra.slice(0, 10).join(', ') + (extra.length > 10 ? ` (${extra.length} in all)` : '')
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/engine/verify/generations.ts
 // Run-level checks of the `/full` refs: archive names, `generation.json` envelopes, layout of
 // `/full/current` and archives, and that every `/full` checkpoint and slot is also on `/main`.
@@ -24068,6 +24086,7 @@ function createDefaultCompactor(history = new CompactHistory()) {
 
 
 
+
 async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -24225,6 +24244,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
     // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
     await verifyGenerations(repo, tally, runLevel, foreignWriter, read);
+    verifyMainLayout(repo, tally, runLevel);
     forgetParsedDocs();
     if (repo.mainOid === null && repo.v1Order.length > 0) {
         runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` });
