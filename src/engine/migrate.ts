@@ -135,7 +135,8 @@ export function emptyCounts(total = 0): MigrationCounts {
 export class OffsetCache {
   private readonly map = new Map<string, number>()
   private key(sessionId: string, agent: string, position: number): string {
-    return `${sessionId}\u0000${agent}\u0000${position}`
+    // one flat string (a template literal would keep its pieces as a tree, per entry)
+    return [sessionId, agent, position].join('\u0000')
   }
   lookup(sessionId: string, agent: string, position: number): number | undefined {
     if (sessionId === '' || position <= 0) return undefined
