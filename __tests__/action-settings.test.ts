@@ -73,9 +73,15 @@ describe('parseSettings', () => {
     expect(cliCompactWorkers(undefined, 8)).toBe(6)
     expect(cliCompactWorkers('3', 2)).toBe(3)
     expect(cliCompactWorkers('0', 8)).toBe(0)
-    // not a whole number: the default, as before
-    expect(cliCompactWorkers('two', 4)).toBe(2)
+    expect(cliCompactWorkers('auto', 8)).toBe(6)
+    expect(cliCompactWorkers('64', 2)).toBe(64)
+    // empty: unset
     expect(cliCompactWorkers('', 4)).toBe(2)
+    // anything else is an error naming the variable, as the action's input is
+    for (const bad of ['two', '65', '1000', '-1', '1.5', ' 2'])
+      expect(() => cliCompactWorkers(bad, 4)).toThrow(
+        `ENTIRE_MIGRATE_WORKERS: expected auto or a whole number from 0 to 64, got ${JSON.stringify(bad)}`
+      )
   })
 
   it('reads every input as the runner passes it', () => {

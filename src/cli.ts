@@ -289,7 +289,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
       })
     }
     // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
-    // ENTIRE_MIGRATE_WORKERS=<n> sets the number.
+    // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
     settings.compactWorkers = cliCompactWorkers(
       process.env.ENTIRE_MIGRATE_WORKERS,
       availableParallelism()

@@ -1,7 +1,7 @@
 // Action inputs → one validated settings object. Parsed once in main.ts; nothing below the surface
 // reads inputs. Every error names the input it is about, so a bad workflow fails at once and clearly.
 import { availableParallelism } from 'node:os'
-import { defaultCompactWorkers } from './engine/compactor.js'
+import { COMPACT_WORKERS_MAX, parseWorkerCount } from './engine/compactor.js'
 
 /** Reads one raw input value ('' when unset); in the action this is core.getInput. */
 export type InputReader = (name: string) => string
@@ -211,18 +211,16 @@ export function parseSettings(read: InputReader, env: SettingsEnv): ActionSettin
   }
 }
 
-export const COMPACT_WORKERS_MAX = 64
-
 /** `auto` (every core but two, see defaultCompactWorkers) or a whole number of threads. */
 export function parseCompactWorkers(value: string, cores: number): number {
-  if (value === 'auto') return defaultCompactWorkers(cores)
-  if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX) {
+  const n = parseWorkerCount(value, cores)
+  if (n === null) {
     throw new InputError(
       'compact-workers',
       `expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(value)}`
     )
   }
-  return Number(value)
+  return n
 }
 
 /** Whether this run pushes (dry run and push: false both mean no). */

@@ -89,14 +89,30 @@ export function defaultCompactWorkers(cores: number): number {
   return Math.max(0, Math.floor(cores) - 2)
 }
 
+/** Most compaction threads a run may ask for (the action's input and the CLI alike). */
+export const COMPACT_WORKERS_MAX = 64
+
+/** A thread count as the action's input and the CLI take it: `auto`, or 0 to the maximum. */
+export function parseWorkerCount(value: string, cores: number): number | null {
+  if (value === 'auto') return defaultCompactWorkers(cores)
+  if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX) return null
+  return Number(value)
+}
+
 /**
- * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
- * whole number, else the default for `cores`.
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when set
+ * (the same values as the action's `compact-workers`; anything else is an error, not a silent
+ * default), else the default for `cores`.
  */
 export function cliCompactWorkers(envValue: string | undefined, cores: number): number {
-  return envValue !== undefined && /^\d+$/.test(envValue)
-    ? Number(envValue)
-    : defaultCompactWorkers(cores)
+  if (envValue === undefined || envValue === '') return defaultCompactWorkers(cores)
+  const n = parseWorkerCount(envValue, cores)
+  if (n === null) {
+    throw new Error(
+      `ENTIRE_MIGRATE_WORKERS: expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(envValue)}`
+    )
+  }
+  return n
 }
 
 /**

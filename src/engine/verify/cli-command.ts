@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
 import { runnableScript } from '../worker-pool.js'
-import { cliCompactWorkers } from '../compactor.js'
+import { COMPACT_WORKERS_MAX, cliCompactWorkers } from '../compactor.js'
 import type { VerifyReport } from './types.js'
 
 export interface CommandIo {
@@ -27,9 +27,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts (default: as for
-                         migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 = in
-                         the main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts, 0 to 64 (default:
+                         as for migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 =
+                         in the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -65,9 +65,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     return 0
   }
   const workersArg = values.workers as string | undefined
-  if (workersArg !== undefined && !/^\d+$/.test(workersArg)) {
+  if (
+    workersArg !== undefined &&
+    (!/^\d+$/.test(workersArg) || Number(workersArg) > COMPACT_WORKERS_MAX)
+  ) {
     io.stderr.write(
-      `entire-migrate verify: --workers must be a whole number, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`
+      `entire-migrate verify: --workers must be a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`
     )
     return 2
   }
