@@ -29217,10 +29217,11 @@ module.exports = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   EH: () => (/* binding */ serveCompactJobsIfWorker),
 /* harmony export */   LU: () => (/* binding */ createCompactor),
+/* harmony export */   Lz: () => (/* binding */ parseWorkerCount),
 /* harmony export */   YO: () => (/* binding */ runCompactJob),
-/* harmony export */   c0: () => (/* binding */ defaultCompactWorkers)
+/* harmony export */   n6: () => (/* binding */ COMPACT_WORKERS_MAX)
 /* harmony export */ });
-/* unused harmony export cliCompactWorkers */
+/* unused harmony exports defaultCompactWorkers, cliCompactWorkers */
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _formats_compact_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4985);
@@ -29277,14 +29278,29 @@ function serveCompactJobsIfWorker() {
 function defaultCompactWorkers(cores) {
     return Math.max(0, Math.floor(cores) - 2);
 }
+/** Most compaction threads a run may ask for (the action's input and the CLI alike). */
+const COMPACT_WORKERS_MAX = 64;
+/** A thread count as the action's input and the CLI take it: `auto`, or 0 to the maximum. */
+function parseWorkerCount(value, cores) {
+    if (value === 'auto')
+        return defaultCompactWorkers(cores);
+    if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX)
+        return null;
+    return Number(value);
+}
 /**
- * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
- * whole number, else the default for `cores`.
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when set
+ * (the same values as the action's `compact-workers`; anything else is an error, not a silent
+ * default), else the default for `cores`.
  */
 function cliCompactWorkers(envValue, cores) {
-    return envValue !== undefined && /^\d+$/.test(envValue)
-        ? Number(envValue)
-        : defaultCompactWorkers(cores);
+    if (envValue === undefined || envValue === '')
+        return defaultCompactWorkers(cores);
+    const n = parseWorkerCount(envValue, cores);
+    if (n === null) {
+        throw new Error(`ENTIRE_MIGRATE_WORKERS: expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(envValue)}`);
+    }
+    return n;
 }
 /**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
@@ -41840,15 +41856,13 @@ function parseSettings(read, env) {
         compactWorkers: parseCompactWorkers(raw(read, 'compact-workers'), env.cores)
     };
 }
-const COMPACT_WORKERS_MAX = 64;
 /** `auto` (every core but two, see defaultCompactWorkers) or a whole number of threads. */
 function parseCompactWorkers(value, cores) {
-    if (value === 'auto')
-        return (0,engine_compactor/* defaultCompactWorkers */.c0)(cores);
-    if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX) {
-        throw new InputError('compact-workers', `expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(value)}`);
+    const n = (0,engine_compactor/* parseWorkerCount */.Lz)(value, cores);
+    if (n === null) {
+        throw new InputError('compact-workers', `expected auto or a whole number from 0 to ${engine_compactor/* COMPACT_WORKERS_MAX */.n6}, got ${JSON.stringify(value)}`);
     }
-    return Number(value);
+    return n;
 }
 /** Whether this run pushes (dry run and push: false both mean no). */
 function willPush(s) {

@@ -8767,14 +8767,29 @@ function serveCompactJobsIfWorker() {
 function defaultCompactWorkers(cores) {
     return Math.max(0, Math.floor(cores) - 2);
 }
+/** Most compaction threads a run may ask for (the action's input and the CLI alike). */
+const COMPACT_WORKERS_MAX = 64;
+/** A thread count as the action's input and the CLI take it: `auto`, or 0 to the maximum. */
+function parseWorkerCount(value, cores) {
+    if (value === 'auto')
+        return defaultCompactWorkers(cores);
+    if (!/^[0-9]+$/.test(value) || Number(value) > COMPACT_WORKERS_MAX)
+        return null;
+    return Number(value);
+}
 /**
- * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when it is a
- * whole number, else the default for `cores`.
+ * The CLI's compaction threads (migrate and verify alike): `ENTIRE_MIGRATE_WORKERS` when set
+ * (the same values as the action's `compact-workers`; anything else is an error, not a silent
+ * default), else the default for `cores`.
  */
 function cliCompactWorkers(envValue, cores) {
-    return envValue !== undefined && /^\d+$/.test(envValue)
-        ? Number(envValue)
-        : defaultCompactWorkers(cores);
+    if (envValue === undefined || envValue === '')
+        return defaultCompactWorkers(cores);
+    const n = parseWorkerCount(envValue, cores);
+    if (n === null) {
+        throw new Error(`ENTIRE_MIGRATE_WORKERS: expected auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(envValue)}`);
+    }
+    return n;
 }
 /**
  * A compactor with `workers` threads running `workerScript` (a bundle whose entry calls
@@ -24357,9 +24372,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts (default: as for
-                         migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 = in
-                         the main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts, 0 to 64 (default:
+                         as for migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 =
+                         in the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -24393,8 +24408,9 @@ async function runVerifyCommand(argv, io) {
         return 0;
     }
     const workersArg = values.workers;
-    if (workersArg !== undefined && !/^\d+$/.test(workersArg)) {
-        io.stderr.write(`entire-migrate verify: --workers must be a whole number, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`);
+    if (workersArg !== undefined &&
+        (!/^\d+$/.test(workersArg) || Number(workersArg) > COMPACT_WORKERS_MAX)) {
+        io.stderr.write(`entire-migrate verify: --workers must be a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`);
         return 2;
     }
     try {
@@ -27683,7 +27699,7 @@ async function runMigrateCommand(argv, io) {
             });
         }
         // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
-        // ENTIRE_MIGRATE_WORKERS=<n> sets the number.
+        // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
         settings.compactWorkers = cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)());
         const report = await runMigration(settings, {
             logger,
