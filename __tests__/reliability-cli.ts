@@ -48,9 +48,18 @@ export interface CliResult {
   stderr: string
 }
 
-/** Environment of a CLI child: no jest marker (the CLI would not start), compaction in-thread. */
+/**
+ * Environment of a CLI child: no jest marker (the CLI would not start), compaction in-thread,
+ * and no second process for the allocator tuning (these tests signal and name the process they
+ * started; cli-tuning.test.ts turns it back on).
+ */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ENTIRE_MIGRATE_WORKERS: '0', ...extra }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ENTIRE_MIGRATE_WORKERS: '0',
+    ENTIRE_MIGRATE_MALLOC_TUNING: 'off',
+    ...extra
+  }
   delete env.JEST_WORKER_ID
   delete env.ENTIRE_MIGRATE_CRASH_AT
   delete env.ENTIRE_MIGRATE_HOLD_AT

@@ -15,6 +15,9 @@ import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
+import { endLike, runAgain } from './launch/respawn.js'
+import { tunedEnvironment } from './launch/tuning.js'
+import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
 import {
   PHASES,
@@ -262,8 +265,21 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
   try {
     const repo = resolve(String(values.repo ?? '.'))
     const git = new GitRunner(repo)
-    const check = await git.run(['rev-parse', '--git-dir'], { okCodes: [128] })
+    // One call: is it a repository, and has it a /main ref already (the line after the git dir)?
+    const check = await git.run(
+      ['rev-parse', '--git-dir', '--revs-only', `${V2_MAIN_REF}^{commit}`],
+      {
+        okCodes: [128]
+      }
+    )
     if (check.exitCode !== 0) throw new Error(`not a git repository: ${repo}`)
+    const hasMain = check.stdout.toString('utf8').trim().split('\n').length > 1
+    // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
+    // rerun reads only what is new, and is not worth another process start.
+    if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
+      const end = await inTunedProcess()
+      if (end !== null) return end
+    }
     const timer = new PhaseTimer(logger)
     const remote = String(values.remote ?? 'origin')
     const settings = defaultSettings(repo, {
@@ -327,6 +343,20 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
   }
 }
 
+/**
+ * When this process is the CLI's entry script and lacks the allocator tuning (launch/tuning.ts),
+ * run the same command again in a process that has it and answer with its exit code (a child
+ * killed by a signal kills this process the same way); null: go on in this process.
+ */
+async function inTunedProcess(): Promise<number | null> {
+  const script = selfScript()
+  const env = tunedEnvironment(process.env, process.platform)
+  if (script === undefined || env === null) return null
+  const end = await runAgain(script, env)
+  endLike(end)
+  return end.code ?? 1
+}
+
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript(): string | undefined {
   return runnableScript(import.meta.url)
@@ -348,7 +378,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (cmd === 'migrate' && selectsRefsTarget(rest)) return runRefsMigrateCommand(rest, io)
   if (cmd === 'migrate') return runMigrateCommand(rest, io)
-  if (cmd === 'verify') return runVerifyCommand(rest, io)
+  if (cmd === 'verify') {
+    // Verification reads every v1 and v2 blob: under the allocator tuning, as a first migration.
+    if (!rest.includes('--help') && !rest.includes('-h')) {
+      const end = await inTunedProcess()
+      if (end !== null) return end
+    }
+    return runVerifyCommand(rest, io)
+  }
   io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`)
   return 2
 }

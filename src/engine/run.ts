@@ -8,6 +8,7 @@ import { pinV1 } from './v1source.js'
 import { emptyCounts, FatalMigrationError } from './migrate.js'
 import { PhaseTimer } from './timer.js'
 import { crashPoint } from './crash.js'
+import { collectGarbage } from './heap.js'
 import { acquireRepositoryLock } from './lock.js'
 import { V2Target, type V2Plan, type Verifier } from './targets/v2/index.js'
 import {
@@ -136,6 +137,10 @@ async function runMigrationLocked(
     notes: [...REPORT_NOTES]
   }
   if (!settings.dryRun && work.length > 0) {
+    // What planning left behind is collected before the first read window arrives (heap.ts);
+    // a run with nothing to read (a rerun that skips everything) does not wait for it.
+    if (work.some((w) => w.action === 'migrate' || w.action === 'force' || w.action === 'repair'))
+      collectGarbage()
     const out = await target.write(ctx, plan)
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated

@@ -1,0 +1,136 @@
+// The launchers (src/launch/): the environment the working process gets, and a real launcher
+// process (the sources transpiled to a temp directory, as ncc would bundle them) running a child
+// script: arguments, streams, exit codes and signals pass through.
+import { describe, it, expect, beforeAll } from '@jest/globals'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import ts from 'typescript'
+import { MMAP_THRESHOLD_BYTES, TUNING_SWITCH, tunedEnvironment } from '../src/launch/tuning.js'
+import { collectGarbage } from '../src/engine/heap.js'
+
+const OURS = `glibc.malloc.mmap_threshold=${MMAP_THRESHOLD_BYTES}:glibc.malloc.hugetlb=1`
+
+describe('tunedEnvironment', () => {
+  it('adds the malloc tunables on Linux and keeps everything else', () => {
+    const env = tunedEnvironment({ PATH: '/bin', GITHUB_OUTPUT: '/tmp/out' }, 'linux')
+    expect(env).toEqual({ PATH: '/bin', GITHUB_OUTPUT: '/tmp/out', GLIBC_TUNABLES: OURS })
+  })
+
+  it('appends to tunables already set, and a tunable the caller set wins', () => {
+    expect(tunedEnvironment({ GLIBC_TUNABLES: 'glibc.rtld.nns=2' }, 'linux')?.GLIBC_TUNABLES).toBe(
+      `glibc.rtld.nns=2:${OURS}`
+    )
+    expect(
+      tunedEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4194304' }, 'linux')
+        ?.GLIBC_TUNABLES
+    ).toBe('glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1')
+    // The older variable sets the same threshold: not overridden by a tunable.
+    expect(tunedEnvironment({ MALLOC_MMAP_THRESHOLD_: '65536' }, 'linux')?.GLIBC_TUNABLES).toBe(
+      'glibc.malloc.hugetlb=1'
+    )
+  })
+
+  it('is null when there is nothing to add: a tuned process, another system, switched off', () => {
+    expect(tunedEnvironment({ GLIBC_TUNABLES: OURS }, 'linux')).toBeNull()
+    expect(tunedEnvironment({ PATH: '/bin' }, 'darwin')).toBeNull()
+    expect(tunedEnvironment({ PATH: '/bin' }, 'win32')).toBeNull()
+    expect(tunedEnvironment({ [TUNING_SWITCH]: 'off' }, 'linux')).toBeNull()
+  })
+})
+
+describe('collectGarbage', () => {
+  it('runs a full collection: an object only a WeakRef holds is gone after it', async () => {
+    const ref = ((): WeakRef<object> => new WeakRef({ big: new Array(1000).fill(1) }))()
+    // WeakRef targets are kept until the current job ends.
+    await new Promise((r) => setImmediate(r))
+    expect(collectGarbage()).toBe(true)
+    expect(ref.deref()).toBeUndefined()
+  })
+})
+
+// A script that runs itself again under the tuning, as the CLI and action entries do, and then
+// reports what it got and ends as its first argument says.
+const ENTRY = `import { writeFileSync } from 'node:fs'
+import { endLike, runAgain } from './respawn.js'
+import { tunedEnvironment } from './tuning.js'
+const env = tunedEnvironment(process.env, process.platform)
+if (env !== null) {
+  endLike(await runAgain(process.argv[1], env))
+} else {
+  const [how, marker] = process.argv.slice(2)
+  if (how === 'wait') {
+    process.on('SIGTERM', () => { writeFileSync(marker, 'got SIGTERM'); process.exit(7) })
+    setInterval(() => {}, 1000)
+  }
+  process.stdout.write(JSON.stringify({ args: process.argv.slice(2), tunables: process.env.GLIBC_TUNABLES ?? null, pid: process.pid }) + '\\n')
+  process.stderr.write('to stderr\\n')
+  if (how === 'exit3') process.exit(3)
+  if (how === 'die') process.kill(process.pid, 'SIGTERM')
+}
+`
+
+// Off Linux there is nothing to tune: the script runs in its own process (tested above).
+const describeLinux = process.platform === 'linux' ? describe : describe.skip
+
+describeLinux('running again under the tuning', () => {
+  let dir = ''
+  const ROOT = join(import.meta.dirname, '..')
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'em-launch-'))
+    for (const name of ['tuning', 'respawn']) {
+      const source = readFileSync(join(ROOT, 'src', 'launch', `${name}.ts`), 'utf8')
+      const js = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }
+      }).outputText
+      writeFileSync(join(dir, `${name}.js`), js)
+    }
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n')
+    writeFileSync(join(dir, 'entry.js'), ENTRY)
+  })
+
+  const launch = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(dir, 'entry.js'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, GLIBC_TUNABLES: '', ...env }
+    })
+  const seen = (stdout: string) =>
+    JSON.parse(stdout) as { args: string[]; tunables: string | null; pid: number }
+
+  it('runs in a child with the tunables, the arguments and the streams', () => {
+    const r = launch(['ok', 'a b'])
+    expect(r.status).toBe(0)
+    expect(r.stderr).toBe('to stderr\n')
+    expect(seen(r.stdout).args).toEqual(['ok', 'a b'])
+    expect(seen(r.stdout).tunables).toBe(OURS)
+    expect(seen(r.stdout).pid).not.toBe(r.pid)
+  })
+
+  it('runs in this process when switched off', () => {
+    const r = launch(['ok'], { [TUNING_SWITCH]: 'off' })
+    expect(seen(r.stdout)).toEqual({ args: ['ok'], tunables: '', pid: r.pid })
+  })
+
+  it("ends with the child's exit code, or dies of the child's signal", () => {
+    expect(launch(['exit3']).status).toBe(3)
+    const r = launch(['die'])
+    expect(r.status).toBeNull()
+    expect(r.signal).toBe('SIGTERM')
+  })
+
+  it('passes a signal sent to it on to the child', async () => {
+    const marker = join(dir, 'marker')
+    const p = spawn(process.execPath, [join(dir, 'entry.js'), 'wait', marker], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, GLIBC_TUNABLES: '' }
+    })
+    // Once the child has written its line it has its handler: signal the first process only.
+    await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()))
+    p.kill('SIGTERM')
+    const code = await new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)))
+    expect(code).toBe(7)
+    expect(existsSync(marker) && readFileSync(marker, 'utf8')).toBe('got SIGTERM')
+  })
+})

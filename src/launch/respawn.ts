@@ -1,0 +1,57 @@
+// Running this same script again under the allocator settings of tuning.ts (glibc reads them
+// only when a process starts). A surface calls it before any work, for the runs that read a lot
+// (a first migration, a forced one, a verification, the action): it costs one Node start and
+// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
+// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
+import { spawn } from 'node:child_process'
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** How the child ended. */
+export interface ChildEnd {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+/**
+ * Run `script` (this process's entry) with this process's Node options and arguments in a
+ * child with `env`; resolves when it has ended.
+ */
+export function runAgain(
+  script: string,
+  env: Record<string, string | undefined>
+): Promise<ChildEnd> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env
+    })
+    // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
+    // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
+    const forward = (sig: NodeJS.Signals): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    }
+    for (const sig of FORWARDED) process.on(sig, forward)
+    const done = (end: ChildEnd): void => {
+      for (const sig of FORWARDED) process.off(sig, forward)
+      resolve(end)
+    }
+    child.on('error', (e) => {
+      process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`)
+      done({ code: 1, signal: null })
+    })
+    child.on('exit', (code, signal) => done({ code, signal }))
+  })
+}
+
+/**
+ * End this process as the child ended: with its exit code, or by the same signal (so whoever
+ * waits on this process sees what the child saw).
+ */
+export function endLike(end: ChildEnd): void {
+  if (end.signal !== null) {
+    process.kill(process.pid, end.signal)
+    return
+  }
+  process.exitCode = end.code ?? 1
+}
