@@ -33599,7 +33599,7 @@ function transcriptPosition(input, agent) {
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _objects_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3644);
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8433);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6916);
 // Bulk object reads on a thread of their own. git writes into a socket that holds a few hundred
 // KiB; on the main thread, every synchronous step (compacting one large transcript takes tens of
 // ms) left cat-file blocked on a full socket, so reading the next window did not overlap with
@@ -33854,7 +33854,7 @@ function serveObjectReaderIfWorker() {
 /* harmony export */   q4: () => (/* binding */ CatFileBatchParser)
 /* harmony export */ });
 /* unused harmony exports streamObjects, resolveMany */
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8433);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6916);
 
 const LF = 0x0a;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
@@ -34202,26 +34202,19 @@ async function resolveMany(git, names) {
 
 /***/ }),
 
-/***/ 8433:
+/***/ 6916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  XS: () => (/* binding */ GitError),
-  bl: () => (/* binding */ GitRunner)
-});
-
-// UNUSED EXPORTS: configEnv
-
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-var external_node_child_process_default = /*#__PURE__*/__nccwpck_require__.n(external_node_child_process_namespaceObject);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/git/runner.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XS: () => (/* binding */ GitError),
+/* harmony export */   bl: () => (/* binding */ GitRunner)
+/* harmony export */ });
+/* unused harmony export configEnv */
+/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2876);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 // The one place that spawns git. Every git call in the project goes through GitRunner.run,
 // which drives @actions/exec with a full, fixed environment and typed errors.
 
@@ -34267,7 +34260,7 @@ let stdinSeq = 0;
  * so that every module instance sharing the hook shares the map).
  */
 function guardGitStdin() {
-    const proto = (external_node_child_process_default()).ChildProcess.prototype;
+    const proto = (node_child_process__WEBPACK_IMPORTED_MODULE_1___default().ChildProcess).prototype;
     const original = proto.spawn;
     if (original.emGuarded) {
         original.emStdinTakers ??= new Map();
@@ -34276,7 +34269,7 @@ function guardGitStdin() {
     const stdinTakers = new Map();
     const guarded = function (options) {
         const result = original.call(this, options);
-        const file = typeof options?.file === 'string' ? (0,external_node_path_.basename)(options.file) : '';
+        const file = typeof options?.file === 'string' ? (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(options.file) : '';
         if (/^git(\.exe)?$/i.test(file)) {
             this.stdin?.on('error', () => undefined);
             const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`));
@@ -34371,7 +34364,7 @@ class GitRunner {
             stdinTakers.set(token, opts.stdin);
             env[STDIN_TOKEN] = token;
         }
-        const exitCode = await exec/* exec */.m('git', args, {
+        const exitCode = await _actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .exec */ .m('git', args, {
             cwd: this.repoDir,
             env,
             silent: true,
@@ -34412,22 +34405,145 @@ class GitRunner {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
-/* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6462);
+/* harmony import */ var _engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4741);
+/* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8794);
+/* harmony import */ var _launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2687);
+/* harmony import */ var _launch_tuning_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7338);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(282);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
-// when started as a pool worker it serves jobs instead of running the action.
+// when started as a pool worker it serves jobs instead of running the action. The action's runs
+// read whole corpora: it runs again in a process with the allocator tuning (launch/tuning.ts)
+// unless this one has it (or cannot get it).
 
 
 
-if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__/* .serveObjectReaderIfWorker */ .Px)())
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+
+
+
+if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__/* .serveObjectReaderIfWorker */ .Px)()) {
+    const script = (0,_engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__/* .runnableScript */ .X6)(import.meta.url);
+    const env = (0,_launch_tuning_js__WEBPACK_IMPORTED_MODULE_4__/* .tunedEnvironment */ .MS)(process.env, process.platform);
+    if (script !== undefined && env !== null)
+        (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .endLike */ .R)(await (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .runAgain */ .q)(script, env));
+    else
+        await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)();
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 6462:
+/***/ 2687:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ endLike),
+/* harmony export */   q: () => (/* binding */ runAgain)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+// Running this same script again under the allocator settings of tuning.ts (glibc reads them
+// only when a process starts). A surface calls it before any work, for the runs that read a lot
+// (a first migration, a forced one, a verification, the action): it costs one Node start and
+// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
+// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * Run `script` (this process's entry) with this process's Node options and arguments in a
+ * child with `env`; resolves when it has ended.
+ */
+function runAgain(script, env) {
+    return new Promise((resolve) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+            stdio: 'inherit',
+            env
+        });
+        // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
+        // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
+        const forward = (sig) => {
+            if (child.exitCode === null && child.signalCode === null)
+                child.kill(sig);
+        };
+        for (const sig of FORWARDED)
+            process.on(sig, forward);
+        const done = (end) => {
+            for (const sig of FORWARDED)
+                process.off(sig, forward);
+            resolve(end);
+        };
+        child.on('error', (e) => {
+            process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`);
+            done({ code: 1, signal: null });
+        });
+        child.on('exit', (code, signal) => done({ code, signal }));
+    });
+}
+/**
+ * End this process as the child ended: with its exit code, or by the same signal (so whoever
+ * waits on this process sees what the child saw).
+ */
+function endLike(end) {
+    if (end.signal !== null) {
+        process.kill(process.pid, end.signal);
+        return;
+    }
+    process.exitCode = end.code ?? 1;
+}
+
+
+/***/ }),
+
+/***/ 7338:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MS: () => (/* binding */ tunedEnvironment)
+/* harmony export */ });
+/* unused harmony exports TUNING_SWITCH, MMAP_THRESHOLD_BYTES, MALLOC_TUNABLES */
+// The allocator settings a long run wants. glibc serves an allocation of at least its mmap
+// threshold with a mapping of its own, returned to the system when freed; below it, from arenas
+// that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
+// every such mapping freed (up to 32 MiB), so after the first large transcript every buffer a
+// migration holds (blobs of 0.1 to 30 MB, compaction output) came from the arenas, and the holes
+// their varied sizes and lifetimes left grew with the corpus: resident size climbed from ~390 to
+// ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
+// threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
+// those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
+// glibc reads these only when a process starts: see respawn.ts. Pure.
+/** The environment variable that turns the tuning off (`off`). */
+const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
+/** Allocations of at least this many bytes get a mapping of their own. */
+const MMAP_THRESHOLD_BYTES = 1024 * 1024;
+/** The tunables (glibc ≥ 2.26 reads GLIBC_TUNABLES; hugetlb needs ≥ 2.35, older ones ignore it). */
+const MALLOC_TUNABLES = [
+    ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
+    ['glibc.malloc.hugetlb', '1']
+];
+/**
+ * The environment a tuned process gets: `env` with the tunables it lacks added to
+ * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with
+ * `ENTIRE_MIGRATE_MALLOC_TUNING=off`, or every tunable already set). A tunable the caller set
+ * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
+ */
+function tunedEnvironment(env, platform) {
+    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
+        return null;
+    const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
+    const names = new Set(given.map((t) => t.split('=')[0]));
+    if (env.MALLOC_MMAP_THRESHOLD_ !== undefined)
+        names.add('glibc.malloc.mmap_threshold');
+    const added = MALLOC_TUNABLES.filter(([name]) => !names.has(name)).map(([n, v]) => `${n}=${v}`);
+    if (added.length === 0)
+        return null;
+    return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
+}
+
+
+/***/ }),
+
+/***/ 282:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41305,8 +41421,8 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: ./src/git/runner.ts + 1 modules
-var runner = __nccwpck_require__(8433);
+// EXTERNAL MODULE: ./src/git/runner.ts
+var runner = __nccwpck_require__(6916);
 ;// CONCATENATED MODULE: ./src/git/remote.ts
 /** base64("x-access-token:" + token): the credential inside the header (mask it too). */
 function basicCredential(token) {
@@ -56616,6 +56732,40 @@ class PhaseTimer {
     }
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/engine/heap.ts
+// A full collection between planning and writing. Planning holds the whole v1 listing and every
+// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
+// collects that garbage only once its heap grows again, so a run's first read windows (and, in
+// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
+// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
+// which a running process can turn on for itself (as jest's leak detector does).
+
+
+let collect;
+/** Run a full garbage collection now; false when this runtime does not allow it. */
+function collectGarbage() {
+    if (collect === undefined) {
+        collect = globalThis.gc ?? null;
+        if (collect === null) {
+            try {
+                (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+                collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+            }
+            catch {
+                collect = null;
+            }
+        }
+    }
+    if (collect === null)
+        return false;
+    collect();
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
 // One writer per repository: a lock file in the git common directory (shared by linked worktrees),
 // created with O_EXCL and holding the owner's PID, host and start time. A lock whose PID is not
@@ -56900,6 +57050,7 @@ function leasedPushRefs(changes, remoteValues, prefix) {
 
 
 
+
 const REPORT_NOTES = [
     'Archives carry generation.json timestamps of their checkpoints; archives older than the retention window (14 days by default) are eligible for deletion by `entire clean` right away (migration.md §16 item 16).',
     'The v2 layout is read by Entire CLI releases v0.5.6 to v0.6.3 only; v0.7.0 and later ignore refs/entire/checkpoints/v2/* (migration.md §16 item 17).'
@@ -56984,6 +57135,10 @@ async function runMigrationLocked(settings, opts) {
         notes: [...REPORT_NOTES]
     };
     if (!settings.dryRun && work.length > 0) {
+        // What planning left behind is collected before the first read window arrives (heap.ts);
+        // a run with nothing to read (a rerun that skips everything) does not wait for it.
+        if (work.some((w) => w.action === 'migrate' || w.action === 'force' || w.action === 'repair'))
+            collectGarbage();
         const out = await target.write(ctx, plan);
         report.refs = out.refs;
         report.archivesCreated = out.archivesCreated;
@@ -64027,6 +64182,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 

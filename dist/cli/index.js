@@ -20199,6 +20199,40 @@ class PhaseTimer {
     }
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/engine/heap.ts
+// A full collection between planning and writing. Planning holds the whole v1 listing and every
+// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
+// collects that garbage only once its heap grows again, so a run's first read windows (and, in
+// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
+// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
+// which a running process can turn on for itself (as jest's leak detector does).
+
+
+let collect;
+/** Run a full garbage collection now; false when this runtime does not allow it. */
+function collectGarbage() {
+    if (collect === undefined) {
+        collect = globalThis.gc ?? null;
+        if (collect === null) {
+            try {
+                (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+                collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+            }
+            catch {
+                collect = null;
+            }
+        }
+    }
+    if (collect === null)
+        return false;
+    collect();
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
 // One writer per repository: a lock file in the git common directory (shared by linked worktrees),
 // created with O_EXCL and holding the owner's PID, host and start time. A lock whose PID is not
@@ -20483,6 +20517,7 @@ function leasedPushRefs(changes, remoteValues, prefix) {
 
 
 
+
 const REPORT_NOTES = [
     'Archives carry generation.json timestamps of their checkpoints; archives older than the retention window (14 days by default) are eligible for deletion by `entire clean` right away (migration.md §16 item 16).',
     'The v2 layout is read by Entire CLI releases v0.5.6 to v0.6.3 only; v0.7.0 and later ignore refs/entire/checkpoints/v2/* (migration.md §16 item 17).'
@@ -20567,6 +20602,10 @@ async function runMigrationLocked(settings, opts) {
         notes: [...REPORT_NOTES]
     };
     if (!settings.dryRun && work.length > 0) {
+        // What planning left behind is collected before the first read window arrives (heap.ts);
+        // a run with nothing to read (a rerun that skips everything) does not wait for it.
+        if (work.some((w) => w.action === 'migrate' || w.action === 'force' || w.action === 'repair'))
+            collectGarbage();
         const out = await target.write(ctx, plan);
         report.refs = out.refs;
         report.archivesCreated = out.archivesCreated;
@@ -24507,6 +24546,139 @@ async function engineVerifier(git, settings) {
 
 
 
+;// CONCATENATED MODULE: ./src/launch/respawn.ts
+// Running this same script again under the allocator settings of tuning.ts (glibc reads them
+// only when a process starts). A surface calls it before any work, for the runs that read a lot
+// (a first migration, a forced one, a verification, the action): it costs one Node start and
+// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
+// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * Run `script` (this process's entry) with this process's Node options and arguments in a
+ * child with `env`; resolves when it has ended.
+ */
+function runAgain(script, env) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+            stdio: 'inherit',
+            env
+        });
+        // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
+        // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
+        const forward = (sig) => {
+            if (child.exitCode === null && child.signalCode === null)
+                child.kill(sig);
+        };
+        for (const sig of FORWARDED)
+            process.on(sig, forward);
+        const done = (end) => {
+            for (const sig of FORWARDED)
+                process.off(sig, forward);
+            resolve(end);
+        };
+        child.on('error', (e) => {
+            process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`);
+            done({ code: 1, signal: null });
+        });
+        child.on('exit', (code, signal) => done({ code, signal }));
+    });
+}
+/**
+ * End this process as the child ended: with its exit code, or by the same signal (so whoever
+ * waits on this process sees what the child saw).
+ */
+function endLike(end) {
+    if (end.signal !== null) {
+        process.kill(process.pid, end.signal);
+        return;
+    }
+    process.exitCode = end.code ?? 1;
+}
+
+;// CONCATENATED MODULE: ./src/launch/tuning.ts
+// The allocator settings a long run wants. glibc serves an allocation of at least its mmap
+// threshold with a mapping of its own, returned to the system when freed; below it, from arenas
+// that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
+// every such mapping freed (up to 32 MiB), so after the first large transcript every buffer a
+// migration holds (blobs of 0.1 to 30 MB, compaction output) came from the arenas, and the holes
+// their varied sizes and lifetimes left grew with the corpus: resident size climbed from ~390 to
+// ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
+// threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
+// those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
+// glibc reads these only when a process starts: see respawn.ts. Pure.
+/** The environment variable that turns the tuning off (`off`). */
+const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
+/** Allocations of at least this many bytes get a mapping of their own. */
+const MMAP_THRESHOLD_BYTES = 1024 * 1024;
+/** The tunables (glibc ≥ 2.26 reads GLIBC_TUNABLES; hugetlb needs ≥ 2.35, older ones ignore it). */
+const MALLOC_TUNABLES = [
+    ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
+    ['glibc.malloc.hugetlb', '1']
+];
+/**
+ * The environment a tuned process gets: `env` with the tunables it lacks added to
+ * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with
+ * `ENTIRE_MIGRATE_MALLOC_TUNING=off`, or every tunable already set). A tunable the caller set
+ * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
+ */
+function tunedEnvironment(env, platform) {
+    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
+        return null;
+    const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
+    const names = new Set(given.map((t) => t.split('=')[0]));
+    if (env.MALLOC_MMAP_THRESHOLD_ !== undefined)
+        names.add('glibc.malloc.mmap_threshold');
+    const added = MALLOC_TUNABLES.filter(([name]) => !names.has(name)).map(([n, v]) => `${n}=${v}`);
+    if (added.length === 0)
+        return null;
+    return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
+}
+
+;// CONCATENATED MODULE: ./src/formats/v2/layout.ts
+// v2 ref names, file names and paths (v2-format.md §1, §2, §4, §6).
+const V2_MAIN_REF = 'refs/entire/checkpoints/v2/main';
+const V2_FULL_PREFIX = 'refs/entire/checkpoints/v2/full/';
+const V2_FULL_CURRENT_REF = (/* unused pure expression or super */ null && (`${V2_FULL_PREFIX}current`));
+const layout_METADATA_FILE = 'metadata.json';
+const layout_PROMPT_FILE = 'prompt.txt';
+const COMPACT_TRANSCRIPT_FILE = 'transcript.jsonl';
+const COMPACT_TRANSCRIPT_HASH_FILE = 'transcript_hash.txt';
+const RAW_TRANSCRIPT_FILE = 'raw_transcript';
+const RAW_TRANSCRIPT_HASH_FILE = 'raw_transcript_hash.txt';
+const GENERATION_FILE = 'generation.json';
+const TASKS_DIR = 'tasks';
+const layout_MODE_FILE = '100644';
+const EMPTY_TREE_OID = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+/** Raw transcripts per archive (DefaultMaxCheckpointsPerGeneration). */
+const CHECKPOINTS_PER_GENERATION = 100;
+/** `refs/entire/checkpoints/v2/full/<13 digits>` for archive number `n` (from 1). */
+function archiveRefName(n) {
+    return V2_FULL_PREFIX + archiveNumberText(n);
+}
+function archiveNumberText(n) {
+    if (!Number.isSafeInteger(n) || n < 1)
+        throw new RangeError(`invalid archive number ${n}`);
+    return String(n).padStart(13, '0');
+}
+/** The archive number of a ref name, or undefined when Go ignores the ref (`current`, not 13 digits). */
+function parseArchiveRefName(ref) {
+    if (!ref.startsWith(V2_FULL_PREFIX))
+        return undefined;
+    const rest = ref.slice(V2_FULL_PREFIX.length);
+    return /^\d{13}$/.test(rest) ? Number(rest) : undefined;
+}
+/** `<id[0:2]>/<id[2:]>` */
+function checkpointDir(id) {
+    return `${id.slice(0, 2)}/${id.slice(2)}`;
+}
+/** `raw_transcript` for chunk 0, else `raw_transcript.` + index zero-padded to ≥ 3 digits. */
+function rawTranscriptChunkName(index) {
+    return index === 0
+        ? RAW_TRANSCRIPT_FILE
+        : `${RAW_TRANSCRIPT_FILE}.${String(index).padStart(3, '0')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/formats/git-refs/ids.ts
 // Checkpoint ids and the ref each one lives under (git-refs-format.md §1).
 /** Where every per-checkpoint ref lives. */
@@ -27458,6 +27630,9 @@ async function runRefsMigrateCommand(argv, io) {
 
 
 
+
+
+
 const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
 Commands:
@@ -27671,9 +27846,20 @@ async function runMigrateCommand(argv, io) {
     try {
         const repo = (0,external_node_path_namespaceObject.resolve)(String(values.repo ?? '.'));
         const git = new GitRunner(repo);
-        const check = await git.run(['rev-parse', '--git-dir'], { okCodes: [128] });
+        // One call: is it a repository, and has it a /main ref already (the line after the git dir)?
+        const check = await git.run(['rev-parse', '--git-dir', '--revs-only', `${V2_MAIN_REF}^{commit}`], {
+            okCodes: [128]
+        });
         if (check.exitCode !== 0)
             throw new Error(`not a git repository: ${repo}`);
+        const hasMain = check.stdout.toString('utf8').trim().split('\n').length > 1;
+        // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
+        // rerun reads only what is new, and is not worth another process start.
+        if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
+            const end = await inTunedProcess();
+            if (end !== null)
+                return end;
+        }
         const timer = new PhaseTimer(logger);
         const remote = String(values.remote ?? 'origin');
         const settings = defaultSettings(repo, {
@@ -27735,6 +27921,20 @@ async function runMigrateCommand(argv, io) {
         return 2;
     }
 }
+/**
+ * When this process is the CLI's entry script and lacks the allocator tuning (launch/tuning.ts),
+ * run the same command again in a process that has it and answer with its exit code (a child
+ * killed by a signal kills this process the same way); null: go on in this process.
+ */
+async function inTunedProcess() {
+    const script = selfScript();
+    const env = tunedEnvironment(process.env, process.platform);
+    if (script === undefined || env === null)
+        return null;
+    const end = await runAgain(script, env);
+    endLike(end);
+    return end.code ?? 1;
+}
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript() {
     return worker_pool_runnableScript(import.meta.url);
@@ -27757,8 +27957,15 @@ async function main(argv, io) {
         return runRefsMigrateCommand(rest, io);
     if (cmd === 'migrate')
         return runMigrateCommand(rest, io);
-    if (cmd === 'verify')
+    if (cmd === 'verify') {
+        // Verification reads every v1 and v2 blob: under the allocator tuning, as a first migration.
+        if (!rest.includes('--help') && !rest.includes('-h')) {
+            const end = await inTunedProcess();
+            if (end !== null)
+                return end;
+        }
         return runVerifyCommand(rest, io);
+    }
     io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`);
     return 2;
 }
