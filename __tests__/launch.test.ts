@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ts from 'typescript'
-import { MMAP_THRESHOLD_BYTES, TUNING_SWITCH, tunedEnvironment } from '../src/launch/tuning.js'
+import {
+  MMAP_THRESHOLD_BYTES,
+  SEMI_SPACE_MB,
+  TUNING_SWITCH,
+  tunedEnvironment,
+  tunedNodeArgs
+} from '../src/launch/tuning.js'
 import { collectGarbage } from '../src/engine/heap.js'
 
 const OURS = `glibc.malloc.mmap_threshold=${MMAP_THRESHOLD_BYTES}:glibc.malloc.hugetlb=1`
@@ -40,6 +46,16 @@ describe('tunedEnvironment', () => {
   })
 })
 
+describe('tunedNodeArgs', () => {
+  it("adds the young generation's cap to the Node options, unless one is given", () => {
+    const cap = `--max-semi-space-size=${SEMI_SPACE_MB}`
+    expect(tunedNodeArgs([])).toEqual([cap])
+    expect(tunedNodeArgs(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', cap])
+    expect(tunedNodeArgs(['--max-semi-space-size=16'])).toEqual(['--max-semi-space-size=16'])
+    expect(tunedNodeArgs([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([])
+  })
+})
+
 describe('collectGarbage', () => {
   it('runs a full collection: an object only a WeakRef holds is gone after it', async () => {
     const ref = ((): WeakRef<object> => new WeakRef({ big: new Array(1000).fill(1) }))()
@@ -64,7 +80,7 @@ if (env !== null) {
     process.on('SIGTERM', () => { writeFileSync(marker, 'got SIGTERM'); process.exit(7) })
     setInterval(() => {}, 1000)
   }
-  process.stdout.write(JSON.stringify({ args: process.argv.slice(2), tunables: process.env.GLIBC_TUNABLES ?? null, pid: process.pid }) + '\\n')
+  process.stdout.write(JSON.stringify({ args: process.argv.slice(2), tunables: process.env.GLIBC_TUNABLES ?? null, pid: process.pid, node: process.execArgv }) + '\\n')
   process.stderr.write('to stderr\\n')
   if (how === 'exit3') process.exit(3)
   if (how === 'die') process.kill(process.pid, 'SIGTERM')
@@ -97,7 +113,7 @@ describeLinux('running again under the tuning', () => {
       env: { ...process.env, GLIBC_TUNABLES: '', ...env }
     })
   const seen = (stdout: string) =>
-    JSON.parse(stdout) as { args: string[]; tunables: string | null; pid: number }
+    JSON.parse(stdout) as { args: string[]; tunables: string | null; pid: number; node: string[] }
 
   it('runs in a child with the tunables, the arguments and the streams', () => {
     const r = launch(['ok', 'a b'])
@@ -106,11 +122,12 @@ describeLinux('running again under the tuning', () => {
     expect(seen(r.stdout).args).toEqual(['ok', 'a b'])
     expect(seen(r.stdout).tunables).toBe(OURS)
     expect(seen(r.stdout).pid).not.toBe(r.pid)
+    expect(seen(r.stdout).node).toEqual([`--max-semi-space-size=${SEMI_SPACE_MB}`])
   })
 
   it('runs in this process when switched off', () => {
     const r = launch(['ok'], { [TUNING_SWITCH]: 'off' })
-    expect(seen(r.stdout)).toEqual({ args: ['ok'], tunables: '', pid: r.pid })
+    expect(seen(r.stdout)).toEqual({ args: ['ok'], tunables: '', pid: r.pid, node: [] })
   })
 
   it("ends with the child's exit code, or dies of the child's signal", () => {

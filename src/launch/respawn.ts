@@ -4,6 +4,7 @@
 // bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
 // (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
 import { spawn } from 'node:child_process'
+import { tunedNodeArgs } from './tuning.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
@@ -14,15 +15,16 @@ export interface ChildEnd {
 }
 
 /**
- * Run `script` (this process's entry) with this process's Node options and arguments in a
- * child with `env`; resolves when it has ended.
+ * Run `script` (this process's entry) with this process's arguments and Node options (and the
+ * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
  */
 export function runAgain(
   script: string,
   env: Record<string, string | undefined>
 ): Promise<ChildEnd> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+    const node = tunedNodeArgs(process.execArgv, process.env.NODE_OPTIONS)
+    const child = spawn(process.execPath, [...node, script, ...process.argv.slice(2)], {
       stdio: 'inherit',
       env
     })
