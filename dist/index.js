@@ -34443,20 +34443,23 @@ __webpack_async_result__();
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _tuning_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7338);
 // Running this same script again under the allocator settings of tuning.ts (glibc reads them
 // only when a process starts). A surface calls it before any work, for the runs that read a lot
 // (a first migration, a forced one, a verification, the action): it costs one Node start and
 // bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
 // (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
 
+
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
- * Run `script` (this process's entry) with this process's Node options and arguments in a
- * child with `env`; resolves when it has ended.
+ * Run `script` (this process's entry) with this process's arguments and Node options (and the
+ * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
  */
 function runAgain(script, env) {
     return new Promise((resolve) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+        const node = (0,_tuning_js__WEBPACK_IMPORTED_MODULE_1__/* .tunedNodeArgs */ .Wk)(process.execArgv, process.env.NODE_OPTIONS);
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(process.execPath, [...node, script, ...process.argv.slice(2)], {
             stdio: 'inherit',
             env
         });
@@ -34499,9 +34502,10 @@ function endLike(end) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   MS: () => (/* binding */ tunedEnvironment)
+/* harmony export */   MS: () => (/* binding */ tunedEnvironment),
+/* harmony export */   Wk: () => (/* binding */ tunedNodeArgs)
 /* harmony export */ });
-/* unused harmony exports TUNING_SWITCH, MMAP_THRESHOLD_BYTES, MALLOC_TUNABLES */
+/* unused harmony exports TUNING_SWITCH, MMAP_THRESHOLD_BYTES, MALLOC_TUNABLES, SEMI_SPACE_MB */
 // The allocator settings a long run wants. glibc serves an allocation of at least its mmap
 // threshold with a mapping of its own, returned to the system when freed; below it, from arenas
 // that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
@@ -34511,7 +34515,7 @@ function endLike(end) {
 // ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
 // threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
 // those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
-// glibc reads these only when a process starts: see respawn.ts. Pure.
+// glibc reads these only when a process starts, and V8 its heap sizes: see respawn.ts. Pure.
 /** The environment variable that turns the tuning off (`off`). */
 const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
 /** Allocations of at least this many bytes get a mapping of their own. */
@@ -34521,6 +34525,18 @@ const MALLOC_TUNABLES = [
     ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
     ['glibc.malloc.hugetlb', '1']
 ];
+/**
+ * V8's young generation for the tuned process, capped: it grew toward its 16 MiB semi-spaces
+ * over a long run (more resident memory the more checkpoints a run had processed: a 10,000
+ * checkpoint migration peaked 24 MB higher without the cap, a 2,500 one 0–20 MB), for garbage
+ * that dies young either way.
+ */
+const SEMI_SPACE_MB = 4;
+/** Node options for the tuned process: `execArgv` plus the semi-space cap, unless one is given. */
+function tunedNodeArgs(execArgv, nodeOptions = '') {
+    const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a));
+    return given ? [...execArgv] : [...execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`];
+}
 /**
  * The environment a tuned process gets: `env` with the tunables it lacks added to
  * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with

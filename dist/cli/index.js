@@ -24546,6 +24546,57 @@ async function engineVerifier(git, settings) {
 
 
 
+;// CONCATENATED MODULE: ./src/launch/tuning.ts
+// The allocator settings a long run wants. glibc serves an allocation of at least its mmap
+// threshold with a mapping of its own, returned to the system when freed; below it, from arenas
+// that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
+// every such mapping freed (up to 32 MiB), so after the first large transcript every buffer a
+// migration holds (blobs of 0.1 to 30 MB, compaction output) came from the arenas, and the holes
+// their varied sizes and lifetimes left grew with the corpus: resident size climbed from ~390 to
+// ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
+// threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
+// those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
+// glibc reads these only when a process starts, and V8 its heap sizes: see respawn.ts. Pure.
+/** The environment variable that turns the tuning off (`off`). */
+const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
+/** Allocations of at least this many bytes get a mapping of their own. */
+const MMAP_THRESHOLD_BYTES = 1024 * 1024;
+/** The tunables (glibc ≥ 2.26 reads GLIBC_TUNABLES; hugetlb needs ≥ 2.35, older ones ignore it). */
+const MALLOC_TUNABLES = [
+    ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
+    ['glibc.malloc.hugetlb', '1']
+];
+/**
+ * V8's young generation for the tuned process, capped: it grew toward its 16 MiB semi-spaces
+ * over a long run (more resident memory the more checkpoints a run had processed: a 10,000
+ * checkpoint migration peaked 24 MB higher without the cap, a 2,500 one 0–20 MB), for garbage
+ * that dies young either way.
+ */
+const SEMI_SPACE_MB = 4;
+/** Node options for the tuned process: `execArgv` plus the semi-space cap, unless one is given. */
+function tunedNodeArgs(execArgv, nodeOptions = '') {
+    const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a));
+    return given ? [...execArgv] : [...execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`];
+}
+/**
+ * The environment a tuned process gets: `env` with the tunables it lacks added to
+ * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with
+ * `ENTIRE_MIGRATE_MALLOC_TUNING=off`, or every tunable already set). A tunable the caller set
+ * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
+ */
+function tunedEnvironment(env, platform) {
+    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
+        return null;
+    const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
+    const names = new Set(given.map((t) => t.split('=')[0]));
+    if (env.MALLOC_MMAP_THRESHOLD_ !== undefined)
+        names.add('glibc.malloc.mmap_threshold');
+    const added = MALLOC_TUNABLES.filter(([name]) => !names.has(name)).map(([n, v]) => `${n}=${v}`);
+    if (added.length === 0)
+        return null;
+    return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
+}
+
 ;// CONCATENATED MODULE: ./src/launch/respawn.ts
 // Running this same script again under the allocator settings of tuning.ts (glibc reads them
 // only when a process starts). A surface calls it before any work, for the runs that read a lot
@@ -24553,14 +24604,16 @@ async function engineVerifier(git, settings) {
 // bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
 // (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
 
+
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
- * Run `script` (this process's entry) with this process's Node options and arguments in a
- * child with `env`; resolves when it has ended.
+ * Run `script` (this process's entry) with this process's arguments and Node options (and the
+ * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
  */
 function runAgain(script, env) {
     return new Promise((resolve) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+        const node = tunedNodeArgs(process.execArgv, process.env.NODE_OPTIONS);
+        const child = (0,external_node_child_process_namespaceObject.spawn)(process.execPath, [...node, script, ...process.argv.slice(2)], {
             stdio: 'inherit',
             env
         });
@@ -24594,45 +24647,6 @@ function endLike(end) {
         return;
     }
     process.exitCode = end.code ?? 1;
-}
-
-;// CONCATENATED MODULE: ./src/launch/tuning.ts
-// The allocator settings a long run wants. glibc serves an allocation of at least its mmap
-// threshold with a mapping of its own, returned to the system when freed; below it, from arenas
-// that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
-// every such mapping freed (up to 32 MiB), so after the first large transcript every buffer a
-// migration holds (blobs of 0.1 to 30 MB, compaction output) came from the arenas, and the holes
-// their varied sizes and lifetimes left grew with the corpus: resident size climbed from ~390 to
-// ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
-// threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
-// those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
-// glibc reads these only when a process starts: see respawn.ts. Pure.
-/** The environment variable that turns the tuning off (`off`). */
-const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
-/** Allocations of at least this many bytes get a mapping of their own. */
-const MMAP_THRESHOLD_BYTES = 1024 * 1024;
-/** The tunables (glibc ≥ 2.26 reads GLIBC_TUNABLES; hugetlb needs ≥ 2.35, older ones ignore it). */
-const MALLOC_TUNABLES = [
-    ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
-    ['glibc.malloc.hugetlb', '1']
-];
-/**
- * The environment a tuned process gets: `env` with the tunables it lacks added to
- * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with
- * `ENTIRE_MIGRATE_MALLOC_TUNING=off`, or every tunable already set). A tunable the caller set
- * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
- */
-function tunedEnvironment(env, platform) {
-    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
-        return null;
-    const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
-    const names = new Set(given.map((t) => t.split('=')[0]));
-    if (env.MALLOC_MMAP_THRESHOLD_ !== undefined)
-        names.add('glibc.malloc.mmap_threshold');
-    const added = MALLOC_TUNABLES.filter(([name]) => !names.has(name)).map(([n, v]) => `${n}=${v}`);
-    if (added.length === 0)
-        return null;
-    return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
 }
 
 ;// CONCATENATED MODULE: ./src/formats/v2/layout.ts
