@@ -69,12 +69,8 @@ describe('collectGarbage', () => {
 // A script that runs itself again under the tuning, as the CLI and action entries do, and then
 // reports what it got and ends as its first argument says.
 const ENTRY = `import { writeFileSync } from 'node:fs'
-import { endLike, runAgain } from './respawn.js'
-import { tunedEnvironment } from './tuning.js'
-const env = tunedEnvironment(process.env, process.platform)
-if (env !== null) {
-  endLike(await runAgain(process.argv[1], env))
-} else {
+import { runTuned } from './respawn.js'
+if ((await runTuned(process.argv[1])) === null) {
   const [how, marker] = process.argv.slice(2)
   if (how === 'wait') {
     process.on('SIGTERM', () => { writeFileSync(marker, 'got SIGTERM'); process.exit(7) })

@@ -15,8 +15,7 @@ import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
-import { endLike, runAgain } from './launch/respawn.js'
-import { tunedEnvironment } from './launch/tuning.js'
+import { runTuned } from './launch/respawn.js'
 import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
 import {
@@ -277,7 +276,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
     // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
     // rerun reads only what is new, and is not worth another process start.
     if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
-      const end = await inTunedProcess()
+      const end = await runTuned(selfScript())
       if (end !== null) return end
     }
     const timer = new PhaseTimer(logger)
@@ -343,20 +342,6 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
   }
 }
 
-/**
- * When this process is the CLI's entry script and lacks the allocator tuning (launch/tuning.ts),
- * run the same command again in a process that has it and answer with its exit code (a child
- * killed by a signal kills this process the same way); null: go on in this process.
- */
-async function inTunedProcess(): Promise<number | null> {
-  const script = selfScript()
-  const env = tunedEnvironment(process.env, process.platform)
-  if (script === undefined || env === null) return null
-  const end = await runAgain(script, env)
-  endLike(end)
-  return end.code ?? 1
-}
-
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript(): string | undefined {
   return runnableScript(import.meta.url)
@@ -381,7 +366,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (cmd === 'verify') {
     // Verification reads every v1 and v2 blob: under the allocator tuning, as a first migration.
     if (!rest.includes('--help') && !rest.includes('-h')) {
-      const end = await inTunedProcess()
+      const end = await runTuned(selfScript())
       if (end !== null) return end
     }
     return runVerifyCommand(rest, io)

@@ -5,13 +5,9 @@
 import { serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
-import { endLike, runAgain } from './launch/respawn.js'
-import { tunedEnvironment } from './launch/tuning.js'
+import { runTuned } from './launch/respawn.js'
 import { run } from './main.js'
 
 if (!serveCompactJobsIfWorker() && !serveObjectReaderIfWorker()) {
-  const script = runnableScript(import.meta.url)
-  const env = tunedEnvironment(process.env, process.platform)
-  if (script !== undefined && env !== null) endLike(await runAgain(script, env))
-  else await run()
+  if ((await runTuned(runnableScript(import.meta.url))) === null) await run()
 }

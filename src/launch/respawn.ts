@@ -4,7 +4,7 @@
 // bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
 // (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
 import { spawn } from 'node:child_process'
-import { tunedNodeArgs } from './tuning.js'
+import { tunedEnvironment, tunedNodeArgs } from './tuning.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
@@ -56,4 +56,17 @@ export function endLike(end: ChildEnd): void {
     return
   }
   process.exitCode = end.code ?? 1
+}
+
+/**
+ * When `script` is this process's entry (a bundle; undefined otherwise) and the process lacks the
+ * tuning, run it again in a process that has it, end this process the way that one ended, and
+ * answer with its exit code; null: there is nothing to gain, go on in this process.
+ */
+export async function runTuned(script: string | undefined): Promise<number | null> {
+  const env = tunedEnvironment(process.env, process.platform)
+  if (script === undefined || env === null) return null
+  const end = await runAgain(script, env)
+  endLike(end)
+  return end.code ?? 1
 }
