@@ -34407,9 +34407,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4741);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8794);
-/* harmony import */ var _launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2687);
-/* harmony import */ var _launch_tuning_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7338);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(282);
+/* harmony import */ var _launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8548);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(282);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action. The action's runs
 // read whole corpora: it runs again in a process with the allocator tuning (launch/tuning.ts)
@@ -34419,14 +34418,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
 if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__/* .serveObjectReaderIfWorker */ .Px)()) {
-    const script = (0,_engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__/* .runnableScript */ .X6)(import.meta.url);
-    const env = (0,_launch_tuning_js__WEBPACK_IMPORTED_MODULE_4__/* .tunedEnvironment */ .MS)(process.env, process.platform);
-    if (script !== undefined && env !== null)
-        (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .endLike */ .R)(await (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .runAgain */ .q)(script, env));
-    else
-        await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)();
+    if ((await (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .runTuned */ .IL)((0,_engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__/* .runnableScript */ .X6)(import.meta.url))) === null)
+        await (0,_main_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)();
 }
 
 __webpack_async_result__();
@@ -34434,78 +34428,20 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2687:
+/***/ 8548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ endLike),
-/* harmony export */   q: () => (/* binding */ runAgain)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _tuning_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7338);
-// Running this same script again under the allocator settings of tuning.ts (glibc reads them
-// only when a process starts). A surface calls it before any work, for the runs that read a lot
-// (a first migration, a forced one, a verification, the action): it costs one Node start and
-// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
-// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
 
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  IL: () => (/* binding */ runTuned)
+});
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-/**
- * Run `script` (this process's entry) with this process's arguments and Node options (and the
- * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
- */
-function runAgain(script, env) {
-    return new Promise((resolve) => {
-        const node = (0,_tuning_js__WEBPACK_IMPORTED_MODULE_1__/* .tunedNodeArgs */ .Wk)(process.execArgv, process.env.NODE_OPTIONS);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(process.execPath, [...node, script, ...process.argv.slice(2)], {
-            stdio: 'inherit',
-            env
-        });
-        // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
-        // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
-        const forward = (sig) => {
-            if (child.exitCode === null && child.signalCode === null)
-                child.kill(sig);
-        };
-        for (const sig of FORWARDED)
-            process.on(sig, forward);
-        const done = (end) => {
-            for (const sig of FORWARDED)
-                process.off(sig, forward);
-            resolve(end);
-        };
-        child.on('error', (e) => {
-            process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`);
-            done({ code: 1, signal: null });
-        });
-        child.on('exit', (code, signal) => done({ code, signal }));
-    });
-}
-/**
- * End this process as the child ended: with its exit code, or by the same signal (so whoever
- * waits on this process sees what the child saw).
- */
-function endLike(end) {
-    if (end.signal !== null) {
-        process.kill(process.pid, end.signal);
-        return;
-    }
-    process.exitCode = end.code ?? 1;
-}
+// UNUSED EXPORTS: endLike, runAgain
 
-
-/***/ }),
-
-/***/ 7338:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   MS: () => (/* binding */ tunedEnvironment),
-/* harmony export */   Wk: () => (/* binding */ tunedNodeArgs)
-/* harmony export */ });
-/* unused harmony exports TUNING_SWITCH, MMAP_THRESHOLD_BYTES, MALLOC_TUNABLES, SEMI_SPACE_MB */
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/launch/tuning.ts
 // The allocator settings a long run wants. glibc serves an allocation of at least its mmap
 // threshold with a mapping of its own, returned to the system when freed; below it, from arenas
 // that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
@@ -34554,6 +34490,71 @@ function tunedEnvironment(env, platform) {
     if (added.length === 0)
         return null;
     return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
+}
+
+;// CONCATENATED MODULE: ./src/launch/respawn.ts
+// Running this same script again under the allocator settings of tuning.ts (glibc reads them
+// only when a process starts). A surface calls it before any work, for the runs that read a lot
+// (a first migration, a forced one, a verification, the action): it costs one Node start and
+// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
+// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
+
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * Run `script` (this process's entry) with this process's arguments and Node options (and the
+ * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
+ */
+function runAgain(script, env) {
+    return new Promise((resolve) => {
+        const node = tunedNodeArgs(process.execArgv, process.env.NODE_OPTIONS);
+        const child = (0,external_node_child_process_.spawn)(process.execPath, [...node, script, ...process.argv.slice(2)], {
+            stdio: 'inherit',
+            env
+        });
+        // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
+        // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
+        const forward = (sig) => {
+            if (child.exitCode === null && child.signalCode === null)
+                child.kill(sig);
+        };
+        for (const sig of FORWARDED)
+            process.on(sig, forward);
+        const done = (end) => {
+            for (const sig of FORWARDED)
+                process.off(sig, forward);
+            resolve(end);
+        };
+        child.on('error', (e) => {
+            process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`);
+            done({ code: 1, signal: null });
+        });
+        child.on('exit', (code, signal) => done({ code, signal }));
+    });
+}
+/**
+ * End this process as the child ended: with its exit code, or by the same signal (so whoever
+ * waits on this process sees what the child saw).
+ */
+function endLike(end) {
+    if (end.signal !== null) {
+        process.kill(process.pid, end.signal);
+        return;
+    }
+    process.exitCode = end.code ?? 1;
+}
+/**
+ * When `script` is this process's entry (a bundle; undefined otherwise) and the process lacks the
+ * tuning, run it again in a process that has it, end this process the way that one ended, and
+ * answer with its exit code; null: there is nothing to gain, go on in this process.
+ */
+async function runTuned(script) {
+    const env = tunedEnvironment(process.env, process.platform);
+    if (script === undefined || env === null)
+        return null;
+    const end = await runAgain(script, env);
+    endLike(end);
+    return end.code ?? 1;
 }
 
 

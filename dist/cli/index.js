@@ -24648,6 +24648,19 @@ function endLike(end) {
     }
     process.exitCode = end.code ?? 1;
 }
+/**
+ * When `script` is this process's entry (a bundle; undefined otherwise) and the process lacks the
+ * tuning, run it again in a process that has it, end this process the way that one ended, and
+ * answer with its exit code; null: there is nothing to gain, go on in this process.
+ */
+async function runTuned(script) {
+    const env = tunedEnvironment(process.env, process.platform);
+    if (script === undefined || env === null)
+        return null;
+    const end = await runAgain(script, env);
+    endLike(end);
+    return end.code ?? 1;
+}
 
 ;// CONCATENATED MODULE: ./src/formats/v2/layout.ts
 // v2 ref names, file names and paths (v2-format.md §1, §2, §4, §6).
@@ -27646,7 +27659,6 @@ async function runRefsMigrateCommand(argv, io) {
 
 
 
-
 const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
 Commands:
@@ -27870,7 +27882,7 @@ async function runMigrateCommand(argv, io) {
         // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
         // rerun reads only what is new, and is not worth another process start.
         if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
-            const end = await inTunedProcess();
+            const end = await runTuned(selfScript());
             if (end !== null)
                 return end;
         }
@@ -27935,20 +27947,6 @@ async function runMigrateCommand(argv, io) {
         return 2;
     }
 }
-/**
- * When this process is the CLI's entry script and lacks the allocator tuning (launch/tuning.ts),
- * run the same command again in a process that has it and answer with its exit code (a child
- * killed by a signal kills this process the same way); null: go on in this process.
- */
-async function inTunedProcess() {
-    const script = selfScript();
-    const env = tunedEnvironment(process.env, process.platform);
-    if (script === undefined || env === null)
-        return null;
-    const end = await runAgain(script, env);
-    endLike(end);
-    return end.code ?? 1;
-}
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript() {
     return worker_pool_runnableScript(import.meta.url);
@@ -27974,7 +27972,7 @@ async function main(argv, io) {
     if (cmd === 'verify') {
         // Verification reads every v1 and v2 blob: under the allocator tuning, as a first migration.
         if (!rest.includes('--help') && !rest.includes('-h')) {
-            const end = await inTunedProcess();
+            const end = await runTuned(selfScript());
             if (end !== null)
                 return end;
         }
