@@ -1,5 +1,6 @@
-// The CLI runs a first or forced migration, and a verification, in a second process with the
-// allocator tuning (src/launch/); a rerun stays in the process started. Seen from outside: the
+// The CLI runs a first or forced migration, and a verification, of a large repository (or any,
+// with ENTIRE_MIGRATE_MALLOC_TUNING=on) in a second process with the allocator tuning
+// (src/launch/); a rerun stays in the process started. Seen from outside: the
 // PID that reaches the engine's hold point, and that process's environment.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { buildCli, runCli, startCli, type BuiltCli } from './reliability-cli.js'
 import { MALLOC_TUNABLES, TUNING_SWITCH } from '../src/launch/tuning.js'
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip
-const TUNING_ON = { [TUNING_SWITCH]: '', GLIBC_TUNABLES: '' }
+const TUNING_ON = { [TUNING_SWITCH]: 'on', GLIBC_TUNABLES: '' }
 
 async function waitFor(file: string, ms = 60_000): Promise<void> {
   const until = Date.now() + ms
@@ -66,8 +67,13 @@ describeLinux('CLI: the allocator tuning', () => {
     expect(forced.pid).not.toBe(forced.started)
   })
 
-  it('switched off, or with the tunables already set, a first migration stays in its process', async () => {
-    for (const env of [{ [TUNING_SWITCH]: 'off', GLIBC_TUNABLES: '' }, { GLIBC_TUNABLES: ours }]) {
+  it('auto on a small repository, off, or with the tunables already set: a first migration stays in its process', async () => {
+    for (const env of [
+      { [TUNING_SWITCH]: '', GLIBC_TUNABLES: '' },
+      { [TUNING_SWITCH]: 'auto', GLIBC_TUNABLES: '' },
+      { [TUNING_SWITCH]: 'off', GLIBC_TUNABLES: '' },
+      { [TUNING_SWITCH]: 'on', GLIBC_TUNABLES: ours }
+    ]) {
       const { dir } = await buildV1Repo(tempDir(), v1Fixture())
       const r = await heldRun(cli, ['migrate', '--repo', dir, '--no-verify'], env)
       expect(r.pid).toBe(r.started)
@@ -84,5 +90,11 @@ describeLinux('CLI: the allocator tuning', () => {
     const m = runCli(cli.entry, ['migrate', '--repo', dir], TUNING_ON)
     expect(m.code).toBe(0)
     expect(runCli(cli.entry, ['verify', '--repo', dir], TUNING_ON).code).toBe(0)
+  })
+
+  it('an unknown switch value is an error that names it', () => {
+    const r = runCli(cli.entry, ['migrate', '--repo', '.'], { [TUNING_SWITCH]: 'yes' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(`entire-migrate: ${TUNING_SWITCH}: expected auto, on or off, got "yes"\n`)
   })
 })

@@ -11,6 +11,7 @@ import {
   gitUserIdentity,
   initRepo,
   isShallow,
+  objectStoreBytes,
   parseGitVersion,
   shallowCommits
 } from '../src/git/repo.js'
@@ -106,5 +107,17 @@ describe('repository queries', () => {
     await clone.run(['fetch', '-q', '--depth=1', `file://${src.repoDir}`, 'refs/heads/main'])
     expect(await isShallow(clone)).toBe(true)
     expect(await shallowCommits(clone)).toEqual([c2])
+  })
+})
+
+describe('objectStoreBytes', () => {
+  it('counts loose objects and packs', async () => {
+    const git = await newRepo('em-store-')
+    expect(await objectStoreBytes(git)).toBe(0)
+    await hashObject(git, 'x'.repeat(100_000) + Math.random())
+    const loose = await objectStoreBytes(git)
+    expect(loose).toBeGreaterThan(0)
+    await git.run(['repack', '-a', '-d', '-q'])
+    expect(await objectStoreBytes(git)).toBeGreaterThan(0)
   })
 })

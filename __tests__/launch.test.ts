@@ -11,8 +11,11 @@ import {
   MMAP_THRESHOLD_BYTES,
   SEMI_SPACE_MB,
   TUNING_SWITCH,
+  TUNE_FROM_STORE_BYTES,
+  badTuningSwitch,
   tunedEnvironment,
-  tunedNodeArgs
+  tunedNodeArgs,
+  wantsTuning
 } from '../src/launch/tuning.js'
 import { collectGarbage } from '../src/engine/heap.js'
 
@@ -43,6 +46,25 @@ describe('tunedEnvironment', () => {
     expect(tunedEnvironment({ PATH: '/bin' }, 'darwin')).toBeNull()
     expect(tunedEnvironment({ PATH: '/bin' }, 'win32')).toBeNull()
     expect(tunedEnvironment({ [TUNING_SWITCH]: 'off' }, 'linux')).toBeNull()
+  })
+})
+
+describe('wantsTuning', () => {
+  it('auto (or unset) by the size of the object store; on and off regardless', () => {
+    const big = TUNE_FROM_STORE_BYTES
+    expect(wantsTuning({}, big)).toBe(true)
+    expect(wantsTuning({}, big - 1)).toBe(false)
+    expect(wantsTuning({ [TUNING_SWITCH]: 'auto' }, big)).toBe(true)
+    expect(wantsTuning({ [TUNING_SWITCH]: 'on' }, 0)).toBe(true)
+    expect(wantsTuning({ [TUNING_SWITCH]: 'off' }, big * 10)).toBe(false)
+  })
+
+  it('names a value that is none of auto, on, off', () => {
+    for (const v of [undefined, '', 'auto', 'on', 'off'])
+      expect(badTuningSwitch({ [TUNING_SWITCH]: v })).toBeNull()
+    expect(badTuningSwitch({ [TUNING_SWITCH]: 'OFF' })).toBe(
+      `${TUNING_SWITCH}: expected auto, on or off, got "OFF"`
+    )
   })
 })
 

@@ -16,6 +16,8 @@ import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { runTuned } from './launch/respawn.js'
+import { TUNING_SWITCH, badTuningSwitch, tunedEnvironment, wantsTuning } from './launch/tuning.js'
+import { objectStoreBytes } from './git/repo.js'
 import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
 import {
@@ -276,7 +278,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
     // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
     // rerun reads only what is new, and is not worth another process start.
     if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
-      const end = await runTuned(selfScript())
+      const end = await runTunedIfWanted(git)
       if (end !== null) return end
     }
     const timer = new PhaseTimer(logger)
@@ -342,6 +344,28 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
   }
 }
 
+/**
+ * Run this command again in a process with the allocator tuning (launch/tuning.ts) when that is
+ * wanted: ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Its exit code, or
+ * null to go on here (also from sources, off Linux, or when this process is tuned already).
+ */
+async function runTunedIfWanted(git: GitRunner): Promise<number | null> {
+  const script = selfScript()
+  if (script === undefined || tunedEnvironment(process.env, process.platform) === null) return null
+  const mode = process.env[TUNING_SWITCH] ?? ''
+  const store = mode === 'on' || mode === 'off' ? 0 : await objectStoreBytes(git)
+  return wantsTuning(process.env, store) ? runTuned(script) : null
+}
+
+/** The value of `--name <v>` or `--name=<v>` among `args`. */
+function optionValue(args: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${name}`) return args[i + 1]
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
+  }
+  return undefined
+}
+
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript(): string | undefined {
   return runnableScript(import.meta.url)
@@ -361,12 +385,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(MAIN_USAGE)
     return 0
   }
+  const badSwitch = badTuningSwitch(process.env)
+  if (badSwitch !== null && (cmd === 'migrate' || cmd === 'verify')) {
+    io.stderr.write(`entire-migrate: ${badSwitch}\n`)
+    return 2
+  }
   if (cmd === 'migrate' && selectsRefsTarget(rest)) return runRefsMigrateCommand(rest, io)
   if (cmd === 'migrate') return runMigrateCommand(rest, io)
   if (cmd === 'verify') {
-    // Verification reads every v1 and v2 blob: under the allocator tuning, as a first migration.
+    // Verification reads every v1 and v2 blob: tuned as a first migration is.
     if (!rest.includes('--help') && !rest.includes('-h')) {
-      const end = await runTuned(selfScript())
+      const repo = optionValue(rest, 'repo') ?? '.'
+      const end = await runTunedIfWanted(new GitRunner(resolve(repo))).catch(() => null)
       if (end !== null) return end
     }
     return runVerifyCommand(rest, io)

@@ -139,3 +139,14 @@ export async function initRepo(git: GitRunner, opts: InitOptions = {}): Promise<
   args.push('.')
   await git.run(args)
 }
+
+/** Bytes of the repository's object store: its packs and loose objects (`count-objects -v`). */
+export async function objectStoreBytes(git: GitRunner): Promise<number> {
+  const text = await git.text(['count-objects', '-v'])
+  let kib = 0
+  for (const line of text.split('\n')) {
+    const m = /^(size|size-pack): (\d+)$/.exec(line.trim())
+    if (m) kib += Number(m[2])
+  }
+  return kib * 1024
+}
