@@ -33599,7 +33599,7 @@ function transcriptPosition(input, agent) {
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _objects_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3644);
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6916);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8433);
 // Bulk object reads on a thread of their own. git writes into a socket that holds a few hundred
 // KiB; on the main thread, every synchronous step (compacting one large transcript takes tens of
 // ms) left cat-file blocked on a full socket, so reading the next window did not overlap with
@@ -33854,7 +33854,7 @@ function serveObjectReaderIfWorker() {
 /* harmony export */   q4: () => (/* binding */ CatFileBatchParser)
 /* harmony export */ });
 /* unused harmony exports streamObjects, resolveMany */
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6916);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8433);
 
 const LF = 0x0a;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
@@ -34202,19 +34202,26 @@ async function resolveMany(git, names) {
 
 /***/ }),
 
-/***/ 6916:
+/***/ 8433:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   XS: () => (/* binding */ GitError),
-/* harmony export */   bl: () => (/* binding */ GitRunner)
-/* harmony export */ });
-/* unused harmony export configEnv */
-/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2876);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  XS: () => (/* binding */ GitError),
+  bl: () => (/* binding */ GitRunner)
+});
+
+// UNUSED EXPORTS: configEnv
+
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+var external_node_child_process_default = /*#__PURE__*/__nccwpck_require__.n(external_node_child_process_namespaceObject);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/git/runner.ts
 // The one place that spawns git. Every git call in the project goes through GitRunner.run,
 // which drives @actions/exec with a full, fixed environment and typed errors.
 
@@ -34260,7 +34267,7 @@ let stdinSeq = 0;
  * so that every module instance sharing the hook shares the map).
  */
 function guardGitStdin() {
-    const proto = (node_child_process__WEBPACK_IMPORTED_MODULE_1___default().ChildProcess).prototype;
+    const proto = (external_node_child_process_default()).ChildProcess.prototype;
     const original = proto.spawn;
     if (original.emGuarded) {
         original.emStdinTakers ??= new Map();
@@ -34269,7 +34276,7 @@ function guardGitStdin() {
     const stdinTakers = new Map();
     const guarded = function (options) {
         const result = original.call(this, options);
-        const file = typeof options?.file === 'string' ? (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(options.file) : '';
+        const file = typeof options?.file === 'string' ? (0,external_node_path_.basename)(options.file) : '';
         if (/^git(\.exe)?$/i.test(file)) {
             this.stdin?.on('error', () => undefined);
             const pair = options.envPairs?.find((p) => p.startsWith(`${STDIN_TOKEN}=`));
@@ -34364,7 +34371,7 @@ class GitRunner {
             stdinTakers.set(token, opts.stdin);
             env[STDIN_TOKEN] = token;
         }
-        const exitCode = await _actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .exec */ .m('git', args, {
+        const exitCode = await exec/* exec */.m('git', args, {
             cwd: this.repoDir,
             env,
             silent: true,
@@ -34405,158 +34412,18 @@ class GitRunner {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
-/* harmony import */ var _engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4741);
-/* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8794);
-/* harmony import */ var _launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8548);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(282);
+/* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(282);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
-// when started as a pool worker it serves jobs instead of running the action. The action's runs
-// read whole corpora: it runs again in a process with the allocator tuning (launch/tuning.ts)
-// unless this one has it (or cannot get it).
+// when started as a pool worker it serves jobs instead of running the action.
 
 
 
-
-
-if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_2__/* .serveObjectReaderIfWorker */ .Px)()) {
-    if ((await (0,_launch_respawn_js__WEBPACK_IMPORTED_MODULE_3__/* .runTuned */ .IL)((0,_engine_worker_pool_js__WEBPACK_IMPORTED_MODULE_1__/* .runnableScript */ .X6)(import.meta.url))) === null)
-        await (0,_main_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)();
-}
+if (!(0,_engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__/* .serveCompactJobsIfWorker */ .EH)() && !(0,_git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__/* .serveObjectReaderIfWorker */ .Px)())
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 8548:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  IL: () => (/* binding */ runTuned)
-});
-
-// UNUSED EXPORTS: endLike, runAgain
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/launch/tuning.ts
-// The allocator settings a long run wants. glibc serves an allocation of at least its mmap
-// threshold with a mapping of its own, returned to the system when freed; below it, from arenas
-// that keep freed memory for reuse. The threshold starts at 128 KiB but rises to the size of
-// every such mapping freed (up to 32 MiB), so after the first large transcript every buffer a
-// migration holds (blobs of 0.1 to 30 MB, compaction output) came from the arenas, and the holes
-// their varied sizes and lifetimes left grew with the corpus: resident size climbed from ~390 to
-// ~450 MB through 10,000 synthetic checkpoints while the memory in use stayed flat. A fixed
-// threshold keeps large buffers out of the arenas (the climb is gone); transparent huge pages for
-// those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
-// glibc reads these only when a process starts, and V8 its heap sizes: see respawn.ts. Pure.
-/** The environment variable that turns the tuning off (`off`). */
-const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
-/** Allocations of at least this many bytes get a mapping of their own. */
-const MMAP_THRESHOLD_BYTES = 1024 * 1024;
-/** The tunables (glibc ≥ 2.26 reads GLIBC_TUNABLES; hugetlb needs ≥ 2.35, older ones ignore it). */
-const MALLOC_TUNABLES = [
-    ['glibc.malloc.mmap_threshold', String(MMAP_THRESHOLD_BYTES)],
-    ['glibc.malloc.hugetlb', '1']
-];
-/**
- * V8's young generation for the tuned process, capped: it grew toward its 16 MiB semi-spaces
- * over a long run (more resident memory the more checkpoints a run had processed: a 10,000
- * checkpoint migration peaked 24 MB higher without the cap, a 2,500 one 0–20 MB), for garbage
- * that dies young either way.
- */
-const SEMI_SPACE_MB = 4;
-/** Node options for the tuned process: `execArgv` plus the semi-space cap, unless one is given. */
-function tunedNodeArgs(execArgv, nodeOptions = '') {
-    const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--max-semi-space-size(=|$)/.test(a));
-    return given ? [...execArgv] : [...execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`];
-}
-/**
- * The environment a tuned process gets: `env` with the tunables it lacks added to
- * GLIBC_TUNABLES; null when there is nothing to add (not Linux, switched off with
- * `ENTIRE_MIGRATE_MALLOC_TUNING=off`, or every tunable already set). A tunable the caller set
- * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
- */
-function tunedEnvironment(env, platform) {
-    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
-        return null;
-    const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
-    const names = new Set(given.map((t) => t.split('=')[0]));
-    if (env.MALLOC_MMAP_THRESHOLD_ !== undefined)
-        names.add('glibc.malloc.mmap_threshold');
-    const added = MALLOC_TUNABLES.filter(([name]) => !names.has(name)).map(([n, v]) => `${n}=${v}`);
-    if (added.length === 0)
-        return null;
-    return { ...env, GLIBC_TUNABLES: [...given, ...added].join(':') };
-}
-
-;// CONCATENATED MODULE: ./src/launch/respawn.ts
-// Running this same script again under the allocator settings of tuning.ts (glibc reads them
-// only when a process starts). A surface calls it before any work, for the runs that read a lot
-// (a first migration, a forced one, a verification, the action): it costs one Node start and
-// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
-// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
-
-
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-/**
- * Run `script` (this process's entry) with this process's arguments and Node options (and the
- * young-generation cap of tuning.ts) in a child with `env`; resolves when it has ended.
- */
-function runAgain(script, env) {
-    return new Promise((resolve) => {
-        const node = tunedNodeArgs(process.execArgv, process.env.NODE_OPTIONS);
-        const child = (0,external_node_child_process_.spawn)(process.execPath, [...node, script, ...process.argv.slice(2)], {
-            stdio: 'inherit',
-            env
-        });
-        // A terminal's Ctrl-C reaches both processes; a runner cancelling the step signals this one.
-        // Passing a signal on twice is harmless: the child drops its locks and dies at the first.
-        const forward = (sig) => {
-            if (child.exitCode === null && child.signalCode === null)
-                child.kill(sig);
-        };
-        for (const sig of FORWARDED)
-            process.on(sig, forward);
-        const done = (end) => {
-            for (const sig of FORWARDED)
-                process.off(sig, forward);
-            resolve(end);
-        };
-        child.on('error', (e) => {
-            process.stderr.write(`entire-migrate: cannot start ${script} again: ${e.message}\n`);
-            done({ code: 1, signal: null });
-        });
-        child.on('exit', (code, signal) => done({ code, signal }));
-    });
-}
-/**
- * End this process as the child ended: with its exit code, or by the same signal (so whoever
- * waits on this process sees what the child saw).
- */
-function endLike(end) {
-    if (end.signal !== null) {
-        process.kill(process.pid, end.signal);
-        return;
-    }
-    process.exitCode = end.code ?? 1;
-}
-/**
- * When `script` is this process's entry (a bundle; undefined otherwise) and the process lacks the
- * tuning, run it again in a process that has it, end this process the way that one ended, and
- * answer with its exit code; null: there is nothing to gain, go on in this process.
- */
-async function runTuned(script) {
-    const env = tunedEnvironment(process.env, process.platform);
-    if (script === undefined || env === null)
-        return null;
-    const end = await runAgain(script, env);
-    endLike(end);
-    return end.code ?? 1;
-}
-
 
 /***/ }),
 
@@ -41438,8 +41305,8 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: ./src/git/runner.ts
-var runner = __nccwpck_require__(6916);
+// EXTERNAL MODULE: ./src/git/runner.ts + 1 modules
+var runner = __nccwpck_require__(8433);
 ;// CONCATENATED MODULE: ./src/git/remote.ts
 /** base64("x-access-token:" + token): the credential inside the header (mask it too). */
 function basicCredential(token) {
@@ -42132,6 +41999,17 @@ async function initRepo(git, opts = {}) {
         args.push(`--initial-branch=${opts.initialBranch}`);
     args.push('.');
     await git.run(args);
+}
+/** Bytes of the repository's object store: its packs and loose objects (`count-objects -v`). */
+async function objectStoreBytes(git) {
+    const text = await git.text(['count-objects', '-v']);
+    let kib = 0;
+    for (const line of text.split('\n')) {
+        const m = /^(size|size-pack): (\d+)$/.exec(line.trim());
+        if (m)
+            kib += Number(m[2]);
+    }
+    return kib * 1024;
 }
 
 ;// CONCATENATED MODULE: ./src/git/action-prep.ts
@@ -64199,13 +64077,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
