@@ -24633,10 +24633,10 @@ function tunedEnvironment(env, platform) {
 
 ;// CONCATENATED MODULE: ./src/launch/respawn.ts
 // Running this same script again under the allocator settings of tuning.ts (glibc reads them
-// only when a process starts). A surface calls it before any work, for the runs that read a lot
-// (a first migration, a forced one, a verification, the action): it costs one Node start and
-// bundle load (~0.1–0.2 s). The child shares this process's standard streams and environment
-// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, tokens); signals sent to this process are passed on.
+// only when a process starts). The CLI calls it before any work, for the runs that read a whole
+// large corpus (cli.ts decides which): it costs one Node start and bundle load (~0.1–0.2 s). The
+// child shares this process's standard streams and environment; signals sent to this process
+// are passed on.
 
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
