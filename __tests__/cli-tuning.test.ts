@@ -3,23 +3,15 @@
 // (src/launch/); a rerun stays in the process started. Seen from outside: the
 // PID that reaches the engine's hold point, and that process's environment.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildV1Repo, tempDir } from './helpers/v1repo.js'
 import { v1Fixture } from './helpers/v1fixture.js'
-import { buildCli, runCli, startCli, type BuiltCli } from './reliability-cli.js'
+import { buildCli, runCli, startCli, waitFor, type BuiltCli } from './reliability-cli.js'
 import { MALLOC_TUNABLES, TUNING_SWITCH } from '../src/launch/tuning.js'
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip
 const TUNING_ON = { [TUNING_SWITCH]: 'on', GLIBC_TUNABLES: '' }
-
-async function waitFor(file: string, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!existsSync(file)) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${file}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 /** Run `args` held after planning: the PID that got there, its GLIBC_TUNABLES, the result. */
 async function heldRun(cli: BuiltCli, args: string[], env: Record<string, string> = TUNING_ON) {

@@ -2,7 +2,15 @@
 // the sources transpiled module by module (no whole-program type check, so a colleague's
 // in-progress file elsewhere does not block it, and a few seconds instead of ncc's minute).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -76,6 +84,15 @@ export function runCli(entry: string, args: string[], env: Record<string, string
     maxBuffer: 64 * 1024 * 1024
   })
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Resolves once `file` exists (a held CLI writes it), or fails after `ms`. */
+export async function waitFor(file: string, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!existsSync(file)) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${file}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
 }
 
 /** Start the CLI in the background; `done` resolves when it exits. */

@@ -18,7 +18,14 @@ import {
   type V1CheckpointSpec
 } from './helpers/v1repo.js'
 import { v1Fixture, IDS } from './helpers/v1fixture.js'
-import { buildCli, fsckStrict, runCli, startCli, type BuiltCli } from './reliability-cli.js'
+import {
+  buildCli,
+  fsckStrict,
+  runCli,
+  startCli,
+  waitFor,
+  type BuiltCli
+} from './reliability-cli.js'
 
 const V2 = 'refs/entire/checkpoints/v2/'
 const MAIN = `${V2}main`
@@ -67,14 +74,6 @@ async function foreignCommit(git: GitRunner, ref: string): Promise<string> {
   return git.text(['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-m', 'foreign writer'], {
     env: { GIT_AUTHOR_DATE: '1767225600 +0000', GIT_COMMITTER_DATE: '1767225600 +0000' }
   })
-}
-
-async function waitFor(file: string, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!existsSync(file)) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${file}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /** Start the CLI held at `point`; resolves once it is there. */
