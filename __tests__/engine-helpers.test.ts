@@ -1,11 +1,6 @@
 import { describe, it, expect } from '@jest/globals'
 import { mapConcurrently } from '../src/engine/concurrency.js'
-import {
-  listingOf,
-  packForWrite,
-  releaseListing,
-  type CheckpointWork
-} from '../src/engine/plan.js'
+import { listingOf, packForWrite, releaseListing, type CheckpointWork } from '../src/engine/plan.js'
 import { goTimeFromEpochNanos } from '../src/formats/json/time.js'
 import type { V1CheckpointListing } from '../src/formats/v1/listing.js'
 import {
