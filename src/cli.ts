@@ -16,7 +16,7 @@ import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { runTuned } from './launch/respawn.js'
-import { TUNING_SWITCH, badTuningSwitch, tunedEnvironment, wantsTuning } from './launch/tuning.js'
+import { badTuningSwitch, tunedEnvironment, tuningMode, wantsTuning } from './launch/tuning.js'
 import { objectStoreBytes } from './git/repo.js'
 import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
@@ -347,23 +347,21 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
 /**
  * Run this command again in a process with the allocator tuning (launch/tuning.ts) when that is
  * wanted: ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Its exit code, or
- * null to go on here (also from sources, off Linux, or when this process is tuned already).
+ * null to go on here (also from sources, off Linux, when this process is tuned already, or when
+ * the store cannot be measured: the command itself then says what is wrong).
  */
 async function runTunedIfWanted(git: GitRunner): Promise<number | null> {
   const script = selfScript()
   if (script === undefined || tunedEnvironment(process.env, process.platform) === null) return null
-  const mode = process.env[TUNING_SWITCH] ?? ''
-  const store = mode === 'on' || mode === 'off' ? 0 : await objectStoreBytes(git)
-  return wantsTuning(process.env, store) ? runTuned(script) : null
-}
-
-/** The value of `--name <v>` or `--name=<v>` among `args`. */
-function optionValue(args: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === `--${name}`) return args[i + 1]
-    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
+  let store = 0
+  if (tuningMode(process.env) === 'auto') {
+    try {
+      store = await objectStoreBytes(git)
+    } catch {
+      return null
+    }
   }
-  return undefined
+  return wantsTuning(process.env, store) ? runTuned(script) : null
 }
 
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
@@ -392,15 +390,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (cmd === 'migrate' && selectsRefsTarget(rest)) return runRefsMigrateCommand(rest, io)
   if (cmd === 'migrate') return runMigrateCommand(rest, io)
-  if (cmd === 'verify') {
-    // Verification reads every v1 and v2 blob: tuned as a first migration is.
-    if (!rest.includes('--help') && !rest.includes('-h')) {
-      const repo = optionValue(rest, 'repo') ?? '.'
-      const end = await runTunedIfWanted(new GitRunner(resolve(repo))).catch(() => null)
-      if (end !== null) return end
-    }
-    return runVerifyCommand(rest, io)
-  }
+  // Verification reads every v1 and v2 blob: tuned as a first migration is.
+  if (cmd === 'verify') return runVerifyCommand(rest, io, { elsewhere: runTunedIfWanted })
   io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`)
   return 2
 }

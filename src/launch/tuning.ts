@@ -20,22 +20,28 @@ export const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING'
  */
 export const TUNE_FROM_STORE_BYTES = 1024 * 1024 * 1024
 
+/** TUNING_SWITCH as set: `auto` (also when unset or empty), `on`, `off`; null for anything else. */
+export function tuningMode(
+  env: Readonly<Record<string, string | undefined>>
+): 'auto' | 'on' | 'off' | null {
+  const mode = env[TUNING_SWITCH] ?? ''
+  if (mode === '' || mode === 'auto') return 'auto'
+  return mode === 'on' || mode === 'off' ? mode : null
+}
+
 /** Whether a run that reads the whole corpus is tuned, for an object store of `storeBytes`. */
 export function wantsTuning(
   env: Readonly<Record<string, string | undefined>>,
   storeBytes: number
 ): boolean {
-  const mode = env[TUNING_SWITCH] ?? ''
-  if (mode === 'off') return false
-  if (mode === 'on') return true
-  return storeBytes >= TUNE_FROM_STORE_BYTES
+  const mode = tuningMode(env)
+  return mode === 'on' || (mode === 'auto' && storeBytes >= TUNE_FROM_STORE_BYTES)
 }
 
 /** A TUNING_SWITCH value that is not one of the three (an error, named). */
 export function badTuningSwitch(env: Readonly<Record<string, string | undefined>>): string | null {
-  const mode = env[TUNING_SWITCH]
-  if (mode === undefined || ['', 'auto', 'on', 'off'].includes(mode)) return null
-  return `${TUNING_SWITCH}: expected auto, on or off, got ${JSON.stringify(mode)}`
+  if (tuningMode(env) !== null) return null
+  return `${TUNING_SWITCH}: expected auto, on or off, got ${JSON.stringify(env[TUNING_SWITCH])}`
 }
 
 /** Allocations of at least this many bytes get a mapping of their own. */
@@ -75,7 +81,7 @@ export function tunedEnvironment(
   env: Env,
   platform: string
 ): Record<string, string | undefined> | null {
-  if (platform !== 'linux' || env[TUNING_SWITCH] === 'off') return null
+  if (platform !== 'linux' || tuningMode(env) === 'off') return null
   const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '')
   const names = new Set(given.map((t) => t.split('=')[0]))
   if (env.MALLOC_MMAP_THRESHOLD_ !== undefined) names.add('glibc.malloc.mmap_threshold')

@@ -36,7 +36,19 @@ Options:
 Exit status: 0 every check passed, 1 a check failed, 2 fatal error.
 `
 
-export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<number> {
+export interface VerifyCommandOptions {
+  /**
+   * Called with the repository once the arguments are valid: an exit code when the command ran
+   * elsewhere (the CLI's tuned second process), null to run it here.
+   */
+  elsewhere?: (git: GitRunner) => Promise<number | null>
+}
+
+export async function runVerifyCommand(
+  argv: string[],
+  io: CommandIo,
+  opts: VerifyCommandOptions = {}
+): Promise<number> {
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
@@ -74,8 +86,10 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     )
     return 2
   }
+  const git = new GitRunner(resolve(String(values.repo ?? '.')))
+  const ranElsewhere = opts.elsewhere ? await opts.elsewhere(git) : null
+  if (ranElsewhere !== null) return ranElsewhere
   try {
-    const git = new GitRunner(resolve(String(values.repo ?? '.')))
     const report = await verifyRepository(git, {
       v1Ref: values['v1-ref'] as string | undefined,
       v2Prefix: values['v2-prefix'] as string | undefined,
