@@ -24430,7 +24430,7 @@ Options:
 
 Exit status: 0 every check passed, 1 a check failed, 2 fatal error.
 `;
-async function runVerifyCommand(argv, io) {
+async function runVerifyCommand(argv, io, opts = {}) {
     let values;
     try {
         values = (0,external_node_util_namespaceObject.parseArgs)({
@@ -24463,8 +24463,11 @@ async function runVerifyCommand(argv, io) {
         io.stderr.write(`entire-migrate verify: --workers must be a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`);
         return 2;
     }
+    const git = new GitRunner((0,external_node_path_namespaceObject.resolve)(String(values.repo ?? '.')));
+    const ranElsewhere = opts.elsewhere ? await opts.elsewhere(git) : null;
+    if (ranElsewhere !== null)
+        return ranElsewhere;
     try {
-        const git = new GitRunner((0,external_node_path_namespaceObject.resolve)(String(values.repo ?? '.')));
         const report = await verify_verifyRepository(git, {
             v1Ref: values['v1-ref'],
             v2Prefix: values['v2-prefix'],
@@ -24577,21 +24580,23 @@ const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING';
  * one of 2 GB (2,500 checkpoints) ran at about the same speed.
  */
 const TUNE_FROM_STORE_BYTES = 1024 * 1024 * 1024;
+/** TUNING_SWITCH as set: `auto` (also when unset or empty), `on`, `off`; null for anything else. */
+function tuningMode(env) {
+    const mode = env[TUNING_SWITCH] ?? '';
+    if (mode === '' || mode === 'auto')
+        return 'auto';
+    return mode === 'on' || mode === 'off' ? mode : null;
+}
 /** Whether a run that reads the whole corpus is tuned, for an object store of `storeBytes`. */
 function wantsTuning(env, storeBytes) {
-    const mode = env[TUNING_SWITCH] ?? '';
-    if (mode === 'off')
-        return false;
-    if (mode === 'on')
-        return true;
-    return storeBytes >= TUNE_FROM_STORE_BYTES;
+    const mode = tuningMode(env);
+    return mode === 'on' || (mode === 'auto' && storeBytes >= TUNE_FROM_STORE_BYTES);
 }
 /** A TUNING_SWITCH value that is not one of the three (an error, named). */
 function badTuningSwitch(env) {
-    const mode = env[TUNING_SWITCH];
-    if (mode === undefined || ['', 'auto', 'on', 'off'].includes(mode))
+    if (tuningMode(env) !== null)
         return null;
-    return `${TUNING_SWITCH}: expected auto, on or off, got ${JSON.stringify(mode)}`;
+    return `${TUNING_SWITCH}: expected auto, on or off, got ${JSON.stringify(env[TUNING_SWITCH])}`;
 }
 /** Allocations of at least this many bytes get a mapping of their own. */
 const MMAP_THRESHOLD_BYTES = 1024 * 1024;
@@ -24619,7 +24624,7 @@ function tunedNodeArgs(execArgv, nodeOptions = '') {
  * is left as set (theirs wins), and so is a threshold set the older way (MALLOC_MMAP_THRESHOLD_).
  */
 function tunedEnvironment(env, platform) {
-    if (platform !== 'linux' || env[TUNING_SWITCH] === 'off')
+    if (platform !== 'linux' || tuningMode(env) === 'off')
         return null;
     const given = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '');
     const names = new Set(given.map((t) => t.split('=')[0]));
@@ -27986,25 +27991,23 @@ async function runMigrateCommand(argv, io) {
 /**
  * Run this command again in a process with the allocator tuning (launch/tuning.ts) when that is
  * wanted: ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Its exit code, or
- * null to go on here (also from sources, off Linux, or when this process is tuned already).
+ * null to go on here (also from sources, off Linux, when this process is tuned already, or when
+ * the store cannot be measured: the command itself then says what is wrong).
  */
 async function runTunedIfWanted(git) {
     const script = selfScript();
     if (script === undefined || tunedEnvironment(process.env, process.platform) === null)
         return null;
-    const mode = process.env[TUNING_SWITCH] ?? '';
-    const store = mode === 'on' || mode === 'off' ? 0 : await objectStoreBytes(git);
-    return wantsTuning(process.env, store) ? runTuned(script) : null;
-}
-/** The value of `--name <v>` or `--name=<v>` among `args`. */
-function optionValue(args, name) {
-    for (let i = 0; i < args.length; i++) {
-        if (args[i] === `--${name}`)
-            return args[i + 1];
-        if (args[i].startsWith(`--${name}=`))
-            return args[i].slice(name.length + 3);
+    let store = 0;
+    if (tuningMode(process.env) === 'auto') {
+        try {
+            store = await objectStoreBytes(git);
+        }
+        catch {
+            return null;
+        }
     }
-    return undefined;
+    return wantsTuning(process.env, store) ? runTuned(script) : null;
 }
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript() {
@@ -28033,16 +28036,9 @@ async function main(argv, io) {
         return runRefsMigrateCommand(rest, io);
     if (cmd === 'migrate')
         return runMigrateCommand(rest, io);
-    if (cmd === 'verify') {
-        // Verification reads every v1 and v2 blob: tuned as a first migration is.
-        if (!rest.includes('--help') && !rest.includes('-h')) {
-            const repo = optionValue(rest, 'repo') ?? '.';
-            const end = await runTunedIfWanted(new GitRunner((0,external_node_path_namespaceObject.resolve)(repo))).catch(() => null);
-            if (end !== null)
-                return end;
-        }
-        return runVerifyCommand(rest, io);
-    }
+    // Verification reads every v1 and v2 blob: tuned as a first migration is.
+    if (cmd === 'verify')
+        return runVerifyCommand(rest, io, { elsewhere: runTunedIfWanted });
     io.stderr.write(`entire-migrate: unknown command ${JSON.stringify(cmd)}\n\n${MAIN_USAGE}`);
     return 2;
 }
