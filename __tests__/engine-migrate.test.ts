@@ -112,6 +112,15 @@ describe('engine: fresh migration of a v1 fixture', () => {
     expect(await cpLocations(git, IDS.nothing)).toEqual([])
   })
 
+  it('each outcome names the /full ref that holds its raw data (completed after its batch)', async () => {
+    for (const o of report.outcomes) {
+      const full = (await cpLocations(git, o.id)).filter((r) => r !== MAIN)
+      if (o.status === 'migrated') expect([o.id, o.fullRef]).toEqual([o.id, full[0]])
+      else expect([o.id, o.fullRef, full]).toEqual([o.id, undefined, []])
+    }
+    expect(report.outcomes.filter((o) => o.fullRef === A(1))).toHaveLength(4)
+  })
+
   it('derives v2 files as the spec says', async () => {
     const base = 'a1/a1a1a1a1a1'
     const s0 = JSON.parse((await readFileAt(git, MAIN, `${base}/0/metadata.json`))!)

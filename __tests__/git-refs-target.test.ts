@@ -183,7 +183,7 @@ describe('git-refs target with real git', () => {
     ])
     expect(await git.text(['rev-parse', 'refs/entire/checkpoints/ab/0123456789ab'])).toBe(other)
     expect(result.counts).toMatchObject({ migrated: 2, failed: 1 })
-    expect(result.outcomes.find((o) => o.id === '0123456789ab')?.message).toMatch(
+    expect(result.outcomes.toArray().find((o) => o.id === '0123456789ab')?.message).toMatch(
       /moved while converting.*not overwritten/
     )
     const v = await target.verifyDetailed(ctx, plan, result)
@@ -201,7 +201,7 @@ describe('git-refs target with real git', () => {
     const r = await runRefsMigration(repo.git, settings(repo.dir), PINNED)
     expect(r.ok).toBe(false)
     expect(r.write.counts).toMatchObject({ total: 3, migrated: 2, failed: 1 })
-    const failed = r.write.outcomes.find((o) => o.status === 'failed')
+    const failed = r.write.outcomes.toArray().find((o) => o.status === 'failed')
     expect(failed?.message).toMatch(
       /checkpoint a3b2c1d0e9f8: a3\/b2c1d0e9f8\/metadata.json cannot be decoded/
     )

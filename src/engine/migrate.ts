@@ -58,6 +58,7 @@ import { listingOf, releaseListing, type CheckpointWork, type SlotRef } from './
 import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
+import { OutcomeLog } from './outcome-log.js'
 import { crashPoint } from './crash.js'
 import {
   MIGRATION_AUTHOR,
@@ -206,7 +207,7 @@ export interface WriteOutput {
   refs: RefChange[]
   archivesCreated: string[]
   batches: number
-  outcomes: CheckpointOutcome[]
+  outcomes: OutcomeLog
   counts: MigrationCounts
   warnings: string[]
 }
@@ -387,9 +388,8 @@ class V2Writer {
   private readonly refChanges = new Map<string, RefChange>()
   private readonly archivesCreated: string[] = []
   private batches = 0
-  private readonly outcomes: CheckpointOutcome[] = []
-  /** Outcomes of checkpoints queued for /full, by id. */
-  private readonly written = new Map<string, CheckpointOutcome>()
+  /** Outcomes of checkpoints queued for /full stay open until their batch is written. */
+  private readonly outcomes = new OutcomeLog()
   private readonly counts: MigrationCounts
   private readonly warnings: string[] = []
   private done = 0
@@ -644,7 +644,7 @@ class V2Writer {
     this.counts.failedByReason[reason] = (this.counts.failedByReason[reason] ?? 0) + 1
     const o: CheckpointOutcome = { id, status: 'failed', reason, message }
     if (file) o.file = file
-    this.outcomes.push(o)
+    this.outcomes.add(o)
     this.log.error(`checkpoint ${id} failed: ${message}`)
   }
 
@@ -658,7 +658,7 @@ class V2Writer {
     this.counts.skippedByReason[reason] = (this.counts.skippedByReason[reason] ?? 0) + 1
     const o: CheckpointOutcome = { id, status: 'skipped', reason, message }
     if (sessions) o.sessions = sessions
-    this.outcomes.push(o)
+    this.outcomes.add(o)
   }
 
   private async processOne(
@@ -957,9 +957,7 @@ class V2Writer {
     this.pendingFull.push(full)
     this.counts.migrated++
     this.counts.sessionsWritten += migrating.length
-    const outcome: CheckpointOutcome = { id, status: 'migrated', sessions: sessionsOut }
-    this.outcomes.push(outcome)
-    this.written.set(id, outcome)
+    this.outcomes.add({ id, status: 'migrated', sessions: sessionsOut }, { open: true })
   }
 
   /** §5.4 step 4 decided from the listing: every session is missing; no blob was read. */
@@ -1153,17 +1151,13 @@ class V2Writer {
     if (full) {
       this.pendingFull.push(full)
       this.counts.repaired++
-      const outcome: CheckpointOutcome = {
-        id,
-        status: 'repaired',
-        sessions: sessionsOut,
-        message: w.reason
-      }
-      this.outcomes.push(outcome)
-      this.written.set(id, outcome)
+      this.outcomes.add(
+        { id, status: 'repaired', sessions: sessionsOut, message: w.reason },
+        { open: true }
+      )
     } else if (backfilled > 0) {
       this.counts.repaired++
-      this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
+      this.outcomes.add({ id, status: 'repaired', sessions: sessionsOut, message: w.reason })
     } else {
       this.skip(
         id,
@@ -1396,10 +1390,8 @@ class V2Writer {
     this.localArchives.set(n, archiveOid)
     this.archivesCreated.push(ref)
     for (const cp of batch.full) {
-      const o = this.written.get(cp.id)
-      if (o) o.fullRef = ref
+      this.outcomes.close(cp.id, ref)
       // archived: no later batch looks these up (a run keeps only the current generation's)
-      this.written.delete(cp.id)
       this.mainCreatedAts.delete(cp.id)
     }
     this.batches++
@@ -1554,9 +1546,7 @@ class V2Writer {
     }
     if (batch.full.length > 0) {
       for (const cp of batch.full) {
-        const o = this.written.get(cp.id)
-        if (o) o.fullRef = rotated ? rotated.ref : CURRENT_REF
-        this.written.delete(cp.id)
+        this.outcomes.close(cp.id, rotated ? rotated.ref : CURRENT_REF)
       }
       this.batches++
     } else if (mainNew) this.batches++

@@ -146,12 +146,13 @@ async function runMigrationLocked(
     report.archivesCreated = out.archivesCreated
     report.batches = out.batches
     report.counts = out.counts
-    report.outcomes = out.outcomes
     report.warnings.push(...out.warnings)
     // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
     if (settings.verify && opts.verifier && out.refs.length > 0) {
       report.verify = await timer.time('verify', () => target.verify(ctx))
     }
+    // Read back once verification is done: its memory then does not hold every outcome too.
+    report.outcomes = out.outcomes.toArray()
   } else if (settings.dryRun) {
     report.counts.skipped = plan.counts.skip
   }

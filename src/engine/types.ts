@@ -4,6 +4,7 @@
 // The surfaces (CLI, action, report renderers, verify) code against this file: keep it stable,
 // add optional fields rather than change existing ones.
 import type { GitRunner } from '../git/runner.js'
+import type { OutcomeLog } from './outcome-log.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -325,7 +326,8 @@ export interface TargetWriteResult {
   refs: RefChange[]
   archivesCreated: string[]
   batches: number
-  outcomes: CheckpointOutcome[]
+  /** One per checkpoint, in processing order (read back with `toArray()` for the report). */
+  outcomes: OutcomeLog
   counts: MigrationCounts
   warnings: string[]
 }

@@ -13,7 +13,6 @@ import {
   type RefState
 } from '../../../formats/git-refs/index.js'
 import type {
-  CheckpointOutcome,
   EngineContext,
   MigrationCounts,
   MigrationPlan,
@@ -38,6 +37,7 @@ import {
   type ListedRef
 } from './read.js'
 import { writeCommits, type RefConflictReport } from './write.js'
+import { OutcomeLog } from '../../outcome-log.js'
 import { verifyConversion, type RefsVerifyReport } from './verify.js'
 import { pushCheckpointRefs, type PushAuth, type RefsPushReport } from './push.js'
 import { makePrimaryGitRefs, readPrimary, type FlipResult, type PrimaryState } from './primary.js'
@@ -231,7 +231,7 @@ export class RefsTarget implements Target<RefsPlan> {
   async write(ctx: EngineContext, plan: RefsPlan): Promise<RefsWriteResult> {
     const { git, timer } = ctx
     const counts = emptyCounts()
-    const outcomes: CheckpointOutcome[] = []
+    const outcomes = new OutcomeLog()
     const commits = buildCommits(
       plan.conversion.decisions,
       plan.identity,
@@ -260,7 +260,7 @@ export class RefsTarget implements Target<RefsPlan> {
       if (d.action === 'failed') {
         counts.failed++
         bump(counts.failedByReason, 'bad-summary')
-        outcomes.push({
+        outcomes.add({
           id: d.id,
           status: 'failed',
           reason: 'bad-summary',
@@ -270,7 +270,7 @@ export class RefsTarget implements Target<RefsPlan> {
       } else if (conflict) {
         counts.failed++
         bump(counts.failedByReason, 'write-error')
-        outcomes.push({
+        outcomes.add({
           id: d.id,
           status: 'failed',
           reason: 'write-error',
@@ -280,7 +280,7 @@ export class RefsTarget implements Target<RefsPlan> {
         counts.skipped++
         const reason = d.action === 'skip' ? 'already-imported' : 'native-newer'
         bump(counts.skippedByReason, reason)
-        outcomes.push({
+        outcomes.add({
           id: d.id,
           status: 'skipped',
           reason: 'already-imported',
@@ -289,7 +289,7 @@ export class RefsTarget implements Target<RefsPlan> {
       } else if (dry || writtenIds.has(d.id)) {
         if (d.action === 'repair') counts.repaired++
         else counts.migrated++
-        outcomes.push({
+        outcomes.add({
           id: d.id,
           status: d.action === 'repair' ? 'repaired' : 'migrated',
           message: d.reason
@@ -334,7 +334,10 @@ export class RefsTarget implements Target<RefsPlan> {
       }
     }
     const expectedMissing = new Set(
-      result.outcomes.filter((o) => o.status === 'failed').map((o) => o.id)
+      result.outcomes
+        .toArray()
+        .filter((o) => o.status === 'failed')
+        .map((o) => o.id)
     )
     if (ctx.settings.dryRun || plan.refusal) {
       // Nothing written: only checkpoints already converted can be checked.
@@ -374,7 +377,12 @@ export class RefsTarget implements Target<RefsPlan> {
   localRefsToPush(plan: RefsPlan, result: RefsWriteResult): Map<string, string> {
     const now = new Map(plan.refsBefore)
     for (const r of result.refs) if (r.new) now.set(r.ref, r.new)
-    const failed = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.id))
+    const failed = new Set(
+      result.outcomes
+        .toArray()
+        .filter((o) => o.status === 'failed')
+        .map((o) => o.id)
+    )
     const out = new Map<string, string>()
     for (const d of plan.conversion.decisions) {
       if (failed.has(d.id)) continue

@@ -108,7 +108,7 @@ export async function runRefsMigration(
     archivesCreated: [],
     batches: write.batches,
     counts: write.counts,
-    outcomes: write.outcomes,
+    outcomes: write.outcomes.toArray(),
     timings: timer.snapshot(),
     totalMs,
     verify: verify ? { ok: verify.ok, summary: verifyLine(verify), details: verify } : undefined,
@@ -181,7 +181,7 @@ export function summaryLines(
   out.push(
     `Timings: read v1 ${s(t.readV1?.ms)}, plan ${s(t.plan?.ms)}, write objects ${s(t.writeMain?.ms)}, update refs ${s(t.updateRefs?.ms)}, verify ${s(t.verify?.ms)}, push ${s(t.push?.ms)}; total ${s(report.totalMs)}`
   )
-  for (const o of write.outcomes.filter((o) => o.status === 'failed'))
+  for (const o of report.outcomes.filter((o) => o.status === 'failed'))
     out.push(`FAILED ${o.id}: ${o.message}`)
   if (verify) out.push(`Verify: ${verify.ok ? 'ok' : 'FAILED'}: ${verifyLineLong(verify)}`)
   for (const p of verify?.problems.slice(0, 20) ?? []) out.push(`  verify ${p.ref}: ${p.problem}`)
