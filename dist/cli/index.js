@@ -18508,6 +18508,88 @@ async function loadV2State(git) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/engine/outcome-log.ts
+const CHUNK_BYTES = 256 * 1024;
+class OutcomeLog {
+    chunks = [];
+    chunk = null;
+    used = 0;
+    /** Outcomes not serialised yet, in run order; an open one holds back those after it. */
+    queue = [];
+    head = 0;
+    openById = new Map();
+    count = 0;
+    /** Outcomes added so far. */
+    get length() {
+        return this.count;
+    }
+    /**
+     * Add the next outcome. An `open` one stays an object until `close` completes it; it and every
+     * outcome after it are serialised once it is closed, so the order is the run's.
+     */
+    add(outcome, opts = {}) {
+        const q = { outcome, open: opts.open === true };
+        if (q.open)
+            this.openById.set(outcome.id, q);
+        this.queue.push(q);
+        this.count++;
+        this.settle();
+    }
+    /** Complete an open outcome with the ref that received its raw data (no-op when not open). */
+    close(id, fullRef) {
+        const q = this.openById.get(id);
+        if (!q)
+            return;
+        this.openById.delete(id);
+        q.outcome.fullRef = fullRef;
+        q.open = false;
+        this.settle();
+    }
+    /** Every outcome in run order (open ones as they are), read back from the log. */
+    toArray() {
+        const out = [];
+        const parts = this.chunk ? [...this.chunks, this.chunk.subarray(0, this.used)] : this.chunks;
+        for (const part of parts) {
+            let i = 0;
+            while (i < part.length) {
+                const j = part.indexOf(10, i);
+                out.push(JSON.parse(part.toString('utf8', i, j)));
+                i = j + 1;
+            }
+        }
+        for (let k = this.head; k < this.queue.length; k++)
+            out.push(this.queue[k].outcome);
+        return out;
+    }
+    /** Serialise the closed outcomes at the head of the queue. */
+    settle() {
+        while (this.head < this.queue.length && !this.queue[this.head].open) {
+            this.append(JSON.stringify(this.queue[this.head].outcome));
+            this.head++;
+        }
+        if (this.head === this.queue.length) {
+            this.queue = [];
+            this.head = 0;
+        }
+        else if (this.head > 1024) {
+            this.queue = this.queue.slice(this.head);
+            this.head = 0;
+        }
+    }
+    append(line) {
+        // JSON.stringify escapes control characters, so a line never holds a newline of its own.
+        const need = Buffer.byteLength(line) + 1;
+        if (this.chunk === null || this.used + need > this.chunk.length) {
+            if (this.chunk)
+                this.chunks.push(this.chunk.subarray(0, this.used));
+            this.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
+            this.used = 0;
+        }
+        this.used += this.chunk.write(line, this.used);
+        this.chunk[this.used++] = 10;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
 // Crash points: named phase boundaries where a test can make the process die as if killed, to
 // prove that a rerun converges to what an uninterrupted run writes. `ENTIRE_MIGRATE_CRASH_AT=<name>`
@@ -18569,6 +18651,7 @@ const silentLogger = {
 };
 
 ;// CONCATENATED MODULE: ./src/engine/migrate.ts
+
 
 
 
@@ -18800,9 +18883,8 @@ class V2Writer {
     refChanges = new Map();
     archivesCreated = [];
     batches = 0;
-    outcomes = [];
-    /** Outcomes of checkpoints queued for /full, by id. */
-    written = new Map();
+    /** Outcomes of checkpoints queued for /full stay open until their batch is written. */
+    outcomes = new OutcomeLog();
     counts;
     warnings = [];
     done = 0;
@@ -19041,7 +19123,7 @@ class V2Writer {
         const o = { id, status: 'failed', reason, message };
         if (file)
             o.file = file;
-        this.outcomes.push(o);
+        this.outcomes.add(o);
         this.log.error(`checkpoint ${id} failed: ${message}`);
     }
     skip(id, reason, message, sessions) {
@@ -19050,7 +19132,7 @@ class V2Writer {
         const o = { id, status: 'skipped', reason, message };
         if (sessions)
             o.sessions = sessions;
-        this.outcomes.push(o);
+        this.outcomes.add(o);
     }
     async processOne(w, blobs, pre) {
         const id = w.cp.id;
@@ -19328,9 +19410,7 @@ class V2Writer {
         this.pendingFull.push(full);
         this.counts.migrated++;
         this.counts.sessionsWritten += migrating.length;
-        const outcome = { id, status: 'migrated', sessions: sessionsOut };
-        this.outcomes.push(outcome);
-        this.written.set(id, outcome);
+        this.outcomes.add({ id, status: 'migrated', sessions: sessionsOut }, { open: true });
     }
     /** §5.4 step 4 decided from the listing: every session is missing; no blob was read. */
     skipWithoutTranscripts(w) {
@@ -19508,18 +19588,11 @@ class V2Writer {
         if (full) {
             this.pendingFull.push(full);
             this.counts.repaired++;
-            const outcome = {
-                id,
-                status: 'repaired',
-                sessions: sessionsOut,
-                message: w.reason
-            };
-            this.outcomes.push(outcome);
-            this.written.set(id, outcome);
+            this.outcomes.add({ id, status: 'repaired', sessions: sessionsOut, message: w.reason }, { open: true });
         }
         else if (backfilled > 0) {
             this.counts.repaired++;
-            this.outcomes.push({ id, status: 'repaired', sessions: sessionsOut, message: w.reason });
+            this.outcomes.add({ id, status: 'repaired', sessions: sessionsOut, message: w.reason });
         }
         else {
             this.skip(id, 'already-in-v2', 'already in v2 (compact transcript could not be generated)', sessionsOut);
@@ -19743,11 +19816,8 @@ class V2Writer {
         this.localArchives.set(n, archiveOid);
         this.archivesCreated.push(ref);
         for (const cp of batch.full) {
-            const o = this.written.get(cp.id);
-            if (o)
-                o.fullRef = ref;
+            this.outcomes.close(cp.id, ref);
             // archived: no later batch looks these up (a run keeps only the current generation's)
-            this.written.delete(cp.id);
             this.mainCreatedAts.delete(cp.id);
         }
         this.batches++;
@@ -19906,10 +19976,7 @@ class V2Writer {
         }
         if (batch.full.length > 0) {
             for (const cp of batch.full) {
-                const o = this.written.get(cp.id);
-                if (o)
-                    o.fullRef = rotated ? rotated.ref : CURRENT_REF;
-                this.written.delete(cp.id);
+                this.outcomes.close(cp.id, rotated ? rotated.ref : CURRENT_REF);
             }
             this.batches++;
         }
@@ -20622,12 +20689,13 @@ async function runMigrationLocked(settings, opts) {
         report.archivesCreated = out.archivesCreated;
         report.batches = out.batches;
         report.counts = out.counts;
-        report.outcomes = out.outcomes;
         report.warnings.push(...out.warnings);
         // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
         if (settings.verify && opts.verifier && out.refs.length > 0) {
             report.verify = await timer.time('verify', () => target.verify(ctx));
         }
+        // Read back once verification is done: its memory then does not hold every outcome too.
+        report.outcomes = out.outcomes.toArray();
     }
     else if (settings.dryRun) {
         report.counts.skipped = plan.counts.skip;
@@ -27033,6 +27101,7 @@ async function makePrimaryGitRefs(git, env = process.env) {
 
 
 
+
 /** Which conversion rule this implements (§10 item 1: say so in the output). */
 const CONVERSION_RULE = 'git-refs conversion rule R3 (entire doctor migrate-checkpoints)';
 function actionOf(d) {
@@ -27164,7 +27233,7 @@ class RefsTarget {
     async write(ctx, plan) {
         const { git, timer } = ctx;
         const counts = refs_emptyCounts();
-        const outcomes = [];
+        const outcomes = new OutcomeLog();
         const commits = buildCommits(plan.conversion.decisions, plan.identity, plan.date, this.options.clock);
         const dry = ctx.settings.dryRun || plan.refusal !== null;
         const w = dry
@@ -27188,7 +27257,7 @@ class RefsTarget {
             if (d.action === 'failed') {
                 counts.failed++;
                 bump(counts.failedByReason, 'bad-summary');
-                outcomes.push({
+                outcomes.add({
                     id: d.id,
                     status: 'failed',
                     reason: 'bad-summary',
@@ -27199,7 +27268,7 @@ class RefsTarget {
             else if (conflict) {
                 counts.failed++;
                 bump(counts.failedByReason, 'write-error');
-                outcomes.push({
+                outcomes.add({
                     id: d.id,
                     status: 'failed',
                     reason: 'write-error',
@@ -27210,7 +27279,7 @@ class RefsTarget {
                 counts.skipped++;
                 const reason = d.action === 'skip' ? 'already-imported' : 'native-newer';
                 bump(counts.skippedByReason, reason);
-                outcomes.push({
+                outcomes.add({
                     id: d.id,
                     status: 'skipped',
                     reason: 'already-imported',
@@ -27222,7 +27291,7 @@ class RefsTarget {
                     counts.repaired++;
                 else
                     counts.migrated++;
-                outcomes.push({
+                outcomes.add({
                     id: d.id,
                     status: d.action === 'repair' ? 'repaired' : 'migrated',
                     message: d.reason
@@ -27262,7 +27331,10 @@ class RefsTarget {
                 unexpectedRefs: []
             };
         }
-        const expectedMissing = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.id));
+        const expectedMissing = new Set(result.outcomes
+            .toArray()
+            .filter((o) => o.status === 'failed')
+            .map((o) => o.id));
         if (ctx.settings.dryRun || plan.refusal) {
             // Nothing written: only checkpoints already converted can be checked.
             for (const d of plan.conversion.decisions)
@@ -27298,7 +27370,10 @@ class RefsTarget {
         for (const r of result.refs)
             if (r.new)
                 now.set(r.ref, r.new);
-        const failed = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.id));
+        const failed = new Set(result.outcomes
+            .toArray()
+            .filter((o) => o.status === 'failed')
+            .map((o) => o.id));
         const out = new Map();
         for (const d of plan.conversion.decisions) {
             if (failed.has(d.id))
@@ -27402,7 +27477,7 @@ async function runRefsMigration(git, settings, options = {}, logger = silentLogg
         archivesCreated: [],
         batches: write.batches,
         counts: write.counts,
-        outcomes: write.outcomes,
+        outcomes: write.outcomes.toArray(),
         timings: timer.snapshot(),
         totalMs,
         verify: verify ? { ok: verify.ok, summary: verifyLine(verify), details: verify } : undefined,
@@ -27456,7 +27531,7 @@ function summaryLines(report, plan, write, verify, push, flip) {
     out.push(`Commits: author = committer ${plan.identity.name} <${plan.identity.email}>, date ${dateText}`);
     const t = report.timings;
     out.push(`Timings: read v1 ${s(t.readV1?.ms)}, plan ${s(t.plan?.ms)}, write objects ${s(t.writeMain?.ms)}, update refs ${s(t.updateRefs?.ms)}, verify ${s(t.verify?.ms)}, push ${s(t.push?.ms)}; total ${s(report.totalMs)}`);
-    for (const o of write.outcomes.filter((o) => o.status === 'failed'))
+    for (const o of report.outcomes.filter((o) => o.status === 'failed'))
         out.push(`FAILED ${o.id}: ${o.message}`);
     if (verify)
         out.push(`Verify: ${verify.ok ? 'ok' : 'FAILED'}: ${verifyLineLong(verify)}`);
