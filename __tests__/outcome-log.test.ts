@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { OutcomeLog } from '../src/engine/outcome-log.js'
+import { JsonLines } from '../src/engine/json-lines.js'
 import { collectGarbage } from '../src/engine/heap.js'
 import type { CheckpointOutcome } from '../src/engine/types.js'
 
@@ -118,5 +119,22 @@ describe('OutcomeLog', () => {
     expect(openRef.deref()).toBeUndefined()
     expect(closedRef.deref()).toBeUndefined()
     expect(log.toArray().map((o) => o.id)).toEqual([id(1), id(2)])
+  })
+})
+
+describe('JsonLines', () => {
+  it('keeps a record as it was when pushed, and gives records back in order', () => {
+    const lines = new JsonLines<{ id: number; tags: string[]; note?: string }>()
+    const r = { id: 1, tags: ['a'], note: undefined }
+    lines.push(r)
+    r.tags.push('b')
+    lines.push({ id: 2, tags: [] })
+    expect(lines.length).toBe(2)
+    // Serialised at push: the later change is not kept; an undefined property is absent.
+    expect(lines.toArray()).toStrictEqual([
+      { id: 1, tags: ['a'] },
+      { id: 2, tags: [] }
+    ])
+    expect(new JsonLines<number>().toArray()).toEqual([])
   })
 })

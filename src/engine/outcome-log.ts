@@ -1,11 +1,8 @@
-// A run's per-checkpoint outcomes, kept as JSON lines in buffers outside the JS heap until the
-// report asks for them. The report lists every checkpoint, but 10,000 outcome objects (~1 KB of
-// objects, arrays and strings each) held through the write phase made the live heap, and with it
-// every full collection and the committed heap, grow with the corpus. Serialised, an outcome
-// costs its JSON bytes (~0.5 KB), which the collector never walks.
+// A run's per-checkpoint outcomes, serialised (json-lines.ts) as soon as each is complete: a
+// migrated checkpoint's outcome names the /full ref of its raw data, known once its batch is
+// written, so it stays an object until then; outcomes after it wait with it (order is kept).
+import { JsonLines } from './json-lines.js'
 import type { CheckpointOutcome } from './types.js'
-
-const CHUNK_BYTES = 256 * 1024
 
 interface Queued {
   outcome: CheckpointOutcome
@@ -14,9 +11,7 @@ interface Queued {
 }
 
 export class OutcomeLog {
-  private readonly chunks: Buffer[] = []
-  private chunk: Buffer | null = null
-  private used = 0
+  private readonly lines = new JsonLines<CheckpointOutcome>()
   /** Outcomes not serialised yet, in run order; an open one holds back those after it. */
   private queue: Queued[] = []
   private head = 0
@@ -52,16 +47,7 @@ export class OutcomeLog {
 
   /** Every outcome in run order (open ones as they are), read back from the log. */
   toArray(): CheckpointOutcome[] {
-    const out: CheckpointOutcome[] = []
-    const parts = this.chunk ? [...this.chunks, this.chunk.subarray(0, this.used)] : this.chunks
-    for (const part of parts) {
-      let i = 0
-      while (i < part.length) {
-        const j = part.indexOf(10, i)
-        out.push(JSON.parse(part.toString('utf8', i, j)) as CheckpointOutcome)
-        i = j + 1
-      }
-    }
+    const out = this.lines.toArray()
     for (let k = this.head; k < this.queue.length; k++) out.push(this.queue[k].outcome)
     return out
   }
@@ -69,7 +55,7 @@ export class OutcomeLog {
   /** Serialise the closed outcomes at the head of the queue. */
   private settle(): void {
     while (this.head < this.queue.length && !this.queue[this.head].open) {
-      this.append(JSON.stringify(this.queue[this.head].outcome))
+      this.lines.push(this.queue[this.head].outcome)
       this.head++
     }
     if (this.head === this.queue.length) {
@@ -79,17 +65,5 @@ export class OutcomeLog {
       this.queue = this.queue.slice(this.head)
       this.head = 0
     }
-  }
-
-  private append(line: string): void {
-    // JSON.stringify escapes control characters, so a line never holds a newline of its own.
-    const need = Buffer.byteLength(line) + 1
-    if (this.chunk === null || this.used + need > this.chunk.length) {
-      if (this.chunk) this.chunks.push(this.chunk.subarray(0, this.used))
-      this.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need))
-      this.used = 0
-    }
-    this.used += this.chunk.write(line, this.used)
-    this.chunk[this.used++] = 10
   }
 }

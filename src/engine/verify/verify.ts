@@ -33,6 +33,7 @@ import { forgetParsedDocs } from './docs.js'
 import { missingObjects } from './git-read.js'
 import { REFERENCE_PROFILE } from './writers.js'
 import type { CompactHistory } from '../../formats/compact/index.js'
+import { JsonLines } from '../json-lines.js'
 import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
 
 export interface VerifyInternals {
@@ -162,7 +163,10 @@ async function verifyWith(
     primed.catch(() => undefined)
     return { batch, blobs, primed }
   }
-  const results: CheckpointVerification[] = []
+  // Kept serialised until the report is built (json-lines.ts); the writers seen are all the
+  // run-level checks below need of them.
+  const results = new JsonLines<CheckpointVerification>()
+  const writers = new Set<string>()
   try {
     const staged: Stage[] = []
     const stageUpTo = (n: number) => {
@@ -188,6 +192,7 @@ async function verifyWith(
       for (const id of cur.batch.ids) {
         const rec = new CheckpointRecord(tally, id)
         verifyCheckpoint(ctx, rec, id, globalProfile)
+        if (rec.v.writer !== undefined) writers.add(rec.v.writer)
         results.push(rec.v)
       }
       ctx.blobs = new Map()
@@ -207,7 +212,7 @@ async function verifyWith(
   const foreignWriter =
     opts.cliVersion === undefined
       ? globalProfile !== REFERENCE_PROFILE
-      : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion)
+      : [...writers].some((w) => w !== opts.cliVersion)
   // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
   await verifyGenerations(repo, tally, runLevel, foreignWriter, read)
   verifyMainLayout(repo, tally, runLevel)
@@ -218,7 +223,8 @@ async function verifyWith(
 
   const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined
 
-  const counts = countAll(repo.v1Info.size, repo.mainTree.size, results, ctx, runLevel)
+  const checkpoints = results.toArray()
+  const counts = countAll(repo.v1Info.size, repo.mainTree.size, checkpoints, ctx, runLevel)
   for (const c of Object.values(tally.byCheck)) {
     counts.checksPassed += c.passed
     counts.checksFailed += c.failed
@@ -236,7 +242,7 @@ async function verifyWith(
     durationMs: Date.now() - started,
     counts,
     byCheck: tally.byCheck,
-    checkpoints: results,
+    checkpoints,
     failures: runLevel.failures,
     notes: runLevel.notes,
     compare
