@@ -18511,12 +18511,60 @@ async function loadV2State(git) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/outcome-log.ts
+;// CONCATENATED MODULE: ./src/engine/json-lines.ts
+// Records kept as JSON lines in buffers outside the JS heap until they are read back. A run's
+// per-checkpoint records (migration outcomes, verification results) are reported whole, but as
+// objects held to the end they made the live heap, and with it every full collection and the
+// committed heap, grow with the corpus (10,000 outcomes: ~12 MB of objects, arrays and strings).
+// Serialised, a record costs its JSON bytes, which the collector never walks.
 const CHUNK_BYTES = 256 * 1024;
-class OutcomeLog {
+class JsonLines {
     chunks = [];
     chunk = null;
     used = 0;
+    count = 0;
+    /** Records pushed so far. */
+    get length() {
+        return this.count;
+    }
+    /** Serialise a record now (later changes to the object are not kept). */
+    push(record) {
+        // JSON.stringify escapes control characters, so a line never holds a newline of its own.
+        const line = JSON.stringify(record);
+        const need = Buffer.byteLength(line) + 1;
+        if (this.chunk === null || this.used + need > this.chunk.length) {
+            if (this.chunk)
+                this.chunks.push(this.chunk.subarray(0, this.used));
+            this.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
+            this.used = 0;
+        }
+        this.used += this.chunk.write(line, this.used);
+        this.chunk[this.used++] = 10;
+        this.count++;
+    }
+    /** Every record in the order pushed, decoded again (properties that were undefined are absent). */
+    toArray() {
+        const out = [];
+        const parts = this.chunk ? [...this.chunks, this.chunk.subarray(0, this.used)] : this.chunks;
+        for (const part of parts) {
+            let i = 0;
+            while (i < part.length) {
+                const j = part.indexOf(10, i);
+                out.push(JSON.parse(part.toString('utf8', i, j)));
+                i = j + 1;
+            }
+        }
+        return out;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/outcome-log.ts
+// A run's per-checkpoint outcomes, serialised (json-lines.ts) as soon as each is complete: a
+// migrated checkpoint's outcome names the /full ref of its raw data, known once its batch is
+// written, so it stays an object until then; outcomes after it wait with it (order is kept).
+
+class OutcomeLog {
+    lines = new JsonLines();
     /** Outcomes not serialised yet, in run order; an open one holds back those after it. */
     queue = [];
     head = 0;
@@ -18550,16 +18598,7 @@ class OutcomeLog {
     }
     /** Every outcome in run order (open ones as they are), read back from the log. */
     toArray() {
-        const out = [];
-        const parts = this.chunk ? [...this.chunks, this.chunk.subarray(0, this.used)] : this.chunks;
-        for (const part of parts) {
-            let i = 0;
-            while (i < part.length) {
-                const j = part.indexOf(10, i);
-                out.push(JSON.parse(part.toString('utf8', i, j)));
-                i = j + 1;
-            }
-        }
+        const out = this.lines.toArray();
         for (let k = this.head; k < this.queue.length; k++)
             out.push(this.queue[k].outcome);
         return out;
@@ -18567,7 +18606,7 @@ class OutcomeLog {
     /** Serialise the closed outcomes at the head of the queue. */
     settle() {
         while (this.head < this.queue.length && !this.queue[this.head].open) {
-            this.append(JSON.stringify(this.queue[this.head].outcome));
+            this.lines.push(this.queue[this.head].outcome);
             this.head++;
         }
         if (this.head === this.queue.length) {
@@ -18578,18 +18617,6 @@ class OutcomeLog {
             this.queue = this.queue.slice(this.head);
             this.head = 0;
         }
-    }
-    append(line) {
-        // JSON.stringify escapes control characters, so a line never holds a newline of its own.
-        const need = Buffer.byteLength(line) + 1;
-        if (this.chunk === null || this.used + need > this.chunk.length) {
-            if (this.chunk)
-                this.chunks.push(this.chunk.subarray(0, this.used));
-            this.chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, need));
-            this.used = 0;
-        }
-        this.used += this.chunk.write(line, this.used);
-        this.chunk[this.used++] = 10;
     }
 }
 
@@ -24230,6 +24257,7 @@ function createDefaultCompactor(history = new CompactHistory()) {
 
 
 
+
 async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -24337,7 +24365,10 @@ async function verifyWith(git, reader, started, opts, internals) {
         primed.catch(() => undefined);
         return { batch, blobs, primed };
     };
-    const results = [];
+    // Kept serialised until the report is built (json-lines.ts); the writers seen are all the
+    // run-level checks below need of them.
+    const results = new JsonLines();
+    const writers = new Set();
     try {
         const staged = [];
         const stageUpTo = (n) => {
@@ -24366,6 +24397,8 @@ async function verifyWith(git, reader, started, opts, internals) {
             for (const id of cur.batch.ids) {
                 const rec = new CheckpointRecord(tally, id);
                 verifyCheckpoint(ctx, rec, id, globalProfile);
+                if (rec.v.writer !== undefined)
+                    writers.add(rec.v.writer);
                 results.push(rec.v);
             }
             ctx.blobs = new Map();
@@ -24384,7 +24417,7 @@ async function verifyWith(git, reader, started, opts, internals) {
     const runLevel = { failures: [], notes: [] };
     const foreignWriter = opts.cliVersion === undefined
         ? globalProfile !== REFERENCE_PROFILE
-        : results.some((r) => r.writer !== undefined && r.writer !== opts.cliVersion);
+        : [...writers].some((w) => w !== opts.cliVersion);
     // Archive envelopes may need raw transcripts: read on the batches' reader (no process each).
     await verifyGenerations(repo, tally, runLevel, foreignWriter, read);
     verifyMainLayout(repo, tally, runLevel);
@@ -24393,7 +24426,8 @@ async function verifyWith(git, reader, started, opts, internals) {
         runLevel.notes.push({ kind: 'info', message: `${repo.mainRef} does not exist` });
     }
     const compare = opts.against ? await compareStates(git, v2Prefix, opts.against, tally) : undefined;
-    const counts = countAll(repo.v1Info.size, repo.mainTree.size, results, ctx, runLevel);
+    const checkpoints = results.toArray();
+    const counts = countAll(repo.v1Info.size, repo.mainTree.size, checkpoints, ctx, runLevel);
     for (const c of Object.values(tally.byCheck)) {
         counts.checksPassed += c.passed;
         counts.checksFailed += c.failed;
@@ -24411,7 +24445,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         durationMs: Date.now() - started,
         counts,
         byCheck: tally.byCheck,
-        checkpoints: results,
+        checkpoints,
         failures: runLevel.failures,
         notes: runLevel.notes,
         compare
