@@ -18343,7 +18343,7 @@ function planOne(cp, v2, blobs, force) {
     }
     if (w.repack.length > 0 || w.backfill.length > 0) {
         // Only a repair reads the decoded v2 metadata again (a rerun that skips 10,000 checkpoints
-        // kept ~35,000 decoded documents through the run for nothing).
+        // kept its ~23,500 decoded documents through the run for nothing).
         w.v2Summary = dec.value;
         w.v2Slots = v2Slots;
         w.action = 'repair';
