@@ -54,7 +54,13 @@ import {
   type Redactor,
   type SummarySession
 } from './v2encode.js'
-import { listingOf, releaseListing, type CheckpointWork, type SlotRef } from './plan.js'
+import {
+  listingOf,
+  readsV1Blobs,
+  releaseListing,
+  type CheckpointWork,
+  type SlotRef
+} from './plan.js'
 import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
@@ -478,11 +484,6 @@ class V2Writer {
   // -------------------------------------------------------------------------------------------
   // Reading windows
 
-  private needsV1(w: CheckpointWork): boolean {
-    if (w.noTranscripts) return false
-    return w.action === 'migrate' || w.action === 'force' || w.action === 'repair'
-  }
-
   /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
   private listing(w: CheckpointWork): V1CheckpointListing {
     let l = this.listings.get(w)
@@ -500,7 +501,7 @@ class V2Writer {
     let count = 0
     for (let i = 0; i < this.work.length; i++) {
       const w = this.work[i]
-      if (this.needsV1(w)) {
+      if (readsV1Blobs(w)) {
         const b = w.v1Bytes ?? 0
         const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES
         if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
@@ -522,7 +523,7 @@ class V2Writer {
     const oids: string[] = []
     for (let i = win.from; i < win.to; i++) {
       const w = this.work[i]
-      if (this.needsV1(w)) oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
+      if (readsV1Blobs(w)) oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
     }
     const stop = this.timer.start('readV1')
     const blobs = new Map<string, Buffer>()

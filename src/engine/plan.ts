@@ -87,6 +87,12 @@ export interface CheckpointWork {
   noTranscripts?: boolean
 }
 
+/** Whether the write step reads the checkpoint's v1 blobs (migrated, forced or repaired). */
+export function readsV1Blobs(w: CheckpointWork): boolean {
+  if (w.noTranscripts) return false
+  return w.action === 'migrate' || w.action === 'force' || w.action === 'repair'
+}
+
 function blobOf(l: V1CheckpointListing, slot: string | null, name: string): string | undefined {
   const entries = slot === null ? l.entries : l.slots.get(slot)?.entries
   return entries?.find((e) => e.name === name && e.type === 'blob')?.oid

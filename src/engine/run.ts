@@ -9,6 +9,7 @@ import { emptyCounts, FatalMigrationError } from './migrate.js'
 import { PhaseTimer } from './timer.js'
 import { crashPoint } from './crash.js'
 import { collectGarbage } from './heap.js'
+import { readsV1Blobs } from './plan.js'
 import { acquireRepositoryLock } from './lock.js'
 import { V2Target, type V2Plan, type Verifier } from './targets/v2/index.js'
 import {
@@ -139,8 +140,7 @@ async function runMigrationLocked(
   if (!settings.dryRun && work.length > 0) {
     // What planning left behind is collected before the first read window arrives (heap.ts);
     // a run with nothing to read (a rerun that skips everything) does not wait for it.
-    if (work.some((w) => w.action === 'migrate' || w.action === 'force' || w.action === 'repair'))
-      collectGarbage()
+    if (work.some(readsV1Blobs)) collectGarbage()
     const out = await target.write(ctx, plan)
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated
