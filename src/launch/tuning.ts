@@ -9,6 +9,8 @@
 // those mappings make mapping them anew cheap (2 MiB pages to fault in, not 4 KiB ones).
 // glibc reads these only when a process starts, and V8 its heap sizes: see respawn.ts. Pure.
 
+type Env = Readonly<Record<string, string | undefined>>
+
 /** The environment variable that sets when to tune: `auto` (or unset), `on`, `off`. */
 export const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING'
 
@@ -21,25 +23,20 @@ export const TUNING_SWITCH = 'ENTIRE_MIGRATE_MALLOC_TUNING'
 export const TUNE_FROM_STORE_BYTES = 1024 * 1024 * 1024
 
 /** TUNING_SWITCH as set: `auto` (also when unset or empty), `on`, `off`; null for anything else. */
-export function tuningMode(
-  env: Readonly<Record<string, string | undefined>>
-): 'auto' | 'on' | 'off' | null {
+export function tuningMode(env: Env): 'auto' | 'on' | 'off' | null {
   const mode = env[TUNING_SWITCH] ?? ''
   if (mode === '' || mode === 'auto') return 'auto'
   return mode === 'on' || mode === 'off' ? mode : null
 }
 
 /** Whether a run that reads the whole corpus is tuned, for an object store of `storeBytes`. */
-export function wantsTuning(
-  env: Readonly<Record<string, string | undefined>>,
-  storeBytes: number
-): boolean {
+export function wantsTuning(env: Env, storeBytes: number): boolean {
   const mode = tuningMode(env)
   return mode === 'on' || (mode === 'auto' && storeBytes >= TUNE_FROM_STORE_BYTES)
 }
 
 /** A TUNING_SWITCH value that is not one of the three (an error, named). */
-export function badTuningSwitch(env: Readonly<Record<string, string | undefined>>): string | null {
+export function badTuningSwitch(env: Env): string | null {
   if (tuningMode(env) !== null) return null
   return `${TUNING_SWITCH}: expected auto, on or off, got ${JSON.stringify(env[TUNING_SWITCH])}`
 }
@@ -60,8 +57,6 @@ export const MALLOC_TUNABLES: ReadonlyArray<readonly [string, string]> = [
  * that dies young either way.
  */
 export const SEMI_SPACE_MB = 4
-
-type Env = Readonly<Record<string, string | undefined>>
 
 /** Node options for the tuned process: `execArgv` plus the semi-space cap, unless one is given. */
 export function tunedNodeArgs(execArgv: readonly string[], nodeOptions = ''): string[] {
