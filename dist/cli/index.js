@@ -18168,6 +18168,12 @@ function listingOf(cp) {
 function releaseListing(w) {
     w.cp = { ...w.cp, listing: null };
 }
+/** Whether the write step reads the checkpoint's v1 blobs (migrated, forced or repaired). */
+function readsV1Blobs(w) {
+    if (w.noTranscripts)
+        return false;
+    return w.action === 'migrate' || w.action === 'force' || w.action === 'repair';
+}
 function blobOf(l, slot, name) {
     const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
     return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
@@ -18995,11 +19001,6 @@ class V2Writer {
     }
     // -------------------------------------------------------------------------------------------
     // Reading windows
-    needsV1(w) {
-        if (w.noTranscripts)
-            return false;
-        return w.action === 'migrate' || w.action === 'force' || w.action === 'repair';
-    }
     /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
     listing(w) {
         let l = this.listings.get(w);
@@ -19016,7 +19017,7 @@ class V2Writer {
         let count = 0;
         for (let i = 0; i < this.work.length; i++) {
             const w = this.work[i];
-            if (this.needsV1(w)) {
+            if (readsV1Blobs(w)) {
                 const b = w.v1Bytes ?? 0;
                 const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
                 if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
@@ -19037,7 +19038,7 @@ class V2Writer {
         const oids = [];
         for (let i = win.from; i < win.to; i++) {
             const w = this.work[i];
-            if (this.needsV1(w))
+            if (readsV1Blobs(w))
                 oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions));
         }
         const stop = this.timer.start('readV1');
@@ -20626,6 +20627,7 @@ function leasedPushRefs(changes, remoteValues, prefix) {
 
 
 
+
 const REPORT_NOTES = [
     'Archives carry generation.json timestamps of their checkpoints; archives older than the retention window (14 days by default) are eligible for deletion by `entire clean` right away (migration.md §16 item 16).',
     'The v2 layout is read by Entire CLI releases v0.5.6 to v0.6.3 only; v0.7.0 and later ignore refs/entire/checkpoints/v2/* (migration.md §16 item 17).'
@@ -20712,7 +20714,7 @@ async function runMigrationLocked(settings, opts) {
     if (!settings.dryRun && work.length > 0) {
         // What planning left behind is collected before the first read window arrives (heap.ts);
         // a run with nothing to read (a rerun that skips everything) does not wait for it.
-        if (work.some((w) => w.action === 'migrate' || w.action === 'force' || w.action === 'repair'))
+        if (work.some(readsV1Blobs))
             collectGarbage();
         const out = await target.write(ctx, plan);
         report.refs = out.refs;
