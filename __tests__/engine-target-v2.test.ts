@@ -2,12 +2,15 @@
 // refs target implements): plan reads without writing, write moves the refs the plan named,
 // verify runs the hook, and pushRefs leases every moved ref on the remote's known value.
 import { describe, it, expect } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { defaultSettings, runMigration } from '../src/engine/run.js'
 import { pinV1 } from '../src/engine/v1source.js'
 import { PhaseTimer } from '../src/engine/timer.js'
 import { V2Target, leasedPushRefs } from '../src/engine/targets/v2/index.js'
 import { silentLogger, type Target } from '../src/engine/types.js'
-import { buildV1Repo, refsUnder } from './helpers/v1repo.js'
+import { verifyRepository } from '../src/engine/verify/verify.js'
+import type { DigestLookup } from '../src/engine/blob-digests.js'
+import { buildV1Repo, claudeTranscript, refsUnder, sessionMeta } from './helpers/v1repo.js'
 import { v1Fixture } from './helpers/v1fixture.js'
 
 const NOW = new Date('2026-05-01T12:00:00Z')
@@ -50,6 +53,38 @@ describe('V2Target', () => {
     expect(pushes.map((p) => p.ref).sort()).toEqual(Object.keys(written).sort())
     expect(pushes.find((p) => p.ref === MAIN)?.expectedRemote).toBe('f'.repeat(40))
     expect(pushes.filter((p) => p.ref !== MAIN).every((p) => p.expectedRemote === null)).toBe(true)
+  })
+
+  it('hands the verifier the digests of the v1 transcripts it read, which then stand for re-reading them', async () => {
+    const big = claudeTranscript(40, 'big') // over the 4 KiB from which the reader hashes
+    expect(big.length).toBeGreaterThan(4096)
+    const id = 'ab12cd34ef56'
+    const { dir, git } = await buildV1Repo(undefined, [
+      { id, sessions: [{ metadata: sessionMeta(id), transcript: big, prompt: 'p' }] }
+    ])
+    let read: { v1Sha256?: DigestLookup } | undefined
+    const report = await runMigration(
+      defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', verify: true }),
+      {
+        verifier: async (_git, _settings, r) => {
+          read = r
+          return { ok: true, summary: 'ok' }
+        }
+      }
+    )
+    expect(report.verify?.ok).toBe(true)
+    const oid = (
+      await git.text(['rev-parse', `refs/heads/entire/checkpoints/v1:ab/12cd34ef56/0/full.jsonl`])
+    ).trim()
+    expect(read?.v1Sha256?.get(oid)).toBe(createHash('sha256').update(big).digest('hex'))
+
+    const v = await verifyRepository(git, {
+      cliVersion: '0.6.2',
+      rederiveCompact: false,
+      knownSha256: read!.v1Sha256!
+    })
+    expect(v.ok).toBe(true)
+    expect(v.counts.rawHashFromRead).toBe(1)
   })
 
   it('leasedPushRefs skips deletions, refs outside the prefix, and refs the remote already holds', () => {

@@ -88,24 +88,36 @@ describe('git: threaded object reader', () => {
     }
   }, 60_000)
 
-  it('hashes objects at least sha256From big on the thread', async () => {
-    const threaded = createObjectReader(git, cli.entry)
-    try {
-      const got: ObjectResult[] = []
-      await threaded.read(names, (o) => void got.push(o), { sha256From: 300 })
-      let hashed = 0
-      for (const o of got) {
-        if (o.missing) continue
-        if (o.size >= 300) {
-          hashed++
-          expect(o.sha256).toBe(createHash('sha256').update(o.content).digest('hex'))
-        } else expect(o.sha256).toBeUndefined()
+  it.each([
+    ['on the thread', true],
+    ['in this thread', false]
+  ])(
+    'hashes objects at least sha256From big %s',
+    async (_where, onThread) => {
+      const reader = onThread ? createObjectReader(git, cli.entry) : new ObjectReader(git)
+      expect(reader instanceof ThreadedObjectReader).toBe(onThread)
+      try {
+        const got: ObjectResult[] = []
+        await reader.read(names, (o) => void got.push(o), { sha256From: 300 })
+        let hashed = 0
+        for (const o of got) {
+          if (o.missing) continue
+          if (o.size >= 300) {
+            hashed++
+            expect(o.sha256).toBe(createHash('sha256').update(o.content).digest('hex'))
+          } else expect(o.sha256).toBeUndefined()
+        }
+        expect(hashed).toBeGreaterThan(4)
+        // without sha256From nothing is hashed
+        const plain: ObjectResult[] = []
+        await reader.read(names.slice(0, 3), (o) => void plain.push(o))
+        expect(plain.some((o) => !o.missing && o.sha256 !== undefined)).toBe(false)
+      } finally {
+        await reader.close()
       }
-      expect(hashed).toBeGreaterThan(4)
-    } finally {
-      await threaded.close()
-    }
-  }, 60_000)
+    },
+    60_000
+  )
 
   it("a consumer's error rejects that read; the next read works", async () => {
     const threaded = createObjectReader(git, cli.entry)

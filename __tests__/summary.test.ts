@@ -411,6 +411,7 @@ describe('equivalenceFromVerify', () => {
       sessions: 1,
       rawProvenById: 1,
       rawProvenByBytes: 0,
+      rawHashFromRead: 0,
       compactRederived: 1,
       compactProvenById: 1,
       offsetsFromCache: 0,

@@ -196,13 +196,15 @@ function progressLogger(io: CliIo): EngineLogger & { finish(): void } {
   }
 }
 
-const verifier: Verifier = async (git, settings) => {
+const verifier: Verifier = async (git, settings, read) => {
   // After a migration, re-read everything from git but do not re-derive compact transcripts: the
-  // same compactor just wrote them. `entire-migrate verify` re-derives them too.
+  // same compactor just wrote them. `entire-migrate verify` re-derives them too. The digests of
+  // the v1 transcripts the migration read from git stand for reading them again.
   const readerScript = selfScript()
   const v = await verifyRepository(git, {
     cliVersion: settings.cliVersion,
     rederiveCompact: false,
+    ...(read?.v1Sha256 ? { knownSha256: read.v1Sha256 } : {}),
     ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {}),
     // batches read on the bundle's reader thread while this thread checks
     ...(readerScript ? { readerScript } : {})

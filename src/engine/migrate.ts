@@ -65,6 +65,7 @@ import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
 import { OutcomeLog } from './outcome-log.js'
+import { BlobDigests } from './blob-digests.js'
 import { crashPoint } from './crash.js'
 import {
   MIGRATION_AUTHOR,
@@ -216,6 +217,8 @@ export interface WriteOutput {
   outcomes: OutcomeLog
   counts: MigrationCounts
   warnings: string[]
+  /** SHA-256 of the v1 blobs this run read, by blob id (verification need not read them again). */
+  v1Sha256: BlobDigests
 }
 
 interface FileEntry {
@@ -359,6 +362,8 @@ class V2Writer {
   private readonly history = new CompactHistory()
   /** SHA-256 of blob contents computed by the reader thread. */
   private readonly knownSha256 = new WeakMap<Buffer, string>()
+  /** The same digests by blob id, for the verification that follows. */
+  private readonly v1Sha256 = new BlobDigests()
   private readonly compactor: Compactor | undefined
 
   private mainTip: string | null
@@ -477,7 +482,8 @@ class V2Writer {
       batches: this.batches,
       outcomes: this.outcomes,
       counts: this.counts,
-      warnings: this.warnings
+      warnings: this.warnings,
+      v1Sha256: this.v1Sha256
     }
   }
 
@@ -534,7 +540,10 @@ class V2Writer {
         (o) => {
           if (o.missing) return
           blobs.set(o.oid, o.content)
-          if (o.sha256 !== undefined) this.knownSha256.set(o.content, o.sha256)
+          if (o.sha256 !== undefined) {
+            this.knownSha256.set(o.content, o.sha256)
+            this.v1Sha256.add(o.oid, o.sha256)
+          }
           bytes += o.size
         },
         {

@@ -149,7 +149,7 @@ async function runMigrationLocked(
     report.warnings.push(...out.warnings)
     // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
     if (settings.verify && opts.verifier && out.refs.length > 0) {
-      report.verify = await timer.time('verify', () => target.verify(ctx))
+      report.verify = await timer.time('verify', () => target.verify(ctx, plan, out))
     }
     // Read back once verification is done: its memory then does not hold every outcome too.
     report.outcomes = out.outcomes.toArray()

@@ -5,6 +5,7 @@
 // add optional fields rather than change existing ones.
 import type { GitRunner } from '../git/runner.js'
 import type { OutcomeLog } from './outcome-log.js'
+import type { DigestLookup } from './blob-digests.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -330,6 +331,8 @@ export interface TargetWriteResult {
   outcomes: OutcomeLog
   counts: MigrationCounts
   warnings: string[]
+  /** SHA-256 of v1 blobs the write step read from git, by blob id (when the target keeps them). */
+  v1Sha256?: DigestLookup
 }
 
 /** A ref the surfaces push, with the lease (expected remote value; null = must not exist). */

@@ -8,7 +8,6 @@
 // The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
 // `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
 // `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
-import { createHash } from 'node:crypto'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { ObjectReader, type ObjectResult, type ReadOptions } from './objects.js'
 import { GitRunner } from './runner.js'
@@ -259,27 +258,29 @@ export function serveObjectReaderIfWorker(): boolean {
       moved = []
       slab = null
     }
+    // Objects are hashed here (sha256From), before their buffers move: the main thread need
+    // not read them again.
+    const hashFrom = req.sha256From !== undefined ? { sha256From: req.sha256From } : {}
     reader
-      .read(req.names, (o) => {
-        if (o.missing) batch.push(o)
-        else {
-          // hashed here, before the buffer moves: the main thread need not read it again
-          const sha256 =
-            req.sha256From !== undefined && o.size >= req.sha256From
-              ? createHash('sha256').update(o.content).digest('hex')
-              : undefined
-          batch.push({
-            index: o.index,
-            oid: o.oid,
-            type: o.type,
-            size: o.size,
-            content: own(o.content),
-            ...(sha256 !== undefined ? { sha256 } : {})
-          })
-          bytes += o.size
-        }
-        if (bytes >= REPLY_BYTES || batch.length >= 512) send(false)
-      })
+      .read(
+        req.names,
+        (o) => {
+          if (o.missing) batch.push(o)
+          else {
+            batch.push({
+              index: o.index,
+              oid: o.oid,
+              type: o.type,
+              size: o.size,
+              content: own(o.content),
+              ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
+            })
+            bytes += o.size
+          }
+          if (bytes >= REPLY_BYTES || batch.length >= 512) send(false)
+        },
+        hashFrom
+      )
       .then(
         () => send(true),
         (e: unknown) =>

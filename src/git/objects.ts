@@ -1,5 +1,6 @@
 // Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
 // parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
+import { createHash } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { GitError, type GitRunner, type RunResult } from './runner.js'
 
@@ -220,8 +221,9 @@ export interface ReadOptions {
    */
   sharedFrom?: number
   /**
-   * Readers on another thread compute the SHA-256 of objects at least this big there (and set
-   * `sha256`), off the caller's thread; the in-thread reader ignores it.
+   * Compute the SHA-256 of objects at least this big and set `sha256`: a reader thread does it
+   * there, off the caller's thread; the in-thread reader as each object completes (callers that
+   * ask hash those objects anyway, so either way each is hashed once).
    */
   sha256From?: number
 }
@@ -245,6 +247,7 @@ export async function readObjects(
 /** A sink that collects each object's content into one Buffer (see `readObjects`). */
 function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions): ObjectStreamSink {
   const sharedFrom = opts.sharedFrom ?? Infinity
+  const sha256From = opts.sha256From ?? Infinity
   let header: ObjectHeader | undefined
   let pieces: Buffer[] = []
   /** The shared destination of the current object, filled up to `filled`. */
@@ -274,7 +277,14 @@ function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions):
       pieces = []
       shared = null
       header = undefined
-      onObject({ ...h, missing: false, content })
+      onObject({
+        ...h,
+        missing: false,
+        content,
+        ...(h.size >= sha256From
+          ? { sha256: createHash('sha256').update(content).digest('hex') }
+          : {})
+      })
     },
     missing(m) {
       onObject(m)

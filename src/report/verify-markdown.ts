@@ -69,6 +69,7 @@ export function renderVerifyMarkdown(
     ['sessions compared', c.sessions],
     ['raw transcripts proven by blob id', c.rawProvenById],
     ['raw transcripts proven by bytes', c.rawProvenByBytes],
+    ['… their hash from this run’s own read (v1 not read again)', c.rawHashFromRead],
     ['compact transcripts re-derived', c.compactRederived],
     ['… proven by blob id (not read back)', c.compactProvenById],
     ['offsets from the offset cache', c.offsetsFromCache],

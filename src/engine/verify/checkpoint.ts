@@ -44,6 +44,7 @@ import {
   type Pieces
 } from './compactor.js'
 import type { CheckName } from './types.js'
+import type { DigestLookup } from '../blob-digests.js'
 import { redactPromptBytes, redactSummary, type SummaryText } from '../../formats/redact/index.js'
 import { decodeSessionMetadata } from '../../formats/json/structs.js'
 import { REFERENCE_PROFILE, writerProfile, type WriterProfile } from './writers.js'
@@ -54,6 +55,10 @@ export interface RunContext {
   blobs: Map<string, Buffer>
   /** sha256 (hex) of some of them, computed as they were read (on the reader thread). */
   blobSha: Map<string, string>
+  /** sha256 (hex) of blobs read earlier in this process (the migration's read of v1). */
+  known?: DigestLookup
+  /** v1 blobs of the batch left unread because `known` proves them (see batchBlobs). */
+  notRead: Set<string>
   rederive: boolean
   cliVersion?: string
   compact?: CompactCache
@@ -72,11 +77,22 @@ export interface RunContext {
     sessions: number
     rawProvenById: number
     rawProvenByBytes: number
+    rawHashFromRead: number
     compactRederived: number
     /** Of those, proven by the derived bytes' blob id (the stored blob was not read). */
     compactProvenById: number
     offsetsFromCache: number
     offsetsRecomputed: number
+  }
+}
+
+/**
+ * Thrown when a check needs a v1 blob the batch left unread (RunContext.notRead): the caller
+ * reads it and checks the checkpoint again from the start.
+ */
+export class BlobsNeeded extends Error {
+  constructor(readonly oids: string[]) {
+    super(`v1 blobs needed: ${oids.join(', ')}`)
   }
 }
 
@@ -175,20 +191,40 @@ export function dominantProfile(counts: Map<string, number>): WriterProfile {
 /**
  * Blob ids this checkpoint needs from the batch read (transcripts, raw chunks, and with
  * `compacts` the stored compact transcripts: without it they are proven by blob id, see
- * proveCompacts, and only the unproven ones are read).
+ * proveCompacts, and only the unproven ones are read). `known`: digests of blobs already read
+ * in this process; used only with `compacts` (no re-derivation), see below.
  */
 export function batchBlobs(
   state: RepoState,
   id: string,
-  compacts = true
-): Array<{ oid: string; size: number }> {
-  const out: Array<{ oid: string; size: number }> = []
+  compacts = true,
+  known?: DigestLookup
+): Array<{ oid: string; size: number; notRead?: true }> {
+  const out: Array<{ oid: string; size: number; notRead?: true }> = []
   const v1 = state.v1.get(id)
   const main = state.main.checkpoints.get(id)
+  // Without re-derivation a v1 transcript is read for its raw copy and its hash only. Neither
+  // needs it when a slot with a compact transcript holds the same single blob as its raw copy
+  // and its digest is known: marked notRead (verifySlot asks for it if that guess was wrong).
+  const provable = new Set<string>()
+  if (known && compacts && main) {
+    for (const slot of main.slots.values()) {
+      if (!slot.files.has('transcript.jsonl')) continue
+      for (const fs of state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
+        const chunks = v2RawTranscriptFiles(fs.slot).chunks
+        if (chunks.length === 1 && known.get(chunks[0].entry.oid) !== undefined)
+          provable.add(chunks[0].entry.oid)
+      }
+    }
+  }
   if (v1 && main) {
     for (const s of v1.sessions)
-      if (s.migrating)
-        for (const c of s.transcript.chunks) out.push({ oid: c.entry.oid, size: c.entry.size })
+      if (s.migrating) {
+        const chunks = s.transcript.chunks
+        if (chunks.length === 1 && provable.has(chunks[0].entry.oid))
+          out.push({ oid: chunks[0].entry.oid, size: chunks[0].entry.size, notRead: true })
+        else for (const c of chunks) out.push({ oid: c.entry.oid, size: c.entry.size })
+      }
   }
   if (main) {
     for (const slot of main.slots.values()) {
@@ -503,7 +539,11 @@ function verifySlot(
   /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
   const v1Bytes = (): Pieces | undefined => {
     const parts = v1Oids.map((o) => ctx.blobs.get(o))
-    if (parts.some((p) => p === undefined)) return undefined
+    if (parts.some((p) => p === undefined)) {
+      const unread = v1Oids.filter((o) => ctx.notRead.has(o))
+      if (unread.length > 0) throw new BlobsNeeded(unread)
+      return undefined
+    }
     return transcriptPieces(parts as Buffer[])
   }
   let t: Pieces | undefined
@@ -578,10 +618,14 @@ function verifySlot(
     const hashEntry = slot.files.get('raw_transcript_hash.txt')
     let want = ctx.shaCache.get(key)
     if (!want) {
-      t ??= v1Bytes()
-      if (t) {
-        const one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined
-        want = 'sha256:' + (one ?? sha256Pieces(t))
+      let one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined
+      if (one === undefined && v1Oids.length === 1 && !ctx.blobs.has(v1Oids[0])) {
+        one = ctx.known?.get(v1Oids[0])
+        if (one !== undefined) ctx.counters.rawHashFromRead++
+      }
+      if (one === undefined) t ??= v1Bytes()
+      if (one !== undefined || t) {
+        want = 'sha256:' + (one ?? sha256Pieces(t!))
         ctx.shaCache.set(key, want)
       }
     }

@@ -126,6 +126,7 @@ export function renderVerifyText(r: VerifyReport, maxFailures = 20): string {
   )
   lines.push(
     `sessions: ${c.sessions}; raw proven by blob id ${c.rawProvenById}, by bytes ${c.rawProvenByBytes}; ` +
+      (c.rawHashFromRead ? `raw hashes from the run's read ${c.rawHashFromRead}; ` : '') +
       `compact re-derived ${c.compactRederived} (${c.compactProvenById} proven by blob id); offsets from cache ${c.offsetsFromCache}, recomputed ${c.offsetsRecomputed}; ` +
       `dropped fields ${c.droppedFields}; notes ${c.notes}`
   )

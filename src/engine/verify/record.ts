@@ -16,6 +16,15 @@ export class Tally {
     if (ok) c.passed++
     else c.failed++
   }
+
+  /** Add another tally's counts (a checkpoint checked on a scratch tally). */
+  merge(other: Tally): void {
+    for (const [check, c] of Object.entries(other.byCheck)) {
+      const into = (this.byCheck[check] ??= { passed: 0, failed: 0 })
+      into.passed += c.passed
+      into.failed += c.failed
+    }
+  }
 }
 
 export class CheckpointRecord {

@@ -1,5 +1,6 @@
 // The typed verification report: per checkpoint a status and every failed check with the file,
 // expected and actual value; run-level counts per check; notes for known, explained differences.
+import type { DigestLookup } from '../blob-digests.js'
 
 /** Names of the checks (stable: the markdown table and tests group by them). */
 export const CHECK_NAMES = [
@@ -129,6 +130,8 @@ export interface VerifyCounts {
   sessions: number
   rawProvenById: number
   rawProvenByBytes: number
+  /** raw_transcript_hash.txt checked against the digest of the run's earlier read (v1 blob not read again). */
+  rawHashFromRead: number
   compactRederived: number
   /** Compact transcripts whose re-derived bytes have the stored blob's id (not read back). */
   compactProvenById: number
@@ -216,5 +219,11 @@ export interface VerifyOptions {
    * one in-thread `cat-file` process reads them (the same bytes).
    */
   readerScript?: string
+  /**
+   * SHA-256 of blobs this process already read from git, by blob id (after a migration, the
+   * v1 transcripts it read). Without re-derivation, a v1 transcript whose raw copy in /full is
+   * the same blob is then proven by its id and this digest, and not read a second time.
+   */
+  knownSha256?: DigestLookup
   onProgress?: (p: VerifyProgress) => void
 }

@@ -16,6 +16,7 @@ import {
 } from './model.js'
 import {
   batchBlobs,
+  BlobsNeeded,
   compactionJobs,
   dominantProfile,
   proveCompacts,
@@ -75,6 +76,9 @@ async function verifyWith(
     })
     return blobs
   }
+  const readInto = async (oids: string[], into: Map<string, Buffer>) => {
+    for (const [oid, b] of await read(oids)) into.set(oid, b)
+  }
   const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read)
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
@@ -84,6 +88,9 @@ async function verifyWith(
     state: openWindow(repo),
     blobs: new Map(),
     blobSha: new Map(),
+    // Digests stand in for v1 transcripts only when nothing is re-derived from their bytes.
+    known: rederive ? undefined : opts.knownSha256,
+    notRead: new Set(),
     rederive,
     cliVersion: opts.cliVersion,
     compact: new CompactCache(compactor),
@@ -95,6 +102,7 @@ async function verifyWith(
       sessions: 0,
       rawProvenById: 0,
       rawProvenByBytes: 0,
+      rawHashFromRead: 0,
       compactRederived: 0,
       compactProvenById: 0,
       offsetsFromCache: 0,
@@ -126,6 +134,7 @@ async function verifyWith(
     const state = openWindow(repo, blobs)
     const ids: string[] = []
     const oids = new Set<string>()
+    const notRead = new Set<string>()
     let bytes = 0
     // A small first batch: checking starts sooner.
     const budget = cut++ === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes
@@ -136,13 +145,18 @@ async function verifyWith(
       const id = order[cursor++]
       ids.push(id)
       addToWindow(repo, state, id)
-      for (const b of batchBlobs(state, id, !rederive)) {
+      for (const b of batchBlobs(state, id, !rederive, ctx.known)) {
+        if (b.notRead) {
+          notRead.add(b.oid)
+          continue
+        }
         if (!oids.has(b.oid)) bytes += Math.max(0, b.size)
         oids.add(b.oid)
       }
     }
     for (const oid of smallBlobOids(state)) oids.add(oid)
-    return { ids, oids, state, blobs }
+    for (const oid of oids) notRead.delete(oid)
+    return { ids, oids, notRead, state, blobs }
   }
   // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
   // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
@@ -178,25 +192,25 @@ async function verifyWith(
     while (staged.length > 0) {
       const cur = staged.shift() as Stage
       ;({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs)
+      ctx.notRead = cur.batch.notRead
       ctx.state = cur.batch.state
       stageUpTo(1 + ahead)
       for (const p of await cur.primed) ctx.compact?.prime(p.key, p.opts, p.res)
       if (rederive) {
         // Compacts whose re-derived bytes do not prove them by id are read now (rare).
         const unproven = cur.batch.ids.flatMap((id) => proveCompacts(ctx, id, missingCompacts))
-        if (unproven.length > 0) {
-          const more = await read(unproven)
-          for (const [oid, b] of more) ctx.blobs.set(oid, b)
-        }
+        if (unproven.length > 0) await readInto(unproven, ctx.blobs)
       }
       for (const id of cur.batch.ids) {
-        const rec = new CheckpointRecord(tally, id)
-        verifyCheckpoint(ctx, rec, id, globalProfile)
+        const rec = await checkWithUnread(ctx, tally, id, readInto, (r) =>
+          verifyCheckpoint(ctx, r, id, globalProfile)
+        )
         if (rec.v.writer !== undefined) writers.add(rec.v.writer)
         results.push(rec.v)
       }
       ctx.blobs = new Map()
       ctx.blobSha = new Map()
+      ctx.notRead = new Set()
       ctx.state = openWindow(repo)
       ctx.redactedPrompts.clear()
       ctx.compact?.releaseBytes()
@@ -269,6 +283,8 @@ interface BatchBlobs {
 interface Batch {
   ids: string[]
   oids: Set<string>
+  /** v1 blobs the batch does not read: digests the caller knows prove them (batchBlobs). */
+  notRead: Set<string>
   /** The batch's checkpoints, decoded; its small blobs are `blobs`, filled by the read. */
   state: RepoState
   blobs: Map<string, Buffer>
@@ -278,6 +294,41 @@ interface Stage {
   batch: Batch
   blobs: Promise<BatchBlobs>
   primed: Promise<PrimedResult[]>
+}
+
+/**
+ * Check one checkpoint. With blobs left unread (RunContext.notRead), the check runs on a
+ * scratch tally and counters: if it turns out to need one of them (BlobsNeeded), they are read
+ * and the checkpoint is checked again from the start, as if they had been read with the batch.
+ */
+async function checkWithUnread(
+  ctx: RunContext,
+  tally: Tally,
+  id: string,
+  readInto: (oids: string[], blobs: Map<string, Buffer>) => Promise<void>,
+  check: (rec: CheckpointRecord) => void
+): Promise<CheckpointRecord> {
+  if (ctx.notRead.size === 0) {
+    const rec = new CheckpointRecord(tally, id)
+    check(rec)
+    return rec
+  }
+  for (;;) {
+    const scratch = new Tally()
+    const counters = { ...ctx.counters }
+    const rec = new CheckpointRecord(scratch, id)
+    try {
+      check(rec)
+    } catch (e) {
+      if (!(e instanceof BlobsNeeded)) throw e
+      ctx.counters = counters
+      await readInto(e.oids, ctx.blobs)
+      for (const oid of e.oids) ctx.notRead.delete(oid)
+      continue
+    }
+    tally.merge(scratch)
+    return rec
+  }
 }
 
 /** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
@@ -329,6 +380,7 @@ function countAll(
     rawProvenById: ctx.counters.rawProvenById,
     rawProvenByBytes: ctx.counters.rawProvenByBytes,
     compactRederived: ctx.counters.compactRederived,
+    rawHashFromRead: ctx.counters.rawHashFromRead,
     compactProvenById: ctx.counters.compactProvenById,
     offsetsFromCache: ctx.counters.offsetsFromCache,
     offsetsRecomputed: ctx.counters.offsetsRecomputed,

@@ -27,11 +27,19 @@ import type {
   V1Snapshot,
   VerifySummary
 } from '../../types.js'
+import type { DigestLookup } from '../../blob-digests.js'
 
 export const V2_REF_PREFIX = 'refs/entire/checkpoints/v2/'
 
-/** Verification hook: the surfaces pass the verify engine; the engine does not depend on it. */
-export type Verifier = (git: GitRunner, settings: MigrateSettings) => Promise<VerifySummary>
+/**
+ * Verification hook: the surfaces pass the verify engine; the engine does not depend on it.
+ * `read`: what the write step learnt from git on the way (digests of the v1 blobs it read).
+ */
+export type Verifier = (
+  git: GitRunner,
+  settings: MigrateSettings,
+  read?: { v1Sha256?: DigestLookup }
+) => Promise<VerifySummary>
 
 export interface V2TargetOptions {
   verifier?: Verifier
@@ -136,11 +144,18 @@ export class V2Target implements Target<V2Plan> {
     }
   }
 
-  /** Re-reads everything from git (the verifier never sees the writer's memory). */
-  async verify(ctx: EngineContext): Promise<VerifySummary> {
+  /**
+   * Re-reads from git (the verifier never sees the writer's memory; it may take the digests of
+   * v1 blobs the reader computed from git's bytes, which stand for reading them again).
+   */
+  async verify(
+    ctx: EngineContext,
+    _plan?: unknown,
+    result?: TargetWriteResult
+  ): Promise<VerifySummary> {
     if (!this.options.verifier)
       throw new FatalMigrationError('verification asked for, but no verifier was given')
-    return this.options.verifier(ctx.git, ctx.settings)
+    return this.options.verifier(ctx.git, ctx.settings, { v1Sha256: result?.v1Sha256 })
   }
 
   pushRefs(_plan: V2Plan, result: TargetWriteResult, remoteValues: Map<string, string>): PushRef[] {
