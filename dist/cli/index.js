@@ -1757,7 +1757,12 @@ function parseTree(content, format) {
     return out;
 }
 
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/git/objects.ts
+// Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
+// parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
+
 
 const LF = 0x0a;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
@@ -1910,6 +1915,7 @@ async function readObjects(git, names, onObject, opts = {}) {
 /** A sink that collects each object's content into one Buffer (see `readObjects`). */
 function wholeObjects(onObject, opts) {
     const sharedFrom = opts.sharedFrom ?? Infinity;
+    const sha256From = opts.sha256From ?? Infinity;
     let header;
     let pieces = [];
     /** The shared destination of the current object, filled up to `filled`. */
@@ -1940,7 +1946,14 @@ function wholeObjects(onObject, opts) {
             pieces = [];
             shared = null;
             header = undefined;
-            onObject({ ...h, missing: false, content });
+            onObject({
+                ...h,
+                missing: false,
+                content,
+                ...(h.size >= sha256From
+                    ? { sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(content).digest('hex') }
+                    : {})
+            });
         },
         missing(m) {
             onObject(m);
@@ -3947,8 +3960,6 @@ async function loadV1(git, snapshot, onPhase) {
 }
 
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:worker_threads"
 const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 ;// CONCATENATED MODULE: ./src/git/object-thread.ts
@@ -3962,7 +3973,6 @@ const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRe
 // The worker runs the same bundle as the caller (as the compaction pool does): its entry calls
 // `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
 // `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
-
 
 
 
@@ -4162,28 +4172,27 @@ function serveObjectReaderIfWorker() {
             moved = [];
             slab = null;
         };
+        // Objects are hashed here (sha256From), before their buffers move: the main thread need
+        // not read them again.
+        const hashFrom = req.sha256From !== undefined ? { sha256From: req.sha256From } : {};
         reader
             .read(req.names, (o) => {
             if (o.missing)
                 batch.push(o);
             else {
-                // hashed here, before the buffer moves: the main thread need not read it again
-                const sha256 = req.sha256From !== undefined && o.size >= req.sha256From
-                    ? (0,external_node_crypto_namespaceObject.createHash)('sha256').update(o.content).digest('hex')
-                    : undefined;
                 batch.push({
                     index: o.index,
                     oid: o.oid,
                     type: o.type,
                     size: o.size,
                     content: own(o.content),
-                    ...(sha256 !== undefined ? { sha256 } : {})
+                    ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
                 });
                 bytes += o.size;
             }
             if (bytes >= REPLY_BYTES || batch.length >= 512)
                 send(false);
-        })
+        }, hashFrom)
             .then(() => send(true), (e) => port.postMessage({
             id: req.id,
             error: e instanceof Error ? e.message : String(e)
@@ -18626,6 +18635,85 @@ class OutcomeLog {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engine/blob-digests.ts
+// SHA-256 digests of blobs by git blob id, as the reader thread computed them from the bytes git
+// gave it. A blob's content is fixed by its id, so such a digest stands for reading the blob
+// again: verification after a migration takes the digests of the v1 transcripts the migration
+// just read instead of inflating them a second time.
+//
+// Kept as 52-byte records (20-byte id, 32-byte digest) in a few buffers rather than as JS
+// strings: a 10,000-checkpoint run reads ~40,000 transcripts. Ids other than 40 hex digits
+// (SHA-256 repositories) are not kept; such blobs are simply read again.
+const ID = 20;
+const DIGEST = 32;
+const RECORD = ID + DIGEST;
+const CHUNK_RECORDS = 4096;
+const HEX40 = /^[0-9a-f]{40}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+class BlobDigests {
+    chunks = [];
+    used = 0;
+    records = 0;
+    /** All records sorted by id; rebuilt on the first lookup after an add. */
+    sorted = null;
+    get size() {
+        return this.records;
+    }
+    add(oid, sha256) {
+        if (!HEX40.test(oid) || !HEX64.test(sha256))
+            return;
+        let chunk = this.chunks[this.chunks.length - 1];
+        if (!chunk || this.used === chunk.length) {
+            chunk = Buffer.allocUnsafeSlow(CHUNK_RECORDS * RECORD);
+            this.chunks.push(chunk);
+            this.used = 0;
+        }
+        chunk.write(oid, this.used, ID, 'hex');
+        chunk.write(sha256, this.used + ID, DIGEST, 'hex');
+        this.used += RECORD;
+        this.records++;
+        this.sorted = null;
+    }
+    get(oid) {
+        if (this.records === 0 || !HEX40.test(oid))
+            return undefined;
+        const all = (this.sorted ??= this.sort());
+        const key = Buffer.from(oid, 'hex');
+        let lo = 0;
+        let hi = this.records - 1;
+        while (lo <= hi) {
+            const mid = (lo + hi) >>> 1;
+            const at = mid * RECORD;
+            const c = key.compare(all, at, at + ID);
+            if (c === 0)
+                return all.toString('hex', at + ID, at + RECORD);
+            if (c < 0)
+                hi = mid - 1;
+            else
+                lo = mid + 1;
+        }
+        return undefined;
+    }
+    sort() {
+        const flat = Buffer.allocUnsafeSlow(this.records * RECORD);
+        let n = 0;
+        for (let i = 0; i < this.chunks.length; i++) {
+            const last = i === this.chunks.length - 1;
+            n += this.chunks[i].copy(flat, n, 0, last ? this.used : this.chunks[i].length);
+        }
+        const order = Array.from({ length: this.records }, (_, i) => i * RECORD);
+        // buf.compare(target, …) orders buf's range against target's: a's range against b's.
+        order.sort((a, b) => flat.compare(flat, b, b + ID, a, a + ID));
+        const out = Buffer.allocUnsafeSlow(this.records * RECORD);
+        order.forEach((from, i) => flat.copy(out, i * RECORD, from, from + RECORD));
+        // The sorted copy is the store from now on; later adds append after it.
+        this.chunks.length = 0;
+        this.chunks.push(out);
+        this.used = out.length;
+        return out;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
 // Crash points: named phase boundaries where a test can make the process die as if killed, to
 // prove that a rerun converges to what an uninterrupted run writes. `ENTIRE_MIGRATE_CRASH_AT=<name>`
@@ -18687,6 +18775,7 @@ const silentLogger = {
 };
 
 ;// CONCATENATED MODULE: ./src/engine/migrate.ts
+
 
 
 
@@ -18887,6 +18976,8 @@ class V2Writer {
     history = new CompactHistory();
     /** SHA-256 of blob contents computed by the reader thread. */
     knownSha256 = new WeakMap();
+    /** The same digests by blob id, for the verification that follows. */
+    v1Sha256 = new BlobDigests();
     compactor;
     mainTip;
     currentTip;
@@ -18996,7 +19087,8 @@ class V2Writer {
             batches: this.batches,
             outcomes: this.outcomes,
             counts: this.counts,
-            warnings: this.warnings
+            warnings: this.warnings,
+            v1Sha256: this.v1Sha256
         };
     }
     // -------------------------------------------------------------------------------------------
@@ -19049,8 +19141,10 @@ class V2Writer {
                 if (o.missing)
                     return;
                 blobs.set(o.oid, o.content);
-                if (o.sha256 !== undefined)
+                if (o.sha256 !== undefined) {
                     this.knownSha256.set(o.content, o.sha256);
+                    this.v1Sha256.add(o.oid, o.sha256);
+                }
                 bytes += o.size;
             }, {
                 // Transcripts go to compaction workers without a copy.
@@ -20591,11 +20685,14 @@ class V2Target {
             await compactor.close();
         }
     }
-    /** Re-reads everything from git (the verifier never sees the writer's memory). */
-    async verify(ctx) {
+    /**
+     * Re-reads from git (the verifier never sees the writer's memory; it may take the digests of
+     * v1 blobs the reader computed from git's bytes, which stand for reading them again).
+     */
+    async verify(ctx, _plan, result) {
         if (!this.options.verifier)
             throw new FatalMigrationError('verification asked for, but no verifier was given');
-        return this.options.verifier(ctx.git, ctx.settings);
+        return this.options.verifier(ctx.git, ctx.settings, { v1Sha256: result?.v1Sha256 });
     }
     pushRefs(_plan, result, remoteValues) {
         return leasedPushRefs(result.refs, remoteValues, V2_REF_PREFIX);
@@ -20724,7 +20821,7 @@ async function runMigrationLocked(settings, opts) {
         report.warnings.push(...out.warnings);
         // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
         if (settings.verify && opts.verifier && out.refs.length > 0) {
-            report.verify = await timer.time('verify', () => target.verify(ctx));
+            report.verify = await timer.time('verify', () => target.verify(ctx, plan, out));
         }
         // Read back once verification is done: its memory then does not hold every outcome too.
         report.outcomes = out.outcomes.toArray();
@@ -22038,6 +22135,14 @@ class Tally {
         else
             c.failed++;
     }
+    /** Add another tally's counts (a checkpoint checked on a scratch tally). */
+    merge(other) {
+        for (const [check, c] of Object.entries(other.byCheck)) {
+            const into = (this.byCheck[check] ??= { passed: 0, failed: 0 });
+            into.passed += c.passed;
+            into.failed += c.failed;
+        }
+    }
 }
 class CheckpointRecord {
     tally;
@@ -22345,6 +22450,17 @@ function writerProfile(cliVersion) {
 
 
 
+/**
+ * Thrown when a check needs a v1 blob the batch left unread (RunContext.notRead): the caller
+ * reads it and checks the checkpoint again from the start.
+ */
+class BlobsNeeded extends Error {
+    oids;
+    constructor(oids) {
+        super(`v1 blobs needed: ${oids.join(', ')}`);
+        this.oids = oids;
+    }
+}
 const SEP = Buffer.from('\n\n---\n\n');
 /** migration.md §6.1: split on the separator, drop trailing empty pieces, join again. */
 function normalisePrompt(p) {
@@ -22437,17 +22553,38 @@ function dominantProfile(counts) {
 /**
  * Blob ids this checkpoint needs from the batch read (transcripts, raw chunks, and with
  * `compacts` the stored compact transcripts: without it they are proven by blob id, see
- * proveCompacts, and only the unproven ones are read).
+ * proveCompacts, and only the unproven ones are read). `known`: digests of blobs already read
+ * in this process; used only with `compacts` (no re-derivation), see below.
  */
-function batchBlobs(state, id, compacts = true) {
+function batchBlobs(state, id, compacts = true, known) {
     const out = [];
     const v1 = state.v1.get(id);
     const main = state.main.checkpoints.get(id);
+    // Without re-derivation a v1 transcript is read for its raw copy and its hash only. Neither
+    // needs it when a slot with a compact transcript holds the same single blob as its raw copy
+    // and its digest is known: marked notRead (verifySlot asks for it if that guess was wrong).
+    const provable = new Set();
+    if (known && compacts && main) {
+        for (const slot of main.slots.values()) {
+            if (!slot.files.has('transcript.jsonl'))
+                continue;
+            for (const fs of state.fullSlots.get(`${id}/${slot.name}`) ?? []) {
+                const chunks = v2RawTranscriptFiles(fs.slot).chunks;
+                if (chunks.length === 1 && known.get(chunks[0].entry.oid) !== undefined)
+                    provable.add(chunks[0].entry.oid);
+            }
+        }
+    }
     if (v1 && main) {
         for (const s of v1.sessions)
-            if (s.migrating)
-                for (const c of s.transcript.chunks)
-                    out.push({ oid: c.entry.oid, size: c.entry.size });
+            if (s.migrating) {
+                const chunks = s.transcript.chunks;
+                if (chunks.length === 1 && provable.has(chunks[0].entry.oid))
+                    out.push({ oid: chunks[0].entry.oid, size: chunks[0].entry.size, notRead: true });
+                else
+                    for (const c of chunks)
+                        out.push({ oid: c.entry.oid, size: c.entry.size });
+            }
     }
     if (main) {
         for (const slot of main.slots.values()) {
@@ -22712,8 +22849,12 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
     const v1Bytes = () => {
         const parts = v1Oids.map((o) => ctx.blobs.get(o));
-        if (parts.some((p) => p === undefined))
+        if (parts.some((p) => p === undefined)) {
+            const unread = v1Oids.filter((o) => ctx.notRead.has(o));
+            if (unread.length > 0)
+                throw new BlobsNeeded(unread);
             return undefined;
+        }
         return transcriptPieces(parts);
     };
     let t;
@@ -22791,9 +22932,15 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         const hashEntry = slot.files.get('raw_transcript_hash.txt');
         let want = ctx.shaCache.get(key);
         if (!want) {
-            t ??= v1Bytes();
-            if (t) {
-                const one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined;
+            let one = v1Oids.length === 1 ? ctx.blobSha.get(v1Oids[0]) : undefined;
+            if (one === undefined && v1Oids.length === 1 && !ctx.blobs.has(v1Oids[0])) {
+                one = ctx.known?.get(v1Oids[0]);
+                if (one !== undefined)
+                    ctx.counters.rawHashFromRead++;
+            }
+            if (one === undefined)
+                t ??= v1Bytes();
+            if (one !== undefined || t) {
                 want = 'sha256:' + (one ?? sha256Pieces(t));
                 ctx.shaCache.set(key, want);
             }
@@ -24283,6 +24430,10 @@ async function verifyWith(git, reader, started, opts, internals) {
         });
         return blobs;
     };
+    const readInto = async (oids, into) => {
+        for (const [oid, b] of await read(oids))
+            into.set(oid, b);
+    };
     const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read);
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
@@ -24292,6 +24443,9 @@ async function verifyWith(git, reader, started, opts, internals) {
         state: openWindow(repo),
         blobs: new Map(),
         blobSha: new Map(),
+        // Digests stand in for v1 transcripts only when nothing is re-derived from their bytes.
+        known: rederive ? undefined : opts.knownSha256,
+        notRead: new Set(),
         rederive,
         cliVersion: opts.cliVersion,
         compact: new CompactCache(compactor),
@@ -24303,6 +24457,7 @@ async function verifyWith(git, reader, started, opts, internals) {
             sessions: 0,
             rawProvenById: 0,
             rawProvenByBytes: 0,
+            rawHashFromRead: 0,
             compactRederived: 0,
             compactProvenById: 0,
             offsetsFromCache: 0,
@@ -24333,6 +24488,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         const state = openWindow(repo, blobs);
         const ids = [];
         const oids = new Set();
+        const notRead = new Set();
         let bytes = 0;
         // A small first batch: checking starts sooner.
         const budget = cut++ === 0 ? Math.min(batchBytes, FIRST_BATCH_BYTES) : batchBytes;
@@ -24341,7 +24497,11 @@ async function verifyWith(git, reader, started, opts, internals) {
             const id = order[cursor++];
             ids.push(id);
             addToWindow(repo, state, id);
-            for (const b of batchBlobs(state, id, !rederive)) {
+            for (const b of batchBlobs(state, id, !rederive, ctx.known)) {
+                if (b.notRead) {
+                    notRead.add(b.oid);
+                    continue;
+                }
                 if (!oids.has(b.oid))
                     bytes += Math.max(0, b.size);
                 oids.add(b.oid);
@@ -24349,7 +24509,9 @@ async function verifyWith(git, reader, started, opts, internals) {
         }
         for (const oid of smallBlobOids(state))
             oids.add(oid);
-        return { ids, oids, state, blobs };
+        for (const oid of oids)
+            notRead.delete(oid);
+        return { ids, oids, notRead, state, blobs };
     };
     // Read ahead: git inflates the next batches while this one is compacted and checked (memory:
     // at most 1 + READ_AHEAD batches of transcripts; two ahead ride out a run of quickly checked
@@ -24383,6 +24545,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         while (staged.length > 0) {
             const cur = staged.shift();
             ({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs);
+            ctx.notRead = cur.batch.notRead;
             ctx.state = cur.batch.state;
             stageUpTo(1 + ahead);
             for (const p of await cur.primed)
@@ -24390,21 +24553,18 @@ async function verifyWith(git, reader, started, opts, internals) {
             if (rederive) {
                 // Compacts whose re-derived bytes do not prove them by id are read now (rare).
                 const unproven = cur.batch.ids.flatMap((id) => proveCompacts(ctx, id, missingCompacts));
-                if (unproven.length > 0) {
-                    const more = await read(unproven);
-                    for (const [oid, b] of more)
-                        ctx.blobs.set(oid, b);
-                }
+                if (unproven.length > 0)
+                    await readInto(unproven, ctx.blobs);
             }
             for (const id of cur.batch.ids) {
-                const rec = new CheckpointRecord(tally, id);
-                verifyCheckpoint(ctx, rec, id, globalProfile);
+                const rec = await checkWithUnread(ctx, tally, id, readInto, (r) => verifyCheckpoint(ctx, r, id, globalProfile));
                 if (rec.v.writer !== undefined)
                     writers.add(rec.v.writer);
                 results.push(rec.v);
             }
             ctx.blobs = new Map();
             ctx.blobSha = new Map();
+            ctx.notRead = new Set();
             ctx.state = openWindow(repo);
             ctx.redactedPrompts.clear();
             ctx.compact?.releaseBytes();
@@ -24463,6 +24623,37 @@ const FIRST_BATCH_BYTES = 4 * 1024 * 1024;
 const WORKER_BATCH_BYTES = 12 * 1024 * 1024;
 /** Batches read ahead of the one being checked. */
 const READ_AHEAD = 2;
+/**
+ * Check one checkpoint. With blobs left unread (RunContext.notRead), the check runs on a
+ * scratch tally and counters: if it turns out to need one of them (BlobsNeeded), they are read
+ * and the checkpoint is checked again from the start, as if they had been read with the batch.
+ */
+async function checkWithUnread(ctx, tally, id, readInto, check) {
+    if (ctx.notRead.size === 0) {
+        const rec = new CheckpointRecord(tally, id);
+        check(rec);
+        return rec;
+    }
+    for (;;) {
+        const scratch = new Tally();
+        const counters = { ...ctx.counters };
+        const rec = new CheckpointRecord(scratch, id);
+        try {
+            check(rec);
+        }
+        catch (e) {
+            if (!(e instanceof BlobsNeeded))
+                throw e;
+            ctx.counters = counters;
+            await readInto(e.oids, ctx.blobs);
+            for (const oid of e.oids)
+                ctx.notRead.delete(oid);
+            continue;
+        }
+        tally.merge(scratch);
+        return rec;
+    }
+}
 /** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
 const HASH_ON_READER_FROM = 4 * 1024;
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
@@ -24496,6 +24687,7 @@ function countAll(v1, main, results, ctx, runLevel) {
         rawProvenById: ctx.counters.rawProvenById,
         rawProvenByBytes: ctx.counters.rawProvenByBytes,
         compactRederived: ctx.counters.compactRederived,
+        rawHashFromRead: ctx.counters.rawHashFromRead,
         compactProvenById: ctx.counters.compactProvenById,
         offsetsFromCache: ctx.counters.offsetsFromCache,
         offsetsRecomputed: ctx.counters.offsetsRecomputed,
@@ -24607,6 +24799,7 @@ function renderVerifyText(r, maxFailures = 20) {
     lines.push(`checkpoints: ${c.v1Checkpoints} in v1 (${c.migratable} migratable), ${c.mainCheckpoints} on /main; ` +
         `${c.ok} ok, ${c.failed} failed, ${c.v2Only} v2-only, ${c.notMigratable} not migratable, ${c.knownSkip} known-writer skips`);
     lines.push(`sessions: ${c.sessions}; raw proven by blob id ${c.rawProvenById}, by bytes ${c.rawProvenByBytes}; ` +
+        (c.rawHashFromRead ? `raw hashes from the run's read ${c.rawHashFromRead}; ` : '') +
         `compact re-derived ${c.compactRederived} (${c.compactProvenById} proven by blob id); offsets from cache ${c.offsetsFromCache}, recomputed ${c.offsetsRecomputed}; ` +
         `dropped fields ${c.droppedFields}; notes ${c.notes}`);
     if (r.compare) {
@@ -24626,10 +24819,12 @@ function renderVerifyText(r, maxFailures = 20) {
 ;// CONCATENATED MODULE: ./src/engine/verify/engine-hook.ts
 
 
-async function engineVerifier(git, settings) {
+async function engineVerifier(git, settings, read) {
     const report = await verifyRepository(git, {
         v1Ref: settings.v1Ref,
         cliVersion: settings.cliVersion,
+        // Used only without re-derivation (which needs the v1 bytes anyway).
+        ...(read?.v1Sha256 ? { knownSha256: read.v1Sha256 } : {}),
         // In the action's bundle, blobs are read on a thread of the bundle's own.
         readerScript: runnableScript(import.meta.url)
     });
@@ -27959,13 +28154,15 @@ function progressLogger(io) {
         }
     };
 }
-const verifier = async (git, settings) => {
+const verifier = async (git, settings, read) => {
     // After a migration, re-read everything from git but do not re-derive compact transcripts: the
-    // same compactor just wrote them. `entire-migrate verify` re-derives them too.
+    // same compactor just wrote them. `entire-migrate verify` re-derives them too. The digests of
+    // the v1 transcripts the migration read from git stand for reading them again.
     const readerScript = selfScript();
     const v = await verify_verifyRepository(git, {
         cliVersion: settings.cliVersion,
         rederiveCompact: false,
+        ...(read?.v1Sha256 ? { knownSha256: read.v1Sha256 } : {}),
         ...(settings.v1Ref ? { v1Ref: settings.v1Ref } : {}),
         // batches read on the bundle's reader thread while this thread checks
         ...(readerScript ? { readerScript } : {})
