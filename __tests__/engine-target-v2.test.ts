@@ -37,6 +37,9 @@ describe('V2Target', () => {
     expect(Object.keys(JSON.parse(JSON.stringify(plan)))).not.toContain('internal')
 
     const result = await target.write(ctx, plan)
+    // digests of what was read are kept only for a verification that follows
+    expect(settings.verify).toBe(false)
+    expect(result.v1Sha256).toBeUndefined()
     const written = await refsUnder(git, 'refs/entire/checkpoints/v2/')
     expect(Object.fromEntries(result.refs.map((c) => [c.ref, c.new]))).toEqual(written)
     expect((await target.verify!(ctx, plan, result)).ok).toBe(true)

@@ -217,8 +217,11 @@ export interface WriteOutput {
   outcomes: OutcomeLog
   counts: MigrationCounts
   warnings: string[]
-  /** SHA-256 of the v1 blobs this run read, by blob id (verification need not read them again). */
-  v1Sha256: BlobDigests
+  /**
+   * SHA-256 of the v1 blobs this run read, by blob id, when verification follows (it need not
+   * read them again).
+   */
+  v1Sha256?: BlobDigests
 }
 
 interface FileEntry {
@@ -362,8 +365,8 @@ class V2Writer {
   private readonly history = new CompactHistory()
   /** SHA-256 of blob contents computed by the reader thread. */
   private readonly knownSha256 = new WeakMap<Buffer, string>()
-  /** The same digests by blob id, for the verification that follows. */
-  private readonly v1Sha256 = new BlobDigests()
+  /** The same digests by blob id, for the verification that follows (none without one). */
+  private readonly v1Sha256: BlobDigests | undefined
   private readonly compactor: Compactor | undefined
 
   private mainTip: string | null
@@ -416,6 +419,7 @@ class V2Writer {
     this.log = ctx.logger
     this.timer = ctx.timer
     this.compactor = ctx.compactor
+    this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined
     // A thread pays off only when there is much to read (starting it costs ~150 ms).
     this.wins = this.windows()
     const toRead = this.wins.reduce((a, w) => a + w.bytes, 0)
@@ -483,7 +487,7 @@ class V2Writer {
       outcomes: this.outcomes,
       counts: this.counts,
       warnings: this.warnings,
-      v1Sha256: this.v1Sha256
+      ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {})
     }
   }
 
@@ -542,7 +546,7 @@ class V2Writer {
           blobs.set(o.oid, o.content)
           if (o.sha256 !== undefined) {
             this.knownSha256.set(o.content, o.sha256)
-            this.v1Sha256.add(o.oid, o.sha256)
+            this.v1Sha256?.add(o.oid, o.sha256)
           }
           bytes += o.size
         },
