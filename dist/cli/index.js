@@ -18976,8 +18976,8 @@ class V2Writer {
     history = new CompactHistory();
     /** SHA-256 of blob contents computed by the reader thread. */
     knownSha256 = new WeakMap();
-    /** The same digests by blob id, for the verification that follows. */
-    v1Sha256 = new BlobDigests();
+    /** The same digests by blob id, for the verification that follows (none without one). */
+    v1Sha256;
     compactor;
     mainTip;
     currentTip;
@@ -19024,6 +19024,7 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
+        this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined;
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
         this.wins = this.windows();
         const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
@@ -19088,7 +19089,7 @@ class V2Writer {
             outcomes: this.outcomes,
             counts: this.counts,
             warnings: this.warnings,
-            v1Sha256: this.v1Sha256
+            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {})
         };
     }
     // -------------------------------------------------------------------------------------------
@@ -19143,7 +19144,7 @@ class V2Writer {
                 blobs.set(o.oid, o.content);
                 if (o.sha256 !== undefined) {
                     this.knownSha256.set(o.content, o.sha256);
-                    this.v1Sha256.add(o.oid, o.sha256);
+                    this.v1Sha256?.add(o.oid, o.sha256);
                 }
                 bytes += o.size;
             }, {
