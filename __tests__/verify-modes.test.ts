@@ -177,10 +177,24 @@ describe('runVerifyCommand and the markdown rendering', () => {
     expect(await runVerifyCommand(['--bogus'], c.io)).toBe(2)
     c = io()
     expect(await runVerifyCommand(['--repo', m.git.repoDir, '--workers', 'two'], c.io)).toBe(2)
-    expect(c.err.join('')).toContain('--workers must be a whole number from 0 to 64, got "two"')
+    expect(c.err.join('')).toContain(
+      '--workers must be auto or a whole number from 0 to 64, got "two"'
+    )
+    for (const bad of ['65', '1.5', '', 'Auto']) {
+      c = io()
+      expect(await runVerifyCommand(['--repo', m.git.repoDir, '--workers', bad], c.io)).toBe(2)
+      expect(c.err.join('')).toContain(`got ${JSON.stringify(bad)}`)
+    }
+    // auto: the same values as ENTIRE_MIGRATE_WORKERS and the action's compact-workers input
+    // (the repository still has the corrupted prompt from above: it runs and finds it)
     c = io()
-    expect(await runVerifyCommand(['--repo', m.git.repoDir, '--workers', '65'], c.io)).toBe(2)
-    expect(c.err.join('')).toContain('got "65"')
+    expect(
+      await runVerifyCommand(
+        ['--repo', m.git.repoDir, '--cli-version', CLI, '--workers', 'auto'],
+        c.io
+      )
+    ).toBe(1)
+    expect(c.out.join('')).toContain('FAIL prompt')
     c = io()
     expect(await runVerifyCommand(['--help'], c.io)).toBe(0)
     expect(c.out.join('')).toContain('--against')

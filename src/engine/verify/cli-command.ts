@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { GitRunner } from '../../git/runner.js'
 import { verifyRepository } from './verify.js'
 import { runnableScript } from '../worker-pool.js'
-import { COMPACT_WORKERS_MAX, cliCompactWorkers } from '../compactor.js'
+import { COMPACT_WORKERS_MAX, cliCompactWorkers, parseWorkerCount } from '../compactor.js'
 import type { VerifyReport } from './types.js'
 
 export interface CommandIo {
@@ -27,9 +27,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts, 0 to 64 (default:
-                         as for migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 =
-                         in the main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts: auto or 0 to 64
+                         (default: as for migrate, ENTIRE_MIGRATE_WORKERS if set, else auto =
+                         every core but two; 0 = in the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -76,13 +76,13 @@ export async function runVerifyCommand(
     io.stdout.write(VERIFY_USAGE)
     return 0
   }
+  // The same values as ENTIRE_MIGRATE_WORKERS and the action's compact-workers input.
   const workersArg = values.workers as string | undefined
-  if (
-    workersArg !== undefined &&
-    (!/^\d+$/.test(workersArg) || Number(workersArg) > COMPACT_WORKERS_MAX)
-  ) {
+  const cores = availableParallelism()
+  const workers = workersArg === undefined ? undefined : parseWorkerCount(workersArg, cores)
+  if (workers === null) {
     io.stderr.write(
-      `entire-migrate verify: --workers must be a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`
+      `entire-migrate verify: --workers must be auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`
     )
     return 2
   }
@@ -98,10 +98,7 @@ export async function runVerifyCommand(
       rederiveCompact: !values['no-rederive'],
       // As many as migrate uses: none on 2 cores, where worker threads cost more CPU (cloning
       // transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
-      compactWorkers:
-        workersArg !== undefined
-          ? Number(workersArg)
-          : cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, availableParallelism()),
+      compactWorkers: workers ?? cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, cores),
       workerScript: runnableScript(import.meta.url),
       readerScript: runnableScript(import.meta.url)
     })
