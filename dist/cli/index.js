@@ -24722,9 +24722,9 @@ Options:
   --cli-version <v>      cli_version every written file must carry (default: uniform per checkpoint)
   --against <x>          also compare with another v2 state: a ref prefix (refs/...) or a remote
   --no-rederive          do not re-derive compact transcripts and offsets (faster)
-  --workers <n>          worker threads that re-derive compact transcripts, 0 to 64 (default:
-                         as for migrate, every core but two, ENTIRE_MIGRATE_WORKERS if set; 0 =
-                         in the main thread; same results either way)
+  --workers <n>          worker threads that re-derive compact transcripts: auto or 0 to 64
+                         (default: as for migrate, ENTIRE_MIGRATE_WORKERS if set, else auto =
+                         every core but two; 0 = in the main thread; same results either way)
   --json <file>          write the full report as JSON
   -h, --help             show this help
 
@@ -24757,10 +24757,12 @@ async function runVerifyCommand(argv, io, opts = {}) {
         io.stdout.write(VERIFY_USAGE);
         return 0;
     }
+    // The same values as ENTIRE_MIGRATE_WORKERS and the action's compact-workers input.
     const workersArg = values.workers;
-    if (workersArg !== undefined &&
-        (!/^\d+$/.test(workersArg) || Number(workersArg) > COMPACT_WORKERS_MAX)) {
-        io.stderr.write(`entire-migrate verify: --workers must be a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`);
+    const cores = (0,external_node_os_namespaceObject.availableParallelism)();
+    const workers = workersArg === undefined ? undefined : parseWorkerCount(workersArg, cores);
+    if (workers === null) {
+        io.stderr.write(`entire-migrate verify: --workers must be auto or a whole number from 0 to ${COMPACT_WORKERS_MAX}, got ${JSON.stringify(workersArg)}\n\n${VERIFY_USAGE}`);
         return 2;
     }
     const git = new GitRunner((0,external_node_path_namespaceObject.resolve)(String(values.repo ?? '.')));
@@ -24776,9 +24778,7 @@ async function runVerifyCommand(argv, io, opts = {}) {
             rederiveCompact: !values['no-rederive'],
             // As many as migrate uses: none on 2 cores, where worker threads cost more CPU (cloning
             // transcripts, a second JIT, GC) and ~150 MB RSS, and did not shorten the run.
-            compactWorkers: workersArg !== undefined
-                ? Number(workersArg)
-                : cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)()),
+            compactWorkers: workers ?? cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, cores),
             workerScript: worker_pool_runnableScript(import.meta.url),
             readerScript: worker_pool_runnableScript(import.meta.url)
         });
