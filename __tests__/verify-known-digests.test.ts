@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
 import { BlobDigests } from '../src/engine/blob-digests.js'
 import { verifyRepository } from '../src/engine/verify/verify.js'
+import { renderVerifyMarkdown } from '../src/report/verify-markdown.js'
 import type { CheckFailure, VerifyReport } from '../src/engine/verify/types.js'
 import type { GitRunner } from '../src/git/runner.js'
 import { V1_REF } from './helpers/v1repo.js'
@@ -49,6 +50,11 @@ describe('verification with the digests of the migration’s own read', () => {
     expect(plain.counts.rawHashFromRead).toBe(0)
     expect(fast.counts.rawHashFromRead).toBe(fast.counts.sessions)
     expect(comparable(fast)).toEqual(comparable(plain))
+    // the report says where the hashes came from, only when some did
+    const row =
+      /\| raw transcript hashes from the migration’s read \(v1 not read again\) \| (\d+) \|/
+    expect(row.exec(renderVerifyMarkdown(fast))?.[1]).toBe(String(fast.counts.sessions))
+    expect(renderVerifyMarkdown(plain)).not.toMatch(row)
   })
 
   it('a wrong digest fails raw.hash for that slot: the digest stands in for the bytes', async () => {

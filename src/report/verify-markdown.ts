@@ -69,7 +69,15 @@ export function renderVerifyMarkdown(
     ['sessions compared', c.sessions],
     ['raw transcripts proven by blob id', c.rawProvenById],
     ['raw transcripts proven by bytes', c.rawProvenByBytes],
-    ['… their hash from this run’s own read (v1 not read again)', c.rawHashFromRead],
+    // only a verification right after a migration takes hashes from its read: shown when it did
+    ...(c.rawHashFromRead > 0
+      ? [
+          [
+            'raw transcript hashes from the migration’s read (v1 not read again)',
+            c.rawHashFromRead
+          ] as [string, number]
+        ]
+      : []),
     ['compact transcripts re-derived', c.compactRederived],
     ['… proven by blob id (not read back)', c.compactProvenById],
     ['offsets from the offset cache', c.offsetsFromCache],
