@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { GitRunner } from './git/runner.js'
 import { runMigration, defaultSettings, type Verifier } from './engine/run.js'
 import { PhaseTimer } from './engine/timer.js'
+import { formatBytes, renderTimings } from './engine/timing-text.js'
 import { remoteV2Refs, remoteArchiveNumbers, fetchRemote, pushRefs } from './engine/remote.js'
 import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
@@ -20,13 +21,7 @@ import { badTuningSwitch, tunedEnvironment, tuningMode, wantsTuning } from './la
 import { objectStoreBytes } from './git/repo.js'
 import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
-import {
-  PHASES,
-  type EngineLogger,
-  type MigrationReport,
-  type PhaseTimings,
-  type ProgressEvent
-} from './engine/types.js'
+import type { EngineLogger, MigrationReport, ProgressEvent } from './engine/types.js'
 
 export const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
@@ -72,43 +67,6 @@ function parsePositiveInt(name: string, v: string): number {
     throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`)
   }
   return Number(v)
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
-}
-
-function fmtBytes(b: number): string {
-  if (b >= 1024 * 1024) return `${(b / 1024 / 1024).toFixed(1)} MiB`
-  if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`
-  return `${b} B`
-}
-
-/** The phase timing table (plain text). */
-export function renderTimings(t: PhaseTimings, totalMs: number): string {
-  const rows: string[][] = [['phase', 'wall', 'objects', 'bytes']]
-  for (const p of PHASES) {
-    const v = t[p]
-    if (!v) continue
-    rows.push([
-      p,
-      fmtMs(v.ms),
-      v.objects !== undefined ? String(v.objects) : '',
-      v.bytes !== undefined ? fmtBytes(v.bytes) : ''
-    ])
-  }
-  rows.push(['total', fmtMs(totalMs), '', ''])
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
-          .join('  ')
-          .trimEnd()
-      )
-      .join('\n') + '\n'
-  )
 }
 
 function kv(o: Record<string, number>): string {
@@ -174,7 +132,7 @@ function progressLogger(io: CliIo): EngineLogger & { finish(): void } {
     const width = 30
     const filled = e.total === 0 ? width : Math.round((e.done / e.total) * width)
     io.stderr.write(
-      `\rMigrating checkpoints [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ${fmtBytes(e.bytesRead)} read`
+      `\rMigrating checkpoints [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ${formatBytes(e.bytesRead)} read`
     )
     drawn = true
   }

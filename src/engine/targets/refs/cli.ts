@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { GitRunner } from '../../../git/runner.js'
-import { PHASES, type MigrateSettings, type PhaseTimings } from '../../types.js'
+import type { MigrateSettings } from '../../types.js'
+import { renderTimings } from '../../timing-text.js'
 import {
   checkIdentity,
   parseDateInput,
@@ -56,30 +57,6 @@ export function selectsRefsTarget(argv: string[]): boolean {
     if (argv[i] === '--target=refs') return true
   }
   return false
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`
-}
-
-export function timingTable(t: PhaseTimings, totalMs: number): string {
-  const rows = [['phase', 'wall', 'objects']]
-  for (const p of PHASES) {
-    const v = t[p]
-    if (v) rows.push([p, fmtMs(v.ms), v.objects !== undefined ? String(v.objects) : ''])
-  }
-  rows.push(['total', fmtMs(totalMs), ''])
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
-          .join('  ')
-          .trimEnd()
-      )
-      .join('\n') + '\n'
-  )
 }
 
 class UsageError extends Error {}
@@ -179,7 +156,7 @@ export async function runRefsMigrateCommand(argv: string[], io: RefsCliIo): Prom
     }
     const lines = [...r.summary]
     if (fetched) lines.splice(2, 0, `Fetch: ${fetched.summary}`)
-    io.stdout.write(lines.join('\n') + '\n\n' + timingTable(r.report.timings, r.report.totalMs))
+    io.stdout.write(lines.join('\n') + '\n\n' + renderTimings(r.report.timings, r.report.totalMs))
     return r.ok ? 0 : 1
   } catch (e) {
     io.stderr.write(`entire-migrate: ${(e as Error).message.split('\n')[0]}\n`)
