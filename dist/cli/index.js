@@ -41,7 +41,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   UK: () => (/* binding */ MIGRATE_USAGE),
   iW: () => (/* binding */ main),
   Br: () => (/* binding */ renderSummary),
-  GA: () => (/* binding */ renderTimings),
   MJ: () => (/* binding */ runMigrateCommand)
 });
 
@@ -20835,6 +20834,44 @@ async function runMigrationLocked(settings, opts) {
     return report;
 }
 
+;// CONCATENATED MODULE: ./src/engine/timing-text.ts
+// The phase-timing table both CLIs print (`migrate` for v2 and for per-checkpoint refs): one
+// row per phase that ran, then the total; a bytes column when some phase counted bytes.
+
+function formatMs(ms) {
+    return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+function formatBytes(b) {
+    if (b >= 1024 * 1024)
+        return `${(b / 1024 / 1024).toFixed(1)} MiB`;
+    if (b >= 1024)
+        return `${(b / 1024).toFixed(1)} KiB`;
+    return `${b} B`;
+}
+/** Plain text, columns aligned (names left, figures right), one trailing newline. */
+function renderTimings(t, totalMs) {
+    const ran = PHASES.filter((p) => t[p] !== undefined);
+    const withBytes = ran.some((p) => t[p]?.bytes !== undefined);
+    const rows = [['phase', 'wall', 'objects', ...(withBytes ? ['bytes'] : [])]];
+    for (const p of ran) {
+        const v = t[p];
+        rows.push([
+            p,
+            formatMs(v.ms),
+            v.objects !== undefined ? String(v.objects) : '',
+            ...(withBytes ? [v.bytes !== undefined ? formatBytes(v.bytes) : ''] : [])
+        ]);
+    }
+    rows.push(['total', formatMs(totalMs), '', ...(withBytes ? [''] : [])]);
+    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return (rows
+        .map((r) => r
+        .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
+        .join('  ')
+        .trimEnd())
+        .join('\n') + '\n');
+}
+
 ;// CONCATENATED MODULE: ./src/engine/remote.ts
 
 
@@ -27866,25 +27903,6 @@ function selectsRefsTarget(argv) {
     }
     return false;
 }
-function fmtMs(ms) {
-    return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
-function timingTable(t, totalMs) {
-    const rows = [['phase', 'wall', 'objects']];
-    for (const p of PHASES) {
-        const v = t[p];
-        if (v)
-            rows.push([p, fmtMs(v.ms), v.objects !== undefined ? String(v.objects) : '']);
-    }
-    rows.push(['total', fmtMs(totalMs), '']);
-    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return (rows
-        .map((r) => r
-        .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
-        .join('  ')
-        .trimEnd())
-        .join('\n') + '\n');
-}
 class UsageError extends Error {
 }
 async function runRefsMigrateCommand(argv, io) {
@@ -27977,7 +27995,7 @@ async function runRefsMigrateCommand(argv, io) {
         const lines = [...r.summary];
         if (fetched)
             lines.splice(2, 0, `Fetch: ${fetched.summary}`);
-        io.stdout.write(lines.join('\n') + '\n\n' + timingTable(r.report.timings, r.report.totalMs));
+        io.stdout.write(lines.join('\n') + '\n\n' + renderTimings(r.report.timings, r.report.totalMs));
         return r.ok ? 0 : 1;
     }
     catch (e) {
@@ -28048,39 +28066,6 @@ function parsePositiveInt(name, v) {
     }
     return Number(v);
 }
-function cli_fmtMs(ms) {
-    return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
-function fmtBytes(b) {
-    if (b >= 1024 * 1024)
-        return `${(b / 1024 / 1024).toFixed(1)} MiB`;
-    if (b >= 1024)
-        return `${(b / 1024).toFixed(1)} KiB`;
-    return `${b} B`;
-}
-/** The phase timing table (plain text). */
-function renderTimings(t, totalMs) {
-    const rows = [['phase', 'wall', 'objects', 'bytes']];
-    for (const p of PHASES) {
-        const v = t[p];
-        if (!v)
-            continue;
-        rows.push([
-            p,
-            cli_fmtMs(v.ms),
-            v.objects !== undefined ? String(v.objects) : '',
-            v.bytes !== undefined ? fmtBytes(v.bytes) : ''
-        ]);
-    }
-    rows.push(['total', cli_fmtMs(totalMs), '', '']);
-    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return (rows
-        .map((r) => r
-        .map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])))
-        .join('  ')
-        .trimEnd())
-        .join('\n') + '\n');
-}
 function kv(o) {
     const e = Object.entries(o);
     return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k}: ${v}`).join(', ')})`;
@@ -28132,7 +28117,7 @@ function progressLogger(io) {
         last = now;
         const width = 30;
         const filled = e.total === 0 ? width : Math.round((e.done / e.total) * width);
-        io.stderr.write(`\rMigrating checkpoints [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ${fmtBytes(e.bytesRead)} read`);
+        io.stderr.write(`\rMigrating checkpoints [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total}  ${formatBytes(e.bytesRead)} read`);
         drawn = true;
     };
     return {
@@ -28374,8 +28359,7 @@ var __webpack_exports__MAIN_USAGE = __webpack_exports__.K_;
 var __webpack_exports__MIGRATE_USAGE = __webpack_exports__.UK;
 var __webpack_exports__main = __webpack_exports__.iW;
 var __webpack_exports__renderSummary = __webpack_exports__.Br;
-var __webpack_exports__renderTimings = __webpack_exports__.GA;
 var __webpack_exports__runMigrateCommand = __webpack_exports__.MJ;
-export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__renderTimings as renderTimings, __webpack_exports__runMigrateCommand as runMigrateCommand };
+export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__runMigrateCommand as runMigrateCommand };
 
 //# sourceMappingURL=index.js.map
