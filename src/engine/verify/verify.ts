@@ -68,16 +68,13 @@ async function verifyWith(
 ): Promise<VerifyReport> {
   const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '')
   const rederive = opts.rederiveCompact !== false
-  // Archive envelopes and the repository's load read small blobs on the batches' reader.
-  const read = async (oids: string[]) => {
-    const blobs = new Map<string, Buffer>()
+  // Archive envelopes and the repository's load read small blobs on the batches' reader; later
+  // reads of a batch (unproven compacts, blobs it left unread) add to the batch's own map.
+  const read = async (oids: string[], into = new Map<string, Buffer>()) => {
     await reader.read(oids, (o) => {
-      if (!o.missing) blobs.set(o.oid, o.content)
+      if (!o.missing) into.set(o.oid, o.content)
     })
-    return blobs
-  }
-  const readInto = async (oids: string[], into: Map<string, Buffer>) => {
-    for (const [oid, b] of await read(oids)) into.set(oid, b)
+    return into
   }
   const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read)
   const tally = new Tally()
@@ -199,10 +196,10 @@ async function verifyWith(
       if (rederive) {
         // Compacts whose re-derived bytes do not prove them by id are read now (rare).
         const unproven = cur.batch.ids.flatMap((id) => proveCompacts(ctx, id, missingCompacts))
-        if (unproven.length > 0) await readInto(unproven, ctx.blobs)
+        if (unproven.length > 0) await read(unproven, ctx.blobs)
       }
       for (const id of cur.batch.ids) {
-        const rec = await checkWithUnread(ctx, tally, id, readInto, (r) =>
+        const rec = await checkWithUnread(ctx, tally, id, read, (r) =>
           verifyCheckpoint(ctx, r, id, globalProfile)
         )
         if (rec.v.writer !== undefined) writers.add(rec.v.writer)
@@ -305,7 +302,7 @@ async function checkWithUnread(
   ctx: RunContext,
   tally: Tally,
   id: string,
-  readInto: (oids: string[], blobs: Map<string, Buffer>) => Promise<void>,
+  read: (oids: string[], into: Map<string, Buffer>) => Promise<unknown>,
   check: (rec: CheckpointRecord) => void
 ): Promise<CheckpointRecord> {
   if (ctx.notRead.size === 0) {
@@ -322,7 +319,7 @@ async function checkWithUnread(
     } catch (e) {
       if (!(e instanceof BlobsNeeded)) throw e
       ctx.counters = counters
-      await readInto(e.oids, ctx.blobs)
+      await read(e.oids, ctx.blobs)
       for (const oid of e.oids) ctx.notRead.delete(oid)
       continue
     }
