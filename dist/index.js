@@ -60709,18 +60709,14 @@ async function verifyRepository(git, opts = {}, internals = {}) {
 async function verifyWith(git, reader, started, opts, internals) {
     const v2Prefix = (opts.v2Prefix ?? DEFAULT_V2_PREFIX).replace(/\/+$/, '');
     const rederive = opts.rederiveCompact !== false;
-    // Archive envelopes and the repository's load read small blobs on the batches' reader.
-    const read = async (oids) => {
-        const blobs = new Map();
+    // Archive envelopes and the repository's load read small blobs on the batches' reader; later
+    // reads of a batch (unproven compacts, blobs it left unread) add to the batch's own map.
+    const read = async (oids, into = new Map()) => {
         await reader.read(oids, (o) => {
             if (!o.missing)
-                blobs.set(o.oid, o.content);
+                into.set(o.oid, o.content);
         });
-        return blobs;
-    };
-    const readInto = async (oids, into) => {
-        for (const [oid, b] of await read(oids))
-            into.set(oid, b);
+        return into;
     };
     const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read);
     const tally = new Tally();
@@ -60842,10 +60838,10 @@ async function verifyWith(git, reader, started, opts, internals) {
                 // Compacts whose re-derived bytes do not prove them by id are read now (rare).
                 const unproven = cur.batch.ids.flatMap((id) => proveCompacts(ctx, id, missingCompacts));
                 if (unproven.length > 0)
-                    await readInto(unproven, ctx.blobs);
+                    await read(unproven, ctx.blobs);
             }
             for (const id of cur.batch.ids) {
-                const rec = await checkWithUnread(ctx, tally, id, readInto, (r) => verifyCheckpoint(ctx, r, id, globalProfile));
+                const rec = await checkWithUnread(ctx, tally, id, read, (r) => verifyCheckpoint(ctx, r, id, globalProfile));
                 if (rec.v.writer !== undefined)
                     writers.add(rec.v.writer);
                 results.push(rec.v);
@@ -60916,7 +60912,7 @@ const READ_AHEAD = 2;
  * scratch tally and counters: if it turns out to need one of them (BlobsNeeded), they are read
  * and the checkpoint is checked again from the start, as if they had been read with the batch.
  */
-async function checkWithUnread(ctx, tally, id, readInto, check) {
+async function checkWithUnread(ctx, tally, id, read, check) {
     if (ctx.notRead.size === 0) {
         const rec = new CheckpointRecord(tally, id);
         check(rec);
@@ -60933,7 +60929,7 @@ async function checkWithUnread(ctx, tally, id, readInto, check) {
             if (!(e instanceof BlobsNeeded))
                 throw e;
             ctx.counters = counters;
-            await readInto(e.oids, ctx.blobs);
+            await read(e.oids, ctx.blobs);
             for (const oid of e.oids)
                 ctx.notRead.delete(oid);
             continue;
