@@ -119,6 +119,57 @@ describe('git: threaded object reader', () => {
     60_000
   )
 
+  it.each([
+    ['on the thread', true],
+    ['in this thread', false]
+  ])(
+    'reads chosen objects into the memory given %s, others into their own',
+    async (_where, onThread) => {
+      const reader = onThread ? createObjectReader(git, cli.entry) : new ObjectReader(git)
+      try {
+        const plain: ObjectResult[] = []
+        const inThread = new ObjectReader(git)
+        await inThread.read(names, (o) => void plain.push(o))
+        await inThread.close()
+        const memory = new SharedArrayBuffer(8 * 1024 * 1024)
+        const offsets = names.map(() => -1)
+        const sizes = names.map(() => 0)
+        // the 1,000,000-byte blob at 64, the 70,000-byte one after it; the 5,500,000-byte one
+        // is given too little room, so it comes in memory of its own
+        const at = (size: number, offset: number, room = size) => {
+          const i = plain.findIndex((o) => !o.missing && o.size === size)
+          offsets[i] = offset
+          sizes[i] = room
+          return i
+        }
+        const mega = at(1_000_000, 64)
+        const small = at(70_000, 1_000_064)
+        const big = at(5_500_000, 2_000_000, 5_499_999)
+        const got: ObjectResult[] = []
+        await reader.read(names, (o) => void got.push(o), {
+          into: { memory, offsets, sizes },
+          sha256From: 300
+        })
+        expect(summary(got)).toEqual(summary(plain))
+        const content = (i: number) => (got[i] as Extract<ObjectResult, { missing: false }>).content
+        for (const [i, off] of [
+          [mega, 64],
+          [small, 1_000_064]
+        ]) {
+          expect(content(i).buffer).toBe(memory)
+          expect(content(i).byteOffset).toBe(off)
+        }
+        expect(content(big).buffer).not.toBe(memory)
+        expect(Buffer.from(memory, 64, 1_000_000).equals(content(mega))).toBe(true)
+        const digest = (got[mega] as { sha256?: string }).sha256
+        expect(digest).toBe(createHash('sha256').update(content(mega)).digest('hex'))
+      } finally {
+        await reader.close()
+      }
+    },
+    60_000
+  )
+
   it("a consumer's error rejects that read; the next read works", async () => {
     const threaded = createObjectReader(git, cli.entry)
     try {

@@ -8,10 +8,15 @@
 // are streamed into its fast-import as each checkpoint is done, so memory is bounded by the read
 // windows and one checkpoint, not by the batch.
 import type { GitRunner } from '../git/runner.js'
-import { readObjects } from '../git/objects.js'
+import { readObjects, type ReadInto } from '../git/objects.js'
 import { createObjectReader, type ObjectReading } from '../git/object-thread.js'
 import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
-import { FastImportBatch, type FileChange, type Signature } from '../git/writer.js'
+import {
+  FastImportBatch,
+  FastImportSession,
+  type FileChange,
+  type Signature
+} from '../git/writer.js'
 import { objectFormat, type ObjectFormat } from '../git/format.js'
 import { gitUserIdentity } from '../git/repo.js'
 import { MODE_FILE } from '../git/tree.js'
@@ -66,6 +71,7 @@ import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from '
 import type { PhaseTimer } from './timer.js'
 import { OutcomeLog } from './outcome-log.js'
 import { BlobDigests } from './blob-digests.js'
+import { BlobPool } from './blob-pool.js'
 import { crashPoint } from './crash.js'
 import {
   MIGRATION_AUTHOR,
@@ -101,6 +107,15 @@ const MAIN_STREAM = { compression: 1 }
 
 /** v1 bytes to read from which a reader thread is started (a no-op rerun reads a few KiB). */
 const THREAD_FROM_BYTES = 8 * 1024 * 1024
+
+/**
+ * With in-thread compaction, v1 transcripts of at least LARGE_BLOB_BYTES (plan.ts) are read into one
+ * reused block of POOL_BYTES (blob-pool.ts). It holds the window being processed, the one read
+ * ahead, and the inputs the compaction history keeps (their entries view into them).
+ */
+const POOL_BYTES = 128 * 1024 * 1024
+/** Room for regions' alignment when the pool is sized by what the run reads. */
+const POOL_SLACK_BYTES = 1024 * 1024
 
 /** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
 const SHA256_FROM_BYTES = 4 * 1024
@@ -333,6 +348,12 @@ interface ReadWindow {
   bytes: number
 }
 
+/** A window's blobs by id, and the pool regions reserved for them (released once processed). */
+interface WindowBlobs {
+  blobs: Map<string, Buffer>
+  regions: number[]
+}
+
 /** A window's v1 reads and compaction jobs, started ahead of processing (order kept by the caller). */
 interface Prefetched {
   read: V1CheckpointOk | { fail: [FailReason, string, string?] }
@@ -362,7 +383,9 @@ class V2Writer {
   private readonly redact: Redactor
   private readonly cache = new OffsetCache()
   /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
-  private readonly history = new CompactHistory()
+  private readonly history: CompactHistory
+  /** Memory large v1 blobs are read into, reused window after window (null: their own). */
+  private readonly pool: BlobPool | null
   /** SHA-256 of blob contents computed by the reader thread. */
   private readonly knownSha256 = new WeakMap<Buffer, string>()
   /** The same digests by blob id, for the verification that follows (none without one). */
@@ -388,6 +411,8 @@ class V2Writer {
    * checkpoint's files, not a batch's); the batch's commits are added when it is written.
    */
   private mainStream: FastImportBatch | null = null
+  /** One fast-import process for every batch's objects (started at the first write). */
+  private session: FastImportSession | null = null
   /** One cat-file process for every read window. */
   private readonly reader: ObjectReading
   /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
@@ -426,6 +451,15 @@ class V2Writer {
     this.reader = createObjectReader(
       ctx.git,
       toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined
+    )
+    // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
+    const inThread = !this.compactor || this.compactor.workers === 0
+    const poolBytes = Math.min(ctx.settings.readPoolBytes ?? POOL_BYTES, toRead + POOL_SLACK_BYTES)
+    const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null
+    this.pool = pool
+    this.history = new CompactHistory(
+      undefined,
+      pool ? { retain: (b) => void pool.retain(b), release: (b) => pool.release(b) } : undefined
     )
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
@@ -478,6 +512,7 @@ class V2Writer {
       // releases the lock, and end the next batch's /main stream (its objects stay unreferenced).
       await this.packing?.catch(() => undefined)
       await this.mainStream?.abort()
+      await this.session?.close()
       await this.reader.close()
     }
     return {
@@ -529,12 +564,17 @@ class V2Writer {
     return out
   }
 
-  private async readWindow(win: ReadWindow): Promise<Map<string, Buffer>> {
+  private async readWindow(win: ReadWindow): Promise<WindowBlobs> {
     const oids: string[] = []
+    const large = new Map<string, number>()
     for (let i = win.from; i < win.to; i++) {
       const w = this.work[i]
-      if (readsV1Blobs(w)) oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
+      if (!readsV1Blobs(w)) continue
+      oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
+      for (const [oid, size] of w.largeTranscripts ?? []) large.set(oid, size)
     }
+    const regions: number[] = []
+    const into = this.pool ? this.placeInPool(this.pool, oids, large, regions) : undefined
     const stop = this.timer.start('readV1')
     const blobs = new Map<string, Buffer>()
     let bytes = 0
@@ -556,24 +596,54 @@ class V2Writer {
             ? { sharedFrom: SHARED_FROM_BYTES }
             : {}),
           // A reader thread hashes transcripts (content_hash) off this thread.
-          sha256From: SHA256_FROM_BYTES
+          sha256From: SHA256_FROM_BYTES,
+          ...(into ? { into } : {})
         }
       )
+    } catch (e) {
+      this.releaseRegions(regions)
+      throw e
     } finally {
       stop()
     }
     this.timer.add('readV1', { objects: blobs.size, bytes })
     this.bytesRead += bytes
-    return blobs
+    return { blobs, regions }
   }
 
-  private async loop(
-    wins: ReadWindow[],
-    first: Promise<Map<string, Buffer>> | null
-  ): Promise<void> {
+  /** Reserve pool regions for the large transcripts among `oids` (offsets go to `regions`). */
+  private placeInPool(
+    pool: BlobPool,
+    oids: readonly string[],
+    large: ReadonlyMap<string, number>,
+    regions: number[]
+  ): ReadInto | undefined {
+    const offsets: number[] = []
+    const sizes: number[] = []
+    for (const oid of oids) {
+      const size = large.get(oid)
+      const at = size === undefined ? -1 : pool.alloc(size)
+      offsets.push(at)
+      sizes.push(at >= 0 ? size! : 0)
+      if (at >= 0) regions.push(at)
+    }
+    return regions.length > 0 ? { memory: pool.memory, offsets, sizes } : undefined
+  }
+
+  /** The window's hold on its regions ends (the history may still hold some inputs). */
+  private releaseRegions(regions: readonly number[]): void {
+    for (const at of regions) this.pool?.releaseAt(at)
+  }
+
+  /** `b` itself, or a copy when it lies in the pool (for what outlives the window). */
+  private own(b: Buffer): Buffer {
+    return this.pool?.holds(b) ? Buffer.from(b) : b
+  }
+
+  private async loop(wins: ReadWindow[], first: Promise<WindowBlobs> | null): Promise<void> {
     let next = first
     for (let k = 0; k < wins.length; k++) {
-      const blobs = await next!
+      const { blobs, regions } = await next!
       // Read the next window while this one is compacted and written.
       next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
@@ -599,6 +669,7 @@ class V2Writer {
         await yieldToLoop()
       }
       blobs.clear()
+      this.releaseRegions(regions)
     }
     if (next) await next
     if (this.packing) await this.packing
@@ -608,6 +679,12 @@ class V2Writer {
         n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`
       this.log.info(
         `compaction: ${size(h.parsedBytes)} of JSONL transcripts parsed, ${size(h.reusedBytes)} taken over from the same session's earlier checkpoint, ${size(h.copiedOutputBytes)} of output copied`
+      )
+    }
+    if (this.pool) {
+      const p = this.pool.stats
+      this.log.info(
+        `read pool: ${p.placed} large transcript blob(s) read into reused memory, ${p.missed} into their own (no room)`
       )
     }
   }
@@ -933,7 +1010,9 @@ class V2Writer {
       full.sessions.push({
         slot: k,
         rawBlobs: s.transcript.blobIds,
-        ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+        ...(s.transcript.blobIds.length === 0
+          ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+          : {}),
         rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
         createdAt: m.created_at,
         ...(isZeroTime(m.created_at) ? { envelope: transcriptEnvelope(input) } : {})
@@ -1059,7 +1138,9 @@ class V2Writer {
         full.sessions.push({
           slot: ref.slot,
           rawBlobs: s.transcript.blobIds,
-          ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+          ...(s.transcript.blobIds.length === 0
+            ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+            : {}),
           rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
           createdAt: s.metadata.created_at,
           ...(isZeroTime(s.metadata.created_at) ? { envelope: transcriptEnvelope(input) } : {})
@@ -1187,9 +1268,10 @@ class V2Writer {
 
   /** Send files to the pending batch's /main stream; returns their blob marks. */
   private async streamMain(files: Array<[string, Buffer]>): Promise<Array<[string, string]>> {
-    this.mainStream ??= FastImportBatch.streaming(this.git, this.format, MAIN_STREAM)
+    this.mainStream ??= this.fastImport().batch()
     const b = this.mainStream
-    const marked = files.map(([name, data]): [string, string] => [name, b.blob(data)])
+    // Written later than the window lasts: never a view of the pool.
+    const marked = files.map(([name, data]): [string, string] => [name, b.blob(this.own(data))])
     // Waits only while git is behind by more than the stream's bound.
     try {
       await this.timer.time('writeMain', () => b.flush())
@@ -1198,6 +1280,11 @@ class V2Writer {
       throw new FatalMigrationError(`writing /main objects failed: ${(e as Error).message}`)
     }
     return marked
+  }
+
+  private fastImport(): FastImportSession {
+    this.session ??= new FastImportSession(this.git, this.format, MAIN_STREAM)
+    return this.session
   }
 
   private signature(kind: 'migration' | 'user'): Signature {
@@ -1358,7 +1445,7 @@ class V2Writer {
     const ref = archiveRef(n)
     const ops: RefOp[] = []
     const mainOld = this.mainTip
-    const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format, MAIN_STREAM)
+    const mb = batch.stream ?? this.fastImport().batch()
     const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
     if (!main.mark) await mb.abort()
@@ -1377,7 +1464,7 @@ class V2Writer {
         mode: MODE_FILE,
         content: this.generationFor(batch.full, ref)
       })
-      const fb = new FastImportBatch(this.format)
+      const fb = this.fastImport().batch()
       fb.commit({
         parents: [],
         author: this.signature('migration'),
@@ -1385,7 +1472,7 @@ class V2Writer {
         message: `Archive migrated generation: ${ref}\n`,
         changes: this.changesFor(entries)
       })
-      const r = await fb.run(this.git)
+      const r = await fb.run()
       archiveOid = r.commits[0].oid
       crashPoint(`after-archive:${this.batches + 1}`, archiveOid)
       this.timer.add('packFull', { objects: entries.size, bytes: fb.byteLength })
@@ -1427,7 +1514,7 @@ class V2Writer {
     const batch = this.takeBatch()
     const ops: RefOp[] = []
     const mainOld = this.mainTip
-    const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format, MAIN_STREAM)
+    const mb = batch.stream ?? this.fastImport().batch()
     const main = this.mainCommits(mb, batch)
     let mainNew: string | null = null
     if (!main.mark) await mb.abort()
@@ -1446,7 +1533,7 @@ class V2Writer {
     const stop = this.timer.start('packFull')
     try {
       if (batch.full.length > 0) {
-        const fb = new FastImportBatch(this.format)
+        const fb = this.fastImport().batch()
         // Start from the current tree: drop a root generation.json and the incoming slots' raw files.
         const changes: FileChange[] = []
         const files = new Map(this.currentFiles)
@@ -1507,7 +1594,7 @@ class V2Writer {
             changes: []
           })
         }
-        const r = await fb.run(this.git)
+        const r = await fb.run()
         this.timer.add('packFull', { objects: merged.size, bytes: fb.byteLength })
         if (rotateN !== null) {
           rotated = { ref: archiveRef(rotateN), oid: r.commits[1].oid, n: rotateN }
@@ -1522,7 +1609,7 @@ class V2Writer {
         !this.currentExistedBefore &&
         !this.currentTip
       ) {
-        const fb = new FastImportBatch(this.format)
+        const fb = this.fastImport().batch()
         fb.commit({
           parents: [],
           author: this.signature('migration'),
@@ -1530,7 +1617,7 @@ class V2Writer {
           message: 'Start generation\n',
           changes: []
         })
-        const r = await fb.run(this.git)
+        const r = await fb.run()
         curNew = r.commits[0].oid
       }
     } finally {

@@ -11,7 +11,7 @@ import {
   type SessionMetadata
 } from '../formats/json/structs.js'
 import { PackedListing, type V1CheckpointListing } from '../formats/v1/listing.js'
-import { checkpointBlobOids } from '../formats/v1/read.js'
+import { checkpointBlobOids, sessionTranscriptBlobOids } from '../formats/v1/read.js'
 import { planTranscript } from '../formats/v1/transcript.js'
 import type { GoTime } from '../formats/json/time.js'
 import type { V1Checkpoint } from './v1source.js'
@@ -63,6 +63,8 @@ export interface CheckpointWork {
   v1Sessions: number
   /** Bytes of the v1 blobs the write step reads for it (set by packForWrite). */
   v1Bytes?: number
+  /** Its v1 transcript blobs of at least LARGE_BLOB_BYTES, with sizes (set by packForWrite). */
+  largeTranscripts?: Array<[string, number]>
   /** With `noTranscripts`: each listed session as its v1 metadata names it (empty if unknown). */
   missingSessions?: Array<{ sessionId: string; agent: string }>
   action: PlanAction | 'fail'
@@ -143,6 +145,13 @@ export async function planCheckpoints(
 }
 
 /**
+ * Transcript blobs the write step may read into its reused memory (the pool of migrate.ts).
+ * Only transcripts: what holds their bytes past the checkpoint (the compaction history, raw
+ * chunks written later) is known; metadata and prompts stay in memory of their own.
+ */
+export const LARGE_BLOB_BYTES = 64 * 1024
+
+/**
  * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
  * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
  * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
@@ -154,6 +163,12 @@ export function packForWrite(work: CheckpointWork[], sizes: ReadonlyMap<string, 
     let bytes = 0
     for (const oid of checkpointBlobOids(l, w.v1Sessions)) bytes += sizes.get(oid) ?? 0
     w.v1Bytes = bytes
+    for (let i = 0; i < w.v1Sessions; i++) {
+      for (const oid of sessionTranscriptBlobOids(l, i)) {
+        const size = sizes.get(oid) ?? 0
+        if (size >= LARGE_BLOB_BYTES) (w.largeTranscripts ??= []).push([oid, size])
+      }
+    }
     w.cp = { ...w.cp, listing: new PackedListing(l) }
   }
 }

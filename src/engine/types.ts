@@ -49,6 +49,11 @@ export interface MigrateSettings {
   stopAfterBatches?: number
   /** Compaction worker threads (0 = in this thread; default: the surface decides). */
   compactWorkers?: number
+  /**
+   * Most bytes of reused memory that large v1 blobs are read into, with in-thread compaction
+   * (default 128 MiB, no more than the run reads; 0: every blob into memory of its own).
+   */
+  readPoolBytes?: number
 }
 
 export const DEFAULT_BATCH_SIZE = 100

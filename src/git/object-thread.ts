@@ -9,7 +9,7 @@
 // `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
 // `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
-import { ObjectReader, type ObjectResult, type ReadOptions } from './objects.js'
+import { ObjectReader, type ObjectResult, type ReadInto, type ReadOptions } from './objects.js'
 import { GitRunner } from './runner.js'
 
 const ROLE = 'entire-migrate-object-reader'
@@ -40,6 +40,8 @@ interface ReadRequest {
   id: number
   names: readonly string[]
   sha256From?: number
+  /** Shared memory is the same memory on both threads: no content moves for these objects. */
+  into?: ReadInto
   /** End the cat-file process, then answer with id 0. */
   close?: boolean
 }
@@ -50,7 +52,9 @@ type WireObject =
       oid: string
       type: string
       size: number
-      content: Uint8Array
+      /** Absent when the content is in the request's `into` memory, at `pooled`. */
+      content?: Uint8Array
+      pooled?: number
       sha256?: string
     }
   | { index: number; oid: string; missing: true; reason: 'missing' | 'ambiguous' }
@@ -69,6 +73,7 @@ export function createObjectReader(git: GitRunner, script?: string): ObjectReadi
 
 interface Pending {
   onObject: (obj: ObjectResult) => void
+  into?: ReadInto
   resolve: () => void
   reject: (e: Error) => void
   failure?: unknown
@@ -116,7 +121,7 @@ export class ThreadedObjectReader implements ObjectReading {
     opts: ReadOptions = {}
   ): Promise<void> {
     // One request at a time, in call order (as ObjectReader): replies are not interleaved.
-    const run = this.queue.then(() => this.readNow(names, onObject, opts.sha256From))
+    const run = this.queue.then(() => this.readNow(names, onObject, opts))
     this.queue = run.then(
       () => undefined,
       () => undefined
@@ -127,15 +132,16 @@ export class ThreadedObjectReader implements ObjectReading {
   private readNow(
     names: readonly string[],
     onObject: (obj: ObjectResult) => void,
-    sha256From: number | undefined
+    opts: ReadOptions
   ): Promise<void> {
     if (names.length === 0) return Promise.resolve()
     if (this.failed) return Promise.reject(this.failed)
     const id = this.nextId++
+    const { sha256From, into } = opts
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { onObject, resolve, reject })
+      this.pending.set(id, { onObject, resolve, reject, ...(into ? { into } : {}) })
       this.worker.ref()
-      this.worker.postMessage({ id, names, sha256From } satisfies ReadRequest)
+      this.worker.postMessage({ id, names, sha256From, into } satisfies ReadRequest)
     }).finally(() => {
       if (this.pending.size === 0) this.worker.unref()
     })
@@ -165,7 +171,10 @@ export class ThreadedObjectReader implements ObjectReading {
                 type: o.type as 'blob',
                 size: o.size,
                 missing: false,
-                content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
+                content:
+                  o.pooled !== undefined
+                    ? Buffer.from(p.into!.memory, o.pooled, o.size)
+                    : Buffer.from(o.content!.buffer, o.content!.byteOffset, o.content!.byteLength),
                 ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
               }
         )
@@ -260,7 +269,10 @@ export function serveObjectReaderIfWorker(): boolean {
     }
     // Objects are hashed here (sha256From), before their buffers move: the main thread need
     // not read them again.
-    const hashFrom = req.sha256From !== undefined ? { sha256From: req.sha256From } : {}
+    const opts: ReadOptions = {
+      ...(req.sha256From !== undefined ? { sha256From: req.sha256From } : {}),
+      ...(req.into ? { into: req.into } : {})
+    }
     reader
       .read(
         req.names,
@@ -272,14 +284,16 @@ export function serveObjectReaderIfWorker(): boolean {
               oid: o.oid,
               type: o.type,
               size: o.size,
-              content: own(o.content),
+              ...(req.into && o.content.buffer === req.into.memory
+                ? { pooled: o.content.byteOffset }
+                : { content: own(o.content) }),
               ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
             })
             bytes += o.size
           }
           if (bytes >= REPLY_BYTES || batch.length >= 512) send(false)
         },
-        hashFrom
+        opts
       )
       .then(
         () => send(true),

@@ -226,6 +226,18 @@ export interface ReadOptions {
    * ask hash those objects anyway, so either way each is hashed once).
    */
   sha256From?: number
+  /** Memory chosen objects are read into instead of memory of their own (see ReadInto). */
+  into?: ReadInto
+}
+
+/**
+ * Name i's content goes into `memory` at `offsets[i]` when that is ≥ 0 and the object has at
+ * most `sizes[i]` bytes (the caller reserved that much there); the content is then a view of it.
+ */
+export interface ReadInto {
+  memory: SharedArrayBuffer
+  offsets: readonly number[]
+  sizes: readonly number[]
 }
 
 /**
@@ -248,6 +260,7 @@ export async function readObjects(
 function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions): ObjectStreamSink {
   const sharedFrom = opts.sharedFrom ?? Infinity
   const sha256From = opts.sha256From ?? Infinity
+  const into = opts.into
   let header: ObjectHeader | undefined
   let pieces: Buffer[] = []
   /** The shared destination of the current object, filled up to `filled`. */
@@ -256,7 +269,11 @@ function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions):
   return {
     start(h) {
       header = h
-      if (h.size > 0 && h.size >= sharedFrom) {
+      const at = into ? into.offsets[h.index] : -1
+      if (at >= 0 && h.size > 0 && h.size <= into!.sizes[h.index]) {
+        shared = Buffer.from(into!.memory, at, h.size)
+        filled = 0
+      } else if (h.size > 0 && h.size >= sharedFrom) {
         shared = Buffer.from(new SharedArrayBuffer(h.size))
         filled = 0
       }

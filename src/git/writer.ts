@@ -130,6 +130,149 @@ interface Sink {
   exited: Promise<void>
 }
 
+/**
+ * One `git fast-import` for many batches (a run's every batch): starting a process forks this
+ * one, and a fork of a process of a few hundred MB cost ~14 ms of a corpus run each (the page
+ * tables copied, then a fault on every page written after it); a run that started three git
+ * processes per batch spent ~4% of its time so. Batches made with `batch()` share the process
+ * and its marks; each `run()` ends with a `checkpoint`, so what it wrote is in a pack other git
+ * processes read, and waits for its answers. `close()` ends the process.
+ */
+export class FastImportSession {
+  private sink: Sink | null = null
+  private nextMark = 1
+  private seq = 0
+  /** Answer lines not yet claimed, and the runs waiting for theirs (in request order). */
+  private lines: string[] = []
+  private partial = ''
+  private readonly waiting: Array<{
+    n: number
+    resolve: (l: string[]) => void
+    reject: (e: unknown) => void
+  }> = []
+  private failure: unknown = null
+
+  constructor(
+    private readonly git: GitRunner,
+    readonly format: ObjectFormat,
+    private readonly opts: { highWaterBytes?: number; compression?: number } = {}
+  ) {}
+
+  /** A batch written through this session's process. */
+  batch(): FastImportBatch {
+    return new FastImportBatch(this.format, {
+      git: this.git,
+      highWaterBytes: this.opts.highWaterBytes ?? HIGH_WATER_BYTES,
+      session: this
+    })
+  }
+
+  /** @internal the next mark of the process. */
+  mark(): string {
+    return `:${this.nextMark++}`
+  }
+
+  readonly id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`
+  /** The batch whose commits are being built (their scratch names are the session's). */
+  private committing: FastImportBatch | null = null
+
+  /** @internal one batch at a time adds commits, until it has run or aborted. */
+  claimCommits(b: FastImportBatch): void {
+    if (this.committing !== null && this.committing !== b) {
+      throw new Error('a FastImportSession takes commits from one batch at a time')
+    }
+    this.committing = b
+  }
+
+  /** @internal `b` has run or aborted. */
+  settled(b: FastImportBatch): void {
+    if (this.committing === b) this.committing = null
+  }
+
+  /** @internal a unique tag for a run's sync point. */
+  tag(): number {
+    return ++this.seq
+  }
+
+  /** @internal the running process (started at the first use). */
+  get process(): Sink {
+    if (this.sink) return this.sink
+    const level = this.opts.compression
+    const sink = startFastImport(this.git, ['--done'], level, (chunk) => this.onStdout(chunk))
+    sink.result.then(
+      () => this.fail(new Error('git fast-import ended before its answers')),
+      (e: unknown) => this.fail(e)
+    )
+    this.sink = sink
+    return sink
+  }
+
+  /** @internal resolves with the next `n` answer lines. */
+  answers(n: number): Promise<string[]> {
+    if (this.failure !== null) return Promise.reject(this.failure)
+    return new Promise<string[]>((resolve, reject) => {
+      this.waiting.push({ n, resolve, reject })
+      this.deliver()
+    })
+  }
+
+  private onStdout(chunk: Buffer): void {
+    const text = this.partial + chunk.toString('latin1')
+    const parts = text.split('\n')
+    this.partial = parts.pop() as string
+    for (const l of parts) this.lines.push(l)
+    this.deliver()
+  }
+
+  private deliver(): void {
+    while (this.waiting.length > 0 && this.lines.length >= this.waiting[0].n) {
+      const w = this.waiting.shift()!
+      w.resolve(this.lines.splice(0, w.n))
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure === null) this.failure = e
+    for (const w of this.waiting.splice(0)) w.reject(e)
+  }
+
+  /** End the stream (`done`) and wait for git; objects of batches never run stay unreferenced. */
+  async close(): Promise<void> {
+    const sink = this.sink
+    if (!sink) return
+    try {
+      const stdin = await sink.stdin
+      stdin.end('done\n')
+    } catch {
+      // git is gone already
+    }
+    await sink.exited
+  }
+}
+
+function startFastImport(
+  git: GitRunner,
+  extra: string[],
+  level: number | undefined,
+  onStdout?: (chunk: Buffer) => void
+): Sink {
+  let give!: (w: Writable) => void
+  const stdin = new Promise<Writable>((res) => (give = res))
+  const result = git.run([...FAST_IMPORT_ARGS, ...extra], {
+    stdin: give,
+    ...(onStdout ? { onStdout } : {}),
+    ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
+  })
+  const exited = result.then(
+    () => undefined,
+    () => undefined
+  )
+  // A git that fails before it starts never hands over its stdin: fail the waiters then.
+  const sink: Sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited }
+  result.catch(() => undefined)
+  return sink
+}
+
 /** One batch of blobs and commits, written by a single `git fast-import` run. */
 export class FastImportBatch {
   private parts: Buffer[] = []
@@ -146,7 +289,13 @@ export class FastImportBatch {
 
   constructor(
     private readonly format: ObjectFormat,
-    private readonly stream?: { git: GitRunner; highWaterBytes: number; compression?: number }
+    private readonly stream?: {
+      git: GitRunner
+      highWaterBytes: number
+      compression?: number
+      /** The process is the session's, shared with its other batches. */
+      session?: FastImportSession
+    }
   ) {}
 
   /**
@@ -197,7 +346,7 @@ export class FastImportBatch {
   }
 
   private mark(): string {
-    const m = `:${this.nextMark++}`
+    const m = this.stream?.session ? this.stream.session.mark() : `:${this.nextMark++}`
     this.marks.push(m)
     return m
   }
@@ -220,7 +369,11 @@ export class FastImportBatch {
 
   /** Add a commit; returns its mark (usable as a later commit's parent). */
   commit(spec: CommitSpec): string {
-    const ref = `refs/entire-migrate/tmp/${this.batchId}-${this.commitMarks.length + 1}`
+    // A session's batches reuse their scratch names: git updates every ref it ever made at
+    // each checkpoint, so fresh names per batch would make each checkpoint slower than the last.
+    const session = this.stream?.session
+    if (session && this.commitMarks.length === 0) session.claimCommits(this)
+    const ref = `refs/entire-migrate/tmp/${session?.id ?? this.batchId}-${this.commitMarks.length + 1}`
     this.scratchRefs.push(ref)
     const m = this.mark()
     this.commitMarks.push(m)
@@ -243,24 +396,6 @@ export class FastImportBatch {
     return m
   }
 
-  private start(git: GitRunner): Sink {
-    let give!: (w: Writable) => void
-    const stdin = new Promise<Writable>((res) => (give = res))
-    const level = this.stream?.compression
-    const result = git.run(FAST_IMPORT_ARGS, {
-      stdin: give,
-      ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
-    })
-    const exited = result.then(
-      () => undefined,
-      () => undefined
-    )
-    // A git that fails before it starts never hands over its stdin: fail the waiters then.
-    const sink: Sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited }
-    result.catch(() => undefined)
-    return sink
-  }
-
   /**
    * Streamed batches: hand the stream built so far to git; resolves once git is at most
    * `highWaterBytes` behind (rejects if git failed). In-memory batches: no-op.
@@ -271,7 +406,9 @@ export class FastImportBatch {
   }
 
   private async send(highWater: number): Promise<void> {
-    this.sink ??= this.start(this.stream!.git)
+    this.sink ??= this.stream!.session
+      ? this.stream!.session.process
+      : startFastImport(this.stream!.git, [], this.stream!.compression)
     const sink = this.sink
     const stdin = await sink.stdin
     const parts = this.parts
@@ -295,8 +432,12 @@ export class FastImportBatch {
   private trailer(): void {
     for (const m of this.marks) this.text(`get-mark ${m}\n`)
     for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
-    for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
+    this.dropScratchRefs()
     this.text('done\n')
+  }
+
+  private dropScratchRefs(): void {
+    for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
   }
 
   /**
@@ -306,6 +447,30 @@ export class FastImportBatch {
    */
   async run(git?: GitRunner): Promise<FastImportResult> {
     if (this.ran) throw new Error('a FastImportBatch runs once')
+    const session = this.stream?.session
+    if (session) {
+      // Ids, scratch refs dropped, the pack closed (`checkpoint`): the progress line answers
+      // once git has done all of it.
+      for (const m of this.marks) this.text(`get-mark ${m}\n`)
+      for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
+      this.dropScratchRefs()
+      const tag = `progress entire-migrate batch ${session.tag()}`
+      this.text(`checkpoint\n${tag}\n`)
+      const answer = session.answers(this.marks.length + this.commitMarks.length + 1)
+      answer.catch(() => undefined)
+      this.ran = true
+      let lines: string[]
+      try {
+        await this.send(Infinity)
+        lines = await answer
+      } finally {
+        session.settled(this)
+      }
+      if (lines[lines.length - 1] !== tag) {
+        throw new Error(`fast-import answers out of step: ${JSON.stringify(lines.at(-1))}`)
+      }
+      return this.results(lines)
+    }
     this.trailer()
     let r: RunResult
     if (this.stream) {
@@ -322,7 +487,7 @@ export class FastImportBatch {
       // --done: a truncated stream is an error, never a shorter batch.
       r = await git.run([...FAST_IMPORT_ARGS, '--done'], { input })
     }
-    return this.results(r.stdout)
+    return this.results(r.stdout.toString('latin1').split('\n'))
   }
 
   /**
@@ -332,6 +497,20 @@ export class FastImportBatch {
   async abort(): Promise<void> {
     if (this.ran || !this.stream) return
     this.ran = true
+    if (this.stream.session) {
+      // The shared process goes on: only this batch's scratch refs are dropped.
+      this.stream.session.settled(this)
+      this.parts = []
+      this.partBytes = 0
+      if (this.scratchRefs.length === 0 || !this.sink) return
+      this.dropScratchRefs()
+      try {
+        await this.send(Infinity)
+      } catch {
+        // git is gone already
+      }
+      return
+    }
     if (!this.sink) return
     this.parts = []
     this.partBytes = 0
@@ -348,8 +527,7 @@ export class FastImportBatch {
     await this.sink.exited
   }
 
-  private results(stdout: Buffer): FastImportResult {
-    const lines = stdout.toString('latin1').split('\n')
+  private results(lines: string[]): FastImportResult {
     const expected = this.marks.length + this.commitMarks.length
     if (lines.length < expected) {
       throw new Error(`fast-import answered ${lines.length} of ${expected} id requests`)

@@ -24,6 +24,8 @@ interface Emitted {
 interface Remembered {
   /** The input (kept: later inputs are compared with it, and its entries view into it). */
   chunks: Buffer[]
+  /** Inputs its entries view into: its own, and those of the entries it took over. */
+  pinned: Buffer[]
   bytes: number
   droid: boolean
   /** Offset just past each `\n`-terminated line's `\n`, in line order. */
@@ -49,13 +51,25 @@ export interface HistoryStats {
   copiedOutputBytes: number
 }
 
+/**
+ * Told which input buffers the history holds (entries view into them), for a caller whose
+ * inputs live in memory it reuses: each buffer retained is released once, when dropped.
+ */
+export interface InputPins {
+  retain(b: Buffer): void
+  release(b: Buffer): void
+}
+
 /** Keeps the parsed lines of recent inputs, up to `budget` bytes of input (oldest dropped first). */
 export class CompactHistory {
   private readonly inputs = new Map<string, Remembered>()
   private held = 0
   readonly stats: HistoryStats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 }
 
-  constructor(readonly budget = 32 * 1024 * 1024) {}
+  constructor(
+    readonly budget = 32 * 1024 * 1024,
+    private readonly pins?: InputPins
+  ) {}
 
   /** Bytes of input held now. */
   get heldBytes(): number {
@@ -79,17 +93,16 @@ export class CompactHistory {
     const reused = from?.byte ?? 0
     this.stats.reusedBytes += reused
     this.stats.parsedBytes += bytes - reused
-    if (prev !== undefined) {
-      this.inputs.delete(key)
-      this.held -= held(prev)
-    }
     if (bytes <= this.budget) {
-      const rec: Remembered = { chunks, bytes, droid, lineEnds, entries, shared }
+      const pinned = shared > 0 ? prev!.pinned.concat(chunks) : chunks
+      if (this.pins) for (const c of chunks) this.pins.retain(c)
+      if (prev !== undefined) this.forget(key, prev, shared > 0)
+      const rec: Remembered = { chunks, pinned, bytes, droid, lineEnds, entries, shared }
       if (shared > 0 && prev?.output !== undefined) rec.previous = prev.output
       this.inputs.set(key, rec)
       this.held += bytes
       this.trim()
-    }
+    } else if (prev !== undefined) this.forget(key, prev, false)
     return entries
   }
 
@@ -136,13 +149,19 @@ export class CompactHistory {
   private trim(): void {
     for (const [k, r] of this.inputs) {
       if (this.held <= this.budget) break
-      this.inputs.delete(k)
-      this.held -= held(r)
+      this.forget(k, r, false)
     }
   }
 
+  /** Drop `r`; `handedOn`: its pins now belong to the record replacing it. */
+  private forget(key: string, r: Remembered, handedOn: boolean): void {
+    this.inputs.delete(key)
+    this.held -= held(r)
+    if (this.pins && !handedOn) for (const c of r.pinned) this.pins.release(c)
+  }
+
   clear(): void {
-    this.inputs.clear()
+    for (const [k, r] of this.inputs) this.forget(k, r, false)
     this.held = 0
   }
 }

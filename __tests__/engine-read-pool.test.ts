@@ -1,0 +1,81 @@
+// Large v1 blobs read into the write step's reused memory (blob-pool.ts) give the migration a
+// run without it gives: the same refs, whether every blob fits, some do not, or the pool is off,
+// while the compaction history keeps a session's earlier transcripts across windows.
+import { describe, it, expect } from '@jest/globals'
+import { defaultSettings, runMigration } from '../src/engine/run.js'
+import { silentLogger, type EngineLogger } from '../src/engine/types.js'
+import { verifyRepository } from '../src/engine/verify/verify.js'
+import { buildV1Repo, claudeTranscript, refsUnder, sessionMeta } from './helpers/v1repo.js'
+
+const NOW = new Date('2026-05-01T12:00:00Z')
+
+/** One session over four checkpoints (each transcript extends the last), and one of its own. */
+function checkpoints() {
+  const ids = ['a1b2c3d4e5f6', 'b1b2c3d4e5f6', 'c1b2c3d4e5f6', 'd1b2c3d4e5f6']
+  const grown = ids.map((id, k) => ({
+    id,
+    sessions: [
+      {
+        metadata: sessionMeta(id, {
+          session_id: 'sess-long',
+          created_at: `2026-01-0${k + 1}T00:00:00Z`
+        }),
+        transcript: claudeTranscript(250 * (k + 1), 'long'),
+        prompt: `prompt ${k}`
+      }
+    ]
+  }))
+  const single = {
+    id: 'e1b2c3d4e5f6',
+    sessions: [
+      {
+        metadata: sessionMeta('e1b2c3d4e5f6', { created_at: '2026-01-09T00:00:00Z' }),
+        transcript: claudeTranscript(400, 'other'),
+        prompt: 'other'
+      }
+    ]
+  }
+  return [...grown, single]
+}
+
+async function migrate(readPoolBytes?: number) {
+  const { dir, git } = await buildV1Repo(undefined, checkpoints())
+  const info: string[] = []
+  const logger: EngineLogger = { ...silentLogger, info: (m) => void info.push(m) }
+  const settings = defaultSettings(dir, {
+    now: NOW,
+    cliVersion: '0.6.2',
+    batchSize: 2,
+    ...(readPoolBytes !== undefined ? { readPoolBytes } : {})
+  })
+  const report = await runMigration(settings, { logger })
+  expect(report.counts.failed).toBe(0)
+  expect(report.counts.migrated).toBe(5)
+  const refs = await refsUnder(git, 'refs/entire/checkpoints/v2/')
+  const find = (prefix: string) => info.find((m) => m.startsWith(prefix))
+  return { git, refs, pool: find('read pool:'), history: find('compaction:') }
+}
+
+describe('read pool', () => {
+  it('writes what a run without it writes, blobs placed or not', async () => {
+    expect(Buffer.byteLength(claudeTranscript(250, 'long'))).toBeGreaterThan(64 * 1024)
+    const off = await migrate(0)
+    expect(off.pool).toBeUndefined()
+    const on = await migrate()
+    expect(on.pool).toBe(
+      'read pool: 5 large transcript blob(s) read into reused memory, 0 into their own (no room)'
+    )
+    expect(on.refs).toEqual(off.refs)
+    // later checkpoints' lines were taken over from inputs held in the pool
+    expect(on.history).toMatch(/, [1-9][\d.]* KiB taken over/)
+    // Room for about one transcript at a time: the history's hold leaves later ones no room.
+    const tight = await migrate(400 * 1024)
+    expect(tight.pool).toMatch(
+      /read pool: [1-4] large transcript blob\(s\) read into reused memory, [1-4] into/
+    )
+    expect(tight.refs).toEqual(off.refs)
+    const report = await verifyRepository(on.git, { rederiveCompact: true })
+    expect(report.counts.checksFailed).toBe(0)
+    expect(report.counts.verified).toBe(5)
+  })
+})
