@@ -33230,11 +33230,13 @@ function textBlock(text) {
 /** Keeps the parsed lines of recent inputs, up to `budget` bytes of input (oldest dropped first). */
 class CompactHistory {
     budget;
+    pins;
     inputs = new Map();
     held = 0;
     stats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 };
-    constructor(budget = 32 * 1024 * 1024) {
+    constructor(budget = 32 * 1024 * 1024, pins) {
         this.budget = budget;
+        this.pins = pins;
     }
     /** Bytes of input held now. */
     get heldBytes() {
@@ -33257,18 +33259,22 @@ class CompactHistory {
         const reused = from?.byte ?? 0;
         this.stats.reusedBytes += reused;
         this.stats.parsedBytes += bytes - reused;
-        if (prev !== undefined) {
-            this.inputs.delete(key);
-            this.held -= held(prev);
-        }
         if (bytes <= this.budget) {
-            const rec = { chunks, bytes, droid, lineEnds, entries, shared };
+            const pinned = shared > 0 ? prev.pinned.concat(chunks) : chunks;
+            if (this.pins)
+                for (const c of chunks)
+                    this.pins.retain(c);
+            if (prev !== undefined)
+                this.forget(key, prev, shared > 0);
+            const rec = { chunks, pinned, bytes, droid, lineEnds, entries, shared };
             if (shared > 0 && prev?.output !== undefined)
                 rec.previous = prev.output;
             this.inputs.set(key, rec);
             this.held += bytes;
             this.trim();
         }
+        else if (prev !== undefined)
+            this.forget(key, prev, false);
         return entries;
     }
     /**
@@ -33317,12 +33323,20 @@ class CompactHistory {
         for (const [k, r] of this.inputs) {
             if (this.held <= this.budget)
                 break;
-            this.inputs.delete(k);
-            this.held -= held(r);
+            this.forget(k, r, false);
         }
     }
+    /** Drop `r`; `handedOn`: its pins now belong to the record replacing it. */
+    forget(key, r, handedOn) {
+        this.inputs.delete(key);
+        this.held -= held(r);
+        if (this.pins && !handedOn)
+            for (const c of r.pinned)
+                this.pins.release(c);
+    }
     clear() {
-        this.inputs.clear();
+        for (const [k, r] of this.inputs)
+            this.forget(k, r, false);
         this.held = 0;
     }
 }
@@ -33670,20 +33684,21 @@ class ThreadedObjectReader {
     }
     read(names, onObject, opts = {}) {
         // One request at a time, in call order (as ObjectReader): replies are not interleaved.
-        const run = this.queue.then(() => this.readNow(names, onObject, opts.sha256From));
+        const run = this.queue.then(() => this.readNow(names, onObject, opts));
         this.queue = run.then(() => undefined, () => undefined);
         return run;
     }
-    readNow(names, onObject, sha256From) {
+    readNow(names, onObject, opts) {
         if (names.length === 0)
             return Promise.resolve();
         if (this.failed)
             return Promise.reject(this.failed);
         const id = this.nextId++;
+        const { sha256From, into } = opts;
         return new Promise((resolve, reject) => {
-            this.pending.set(id, { onObject, resolve, reject });
+            this.pending.set(id, { onObject, resolve, reject, ...(into ? { into } : {}) });
             this.worker.ref();
-            this.worker.postMessage({ id, names, sha256From });
+            this.worker.postMessage({ id, names, sha256From, into });
         }).finally(() => {
             if (this.pending.size === 0)
                 this.worker.unref();
@@ -33714,7 +33729,9 @@ class ThreadedObjectReader {
                         type: o.type,
                         size: o.size,
                         missing: false,
-                        content: Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
+                        content: o.pooled !== undefined
+                            ? Buffer.from(p.into.memory, o.pooled, o.size)
+                            : Buffer.from(o.content.buffer, o.content.byteOffset, o.content.byteLength),
                         ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
                     });
             }
@@ -33809,7 +33826,10 @@ function serveObjectReaderIfWorker() {
         };
         // Objects are hashed here (sha256From), before their buffers move: the main thread need
         // not read them again.
-        const hashFrom = req.sha256From !== undefined ? { sha256From: req.sha256From } : {};
+        const opts = {
+            ...(req.sha256From !== undefined ? { sha256From: req.sha256From } : {}),
+            ...(req.into ? { into: req.into } : {})
+        };
         reader
             .read(req.names, (o) => {
             if (o.missing)
@@ -33820,14 +33840,16 @@ function serveObjectReaderIfWorker() {
                     oid: o.oid,
                     type: o.type,
                     size: o.size,
-                    content: own(o.content),
+                    ...(req.into && o.content.buffer === req.into.memory
+                        ? { pooled: o.content.byteOffset }
+                        : { content: own(o.content) }),
                     ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {})
                 });
                 bytes += o.size;
             }
             if (bytes >= REPLY_BYTES || batch.length >= 512)
                 send(false);
-        }, hashFrom)
+        }, opts)
             .then(() => send(true), (e) => port.postMessage({
             id: req.id,
             error: e instanceof Error ? e.message : String(e)
@@ -34009,6 +34031,7 @@ async function readObjects(git, names, onObject, opts = {}) {
 function wholeObjects(onObject, opts) {
     const sharedFrom = opts.sharedFrom ?? Infinity;
     const sha256From = opts.sha256From ?? Infinity;
+    const into = opts.into;
     let header;
     let pieces = [];
     /** The shared destination of the current object, filled up to `filled`. */
@@ -34017,7 +34040,12 @@ function wholeObjects(onObject, opts) {
     return {
         start(h) {
             header = h;
-            if (h.size > 0 && h.size >= sharedFrom) {
+            const at = into ? into.offsets[h.index] : -1;
+            if (at >= 0 && h.size > 0 && h.size <= into.sizes[h.index]) {
+                shared = Buffer.from(into.memory, at, h.size);
+                filled = 0;
+            }
+            else if (h.size > 0 && h.size >= sharedFrom) {
                 shared = Buffer.from(new SharedArrayBuffer(h.size));
                 filled = 0;
             }
@@ -34422,7 +34450,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8906);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7140);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34436,7 +34464,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8906:
+/***/ 7140:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45013,6 +45041,130 @@ const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 // --depth=0: no delta search. It tripled fast-import's time on transcript-sized blobs, and the
 // reference writes loose (undeltified) objects anyway; a later gc packs them.
 const FAST_IMPORT_ARGS = ['fast-import', '--quiet', '--date-format=raw', '--depth=0'];
+/**
+ * One `git fast-import` for many batches (a run's every batch): starting a process forks this
+ * one, and a fork of a process of a few hundred MB cost ~14 ms of a corpus run each (the page
+ * tables copied, then a fault on every page written after it); a run that started three git
+ * processes per batch spent ~4% of its time so. Batches made with `batch()` share the process
+ * and its marks; each `run()` ends with a `checkpoint`, so what it wrote is in a pack other git
+ * processes read, and waits for its answers. `close()` ends the process.
+ */
+class FastImportSession {
+    git;
+    format;
+    opts;
+    sink = null;
+    nextMark = 1;
+    seq = 0;
+    /** Answer lines not yet claimed, and the runs waiting for theirs (in request order). */
+    lines = [];
+    partial = '';
+    waiting = [];
+    failure = null;
+    constructor(git, format, opts = {}) {
+        this.git = git;
+        this.format = format;
+        this.opts = opts;
+    }
+    /** A batch written through this session's process. */
+    batch() {
+        return new FastImportBatch(this.format, {
+            git: this.git,
+            highWaterBytes: this.opts.highWaterBytes ?? HIGH_WATER_BYTES,
+            session: this
+        });
+    }
+    /** @internal the next mark of the process. */
+    mark() {
+        return `:${this.nextMark++}`;
+    }
+    id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`;
+    /** The batch whose commits are being built (their scratch names are the session's). */
+    committing = null;
+    /** @internal one batch at a time adds commits, until it has run or aborted. */
+    claimCommits(b) {
+        if (this.committing !== null && this.committing !== b) {
+            throw new Error('a FastImportSession takes commits from one batch at a time');
+        }
+        this.committing = b;
+    }
+    /** @internal `b` has run or aborted. */
+    settled(b) {
+        if (this.committing === b)
+            this.committing = null;
+    }
+    /** @internal a unique tag for a run's sync point. */
+    tag() {
+        return ++this.seq;
+    }
+    /** @internal the running process (started at the first use). */
+    get process() {
+        if (this.sink)
+            return this.sink;
+        const level = this.opts.compression;
+        const sink = startFastImport(this.git, ['--done'], level, (chunk) => this.onStdout(chunk));
+        sink.result.then(() => this.fail(new Error('git fast-import ended before its answers')), (e) => this.fail(e));
+        this.sink = sink;
+        return sink;
+    }
+    /** @internal resolves with the next `n` answer lines. */
+    answers(n) {
+        if (this.failure !== null)
+            return Promise.reject(this.failure);
+        return new Promise((resolve, reject) => {
+            this.waiting.push({ n, resolve, reject });
+            this.deliver();
+        });
+    }
+    onStdout(chunk) {
+        const text = this.partial + chunk.toString('latin1');
+        const parts = text.split('\n');
+        this.partial = parts.pop();
+        for (const l of parts)
+            this.lines.push(l);
+        this.deliver();
+    }
+    deliver() {
+        while (this.waiting.length > 0 && this.lines.length >= this.waiting[0].n) {
+            const w = this.waiting.shift();
+            w.resolve(this.lines.splice(0, w.n));
+        }
+    }
+    fail(e) {
+        if (this.failure === null)
+            this.failure = e;
+        for (const w of this.waiting.splice(0))
+            w.reject(e);
+    }
+    /** End the stream (`done`) and wait for git; objects of batches never run stay unreferenced. */
+    async close() {
+        const sink = this.sink;
+        if (!sink)
+            return;
+        try {
+            const stdin = await sink.stdin;
+            stdin.end('done\n');
+        }
+        catch {
+            // git is gone already
+        }
+        await sink.exited;
+    }
+}
+function startFastImport(git, extra, level, onStdout) {
+    let give;
+    const stdin = new Promise((res) => (give = res));
+    const result = git.run([...FAST_IMPORT_ARGS, ...extra], {
+        stdin: give,
+        ...(onStdout ? { onStdout } : {}),
+        ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
+    });
+    const exited = result.then(() => undefined, () => undefined);
+    // A git that fails before it starts never hands over its stdin: fail the waiters then.
+    const sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited };
+    result.catch(() => undefined);
+    return sink;
+}
 /** One batch of blobs and commits, written by a single `git fast-import` run. */
 class FastImportBatch {
     format;
@@ -45067,7 +45219,7 @@ class FastImportBatch {
         this.text('\n');
     }
     mark() {
-        const m = `:${this.nextMark++}`;
+        const m = this.stream?.session ? this.stream.session.mark() : `:${this.nextMark++}`;
         this.marks.push(m);
         return m;
     }
@@ -45092,7 +45244,12 @@ class FastImportBatch {
     }
     /** Add a commit; returns its mark (usable as a later commit's parent). */
     commit(spec) {
-        const ref = `refs/entire-migrate/tmp/${this.batchId}-${this.commitMarks.length + 1}`;
+        // A session's batches reuse their scratch names: git updates every ref it ever made at
+        // each checkpoint, so fresh names per batch would make each checkpoint slower than the last.
+        const session = this.stream?.session;
+        if (session && this.commitMarks.length === 0)
+            session.claimCommits(this);
+        const ref = `refs/entire-migrate/tmp/${session?.id ?? this.batchId}-${this.commitMarks.length + 1}`;
         this.scratchRefs.push(ref);
         const m = this.mark();
         this.commitMarks.push(m);
@@ -45117,20 +45274,6 @@ class FastImportBatch {
         this.text('\n');
         return m;
     }
-    start(git) {
-        let give;
-        const stdin = new Promise((res) => (give = res));
-        const level = this.stream?.compression;
-        const result = git.run(FAST_IMPORT_ARGS, {
-            stdin: give,
-            ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
-        });
-        const exited = result.then(() => undefined, () => undefined);
-        // A git that fails before it starts never hands over its stdin: fail the waiters then.
-        const sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited };
-        result.catch(() => undefined);
-        return sink;
-    }
     /**
      * Streamed batches: hand the stream built so far to git; resolves once git is at most
      * `highWaterBytes` behind (rejects if git failed). In-memory batches: no-op.
@@ -45141,7 +45284,9 @@ class FastImportBatch {
         await this.send(this.stream.highWaterBytes);
     }
     async send(highWater) {
-        this.sink ??= this.start(this.stream.git);
+        this.sink ??= this.stream.session
+            ? this.stream.session.process
+            : startFastImport(this.stream.git, [], this.stream.compression);
         const sink = this.sink;
         const stdin = await sink.stdin;
         const parts = this.parts;
@@ -45167,9 +45312,12 @@ class FastImportBatch {
             this.text(`get-mark ${m}\n`);
         for (const m of this.commitMarks)
             this.text(`ls ${m} ""\n`);
+        this.dropScratchRefs();
+        this.text('done\n');
+    }
+    dropScratchRefs() {
         for (const ref of this.scratchRefs)
             this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`);
-        this.text('done\n');
     }
     /**
      * Run `git fast-import` once over the whole stream (for a streamed batch: send the rest and
@@ -45179,6 +45327,33 @@ class FastImportBatch {
     async run(git) {
         if (this.ran)
             throw new Error('a FastImportBatch runs once');
+        const session = this.stream?.session;
+        if (session) {
+            // Ids, scratch refs dropped, the pack closed (`checkpoint`): the progress line answers
+            // once git has done all of it.
+            for (const m of this.marks)
+                this.text(`get-mark ${m}\n`);
+            for (const m of this.commitMarks)
+                this.text(`ls ${m} ""\n`);
+            this.dropScratchRefs();
+            const tag = `progress entire-migrate batch ${session.tag()}`;
+            this.text(`checkpoint\n${tag}\n`);
+            const answer = session.answers(this.marks.length + this.commitMarks.length + 1);
+            answer.catch(() => undefined);
+            this.ran = true;
+            let lines;
+            try {
+                await this.send(Infinity);
+                lines = await answer;
+            }
+            finally {
+                session.settled(this);
+            }
+            if (lines[lines.length - 1] !== tag) {
+                throw new Error(`fast-import answers out of step: ${JSON.stringify(lines.at(-1))}`);
+            }
+            return this.results(lines);
+        }
         this.trailer();
         let r;
         if (this.stream) {
@@ -45197,7 +45372,7 @@ class FastImportBatch {
             // --done: a truncated stream is an error, never a shorter batch.
             r = await git.run([...FAST_IMPORT_ARGS, '--done'], { input });
         }
-        return this.results(r.stdout);
+        return this.results(r.stdout.toString('latin1').split('\n'));
     }
     /**
      * Streamed batches: end a batch that will not be used (its commits are not wanted): git
@@ -45207,6 +45382,22 @@ class FastImportBatch {
         if (this.ran || !this.stream)
             return;
         this.ran = true;
+        if (this.stream.session) {
+            // The shared process goes on: only this batch's scratch refs are dropped.
+            this.stream.session.settled(this);
+            this.parts = [];
+            this.partBytes = 0;
+            if (this.scratchRefs.length === 0 || !this.sink)
+                return;
+            this.dropScratchRefs();
+            try {
+                await this.send(Infinity);
+            }
+            catch {
+                // git is gone already
+            }
+            return;
+        }
         if (!this.sink)
             return;
         this.parts = [];
@@ -45226,8 +45417,7 @@ class FastImportBatch {
         this.parts = [];
         await this.sink.exited;
     }
-    results(stdout) {
-        const lines = stdout.toString('latin1').split('\n');
+    results(lines) {
         const expected = this.marks.length + this.commitMarks.length;
         if (lines.length < expected) {
             throw new Error(`fast-import answered ${lines.length} of ${expected} id requests`);
@@ -54671,6 +54861,12 @@ async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
     return { work, objects: blobs.size, bytes };
 }
 /**
+ * Transcript blobs the write step may read into its reused memory (the pool of migrate.ts).
+ * Only transcripts: what holds their bytes past the checkpoint (the compaction history, raw
+ * chunks written later) is known; metadata and prompts stay in memory of their own.
+ */
+const LARGE_BLOB_BYTES = 64 * 1024;
+/**
  * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
  * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
  * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
@@ -54684,6 +54880,13 @@ function packForWrite(work, sizes) {
         for (const oid of checkpointBlobOids(l, w.v1Sessions))
             bytes += sizes.get(oid) ?? 0;
         w.v1Bytes = bytes;
+        for (let i = 0; i < w.v1Sessions; i++) {
+            for (const oid of sessionTranscriptBlobOids(l, i)) {
+                const size = sizes.get(oid) ?? 0;
+                if (size >= LARGE_BLOB_BYTES)
+                    (w.largeTranscripts ??= []).push([oid, size]);
+            }
+        }
         w.cp = { ...w.cp, listing: new PackedListing(l) };
     }
 }
@@ -55157,6 +55360,139 @@ class BlobDigests {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engine/blob-pool.ts
+// One block of shared memory that large v1 blobs are read into, region by region, and that is
+// reused from window to window. Every transcript read into a buffer of its own was fresh memory:
+// the kernel zeroed and mapped its pages on first touch (~400,000 page faults in a real-corpus
+// migration), and V8 counted it as external memory, so every 64 MiB read started a collection
+// in the thread that received it. Regions here are handed out before a window is read (the
+// listing gives each blob's size) and come back when nothing holds them any more: the window
+// once processed, and the compaction history once it drops the input (retain/release).
+// A blob that does not fit is read as before, into memory of its own.
+/** Regions start at multiples of this (the JSON scanner reads 4-byte words). */
+const ALIGN = 64;
+class BlobPool {
+    bytes;
+    memory;
+    /** Free gaps as [start, end) pairs, sorted by start, never adjacent. */
+    free;
+    /** Regions in use, sorted by start. */
+    used = [];
+    /** Blobs given regions, and blobs that did not fit (for the log and tests). */
+    stats = { placed: 0, missed: 0 };
+    constructor(bytes) {
+        this.bytes = bytes;
+        this.memory = new SharedArrayBuffer(bytes);
+        this.free = bytes > 0 ? [[0, bytes]] : [];
+    }
+    /** Bytes in regions now. */
+    get usedBytes() {
+        let n = 0;
+        for (const r of this.used)
+            n += r.end - r.start;
+        return n;
+    }
+    /** A region of `size` bytes (one reference, the caller's): its offset, or -1 when none fits. */
+    alloc(size) {
+        const need = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN);
+        for (let i = 0; i < this.free.length; i++) {
+            const [s, e] = this.free[i];
+            if (e - s < need)
+                continue;
+            if (e - s === need)
+                this.free.splice(i, 1);
+            else
+                this.free[i] = [s + need, e];
+            this.used.splice(this.insertionPoint(s), 0, { start: s, end: s + need, refs: 1 });
+            this.stats.placed++;
+            return s;
+        }
+        this.stats.missed++;
+        return -1;
+    }
+    /** A view of `size` bytes at `offset` (a region's start). */
+    view(offset, size) {
+        return Buffer.from(this.memory, offset, size);
+    }
+    /** Whether `b` lies in this pool's memory. */
+    holds(b) {
+        return b.buffer === this.memory;
+    }
+    /** One more holder of the region under `b` (a view into it); false when `b` is not pooled. */
+    retain(b) {
+        const r = this.regionOf(b);
+        if (r)
+            r.refs++;
+        return r !== null;
+    }
+    /** One holder fewer of the region under `b`; the region is free once none is left. */
+    release(b) {
+        const r = this.regionOf(b);
+        if (r)
+            this.drop(r);
+    }
+    /** Release the region that starts at `offset` (the reference `alloc` gave). */
+    releaseAt(offset) {
+        const i = this.insertionPoint(offset);
+        const r = this.used[i];
+        if (r?.start !== offset)
+            throw new Error(`no pooled region starts at ${offset}`);
+        this.drop(r);
+    }
+    drop(r) {
+        if (--r.refs > 0)
+            return;
+        this.used.splice(this.insertionPoint(r.start), 1);
+        this.giveBack(r.start, r.end);
+    }
+    regionOf(b) {
+        if (b.buffer !== this.memory)
+            return null;
+        // The last region starting at or before the view.
+        let lo = 0;
+        let hi = this.used.length;
+        while (lo < hi) {
+            const m = (lo + hi) >> 1;
+            if (this.used[m].start <= b.byteOffset)
+                lo = m + 1;
+            else
+                hi = m;
+        }
+        const r = this.used[lo - 1];
+        return r !== undefined && b.byteOffset < r.end ? r : null;
+    }
+    /** Index of the first region starting at or after `start`. */
+    insertionPoint(start) {
+        let lo = 0;
+        let hi = this.used.length;
+        while (lo < hi) {
+            const m = (lo + hi) >> 1;
+            if (this.used[m].start < start)
+                lo = m + 1;
+            else
+                hi = m;
+        }
+        return lo;
+    }
+    giveBack(s, e) {
+        let i = 0;
+        while (i < this.free.length && this.free[i][0] < s)
+            i++;
+        const prev = this.free[i - 1];
+        const next = this.free[i];
+        if (prev && prev[1] === s && next && next[0] === e) {
+            prev[1] = next[1];
+            this.free.splice(i, 1);
+        }
+        else if (prev && prev[1] === s)
+            prev[1] = e;
+        else if (next && next[0] === e)
+            next[0] = s;
+        else
+            this.free.splice(i, 0, [s, e]);
+    }
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
@@ -55214,6 +55550,7 @@ function crashPoint(name, detail) {
 
 
 
+
 /**
  * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). Two
  * windows are in memory (one processed, the next read ahead), so this bounds peak RSS: 64 MiB
@@ -55233,6 +55570,14 @@ const SHARED_FROM_BYTES = 64 * 1024;
 const MAIN_STREAM = { compression: 1 };
 /** v1 bytes to read from which a reader thread is started (a no-op rerun reads a few KiB). */
 const THREAD_FROM_BYTES = 8 * 1024 * 1024;
+/**
+ * With in-thread compaction, v1 transcripts of at least LARGE_BLOB_BYTES (plan.ts) are read into one
+ * reused block of POOL_BYTES (blob-pool.ts). It holds the window being processed, the one read
+ * ahead, and the inputs the compaction history keeps (their entries view into them).
+ */
+const POOL_BYTES = 128 * 1024 * 1024;
+/** Room for regions' alignment when the pool is sized by what the run reads. */
+const POOL_SLACK_BYTES = 1024 * 1024;
 /** Blobs at least this big are hashed by a reader thread (transcripts; metadata stays small). */
 const SHA256_FROM_BYTES = 4 * 1024;
 /** A fatal error: the run stops (migration.md §12.3); refs written before stay. */
@@ -55390,7 +55735,9 @@ class V2Writer {
     redact;
     cache = new OffsetCache();
     /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
-    history = new compact/* CompactHistory */.yZ();
+    history;
+    /** Memory large v1 blobs are read into, reused window after window (null: their own). */
+    pool;
     /** SHA-256 of blob contents computed by the reader thread. */
     knownSha256 = new WeakMap();
     /** The same digests by blob id, for the verification that follows (none without one). */
@@ -55414,6 +55761,8 @@ class V2Writer {
      * checkpoint's files, not a batch's); the batch's commits are added when it is written.
      */
     mainStream = null;
+    /** One fast-import process for every batch's objects (started at the first write). */
+    session = null;
     /** One cat-file process for every read window. */
     reader;
     /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
@@ -55446,6 +55795,12 @@ class V2Writer {
         this.wins = this.windows();
         const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
         this.reader = (0,object_thread/* createObjectReader */.NW)(ctx.git, toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined);
+        // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
+        const inThread = !this.compactor || this.compactor.workers === 0;
+        const poolBytes = Math.min(ctx.settings.readPoolBytes ?? POOL_BYTES, toRead + POOL_SLACK_BYTES);
+        const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null;
+        this.pool = pool;
+        this.history = new compact/* CompactHistory */.yZ(undefined, pool ? { retain: (b) => void pool.retain(b), release: (b) => pool.release(b) } : undefined);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -55497,6 +55852,7 @@ class V2Writer {
             // releases the lock, and end the next batch's /main stream (its objects stay unreferenced).
             await this.packing?.catch(() => undefined);
             await this.mainStream?.abort();
+            await this.session?.close();
             await this.reader.close();
         }
         return {
@@ -55546,11 +55902,17 @@ class V2Writer {
     }
     async readWindow(win) {
         const oids = [];
+        const large = new Map();
         for (let i = win.from; i < win.to; i++) {
             const w = this.work[i];
-            if (readsV1Blobs(w))
-                oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions));
+            if (!readsV1Blobs(w))
+                continue;
+            oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions));
+            for (const [oid, size] of w.largeTranscripts ?? [])
+                large.set(oid, size);
         }
+        const regions = [];
+        const into = this.pool ? this.placeInPool(this.pool, oids, large, regions) : undefined;
         const stop = this.timer.start('readV1');
         const blobs = new Map();
         let bytes = 0;
@@ -55570,20 +55932,48 @@ class V2Writer {
                     ? { sharedFrom: SHARED_FROM_BYTES }
                     : {}),
                 // A reader thread hashes transcripts (content_hash) off this thread.
-                sha256From: SHA256_FROM_BYTES
+                sha256From: SHA256_FROM_BYTES,
+                ...(into ? { into } : {})
             });
+        }
+        catch (e) {
+            this.releaseRegions(regions);
+            throw e;
         }
         finally {
             stop();
         }
         this.timer.add('readV1', { objects: blobs.size, bytes });
         this.bytesRead += bytes;
-        return blobs;
+        return { blobs, regions };
+    }
+    /** Reserve pool regions for the large transcripts among `oids` (offsets go to `regions`). */
+    placeInPool(pool, oids, large, regions) {
+        const offsets = [];
+        const sizes = [];
+        for (const oid of oids) {
+            const size = large.get(oid);
+            const at = size === undefined ? -1 : pool.alloc(size);
+            offsets.push(at);
+            sizes.push(at >= 0 ? size : 0);
+            if (at >= 0)
+                regions.push(at);
+        }
+        return regions.length > 0 ? { memory: pool.memory, offsets, sizes } : undefined;
+    }
+    /** The window's hold on its regions ends (the history may still hold some inputs). */
+    releaseRegions(regions) {
+        for (const at of regions)
+            this.pool?.releaseAt(at);
+    }
+    /** `b` itself, or a copy when it lies in the pool (for what outlives the window). */
+    own(b) {
+        return this.pool?.holds(b) ? Buffer.from(b) : b;
     }
     async loop(wins, first) {
         let next = first;
         for (let k = 0; k < wins.length; k++) {
-            const blobs = await next;
+            const { blobs, regions } = await next;
             // Read the next window while this one is compacted and written.
             next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null;
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
@@ -55610,6 +56000,7 @@ class V2Writer {
                 await yieldToLoop();
             }
             blobs.clear();
+            this.releaseRegions(regions);
         }
         if (next)
             await next;
@@ -55619,6 +56010,10 @@ class V2Writer {
         if (h.reusedBytes + h.parsedBytes > 0) {
             const size = (n) => n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
             this.log.info(`compaction: ${size(h.parsedBytes)} of JSONL transcripts parsed, ${size(h.reusedBytes)} taken over from the same session's earlier checkpoint, ${size(h.copiedOutputBytes)} of output copied`);
+        }
+        if (this.pool) {
+            const p = this.pool.stats;
+            this.log.info(`read pool: ${p.placed} large transcript blob(s) read into reused memory, ${p.missed} into their own (no room)`);
         }
     }
     /**
@@ -55910,7 +56305,9 @@ class V2Writer {
             full.sessions.push({
                 slot: k,
                 rawBlobs: s.transcript.blobIds,
-                ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+                ...(s.transcript.blobIds.length === 0
+                    ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+                    : {}),
                 rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
                 createdAt: m.created_at,
                 ...(time_isZeroTime(m.created_at) ? { envelope: transcriptEnvelope(input) } : {})
@@ -56024,7 +56421,9 @@ class V2Writer {
                 full.sessions.push({
                     slot: ref.slot,
                     rawBlobs: s.transcript.blobIds,
-                    ...(s.transcript.blobIds.length === 0 ? { rawChunks: rechunk(input) } : {}),
+                    ...(s.transcript.blobIds.length === 0
+                        ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+                        : {}),
                     rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
                     createdAt: s.metadata.created_at,
                     ...(time_isZeroTime(s.metadata.created_at) ? { envelope: transcriptEnvelope(input) } : {})
@@ -56145,9 +56544,10 @@ class V2Writer {
     // Writing
     /** Send files to the pending batch's /main stream; returns their blob marks. */
     async streamMain(files) {
-        this.mainStream ??= FastImportBatch.streaming(this.git, this.format, MAIN_STREAM);
+        this.mainStream ??= this.fastImport().batch();
         const b = this.mainStream;
-        const marked = files.map(([name, data]) => [name, b.blob(data)]);
+        // Written later than the window lasts: never a view of the pool.
+        const marked = files.map(([name, data]) => [name, b.blob(this.own(data))]);
         // Waits only while git is behind by more than the stream's bound.
         try {
             await this.timer.time('writeMain', () => b.flush());
@@ -56157,6 +56557,10 @@ class V2Writer {
             throw new FatalMigrationError(`writing /main objects failed: ${e.message}`);
         }
         return marked;
+    }
+    fastImport() {
+        this.session ??= new FastImportSession(this.git, this.format, MAIN_STREAM);
+        return this.session;
     }
     signature(kind) {
         return kind === 'migration' ? this.sigMigration : this.sigUser;
@@ -56311,7 +56715,7 @@ class V2Writer {
         const ref = archiveRef(n);
         const ops = [];
         const mainOld = this.mainTip;
-        const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format, MAIN_STREAM);
+        const mb = batch.stream ?? this.fastImport().batch();
         const main = this.mainCommits(mb, batch);
         let mainNew = null;
         if (!main.mark)
@@ -56331,7 +56735,7 @@ class V2Writer {
                 mode: MODE_FILE,
                 content: this.generationFor(batch.full, ref)
             });
-            const fb = new FastImportBatch(this.format);
+            const fb = this.fastImport().batch();
             fb.commit({
                 parents: [],
                 author: this.signature('migration'),
@@ -56339,7 +56743,7 @@ class V2Writer {
                 message: `Archive migrated generation: ${ref}\n`,
                 changes: this.changesFor(entries)
             });
-            const r = await fb.run(this.git);
+            const r = await fb.run();
             archiveOid = r.commits[0].oid;
             crashPoint(`after-archive:${this.batches + 1}`, archiveOid);
             this.timer.add('packFull', { objects: entries.size, bytes: fb.byteLength });
@@ -56381,7 +56785,7 @@ class V2Writer {
         const batch = this.takeBatch();
         const ops = [];
         const mainOld = this.mainTip;
-        const mb = batch.stream ?? FastImportBatch.streaming(this.git, this.format, MAIN_STREAM);
+        const mb = batch.stream ?? this.fastImport().batch();
         const main = this.mainCommits(mb, batch);
         let mainNew = null;
         if (!main.mark)
@@ -56401,7 +56805,7 @@ class V2Writer {
         const stop = this.timer.start('packFull');
         try {
             if (batch.full.length > 0) {
-                const fb = new FastImportBatch(this.format);
+                const fb = this.fastImport().batch();
                 // Start from the current tree: drop a root generation.json and the incoming slots' raw files.
                 const changes = [];
                 const files = new Map(this.currentFiles);
@@ -56461,7 +56865,7 @@ class V2Writer {
                         changes: []
                     });
                 }
-                const r = await fb.run(this.git);
+                const r = await fb.run();
                 this.timer.add('packFull', { objects: merged.size, bytes: fb.byteLength });
                 if (rotateN !== null) {
                     rotated = { ref: archiveRef(rotateN), oid: r.commits[1].oid, n: rotateN };
@@ -56476,7 +56880,7 @@ class V2Writer {
             else if (this.archivesCreated.length > 0 &&
                 !this.currentExistedBefore &&
                 !this.currentTip) {
-                const fb = new FastImportBatch(this.format);
+                const fb = this.fastImport().batch();
                 fb.commit({
                     parents: [],
                     author: this.signature('migration'),
@@ -56484,7 +56888,7 @@ class V2Writer {
                     message: 'Start generation\n',
                     changes: []
                 });
-                const r = await fb.run(this.git);
+                const r = await fb.run();
                 curNew = r.commits[0].oid;
             }
         }
