@@ -1,5 +1,7 @@
 // Refs: listing, resolving, and compare-and-swap updates as one atomic `update-ref --stdin`.
-import { GitError, type GitRunner } from './runner.js'
+import type { Writable } from 'node:stream'
+import { GitError, type GitRunner, type RunResult } from './runner.js'
+import { AnswerLines } from './answers.js'
 import { isZeroOid, zeroOidLike } from './format.js'
 
 export interface RefInfo {
@@ -147,19 +149,91 @@ export async function updateRefs(git: GitRunner, ops: readonly RefOp[]): Promise
     await git.run(['update-ref', '--no-deref', '--stdin'], { input })
   } catch (e) {
     if (!(e instanceof GitError)) throw e
-    const checked = ops.filter((op) => expectationOf(op) !== undefined)
-    const actual = await refMap(
-      git,
-      checked.map((op) => op.ref)
-    )
-    const conflicts: RefConflict[] = []
-    for (const op of checked) {
-      const expected = expectationOf(op) ?? null
-      const now = actual.get(op.ref) ?? null
-      if (now !== expected) conflicts.push({ ref: op.ref, expected, actual: now })
-    }
+    const conflicts = await conflictsOf(git, ops)
     if (conflicts.length > 0) throw new RefConflictError(conflicts, e.stderr)
     throw e
+  }
+}
+
+/** The refs whose current values differ from what `ops` expected (re-read now). */
+async function conflictsOf(git: GitRunner, ops: readonly RefOp[]): Promise<RefConflict[]> {
+  const checked = ops.filter((op) => expectationOf(op) !== undefined)
+  const actual = await refMap(
+    git,
+    checked.map((op) => op.ref)
+  )
+  const conflicts: RefConflict[] = []
+  for (const op of checked) {
+    const expected = expectationOf(op) ?? null
+    const now = actual.get(op.ref) ?? null
+    if (now !== expected) conflicts.push({ ref: op.ref, expected, actual: now })
+  }
+  return conflicts
+}
+
+/**
+ * `updateRefs` for a run that makes many transactions: one `git update-ref --stdin` answers
+ * them all ("start: ok" … "commit: ok"), so no process is started per transaction (each start
+ * forks this process: see FastImportSession). A refused transaction ends that git (it exits
+ * fatally); the error is the one `updateRefs` throws, and the next transaction starts another.
+ */
+export class RefTransactions {
+  private proc: {
+    stdin: Promise<Writable>
+    result: Promise<RunResult>
+    answers: AnswerLines
+  } | null = null
+
+  constructor(private readonly git: GitRunner) {}
+
+  async apply(ops: readonly RefOp[]): Promise<void> {
+    if (ops.length === 0) return
+    const input = renderOps(ops)
+    const proc = (this.proc ??= this.start())
+    try {
+      const answer = proc.answers.next(3)
+      ;(await proc.stdin).write(input)
+      const lines = await answer
+      if (lines.join('\n') !== 'start: ok\nprepare: ok\ncommit: ok') {
+        throw new Error(`update-ref answered ${JSON.stringify(lines)}`)
+      }
+    } catch (e) {
+      this.proc = null
+      ;(await proc.stdin.catch(() => null))?.end()
+      const ended = await proc.result.then(
+        () => e,
+        (g: unknown) => g
+      )
+      if (!(ended instanceof GitError)) throw ended
+      const conflicts = await conflictsOf(this.git, ops)
+      if (conflicts.length > 0) throw new RefConflictError(conflicts, ended.stderr)
+      throw ended
+    }
+  }
+
+  /** End the process (waits for it). */
+  async close(): Promise<void> {
+    const p = this.proc
+    this.proc = null
+    if (!p) return
+    ;(await p.stdin.catch(() => null))?.end()
+    await p.result.catch(() => undefined)
+  }
+
+  private start() {
+    let give!: (w: Writable) => void
+    const stdin = new Promise<Writable>((res) => (give = res))
+    const answers = new AnswerLines()
+    const result = this.git.run(['update-ref', '--no-deref', '--stdin'], {
+      stdin: give,
+      onStdout: (chunk) => answers.push(chunk)
+    })
+    result.then(
+      () => answers.fail(new Error('git update-ref ended')),
+      (e: unknown) => answers.fail(e)
+    )
+    result.catch(() => undefined)
+    return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, answers }
   }
 }
 

@@ -27,6 +27,7 @@ import type { Writable } from 'node:stream'
 import type { GitRunner, RunResult } from './runner.js'
 import { zeroOid, type ObjectFormat } from './format.js'
 import { MODE_TREE } from './tree.js'
+import { AnswerLines } from './answers.js'
 
 /** A fast-import data reference: a full object id or a mark (`:<n>`) of this batch. */
 export type DataRef = string
@@ -139,18 +140,14 @@ interface Sink {
  * processes read, and waits for its answers. `close()` ends the process.
  */
 export class FastImportSession {
+  /** Names the session's scratch refs. */
+  readonly id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`
   private sink: Sink | null = null
   private nextMark = 1
   private seq = 0
-  /** Answer lines not yet claimed, and the runs waiting for theirs (in request order). */
-  private lines: string[] = []
-  private partial = ''
-  private readonly waiting: Array<{
-    n: number
-    resolve: (l: string[]) => void
-    reject: (e: unknown) => void
-  }> = []
-  private failure: unknown = null
+  private readonly answerLines = new AnswerLines()
+  /** The batch whose commits are being built (their scratch names are the session's). */
+  private committing: FastImportBatch | null = null
 
   constructor(
     private readonly git: GitRunner,
@@ -171,10 +168,6 @@ export class FastImportSession {
   mark(): string {
     return `:${this.nextMark++}`
   }
-
-  readonly id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`
-  /** The batch whose commits are being built (their scratch names are the session's). */
-  private committing: FastImportBatch | null = null
 
   /** @internal one batch at a time adds commits, until it has run or aborted. */
   claimCommits(b: FastImportBatch): void {
@@ -198,10 +191,12 @@ export class FastImportSession {
   get process(): Sink {
     if (this.sink) return this.sink
     const level = this.opts.compression
-    const sink = startFastImport(this.git, ['--done'], level, (chunk) => this.onStdout(chunk))
+    const sink = startFastImport(this.git, ['--done'], level, (chunk) =>
+      this.answerLines.push(chunk)
+    )
     sink.result.then(
-      () => this.fail(new Error('git fast-import ended before its answers')),
-      (e: unknown) => this.fail(e)
+      () => this.answerLines.fail(new Error('git fast-import ended before its answers')),
+      (e: unknown) => this.answerLines.fail(e)
     )
     this.sink = sink
     return sink
@@ -209,31 +204,7 @@ export class FastImportSession {
 
   /** @internal resolves with the next `n` answer lines. */
   answers(n: number): Promise<string[]> {
-    if (this.failure !== null) return Promise.reject(this.failure)
-    return new Promise<string[]>((resolve, reject) => {
-      this.waiting.push({ n, resolve, reject })
-      this.deliver()
-    })
-  }
-
-  private onStdout(chunk: Buffer): void {
-    const text = this.partial + chunk.toString('latin1')
-    const parts = text.split('\n')
-    this.partial = parts.pop() as string
-    for (const l of parts) this.lines.push(l)
-    this.deliver()
-  }
-
-  private deliver(): void {
-    while (this.waiting.length > 0 && this.lines.length >= this.waiting[0].n) {
-      const w = this.waiting.shift()!
-      w.resolve(this.lines.splice(0, w.n))
-    }
-  }
-
-  private fail(e: unknown): void {
-    if (this.failure === null) this.failure = e
-    for (const w of this.waiting.splice(0)) w.reject(e)
+    return this.answerLines.next(n)
   }
 
   /** End the stream (`done`) and wait for git; objects of batches never run stay unreferenced. */
