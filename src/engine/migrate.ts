@@ -10,7 +10,7 @@
 import type { GitRunner } from '../git/runner.js'
 import { readObjects, type ReadInto } from '../git/objects.js'
 import { createObjectReader, type ObjectReading } from '../git/object-thread.js'
-import { updateRefs, RefConflictError, type RefOp } from '../git/refs.js'
+import { RefTransactions, RefConflictError, type RefOp } from '../git/refs.js'
 import {
   FastImportBatch,
   FastImportSession,
@@ -91,6 +91,9 @@ import {
  * a compaction worker; 24 MiB 220-285 MB and 350 MB, at about the same CPU time.
  */
 const WINDOW_BYTES = 24 * 1024 * 1024
+
+/** Windows whose reads are queued while one is processed. */
+const READ_AHEAD_WINDOWS = 2
 
 /** The first window is small: nothing is compacted before it is read. */
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024
@@ -413,6 +416,8 @@ class V2Writer {
   private mainStream: FastImportBatch | null = null
   /** One fast-import process for every batch's objects (started at the first write). */
   private session: FastImportSession | null = null
+  /** One update-ref process for every batch's ref transaction. */
+  private readonly refs: RefTransactions
   /** One cat-file process for every read window. */
   private readonly reader: ObjectReading
   /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
@@ -440,6 +445,7 @@ class V2Writer {
     private readonly v2: V2State
   ) {
     this.git = ctx.git
+    this.refs = new RefTransactions(ctx.git)
     this.s = ctx.settings
     this.log = ctx.logger
     this.timer = ctx.timer
@@ -513,6 +519,7 @@ class V2Writer {
       await this.packing?.catch(() => undefined)
       await this.mainStream?.abort()
       await this.session?.close()
+      await this.refs.close()
       await this.reader.close()
     }
     return {
@@ -641,11 +648,17 @@ class V2Writer {
   }
 
   private async loop(wins: ReadWindow[], first: Promise<WindowBlobs> | null): Promise<void> {
-    let next = first
+    const ahead: Array<Promise<WindowBlobs>> = first ? [first] : []
+    let issued = ahead.length
     for (let k = 0; k < wins.length; k++) {
-      const { blobs, regions } = await next!
-      // Read the next window while this one is compacted and written.
-      next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null
+      const { blobs, regions } = await ahead.shift()!
+      // Reads of the next windows are queued while this one is compacted and written: git
+      // never waits for this thread to ask (a failure surfaces when its window is awaited).
+      while (issued < wins.length && issued <= k + READ_AHEAD_WINDOWS) {
+        const p = this.readWindow(wins[issued++])
+        p.catch(() => undefined)
+        ahead.push(p)
+      }
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
         await this.processOne(this.work[i], blobs, pre.get(i))
@@ -671,7 +684,6 @@ class V2Writer {
       blobs.clear()
       this.releaseRegions(regions)
     }
-    if (next) await next
     if (this.packing) await this.packing
     const h = this.history.stats
     if (h.reusedBytes + h.parsedBytes > 0) {
@@ -1426,7 +1438,7 @@ class V2Writer {
   }
 
   private async applyRefs(ops: RefOp[]): Promise<void> {
-    await this.timer.time('updateRefs', () => updateRefs(this.git, ops))
+    await this.timer.time('updateRefs', () => this.refs.apply(ops))
     this.timer.add('updateRefs', { objects: ops.length })
   }
 
