@@ -43,8 +43,6 @@ export interface MigrateSettings {
   redact?: boolean
   /** Identity for commits the reference makes as the git user (default: git config, else Unknown/unknown@local). */
   gitUser?: Identity
-  /** Max checkpoints read ahead while the previous batch is compacted/written (default: one batch). */
-  pipelineDepth?: number
   /** Test hook: stop as if killed right after batch k was written (throws InterruptedRunError). */
   stopAfterBatches?: number
   /** Compaction worker threads (0 = in this thread; default: the surface decides). */
