@@ -34450,7 +34450,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7140);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34464,7 +34464,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7140:
+/***/ 51:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41570,6 +41570,47 @@ async function push(git, remote, updates, opts = {}) {
     return results;
 }
 
+;// CONCATENATED MODULE: ./src/git/answers.ts
+// The stdout of a long-lived git process that answers requests line by line (fast-import's
+// get-mark/ls/progress, update-ref --stdin's "<command>: ok"), handed to the callers waiting
+// for them in the order they asked.
+class AnswerLines {
+    lines = [];
+    partial = '';
+    waiting = [];
+    failure = null;
+    /** A chunk of the process's stdout. */
+    push(chunk) {
+        const parts = (this.partial + chunk.toString('latin1')).split('\n');
+        this.partial = parts.pop();
+        for (const l of parts)
+            this.lines.push(l);
+        this.deliver();
+    }
+    /** The next `n` lines (after those earlier callers wait for); rejects once the process failed. */
+    next(n) {
+        if (this.failure !== null)
+            return Promise.reject(this.failure);
+        return new Promise((resolve, reject) => {
+            this.waiting.push({ n, resolve, reject });
+            this.deliver();
+        });
+    }
+    /** The process is gone: every waiter, and every later one, gets `e`. */
+    fail(e) {
+        if (this.failure === null)
+            this.failure = e;
+        for (const w of this.waiting.splice(0))
+            w.reject(this.failure);
+    }
+    deliver() {
+        while (this.waiting.length > 0 && this.lines.length >= this.waiting[0].n) {
+            const w = this.waiting.shift();
+            w.resolve(this.lines.splice(0, w.n));
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/git/format.ts
 function oidByteLength(format) {
     return format === 'sha256' ? 32 : 20;
@@ -41601,7 +41642,7 @@ async function objectFormat(git) {
 }
 
 ;// CONCATENATED MODULE: ./src/git/refs.ts
-// Refs: listing, resolving, and compare-and-swap updates as one atomic `update-ref --stdin`.
+
 
 
 /**
@@ -41708,18 +41749,82 @@ async function updateRefs(git, ops) {
     catch (e) {
         if (!(e instanceof runner/* GitError */.XS))
             throw e;
-        const checked = ops.filter((op) => expectationOf(op) !== undefined);
-        const actual = await refMap(git, checked.map((op) => op.ref));
-        const conflicts = [];
-        for (const op of checked) {
-            const expected = expectationOf(op) ?? null;
-            const now = actual.get(op.ref) ?? null;
-            if (now !== expected)
-                conflicts.push({ ref: op.ref, expected, actual: now });
-        }
+        const conflicts = await conflictsOf(git, ops);
         if (conflicts.length > 0)
             throw new RefConflictError(conflicts, e.stderr);
         throw e;
+    }
+}
+/** The refs whose current values differ from what `ops` expected (re-read now). */
+async function conflictsOf(git, ops) {
+    const checked = ops.filter((op) => expectationOf(op) !== undefined);
+    const actual = await refMap(git, checked.map((op) => op.ref));
+    const conflicts = [];
+    for (const op of checked) {
+        const expected = expectationOf(op) ?? null;
+        const now = actual.get(op.ref) ?? null;
+        if (now !== expected)
+            conflicts.push({ ref: op.ref, expected, actual: now });
+    }
+    return conflicts;
+}
+/**
+ * `updateRefs` for a run that makes many transactions: one `git update-ref --stdin` answers
+ * them all ("start: ok" … "commit: ok"), so no process is started per transaction (each start
+ * forks this process: see FastImportSession). A refused transaction ends that git (it exits
+ * fatally); the error is the one `updateRefs` throws, and the next transaction starts another.
+ */
+class RefTransactions {
+    git;
+    proc = null;
+    constructor(git) {
+        this.git = git;
+    }
+    async apply(ops) {
+        if (ops.length === 0)
+            return;
+        const input = renderOps(ops);
+        const proc = (this.proc ??= this.start());
+        try {
+            const answer = proc.answers.next(3);
+            (await proc.stdin).write(input);
+            const lines = await answer;
+            if (lines.join('\n') !== 'start: ok\nprepare: ok\ncommit: ok') {
+                throw new Error(`update-ref answered ${JSON.stringify(lines)}`);
+            }
+        }
+        catch (e) {
+            this.proc = null;
+            (await proc.stdin.catch(() => null))?.end();
+            const ended = await proc.result.then(() => e, (g) => g);
+            if (!(ended instanceof runner/* GitError */.XS))
+                throw ended;
+            const conflicts = await conflictsOf(this.git, ops);
+            if (conflicts.length > 0)
+                throw new RefConflictError(conflicts, ended.stderr);
+            throw ended;
+        }
+    }
+    /** End the process (waits for it). */
+    async close() {
+        const p = this.proc;
+        this.proc = null;
+        if (!p)
+            return;
+        (await p.stdin.catch(() => null))?.end();
+        await p.result.catch(() => undefined);
+    }
+    start() {
+        let give;
+        const stdin = new Promise((res) => (give = res));
+        const answers = new AnswerLines();
+        const result = this.git.run(['update-ref', '--no-deref', '--stdin'], {
+            stdin: give,
+            onStdout: (chunk) => answers.push(chunk)
+        });
+        result.then(() => answers.fail(new Error('git update-ref ended')), (e) => answers.fail(e));
+        result.catch(() => undefined);
+        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, answers };
     }
 }
 /**
@@ -44997,6 +45102,7 @@ var object_thread = __nccwpck_require__(8794);
 ;// CONCATENATED MODULE: ./src/git/writer.ts
 
 
+
 let batchSeq = 0;
 function signature(s) {
     if (/[<>\n]/.test(s.name) || /[<>\n]/.test(s.email)) {
@@ -45053,14 +45159,14 @@ class FastImportSession {
     git;
     format;
     opts;
+    /** Names the session's scratch refs. */
+    id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`;
     sink = null;
     nextMark = 1;
     seq = 0;
-    /** Answer lines not yet claimed, and the runs waiting for theirs (in request order). */
-    lines = [];
-    partial = '';
-    waiting = [];
-    failure = null;
+    answerLines = new AnswerLines();
+    /** The batch whose commits are being built (their scratch names are the session's). */
+    committing = null;
     constructor(git, format, opts = {}) {
         this.git = git;
         this.format = format;
@@ -45078,9 +45184,6 @@ class FastImportSession {
     mark() {
         return `:${this.nextMark++}`;
     }
-    id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`;
-    /** The batch whose commits are being built (their scratch names are the session's). */
-    committing = null;
     /** @internal one batch at a time adds commits, until it has run or aborted. */
     claimCommits(b) {
         if (this.committing !== null && this.committing !== b) {
@@ -45102,39 +45205,14 @@ class FastImportSession {
         if (this.sink)
             return this.sink;
         const level = this.opts.compression;
-        const sink = startFastImport(this.git, ['--done'], level, (chunk) => this.onStdout(chunk));
-        sink.result.then(() => this.fail(new Error('git fast-import ended before its answers')), (e) => this.fail(e));
+        const sink = startFastImport(this.git, ['--done'], level, (chunk) => this.answerLines.push(chunk));
+        sink.result.then(() => this.answerLines.fail(new Error('git fast-import ended before its answers')), (e) => this.answerLines.fail(e));
         this.sink = sink;
         return sink;
     }
     /** @internal resolves with the next `n` answer lines. */
     answers(n) {
-        if (this.failure !== null)
-            return Promise.reject(this.failure);
-        return new Promise((resolve, reject) => {
-            this.waiting.push({ n, resolve, reject });
-            this.deliver();
-        });
-    }
-    onStdout(chunk) {
-        const text = this.partial + chunk.toString('latin1');
-        const parts = text.split('\n');
-        this.partial = parts.pop();
-        for (const l of parts)
-            this.lines.push(l);
-        this.deliver();
-    }
-    deliver() {
-        while (this.waiting.length > 0 && this.lines.length >= this.waiting[0].n) {
-            const w = this.waiting.shift();
-            w.resolve(this.lines.splice(0, w.n));
-        }
-    }
-    fail(e) {
-        if (this.failure === null)
-            this.failure = e;
-        for (const w of this.waiting.splice(0))
-            w.reject(e);
+        return this.answerLines.next(n);
     }
     /** End the stream (`done`) and wait for git; objects of batches never run stay unreferenced. */
     async close() {
@@ -55558,6 +55636,8 @@ function crashPoint(name, detail) {
  * a compaction worker; 24 MiB 220-285 MB and 350 MB, at about the same CPU time.
  */
 const WINDOW_BYTES = 24 * 1024 * 1024;
+/** Windows whose reads are queued while one is processed. */
+const READ_AHEAD_WINDOWS = 2;
 /** The first window is small: nothing is compacted before it is read. */
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
@@ -55763,6 +55843,8 @@ class V2Writer {
     mainStream = null;
     /** One fast-import process for every batch's objects (started at the first write). */
     session = null;
+    /** One update-ref process for every batch's ref transaction. */
+    refs;
     /** One cat-file process for every read window. */
     reader;
     /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
@@ -55786,6 +55868,7 @@ class V2Writer {
         this.work = work;
         this.v2 = v2;
         this.git = ctx.git;
+        this.refs = new RefTransactions(ctx.git);
         this.s = ctx.settings;
         this.log = ctx.logger;
         this.timer = ctx.timer;
@@ -55853,6 +55936,7 @@ class V2Writer {
             await this.packing?.catch(() => undefined);
             await this.mainStream?.abort();
             await this.session?.close();
+            await this.refs.close();
             await this.reader.close();
         }
         return {
@@ -55971,11 +56055,17 @@ class V2Writer {
         return this.pool?.holds(b) ? Buffer.from(b) : b;
     }
     async loop(wins, first) {
-        let next = first;
+        const ahead = first ? [first] : [];
+        let issued = ahead.length;
         for (let k = 0; k < wins.length; k++) {
-            const { blobs, regions } = await next;
-            // Read the next window while this one is compacted and written.
-            next = k + 1 < wins.length ? this.readWindow(wins[k + 1]) : null;
+            const { blobs, regions } = await ahead.shift();
+            // Reads of the next windows are queued while this one is compacted and written: git
+            // never waits for this thread to ask (a failure surfaces when its window is awaited).
+            while (issued < wins.length && issued <= k + READ_AHEAD_WINDOWS) {
+                const p = this.readWindow(wins[issued++]);
+                p.catch(() => undefined);
+                ahead.push(p);
+            }
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
             for (let i = wins[k].from; i < wins[k].to; i++) {
                 await this.processOne(this.work[i], blobs, pre.get(i));
@@ -56002,8 +56092,6 @@ class V2Writer {
             blobs.clear();
             this.releaseRegions(regions);
         }
-        if (next)
-            await next;
         if (this.packing)
             await this.packing;
         const h = this.history.stats;
@@ -56698,7 +56786,7 @@ class V2Writer {
         return this.nextArchive;
     }
     async applyRefs(ops) {
-        await this.timer.time('updateRefs', () => updateRefs(this.git, ops));
+        await this.timer.time('updateRefs', () => this.refs.apply(ops));
         this.timer.add('updateRefs', { objects: ops.length });
     }
     /**
