@@ -48,8 +48,9 @@ export interface MigrateSettings {
   /** Compaction worker threads (0 = in this thread; default: the surface decides). */
   compactWorkers?: number
   /**
-   * Most bytes of reused memory that large v1 blobs are read into, with in-thread compaction
-   * (default 128 MiB, no more than the run reads; 0: every blob into memory of its own).
+   * Most bytes of reused memory that large v1 transcripts are read into, with in-thread
+   * compaction (default: 128 MiB for runs reading under 1 GiB, none beyond; never more than the
+   * run reads; 0: every blob into memory of its own).
    */
   readPoolBytes?: number
 }
