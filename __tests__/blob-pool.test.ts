@@ -1,6 +1,8 @@
 import { describe, it, expect } from '@jest/globals'
 import { BlobPool } from '../src/engine/blob-pool.js'
 import { CompactHistory } from '../src/formats/compact/history.js'
+import { compact, forgetScannedInputs } from '../src/formats/compact/index.js'
+import { collectGarbage } from '../src/engine/heap.js'
 
 describe('BlobPool', () => {
   it('hands out aligned regions, reuses freed ones and merges neighbours', () => {
@@ -83,5 +85,24 @@ describe('CompactHistory pins', () => {
     h.entries('a', a, false)
     h.entries('b', b, false)
     expect(released).toEqual(a)
+  })
+})
+
+describe('forgetScannedInputs', () => {
+  it('lets the last compacted input go (the converters keep no view of it)', async () => {
+    const ref = ((): WeakRef<ArrayBuffer> => {
+      const lines = Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({ type: 'user', uuid: `u${i}`, message: { role: 'user', content: `m${i}` } })
+      )
+      const input = Buffer.from(new ArrayBuffer(1 << 20))
+      const n = input.write(lines.join('\n') + '\n')
+      const r = compact([input.subarray(0, n)], { agent: 'Claude Code', cliVersion: '0.6.2' })
+      expect(r.kind).toBe('output')
+      return new WeakRef(input.buffer)
+    })()
+    forgetScannedInputs()
+    await new Promise((r) => setImmediate(r))
+    expect(collectGarbage()).toBe(true)
+    expect(ref.deref()).toBeUndefined()
   })
 })

@@ -17,7 +17,7 @@ import {
   tunedNodeArgs,
   wantsTuning
 } from '../src/launch/tuning.js'
-import { collectGarbage } from '../src/engine/heap.js'
+import { collectGarbage, releaseDeadBuffers } from '../src/engine/heap.js'
 
 const OURS = `glibc.malloc.mmap_threshold=${MMAP_THRESHOLD_BYTES}:glibc.malloc.hugetlb=1`
 
@@ -85,6 +85,18 @@ describe('collectGarbage', () => {
     await new Promise((r) => setImmediate(r))
     expect(collectGarbage()).toBe(true)
     expect(ref.deref()).toBeUndefined()
+  })
+
+  it('releaseDeadBuffers frees the memory of shared buffers nothing holds', async () => {
+    const before = process.memoryUsage().arrayBuffers
+    ;((): void => {
+      const pool = new SharedArrayBuffer(64 * 1024 * 1024)
+      new Uint8Array(pool).fill(1)
+    })()
+    await new Promise((r) => setImmediate(r))
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThanOrEqual(64 * 1024 * 1024)
+    expect(await releaseDeadBuffers()).toBe(true)
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024)
   })
 })
 

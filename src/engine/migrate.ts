@@ -20,7 +20,7 @@ import {
 import { objectFormat, type ObjectFormat } from '../git/format.js'
 import { gitUserIdentity } from '../git/repo.js'
 import { MODE_FILE } from '../git/tree.js'
-import { CompactHistory, compact } from '../formats/compact/index.js'
+import { CompactHistory, compact, forgetScannedInputs } from '../formats/compact/index.js'
 import { runCompactJob, type Compactor, type CompactJobResult } from './compactor.js'
 import { redactString } from '../formats/redact/redact.js'
 import {
@@ -541,6 +541,8 @@ class V2Writer {
       await this.session?.close()
       await this.refs.close()
       await this.reader.close()
+      // The scanner's reused docs would keep the last transcript's memory (the read pool).
+      forgetScannedInputs()
     }
     return {
       refs: [...this.refChanges.values()],

@@ -1,7 +1,7 @@
 // Codex rollout JSONL (compact-transcript.md §8). Lines are decoded once; the walk runs per
 // start line over the kept lines (response items and token_count events).
 import {
-  Doc,
+  sharedDoc,
   type Decoded,
   type Fields,
   type Span,
@@ -59,7 +59,7 @@ export interface CodexParsed {
   lines: KeptLine[]
 }
 
-const doc = new Doc(Buffer.alloc(0))
+const doc = sharedDoc()
 
 export function parseCodex(input: Input): CodexParsed {
   const lines: KeptLine[] = []

@@ -1,7 +1,7 @@
 // Copilot CLI events JSONL (compact-transcript.md §9). Events are decoded once; the walk runs
 // per start line.
 import {
-  Doc,
+  sharedDoc,
   type Decoded,
   type Fields,
   type Span,
@@ -52,7 +52,7 @@ export interface CopilotParsed {
   events: CopilotEvent[]
 }
 
-const doc = new Doc(Buffer.alloc(0))
+const doc = sharedDoc()
 
 export function parseCopilot(input: Input, fromLine = 0): CopilotParsed {
   const events: CopilotEvent[] = []

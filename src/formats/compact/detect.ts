@@ -1,5 +1,13 @@
 // Format detection from content (compact-transcript.md §4); the metadata agent is never used.
-import { Doc, type Fields, type Span, decodeStruct, scanValue, trimBytes } from './json.js'
+import {
+  sharedDoc,
+  Doc,
+  type Fields,
+  type Span,
+  decodeStruct,
+  scanValue,
+  trimBytes
+} from './json.js'
 import { LineReader, MAX_SCAN_LINE, contiguous, totalLength } from './lines.js'
 
 export type Format = 'opencode' | 'gemini' | 'pi' | 'codex' | 'copilot' | 'droid' | 'jsonl'
@@ -57,7 +65,7 @@ export function isGeminiDoc(d: SingleDoc | null): boolean {
   return p !== null && p.sessionId !== undefined && p.messages !== undefined && p.info === undefined
 }
 
-const doc = new Doc(Buffer.alloc(0))
+const doc = sharedDoc()
 
 /**
  * Runs the bounded scanner over lines with index >= fromLine, calling probe on each non-blank

@@ -55,7 +55,8 @@ import { emitPi, parsePi } from './pi.js'
 
 export type { Input } from './lines.js'
 export type { Format } from './detect.js'
-export { CompactHistory, type HistoryStats } from './history.js'
+export { CompactHistory, type HistoryStats, type InputPins } from './history.js'
+export { forgetScannedInputs } from './json.js'
 export {
   isCodexFormat,
   isCopilotFormat,

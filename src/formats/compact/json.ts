@@ -203,6 +203,28 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 let wordsOf: ArrayBufferLike | null = null
 let wordsView: Int32Array = new Int32Array(0)
 
+/** Docs the converters reuse line after line (one per module), see `forgetScannedInputs`. */
+const sharedDocs: Doc[] = []
+
+/** A Doc kept by a converter module for reuse across its calls. */
+export function sharedDoc(): Doc {
+  const d = new Doc(Buffer.alloc(0))
+  sharedDocs.push(d)
+  return d
+}
+
+/**
+ * Drop what the scanner keeps of the last input (the shared docs' buffers, the word view over
+ * its memory): a caller whose inputs lie in memory it wants freed (a read pool) calls this once
+ * it is done with them.
+ */
+export function forgetScannedInputs(): void {
+  for (const d of sharedDocs) d.reset(Buffer.alloc(0))
+  wordsOf = null
+  wordsView = new Int32Array(0)
+  recordingDoc = null
+}
+
 function wordView(b: Buffer): Int32Array | null {
   if (!LITTLE_ENDIAN) return null
   if (b.buffer !== wordsOf) {

@@ -3,7 +3,8 @@
 // own, so one pass serves every start line); pass 2 merges fragments, inlines tool results and
 // emits.
 import {
-  Doc,
+  sharedDoc,
+  type Doc,
   type Member,
   type Span,
   asString,
@@ -60,7 +61,7 @@ export interface Entry {
   results: ToolResult[]
 }
 
-const doc = new Doc(Buffer.alloc(0))
+const doc = sharedDoc()
 
 function view(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.length)

@@ -1,7 +1,7 @@
 // Pi tree-shaped session JSONL (compact-transcript.md §12): active branch and tool results
 // over the whole input, emission from the start line. All scanning uses the bounded scanner.
 import {
-  Doc,
+  sharedDoc,
   type Decoded,
   type Fields,
   type Span,
@@ -55,7 +55,7 @@ export interface PiParsed {
   results: Map<string, Buffer> | null
 }
 
-const doc = new Doc(Buffer.alloc(0))
+const doc = sharedDoc()
 
 function decodeEntry(l: PiLine): Decoded | null {
   if (l.span === null) return null
