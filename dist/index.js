@@ -29497,6 +29497,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yZ: () => (/* reexport */ CompactHistory),
   oE: () => (/* binding */ compact),
   lw: () => (/* binding */ compactWithOffset),
+  dc: () => (/* reexport */ forgetScannedInputs),
   Gm: () => (/* binding */ transcriptPosition)
 });
 
@@ -29877,6 +29878,26 @@ function recordChild(depth, s, e) {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 let wordsOf = null;
 let wordsView = new Int32Array(0);
+/** Docs the converters reuse line after line (one per module), see `forgetScannedInputs`. */
+const sharedDocs = [];
+/** A Doc kept by a converter module for reuse across its calls. */
+function sharedDoc() {
+    const d = new Doc(Buffer.alloc(0));
+    sharedDocs.push(d);
+    return d;
+}
+/**
+ * Drop what the scanner keeps of the last input (the shared docs' buffers, the word view over
+ * its memory): a caller whose inputs lie in memory it wants freed (a read pool) calls this once
+ * it is done with them.
+ */
+function forgetScannedInputs() {
+    for (const d of sharedDocs)
+        d.reset(Buffer.alloc(0));
+    wordsOf = null;
+    wordsView = new Int32Array(0);
+    recordingDoc = null;
+}
 function wordView(b) {
     if (!LITTLE_ENDIAN)
         return null;
@@ -31377,7 +31398,7 @@ function detect_isGeminiDoc(d) {
     const p = decodeStruct(d.buf, d.span, GEMINI_PROBE);
     return p !== null && p.sessionId !== undefined && p.messages !== undefined && p.info === undefined;
 }
-const doc = new Doc(Buffer.alloc(0));
+const doc = sharedDoc();
 /**
  * Runs the bounded scanner over lines with index >= fromLine, calling probe on each non-blank
  * line's decoded struct (null when it fails to decode). probe returns true/false to decide, or
@@ -31645,7 +31666,7 @@ function isCodexSystemContent(text) {
 
 
 
-const jsonl_doc = new Doc(Buffer.alloc(0));
+const jsonl_doc = sharedDoc();
 function view(u) {
     return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.length);
 }
@@ -32221,7 +32242,7 @@ const PAYLOAD = {
 const CALL = { call_id: 'str', type: 'str' };
 const CUSTOM_OUTPUT = { output: 'raw' };
 const TEXT_OBJ = { text: 'str' };
-const codex_doc = new Doc(Buffer.alloc(0));
+const codex_doc = sharedDoc();
 function parseCodex(input) {
     const lines = [];
     const r = new LineReader(lines_toChunks(input));
@@ -32516,7 +32537,7 @@ const RESULT_DATA = {
     success: 'bool',
     result: { obj: { content: 'str', detailedContent: 'str' } }
 };
-const copilot_doc = new Doc(Buffer.alloc(0));
+const copilot_doc = sharedDoc();
 function parseCopilot(input, fromLine = 0) {
     const events = [];
     const r = new LineReader(lines_toChunks(input));
@@ -32967,7 +32988,7 @@ const ENTRY = {
     }
 };
 const ITEM = { type: 'str', text: 'str', name: 'str', id: 'str', arguments: 'raw' };
-const pi_doc = new Doc(Buffer.alloc(0));
+const pi_doc = sharedDoc();
 function decodeEntry(l) {
     if (l.span === null)
         return null;
@@ -33430,6 +33451,7 @@ function commonPrefix(a, b, limit) {
 //     the parsed lines and output of recent inputs (bounded) so that an input sharing a prefix
 //     with the key's previous one (a session's transcript at its next checkpoint) parses only
 //     its new lines and copies the output written for the shared ones; results are identical.
+
 
 
 
@@ -55954,6 +55976,8 @@ class V2Writer {
             await this.session?.close();
             await this.refs.close();
             await this.reader.close();
+            // The scanner's reused docs would keep the last transcript's memory (the read pool).
+            (0,compact/* forgetScannedInputs */.dc)();
         }
         return {
             refs: [...this.refChanges.values()],
@@ -57361,6 +57385,17 @@ function collectGarbage() {
     collect();
     return true;
 }
+/**
+ * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
+ * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
+ * stayed after one collection and was gone after the second; ~30 ms in all).
+ */
+async function releaseDeadBuffers() {
+    if (!collectGarbage())
+        return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return collectGarbage();
+}
 
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
 // One writer per repository: a lock file in the git common directory (shared by linked worktrees),
@@ -57747,6 +57782,9 @@ async function runMigrationLocked(settings, opts) {
         report.warnings.push(...out.warnings);
         // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
         if (settings.verify && opts.verifier && out.refs.length > 0) {
+            // The write step's memory (its read pool is 128 MiB of shared memory, freed only when
+            // collected) goes before verification reads: the real corpus peaked at 391-426 MB with it.
+            await releaseDeadBuffers();
             report.verify = await timer.time('verify', () => target.verify(ctx, plan, out));
         }
         // Read back once verification is done: its memory then does not hold every outcome too.
