@@ -1,7 +1,7 @@
-// Bulk object writes: one `git fast-import` process per batch, fed a stream either built in
-// memory (`new FastImportBatch(format)`, run at the end) or streamed to git as it is built
-// (`FastImportBatch.streaming(git, format)`: blobs go to git as they are added, so memory holds
-// at most `highWaterBytes` of the stream however large the batch is).
+// Bulk object writes: one `git fast-import` process per batch (or per session of batches), fed a
+// stream either built in memory (`new FastImportBatch(format)`, run at the end) or streamed to
+// git as it is built (`FastImportBatch.streaming(git, format)`: blobs go to git as they are
+// added, so memory holds at most `highWaterBytes` of the stream however large the batch is).
 //
 // Several commits go into one batch: declare blobs (each returns a mark), then commits in
 // dependency order; a later commit may name an earlier one's mark as parent. Example for one
@@ -19,6 +19,9 @@
 // Streamed, the same calls apply, with `await b.flush()` after adding content (it hands the
 // stream built so far to git and waits while git is more than `highWaterBytes` behind), and
 // `await b.run()` (or `b.abort()`) at the end.
+//
+// Batches of a `FastImportSession` (`session.batch()`) are streamed the same way, all into one
+// process that outlives them: a run of many batches starts git once (see FastImportSession).
 //
 // Each commit is made on its own scratch ref (refs/entire-migrate/tmp/...) that the same stream
 // deletes at its end, so fast-import never moves a real ref: callers move refs with the CAS
@@ -244,7 +247,7 @@ function startFastImport(
   return sink
 }
 
-/** One batch of blobs and commits, written by a single `git fast-import` run. */
+/** One batch of blobs and commits, written by a single `git fast-import` run (or its session's). */
 export class FastImportBatch {
   private parts: Buffer[] = []
   /** Bytes in `parts` (built, not yet handed to git). */
