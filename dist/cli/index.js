@@ -4463,7 +4463,7 @@ function startFastImport(git, extra, level, onStdout) {
     result.catch(() => undefined);
     return sink;
 }
-/** One batch of blobs and commits, written by a single `git fast-import` run. */
+/** One batch of blobs and commits, written by a single `git fast-import` run (or its session's). */
 class FastImportBatch {
     format;
     stream;
