@@ -1,8 +1,7 @@
 // Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
 // parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
 import { createHash } from 'node:crypto'
-import type { Writable } from 'node:stream'
-import { GitError, type GitRunner, type RunResult } from './runner.js'
+import { GitError, type GitRunner, type RunningGit } from './runner.js'
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag'
 
@@ -323,7 +322,7 @@ interface PendingRead {
  * one at a time, in call order; `close()` ends the process.
  */
 export class ObjectReader {
-  private proc: { stdin: Promise<Writable>; result: Promise<RunResult> } | null = null
+  private proc: RunningGit | null = null
   private current: PendingRead | null = null
   private queue: Promise<void> = Promise.resolve()
   private exited: unknown = null
@@ -344,12 +343,9 @@ export class ObjectReader {
     return run
   }
 
-  private start(): { stdin: Promise<Writable>; result: Promise<RunResult> } {
-    let give!: (w: Writable) => void
-    const stdin = new Promise<Writable>((res) => (give = res))
+  private start(): RunningGit {
     const args = ['cat-file', '--batch-command', '--buffer']
-    const result = this.git.run(args, {
-      stdin: give,
+    const git = this.git.start(args, {
       onStdout: (chunk) => this.onStdout(chunk),
       // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
       // 8 GiB in all by default): its resident size would grow with the repository.
@@ -366,11 +362,11 @@ export class ObjectReader {
         c.reject(this.exited)
       }
     }
-    result.then(
+    git.result.then(
       () => ended(null),
       (e: unknown) => ended(e)
     )
-    return { stdin: Promise.race([stdin, result.then(() => stdin)]), result }
+    return git
   }
 
   private onStdout(chunk: Buffer): void {

@@ -1,6 +1,5 @@
 // Refs: listing, resolving, and compare-and-swap updates as one atomic `update-ref --stdin`.
-import type { Writable } from 'node:stream'
-import { GitError, type GitRunner, type RunResult } from './runner.js'
+import { GitError, type GitRunner, type RunningGit } from './runner.js'
 import { AnswerLines } from './answers.js'
 import { isZeroOid, zeroOidLike } from './format.js'
 
@@ -178,11 +177,7 @@ async function conflictsOf(git: GitRunner, ops: readonly RefOp[]): Promise<RefCo
  * fatally); the error is the one `updateRefs` throws, and the next transaction starts another.
  */
 export class RefTransactions {
-  private proc: {
-    stdin: Promise<Writable>
-    result: Promise<RunResult>
-    answers: AnswerLines
-  } | null = null
+  private proc: (RunningGit & { answers: AnswerLines }) | null = null
 
   constructor(private readonly git: GitRunner) {}
 
@@ -220,20 +215,16 @@ export class RefTransactions {
     await p.result.catch(() => undefined)
   }
 
-  private start() {
-    let give!: (w: Writable) => void
-    const stdin = new Promise<Writable>((res) => (give = res))
+  private start(): RunningGit & { answers: AnswerLines } {
     const answers = new AnswerLines()
-    const result = this.git.run(['update-ref', '--no-deref', '--stdin'], {
-      stdin: give,
+    const git = this.git.start(['update-ref', '--no-deref', '--stdin'], {
       onStdout: (chunk) => answers.push(chunk)
     })
-    result.then(
+    git.result.then(
       () => answers.fail(new Error('git update-ref ended')),
       (e: unknown) => answers.fail(e)
     )
-    result.catch(() => undefined)
-    return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, answers }
+    return { ...git, answers }
   }
 }
 

@@ -224,4 +224,32 @@ export class GitRunner {
     const r = await this.run(args, opts)
     return r.stdout.toString('utf8').replace(/\n$/, '')
   }
+
+  /**
+   * Start a long-lived git whose stdin the caller writes as it goes (cat-file, fast-import,
+   * update-ref --stdin serving many requests). Nothing rejects unobserved: `result` carries
+   * git's failure to whoever awaits it.
+   */
+  start(args: string[], opts: Omit<RunOptions, 'input' | 'stdin'> = {}): RunningGit {
+    let give!: (w: Writable) => void
+    const stdin = new Promise<Writable>((res) => (give = res))
+    const result = this.run(args, { ...opts, stdin: give })
+    result.catch(() => undefined)
+    const exited = result.then(
+      () => undefined,
+      () => undefined
+    )
+    // A git that fails before it starts never hands over its stdin: fail the waiters then.
+    return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited }
+  }
+}
+
+/** A git started by `GitRunner.start`. */
+export interface RunningGit {
+  /** Its stdin, once it has started (rejects with its error when it could not start). */
+  stdin: Promise<Writable>
+  /** Settles when git exits (rejects with its GitError). */
+  result: Promise<RunResult>
+  /** Resolved once git has exited, either way. */
+  exited: Promise<void>
 }

@@ -26,8 +26,7 @@
 // Each commit is made on its own scratch ref (refs/entire-migrate/tmp/...) that the same stream
 // deletes at its end, so fast-import never moves a real ref: callers move refs with the CAS
 // functions of refs.ts. Ids are learnt in-stream (`get-mark`, `ls <commit> ""`) on stdout.
-import type { Writable } from 'node:stream'
-import type { GitRunner, RunResult } from './runner.js'
+import type { GitRunner, RunResult, RunningGit } from './runner.js'
 import { zeroOid, type ObjectFormat } from './format.js'
 import { MODE_TREE } from './tree.js'
 import { AnswerLines } from './answers.js'
@@ -126,13 +125,7 @@ const HIGH_WATER_BYTES = 16 * 1024 * 1024
 const FAST_IMPORT_ARGS = ['fast-import', '--quiet', '--date-format=raw', '--depth=0']
 
 /** A running fast-import whose stdin is written as the stream is built. */
-interface Sink {
-  stdin: Promise<Writable>
-  /** Settles when git exits (rejects with its GitError). */
-  result: Promise<RunResult>
-  /** Resolved once git has exited, either way. */
-  exited: Promise<void>
-}
+type Sink = RunningGit
 
 /**
  * One `git fast-import` for many batches (a run's every batch): starting a process forks this
@@ -230,21 +223,10 @@ function startFastImport(
   level: number | undefined,
   onStdout?: (chunk: Buffer) => void
 ): Sink {
-  let give!: (w: Writable) => void
-  const stdin = new Promise<Writable>((res) => (give = res))
-  const result = git.run([...FAST_IMPORT_ARGS, ...extra], {
-    stdin: give,
+  return git.start([...FAST_IMPORT_ARGS, ...extra], {
     ...(onStdout ? { onStdout } : {}),
     ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
   })
-  const exited = result.then(
-    () => undefined,
-    () => undefined
-  )
-  // A git that fails before it starts never hands over its stdin: fail the waiters then.
-  const sink: Sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited }
-  result.catch(() => undefined)
-  return sink
 }
 
 /** One batch of blobs and commits, written by a single `git fast-import` run (or its session's). */
@@ -404,10 +386,15 @@ export class FastImportBatch {
 
   /** The commands that report ids and drop the scratch refs, then the end of the stream. */
   private trailer(): void {
-    for (const m of this.marks) this.text(`get-mark ${m}\n`)
-    for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
+    this.requestIds()
     this.dropScratchRefs()
     this.text('done\n')
+  }
+
+  /** One answer line per mark (its id), then one per commit (its tree): see `results`. */
+  private requestIds(): void {
+    for (const m of this.marks) this.text(`get-mark ${m}\n`)
+    for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
   }
 
   private dropScratchRefs(): void {
@@ -425,8 +412,7 @@ export class FastImportBatch {
     if (session) {
       // Ids, scratch refs dropped, the pack closed (`checkpoint`): the progress line answers
       // once git has done all of it.
-      for (const m of this.marks) this.text(`get-mark ${m}\n`)
-      for (const m of this.commitMarks) this.text(`ls ${m} ""\n`)
+      this.requestIds()
       this.dropScratchRefs()
       const tag = `progress entire-migrate batch ${session.tag()}`
       this.text(`checkpoint\n${tag}\n`)
@@ -488,7 +474,7 @@ export class FastImportBatch {
     if (!this.sink) return
     this.parts = []
     this.partBytes = 0
-    for (const ref of this.scratchRefs) this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`)
+    this.dropScratchRefs()
     this.text('done\n')
     try {
       const stdin = await this.sink.stdin
