@@ -34124,11 +34124,8 @@ class ObjectReader {
         return run;
     }
     start() {
-        let give;
-        const stdin = new Promise((res) => (give = res));
         const args = ['cat-file', '--batch-command', '--buffer'];
-        const result = this.git.run(args, {
-            stdin: give,
+        const git = this.git.start(args, {
             onStdout: (chunk) => this.onStdout(chunk),
             // A long-lived reader would keep every pack window it touched mapped (1 GiB windows,
             // 8 GiB in all by default): its resident size would grow with the repository.
@@ -34145,8 +34142,8 @@ class ObjectReader {
                 c.reject(this.exited);
             }
         };
-        result.then(() => ended(null), (e) => ended(e));
-        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result };
+        git.result.then(() => ended(null), (e) => ended(e));
+        return git;
     }
     onStdout(chunk) {
         const c = this.current;
@@ -34460,6 +34457,20 @@ class GitRunner {
     async text(args, opts = {}) {
         const r = await this.run(args, opts);
         return r.stdout.toString('utf8').replace(/\n$/, '');
+    }
+    /**
+     * Start a long-lived git whose stdin the caller writes as it goes (cat-file, fast-import,
+     * update-ref --stdin serving many requests). Nothing rejects unobserved: `result` carries
+     * git's failure to whoever awaits it.
+     */
+    start(args, opts = {}) {
+        let give;
+        const stdin = new Promise((res) => (give = res));
+        const result = this.run(args, { ...opts, stdin: give });
+        result.catch(() => undefined);
+        const exited = result.then(() => undefined, () => undefined);
+        // A git that fails before it starts never hands over its stdin: fail the waiters then.
+        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited };
     }
 }
 
@@ -41664,6 +41675,7 @@ async function objectFormat(git) {
 }
 
 ;// CONCATENATED MODULE: ./src/git/refs.ts
+// Refs: listing, resolving, and compare-and-swap updates as one atomic `update-ref --stdin`.
 
 
 
@@ -41837,16 +41849,12 @@ class RefTransactions {
         await p.result.catch(() => undefined);
     }
     start() {
-        let give;
-        const stdin = new Promise((res) => (give = res));
         const answers = new AnswerLines();
-        const result = this.git.run(['update-ref', '--no-deref', '--stdin'], {
-            stdin: give,
+        const git = this.git.start(['update-ref', '--no-deref', '--stdin'], {
             onStdout: (chunk) => answers.push(chunk)
         });
-        result.then(() => answers.fail(new Error('git update-ref ended')), (e) => answers.fail(e));
-        result.catch(() => undefined);
-        return { stdin: Promise.race([stdin, result.then(() => stdin)]), result, answers };
+        git.result.then(() => answers.fail(new Error('git update-ref ended')), (e) => answers.fail(e));
+        return { ...git, answers };
     }
 }
 /**
@@ -45252,18 +45260,10 @@ class FastImportSession {
     }
 }
 function startFastImport(git, extra, level, onStdout) {
-    let give;
-    const stdin = new Promise((res) => (give = res));
-    const result = git.run([...FAST_IMPORT_ARGS, ...extra], {
-        stdin: give,
+    return git.start([...FAST_IMPORT_ARGS, ...extra], {
         ...(onStdout ? { onStdout } : {}),
         ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
     });
-    const exited = result.then(() => undefined, () => undefined);
-    // A git that fails before it starts never hands over its stdin: fail the waiters then.
-    const sink = { stdin: Promise.race([stdin, result.then(() => stdin)]), result, exited };
-    result.catch(() => undefined);
-    return sink;
 }
 /** One batch of blobs and commits, written by a single `git fast-import` run (or its session's). */
 class FastImportBatch {
@@ -45408,12 +45408,16 @@ class FastImportBatch {
     }
     /** The commands that report ids and drop the scratch refs, then the end of the stream. */
     trailer() {
+        this.requestIds();
+        this.dropScratchRefs();
+        this.text('done\n');
+    }
+    /** One answer line per mark (its id), then one per commit (its tree): see `results`. */
+    requestIds() {
         for (const m of this.marks)
             this.text(`get-mark ${m}\n`);
         for (const m of this.commitMarks)
             this.text(`ls ${m} ""\n`);
-        this.dropScratchRefs();
-        this.text('done\n');
     }
     dropScratchRefs() {
         for (const ref of this.scratchRefs)
@@ -45431,10 +45435,7 @@ class FastImportBatch {
         if (session) {
             // Ids, scratch refs dropped, the pack closed (`checkpoint`): the progress line answers
             // once git has done all of it.
-            for (const m of this.marks)
-                this.text(`get-mark ${m}\n`);
-            for (const m of this.commitMarks)
-                this.text(`ls ${m} ""\n`);
+            this.requestIds();
             this.dropScratchRefs();
             const tag = `progress entire-migrate batch ${session.tag()}`;
             this.text(`checkpoint\n${tag}\n`);
@@ -45502,8 +45503,7 @@ class FastImportBatch {
             return;
         this.parts = [];
         this.partBytes = 0;
-        for (const ref of this.scratchRefs)
-            this.text(`reset ${ref}\nfrom ${zeroOid(this.format)}\n\n`);
+        this.dropScratchRefs();
         this.text('done\n');
         try {
             const stdin = await this.sink.stdin;
