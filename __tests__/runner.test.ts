@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GitRunner, GitError } from '../src/git/runner.js'
+import { collectGarbage } from '../src/engine/heap.js'
 
 describe('GitRunner', () => {
   it('runs git and returns stdout; failures carry argv, exit code and stderr', async () => {
@@ -25,5 +26,23 @@ describe('GitRunner', () => {
       .run(['rev-parse', '--verify', 's3cr3t-token'])
       .catch((e: unknown) => e)) as GitError
     expect(err.message).not.toContain('s3cr3t-token')
+  })
+
+  it('keeps nothing of a stdout listener once git is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-runner-'))
+    const git = new GitRunner(dir)
+    await git.run(['init', '-q'])
+    // What a caller's listener reaches (a plan's whole listing, say) must be collectable as soon
+    // as the run resolves: exec's closed pipe outlives it until a later collection.
+    let held: WeakRef<object> | undefined
+    const listen = async (): Promise<void> => {
+      const state = { chunks: [] as Buffer[], ballast: new Array(1000).fill('x') }
+      held = new WeakRef(state)
+      await git.run(['rev-parse', '--git-dir'], { onStdout: (b) => state.chunks.push(b) })
+      expect(Buffer.concat(state.chunks).toString()).toBe('.git\n')
+    }
+    await listen()
+    expect(collectGarbage()).toBe(true)
+    expect(held!.deref()).toBeUndefined()
   })
 })

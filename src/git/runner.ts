@@ -188,6 +188,11 @@ export class GitRunner {
       stdinTakers.set(token, opts.stdin)
       env[STDIN_TOKEN] = token
     }
+    // The listener is let go once git is done: the closed pipe's stream (and exec's runner) are
+    // freed only by a later collection, and would keep whatever the caller's listener reaches
+    // (a plan's listing of every checkpoint: ~40 MB at 10,000) through the next read windows.
+    let onStdout: ((b: Buffer) => void) | undefined =
+      opts.onStdout ?? ((b: Buffer) => void out.push(b))
     const exitCode = await exec
       .exec('git', args, {
         cwd: this.repoDir,
@@ -196,7 +201,7 @@ export class GitRunner {
         ignoreReturnCode: true,
         input: opts.input,
         listeners: {
-          stdout: skipLineSplitting(opts.onStdout ?? ((b: Buffer) => void out.push(b))),
+          stdout: skipLineSplitting((b) => onStdout?.(b)),
           stderr: (b: Buffer) => {
             if (errLen < STDERR_CAP * 4) {
               err.push(b)
@@ -206,6 +211,7 @@ export class GitRunner {
         }
       })
       .finally(() => {
+        onStdout = undefined
         if (token) stdinTakers.delete(token)
       })
     const stderr = this.redact(Buffer.concat(err).toString('utf8').trim()).slice(-STDERR_CAP)
