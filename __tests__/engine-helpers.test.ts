@@ -1,6 +1,13 @@
 import { describe, it, expect } from '@jest/globals'
 import { mapConcurrently } from '../src/engine/concurrency.js'
-import { listingOf, packForWrite, releaseListing, type CheckpointWork } from '../src/engine/plan.js'
+import {
+  LARGE_BLOB_BYTES,
+  listingForWrite,
+  listingOf,
+  packForWrite,
+  releaseListing,
+  type CheckpointWork
+} from '../src/engine/plan.js'
 import { goTimeFromEpochNanos } from '../src/formats/json/time.js'
 import type { V1CheckpointListing } from '../src/formats/v1/listing.js'
 import {
@@ -105,6 +112,8 @@ describe('plan: a checkpoint listing through the write step', () => {
     )
     expect(w.v1Bytes).toBe(1110)
     expect(listingOf(w.cp)).toEqual(listing)
+    // A transcript under LARGE_BLOB_BYTES is not noted.
+    expect(listingForWrite(w.cp).largeTranscripts).toEqual([])
     releaseListing(w)
     expect(() => listingOf(w.cp)).toThrow(
       'checkpoint a1b2c3d4e5f6: its v1 listing was released once it was processed'
@@ -112,5 +121,58 @@ describe('plan: a checkpoint listing through the write step', () => {
     packForWrite([w], new Map()) // a released listing is left released
     expect(w.cp.listing).toBeNull()
     expect(w.v1Bytes).toBe(1110)
+  })
+
+  it('notes large transcripts inside the packed listing and shares empty slot lists', () => {
+    const oid = (c: string): string => c.repeat(40)
+    const slot = (name: string, transcript: string, meta: string) => ({
+      name,
+      entries: [
+        { name: 'full.jsonl', mode: '100644', type: 'blob' as const, oid: transcript },
+        { name: 'metadata.json', mode: '100644', type: 'blob' as const, oid: meta }
+      ],
+      tasks: null
+    })
+    const listing: V1CheckpointListing = {
+      id: 'b1b2c3d4e5f6',
+      path: 'b1/b2c3d4e5f6',
+      entries: [{ name: 'metadata.json', mode: '100644', type: 'blob', oid: oid('1') }],
+      slots: new Map([
+        ['0', slot('0', oid('2'), oid('3'))],
+        ['1', slot('1', oid('4'), oid('5'))]
+      ]),
+      tasks: null
+    }
+    const work = (): CheckpointWork => ({
+      cp: { id: listing.id, listing, createdAt: goTimeFromEpochNanos(0n) },
+      v1Sessions: 2,
+      action: 'migrate',
+      repack: [],
+      backfill: [],
+      noAgent: false,
+      inMainWithoutSummary: false
+    })
+    const [a, b] = [work(), work()]
+    const sizes = new Map([
+      [oid('1'), 10],
+      [oid('2'), LARGE_BLOB_BYTES],
+      [oid('3'), 100],
+      [oid('4'), LARGE_BLOB_BYTES - 1],
+      [oid('5'), 100]
+    ])
+    packForWrite([a, b], sizes)
+    expect(a.v1Bytes).toBe(10 + 100 + 100 + 2 * LARGE_BLOB_BYTES - 1)
+    expect(listingForWrite(a.cp)).toEqual({
+      listing,
+      largeTranscripts: [[oid('2'), LARGE_BLOB_BYTES]]
+    })
+    // No arrays of their own: one frozen empty list for all.
+    expect(a.repack).toBe(b.backfill)
+    expect(Object.isFrozen(a.repack)).toBe(true)
+    expect(a.repack).toEqual([])
+    // An unpacked listing has nothing noted.
+    expect(
+      listingForWrite({ id: 'x', listing, createdAt: a.cp.createdAt }).largeTranscripts
+    ).toEqual([])
   })
 })

@@ -151,6 +151,9 @@ describe('shard walk', () => {
       expect([...back.slots.keys()]).toEqual([...cp.slots.keys()])
       expect(back.entries.map((e) => 'oid' in e)).toEqual(cp.entries.map((e) => 'oid' in e))
       expect(back).not.toBe(packed.unpack())
+      expect(packed.open().noted).toEqual([])
+      const noted = new PackedListing(cp, [['d'.repeat(40), 70000]])
+      expect(noted.open()).toEqual({ listing: cp, noted: [['d'.repeat(40), 70000]] })
     }
   })
 })

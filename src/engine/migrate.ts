@@ -60,7 +60,7 @@ import {
   type SummarySession
 } from './v2encode.js'
 import {
-  listingOf,
+  listingForWrite,
   readsV1Blobs,
   releaseListing,
   type CheckpointWork,
@@ -438,7 +438,7 @@ class V2Writer {
   /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
   private readonly wins: ReadWindow[]
   /** Listings unpacked for the windows being read and processed. */
-  private readonly listings = new Map<CheckpointWork, V1CheckpointListing>()
+  private readonly listings = new Map<CheckpointWork, ReturnType<typeof listingForWrite>>()
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -560,9 +560,13 @@ class V2Writer {
 
   /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
   private listing(w: CheckpointWork): V1CheckpointListing {
+    return this.unpacked(w).listing
+  }
+
+  private unpacked(w: CheckpointWork): ReturnType<typeof listingForWrite> {
     let l = this.listings.get(w)
     if (!l) {
-      l = listingOf(w.cp)
+      l = listingForWrite(w.cp)
       this.listings.set(w, l)
     }
     return l
@@ -599,8 +603,9 @@ class V2Writer {
     for (let i = win.from; i < win.to; i++) {
       const w = this.work[i]
       if (!readsV1Blobs(w)) continue
-      oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions))
-      for (const [oid, size] of w.largeTranscripts ?? []) large.set(oid, size)
+      const { listing, largeTranscripts } = this.unpacked(w)
+      oids.push(...checkpointBlobOids(listing, w.v1Sessions))
+      for (const [oid, size] of largeTranscripts) large.set(oid, size)
     }
     const regions: number[] = []
     const into = this.pool ? this.placeInPool(this.pool, oids, large, regions) : undefined

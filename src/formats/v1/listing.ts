@@ -190,6 +190,8 @@ interface PackedForm {
   entries: PackedEntry[]
   slots: PackedSlot[]
   tasks: TaskFile[] | null
+  /** Blobs the packer chose to note with their sizes (see PackedListing). */
+  noted?: Array<[oid: string, size: number]>
 }
 
 function packEntry(e: DirEntry): PackedEntry {
@@ -205,18 +207,20 @@ function unpackEntry(p: PackedEntry): DirEntry {
  * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
  * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
  * collection of the old generation had to mark: the collector's cost grew with the corpus.
- * `unpack()` gives a fresh listing equal to the packed one.
+ * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
+ * their sizes (`noted`): they live in the same buffer, not as objects of their own.
  */
 export class PackedListing {
   private readonly bytes: Buffer
 
-  constructor(l: V1CheckpointListing) {
+  constructor(l: V1CheckpointListing, noted: ReadonlyArray<readonly [string, number]> = []) {
     const form: PackedForm = {
       id: l.id,
       path: l.path,
       entries: l.entries.map(packEntry),
       slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
-      tasks: l.tasks
+      tasks: l.tasks,
+      ...(noted.length > 0 ? { noted: noted.map(([oid, size]) => [oid, size]) } : {})
     }
     this.bytes = Buffer.from(JSON.stringify(form), 'utf8')
   }
@@ -226,8 +230,13 @@ export class PackedListing {
   }
 
   unpack(): V1CheckpointListing {
+    return this.open().listing
+  }
+
+  /** The listing, and the blobs noted when it was packed (in the order given). */
+  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> } {
     const f = JSON.parse(this.bytes.toString('utf8')) as PackedForm
-    return {
+    const listing: V1CheckpointListing = {
       id: f.id,
       path: f.path,
       entries: f.entries.map(unpackEntry),
@@ -239,5 +248,6 @@ export class PackedListing {
       ),
       tasks: f.tasks
     }
+    return { listing, noted: f.noted ?? [] }
   }
 }
