@@ -1341,6 +1341,10 @@ class GitRunner {
             stdinTakers.set(token, opts.stdin);
             env[STDIN_TOKEN] = token;
         }
+        // The listener is let go once git is done: the closed pipe's stream (and exec's runner) are
+        // freed only by a later collection, and would keep whatever the caller's listener reaches
+        // (a plan's listing of every checkpoint: ~40 MB at 10,000) through the next read windows.
+        let onStdout = opts.onStdout ?? ((b) => void out.push(b));
         const exitCode = await exec('git', args, {
             cwd: this.repoDir,
             env,
@@ -1348,7 +1352,7 @@ class GitRunner {
             ignoreReturnCode: true,
             input: opts.input,
             listeners: {
-                stdout: skipLineSplitting(opts.onStdout ?? ((b) => void out.push(b))),
+                stdout: skipLineSplitting((b) => onStdout?.(b)),
                 stderr: (b) => {
                     if (errLen < STDERR_CAP * 4) {
                         err.push(b);
@@ -1358,6 +1362,7 @@ class GitRunner {
             }
         })
             .finally(() => {
+            onStdout = undefined;
             if (token)
                 stdinTakers.delete(token);
         });
@@ -2525,17 +2530,19 @@ function unpackEntry(p) {
  * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
  * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
  * collection of the old generation had to mark: the collector's cost grew with the corpus.
- * `unpack()` gives a fresh listing equal to the packed one.
+ * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
+ * their sizes (`noted`): they live in the same buffer, not as objects of their own.
  */
 class PackedListing {
     bytes;
-    constructor(l) {
+    constructor(l, noted = []) {
         const form = {
             id: l.id,
             path: l.path,
             entries: l.entries.map(packEntry),
             slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
-            tasks: l.tasks
+            tasks: l.tasks,
+            ...(noted.length > 0 ? { noted: noted.map(([oid, size]) => [oid, size]) } : {})
         };
         this.bytes = Buffer.from(JSON.stringify(form), 'utf8');
     }
@@ -2543,8 +2550,12 @@ class PackedListing {
         return this.bytes.length;
     }
     unpack() {
+        return this.open().listing;
+    }
+    /** The listing, and the blobs noted when it was packed (in the order given). */
+    open() {
         const f = JSON.parse(this.bytes.toString('utf8'));
-        return {
+        const listing = {
             id: f.id,
             path: f.path,
             entries: f.entries.map(unpackEntry),
@@ -2554,6 +2565,7 @@ class PackedListing {
             ])),
             tasks: f.tasks
         };
+        return { listing, noted: f.noted ?? [] };
     }
 }
 
@@ -18453,10 +18465,20 @@ function encodeGeneration(oldest, newest) {
 
 /** The checkpoint's listing (a fresh copy when it is packed). */
 function listingOf(cp) {
+    return listingForWrite(cp).listing;
+}
+/**
+ * The checkpoint's listing, and its v1 transcript blobs of at least LARGE_BLOB_BYTES with their
+ * sizes (noted by packForWrite; none for a listing that was not packed).
+ */
+function listingForWrite(cp) {
     if (cp.listing === null) {
         throw new Error(`checkpoint ${cp.id}: its v1 listing was released once it was processed`);
     }
-    return cp.listing instanceof PackedListing ? cp.listing.unpack() : cp.listing;
+    if (!(cp.listing instanceof PackedListing))
+        return { listing: cp.listing, largeTranscripts: [] };
+    const { listing, noted } = cp.listing.open();
+    return { listing, largeTranscripts: noted };
 }
 /**
  * Drop the listing of a checkpoint the write step has processed: what a run keeps per
@@ -18528,6 +18550,12 @@ const LARGE_BLOB_BYTES = 64 * 1024;
  */
 function packForWrite(work, sizes) {
     for (const w of work) {
+        // Empty slot lists are one shared (frozen) array: two arrays a checkpoint were ~0.6 MB of a
+        // 10,000-checkpoint run's heap.
+        if (w.repack.length === 0)
+            w.repack = NO_SLOTS;
+        if (w.backfill.length === 0)
+            w.backfill = NO_SLOTS;
         const l = w.cp.listing;
         if (l === null || l instanceof PackedListing)
             continue;
@@ -18535,16 +18563,22 @@ function packForWrite(work, sizes) {
         for (const oid of checkpointBlobOids(l, w.v1Sessions))
             bytes += sizes.get(oid) ?? 0;
         w.v1Bytes = bytes;
+        // Large transcripts are noted in the packed listing, not as arrays of the work item: what
+        // a run keeps per checkpoint is part of the live heap V8 sizes its next collections by
+        // (listingForWrite reads them back).
+        const large = [];
         for (let i = 0; i < w.v1Sessions; i++) {
             for (const oid of sessionTranscriptBlobOids(l, i)) {
                 const size = sizes.get(oid) ?? 0;
                 if (size >= LARGE_BLOB_BYTES)
-                    (w.largeTranscripts ??= []).push([oid, size]);
+                    large.push([oid, size]);
             }
         }
-        w.cp = { ...w.cp, listing: new PackedListing(l) };
+        w.cp = { ...w.cp, listing: new PackedListing(l, large) };
     }
 }
+/** The slot list of a work item that has none, once planned (frozen: nothing adds to it). */
+const NO_SLOTS = Object.freeze([]);
 /** Sessions the summary lists, when it decoded. */
 function summarySessions(cp) {
     return cp.summary.state === 'decoded' ? (cp.summary.result.value?.sessions?.length ?? 0) : 0;
@@ -18580,14 +18614,23 @@ function hasNoTranscripts(cp, sizes) {
     return true;
 }
 function planOne(cp, v2, blobs, force) {
+    // Every field is present from the start (undefined until set): fields added later would live
+    // in a properties array of their own, ~190 bytes a checkpoint for the whole run.
     const w = {
         cp: { id: cp.id, listing: cp.listing, createdAt: cp.createdAt },
         v1Sessions: summarySessions(cp),
+        v1Bytes: undefined,
+        missingSessions: undefined,
         action: 'migrate',
+        failure: undefined,
+        reason: undefined,
+        v2Summary: undefined,
+        v2Slots: undefined,
         repack: [],
         backfill: [],
         noAgent: false,
-        inMainWithoutSummary: false
+        inMainWithoutSummary: false,
+        noTranscripts: undefined
     };
     const m = v2.mainCheckpoints.get(cp.id);
     if (!m)
@@ -19574,9 +19617,12 @@ class V2Writer {
     // Reading windows
     /** The checkpoint's listing: unpacked once for its read window, dropped once processed. */
     listing(w) {
+        return this.unpacked(w).listing;
+    }
+    unpacked(w) {
         let l = this.listings.get(w);
         if (!l) {
-            l = listingOf(w.cp);
+            l = listingForWrite(w.cp);
             this.listings.set(w, l);
         }
         return l;
@@ -19612,8 +19658,9 @@ class V2Writer {
             const w = this.work[i];
             if (!readsV1Blobs(w))
                 continue;
-            oids.push(...checkpointBlobOids(this.listing(w), w.v1Sessions));
-            for (const [oid, size] of w.largeTranscripts ?? [])
+            const { listing, largeTranscripts } = this.unpacked(w);
+            oids.push(...checkpointBlobOids(listing, w.v1Sessions));
+            for (const [oid, size] of largeTranscripts)
                 large.set(oid, size);
         }
         const regions = [];
