@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../src/cli.js'
+import { archivesCreatedText, main } from '../src/cli.js'
 import { buildV1Repo, refsUnder, tempDir } from './helpers/v1repo.js'
 import { v1Fixture } from './helpers/v1fixture.js'
 
@@ -77,6 +77,9 @@ describe('entire-migrate CLI', () => {
       expect(out).toContain(
         'Migration complete: 7 migrated, 0 repaired, 1 skipped (no-migratable-sessions: 1), 0 failed'
       )
+      expect(out).toContain(
+        'Batches: 2; archives created: refs/entire/checkpoints/v2/full/0000000000001\n'
+      )
       expect(out).toMatch(/^phase\s+wall\s+objects\s+bytes$/m)
       expect(out).toMatch(/^readV1\s/m)
       expect(existsSync(json)).toBe(true)
@@ -89,6 +92,13 @@ describe('entire-migrate CLI', () => {
       ).toBe(0)
       expect(t2.out.join('')).toContain('0 migrated, 0 repaired, 8 skipped')
     })
+  })
+
+  it('names a few archives created, and counts many with their range', () => {
+    const ref = (n: number) => `refs/entire/checkpoints/v2/full/${String(n).padStart(13, '0')}`
+    expect(archivesCreatedText([])).toBe('none')
+    expect(archivesCreatedText([ref(1), ref(2), ref(3)])).toBe(`${ref(1)}, ${ref(2)}, ${ref(3)}`)
+    expect(archivesCreatedText([1, 2, 3, 4, 5].map(ref))).toBe(`5 (${ref(1)} … ${ref(5)})`)
   })
 
   it('exits 1 when a checkpoint fails', async () => {

@@ -75,6 +75,16 @@ function kv(o: Record<string, number>): string {
 }
 
 /** The summary printed on stdout. */
+/**
+ * The archives a run created, for one line: a few by name, more as a count and the range (a
+ * 10,000-checkpoint run creates 100; each one's ref is listed below it, and all are in --json).
+ */
+export function archivesCreatedText(refs: readonly string[]): string {
+  if (refs.length === 0) return 'none'
+  if (refs.length <= 3) return refs.join(', ')
+  return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`
+}
+
 export function renderSummary(r: MigrationReport): string {
   const out: string[] = []
   out.push(`v1: ${r.v1 ? `${r.v1.ref} @ ${r.v1.commit}` : 'no v1 branch'}`)
@@ -101,9 +111,7 @@ export function renderSummary(r: MigrationReport): string {
     const dropped = Object.entries(c.fieldsDropped)
     if (dropped.length > 0)
       out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`)
-    out.push(
-      `Batches: ${r.batches}; archives created: ${r.archivesCreated.length === 0 ? 'none' : r.archivesCreated.join(', ')}`
-    )
+    out.push(`Batches: ${r.batches}; archives created: ${archivesCreatedText(r.archivesCreated)}`)
     for (const ref of r.refs)
       out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`)
     for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
