@@ -39,6 +39,7 @@ var __webpack_exports__ = {};
 __nccwpck_require__.d(__webpack_exports__, {
   K_: () => (/* binding */ MAIN_USAGE),
   UK: () => (/* binding */ MIGRATE_USAGE),
+  Fy: () => (/* binding */ archivesCreatedText),
   iW: () => (/* binding */ main),
   Br: () => (/* binding */ renderSummary),
   MJ: () => (/* binding */ runMigrateCommand)
@@ -28659,6 +28660,17 @@ function kv(o) {
     return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k}: ${v}`).join(', ')})`;
 }
 /** The summary printed on stdout. */
+/**
+ * The archives a run created, for one line: a few by name, more as a count and the range (a
+ * 10,000-checkpoint run creates 100; each one's ref is listed below it, and all are in --json).
+ */
+function archivesCreatedText(refs) {
+    if (refs.length === 0)
+        return 'none';
+    if (refs.length <= 3)
+        return refs.join(', ');
+    return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`;
+}
 function renderSummary(r) {
     const out = [];
     out.push(`v1: ${r.v1 ? `${r.v1.ref} @ ${r.v1.commit}` : 'no v1 branch'}`);
@@ -28678,7 +28690,7 @@ function renderSummary(r) {
         const dropped = Object.entries(c.fieldsDropped);
         if (dropped.length > 0)
             out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-        out.push(`Batches: ${r.batches}; archives created: ${r.archivesCreated.length === 0 ? 'none' : r.archivesCreated.join(', ')}`);
+        out.push(`Batches: ${r.batches}; archives created: ${archivesCreatedText(r.archivesCreated)}`);
         for (const ref of r.refs)
             out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`);
         for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
@@ -28945,9 +28957,10 @@ if (isEntry && !isWorker) {
 
 var __webpack_exports__MAIN_USAGE = __webpack_exports__.K_;
 var __webpack_exports__MIGRATE_USAGE = __webpack_exports__.UK;
+var __webpack_exports__archivesCreatedText = __webpack_exports__.Fy;
 var __webpack_exports__main = __webpack_exports__.iW;
 var __webpack_exports__renderSummary = __webpack_exports__.Br;
 var __webpack_exports__runMigrateCommand = __webpack_exports__.MJ;
-export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__runMigrateCommand as runMigrateCommand };
+export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__archivesCreatedText as archivesCreatedText, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__runMigrateCommand as runMigrateCommand };
 
 //# sourceMappingURL=index.js.map
