@@ -58,6 +58,18 @@ describe('tree listing', () => {
     expect(top.map((e) => e.size)).toEqual([1, null, 2])
   })
 
+  it('gives no size for a blob missing from the object store (git prints BAD)', async () => {
+    const absent = 'ab'.repeat(20)
+    const r = await git.run(['mktree', '--missing'], {
+      input: Buffer.from(`100644 blob ${absent}\tgone.jsonl\n100644 blob ${a}\there.txt\n`)
+    })
+    const tree = r.stdout.toString().trim()
+    expect(await lsTreeLong(git, tree)).toEqual([
+      { mode: '100644', type: 'blob', oid: absent, path: 'gone.jsonl', size: null },
+      { mode: '100644', type: 'blob', oid: a, path: 'here.txt', size: 1 }
+    ])
+  })
+
   it('parses a raw tree object like ls-tree lists it', async () => {
     const [rootObj, subObj] = (await readObjectsAll(git, [root, sub])) as FoundObject[]
     expect(parseTree(rootObj.content, 'sha1')).toEqual(await lsTree(git, root))

@@ -102,7 +102,14 @@ export async function lsTreeLong(
   const out: TreeEntryWithSize[] = []
   await runLsTree(git, lsTreeArgs(treeish, opts, true), (header, path) => {
     const [mode, type, oid, size] = header.split(' ').filter((s) => s !== '')
-    out.push({ mode, type: entryType(type), oid, path, size: size === '-' ? null : Number(size) })
+    // git prints `-` for trees and `BAD` for a blob missing from the object store: no size.
+    out.push({
+      mode,
+      type: entryType(type),
+      oid,
+      path,
+      size: /^\d+$/.test(size) ? Number(size) : null
+    })
   })
   return out
 }
