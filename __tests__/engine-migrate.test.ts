@@ -5,6 +5,7 @@ import type { MigrateSettings } from '../src/engine/types.js'
 import { GitRunner } from '../src/git/runner.js'
 import {
   buildV1Repo,
+  claudeTranscript,
   commitCount,
   readFileAt,
   refsUnder,
@@ -53,6 +54,29 @@ async function cpLocations(git: GitRunner, id: string): Promise<string[]> {
   }
   return out
 }
+
+describe('checkpoints without transcripts', () => {
+  it('are skipped from the listing alone: their blobs are never read', async () => {
+    const withTranscript = {
+      id: 'c1c2c3d4e5f6',
+      sessions: [{ transcript: claudeTranscript(2), prompt: 'p' }]
+    }
+    const empty = {
+      id: 'd1c2c3d4e5f6',
+      sessions: [{ transcript: '', prompt: 'empty' }, null]
+    }
+    const both = await buildV1Repo(undefined, [withTranscript, empty])
+    const alone = await buildV1Repo(undefined, [withTranscript])
+    const r = await runMigration(settings(both.dir, { verify: false }))
+    const a = await runMigration(settings(alone.dir, { verify: false }))
+    expect(r.counts).toMatchObject({ migrated: 1, skipped: 1, failed: 0 })
+    expect(r.counts.skippedByReason).toEqual({ 'no-migratable-sessions': 1 })
+    expect(r.outcomes.find((o) => o.id === empty.id)?.status).toBe('skipped')
+    // The same blobs are read as for a repository without that checkpoint.
+    expect(r.timings.readV1?.objects).toBe(a.timings.readV1?.objects)
+    expect(r.timings.readV1?.bytes).toBe(a.timings.readV1?.bytes)
+  })
+})
 
 describe('engine: fresh migration of a v1 fixture', () => {
   let dir: string

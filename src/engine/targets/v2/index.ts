@@ -73,7 +73,7 @@ export class V2Target implements Target<V2Plan> {
     const v2 = await v2Loading
     timer.add('index', { objects: v2.entryCount })
     const planned = await timer.time('plan', async () => {
-      const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force)
+      const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes)
       packForWrite(p.work, v1.sizes)
       return p
     })
