@@ -1735,7 +1735,14 @@ async function lsTreeLong(git, treeish, opts = {}) {
     const out = [];
     await runLsTree(git, lsTreeArgs(treeish, opts, true), (header, path) => {
         const [mode, type, oid, size] = header.split(' ').filter((s) => s !== '');
-        out.push({ mode, type: entryType(type), oid, path, size: size === '-' ? null : Number(size) });
+        // git prints `-` for trees and `BAD` for a blob missing from the object store: no size.
+        out.push({
+            mode,
+            type: entryType(type),
+            oid,
+            path,
+            size: /^\d+$/.test(size) ? Number(size) : null
+        });
     });
     return out;
 }
@@ -21212,7 +21219,7 @@ class V2Target {
         const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
         const planned = await timer.time('plan', async () => {
-            const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force);
+            const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes);
             packForWrite(p.work, v1.sizes);
             return p;
         });
