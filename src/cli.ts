@@ -74,7 +74,6 @@ function kv(o: Record<string, number>): string {
   return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k}: ${v}`).join(', ')})`
 }
 
-/** The summary printed on stdout. */
 /**
  * The archives a run created, for one line: a few by name, more as a count and the range (a
  * 10,000-checkpoint run creates 100; each one's ref is listed below it, and all are in --json).
@@ -85,6 +84,7 @@ export function archivesCreatedText(refs: readonly string[]): string {
   return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`
 }
 
+/** The summary printed on stdout. */
 export function renderSummary(r: MigrationReport): string {
   const out: string[] = []
   out.push(`v1: ${r.v1 ? `${r.v1.ref} @ ${r.v1.commit}` : 'no v1 branch'}`)

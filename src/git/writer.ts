@@ -124,9 +124,6 @@ const HIGH_WATER_BYTES = 16 * 1024 * 1024
 // reference writes loose (undeltified) objects anyway; a later gc packs them.
 const FAST_IMPORT_ARGS = ['fast-import', '--quiet', '--date-format=raw', '--depth=0']
 
-/** A running fast-import whose stdin is written as the stream is built. */
-type Sink = RunningGit
-
 /**
  * One `git fast-import` for many batches (a run's every batch): starting a process forks this
  * one, and a fork of a process of a few hundred MB cost ~14 ms of a corpus run each (the page
@@ -138,7 +135,7 @@ type Sink = RunningGit
 export class FastImportSession {
   /** Names the session's scratch refs. */
   readonly id = `${process.pid}-${Date.now().toString(36)}-s${++batchSeq}`
-  private sink: Sink | null = null
+  private sink: RunningGit | null = null
   private nextMark = 1
   private seq = 0
   private readonly answerLines = new AnswerLines()
@@ -184,7 +181,7 @@ export class FastImportSession {
   }
 
   /** @internal the running process (started at the first use). */
-  get process(): Sink {
+  get process(): RunningGit {
     if (this.sink) return this.sink
     const level = this.opts.compression
     const sink = startFastImport(this.git, ['--done'], level, (chunk) =>
@@ -222,7 +219,7 @@ function startFastImport(
   extra: string[],
   level: number | undefined,
   onStdout?: (chunk: Buffer) => void
-): Sink {
+): RunningGit {
   return git.start([...FAST_IMPORT_ARGS, ...extra], {
     ...(onStdout ? { onStdout } : {}),
     ...(level !== undefined ? { config: [['pack.compression', String(level)]] } : {})
@@ -241,7 +238,7 @@ export class FastImportBatch {
   private readonly scratchRefs: string[] = []
   private readonly batchId = `${process.pid}-${Date.now().toString(36)}-${++batchSeq}`
   private ran = false
-  private sink: Sink | null = null
+  private sink: RunningGit | null = null
 
   constructor(
     private readonly format: ObjectFormat,

@@ -191,7 +191,7 @@ interface PackedForm {
   slots: PackedSlot[]
   tasks: TaskFile[] | null
   /** Blobs the packer chose to note with their sizes (see PackedListing). */
-  noted?: Array<[oid: string, size: number]>
+  noted?: ReadonlyArray<readonly [oid: string, size: number]>
 }
 
 function packEntry(e: DirEntry): PackedEntry {
@@ -220,7 +220,7 @@ export class PackedListing {
       entries: l.entries.map(packEntry),
       slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
       tasks: l.tasks,
-      ...(noted.length > 0 ? { noted: noted.map(([oid, size]) => [oid, size]) } : {})
+      ...(noted.length > 0 ? { noted } : {})
     }
     this.bytes = Buffer.from(JSON.stringify(form), 'utf8')
   }
@@ -248,6 +248,6 @@ export class PackedListing {
       ),
       tasks: f.tasks
     }
-    return { listing, noted: f.noted ?? [] }
+    return { listing, noted: (f.noted ?? []) as Array<[string, number]> }
   }
 }
