@@ -43598,7 +43598,7 @@ class PackedListing {
             entries: l.entries.map(packEntry),
             slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
             tasks: l.tasks,
-            ...(noted.length > 0 ? { noted: noted.map(([oid, size]) => [oid, size]) } : {})
+            ...(noted.length > 0 ? { noted } : {})
         };
         this.bytes = Buffer.from(JSON.stringify(form), 'utf8');
     }
@@ -43621,7 +43621,7 @@ class PackedListing {
             ])),
             tasks: f.tasks
         };
-        return { listing, noted: f.noted ?? [] };
+        return { listing, noted: (f.noted ?? []) };
     }
 }
 

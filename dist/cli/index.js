@@ -2550,7 +2550,7 @@ class PackedListing {
             entries: l.entries.map(packEntry),
             slots: [...l.slots.values()].map((s) => [s.name, s.entries.map(packEntry), s.tasks]),
             tasks: l.tasks,
-            ...(noted.length > 0 ? { noted: noted.map(([oid, size]) => [oid, size]) } : {})
+            ...(noted.length > 0 ? { noted } : {})
         };
         this.bytes = Buffer.from(JSON.stringify(form), 'utf8');
     }
@@ -2573,7 +2573,7 @@ class PackedListing {
             ])),
             tasks: f.tasks
         };
-        return { listing, noted: f.noted ?? [] };
+        return { listing, noted: (f.noted ?? []) };
     }
 }
 
@@ -28666,7 +28666,6 @@ function kv(o) {
     const e = Object.entries(o);
     return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k}: ${v}`).join(', ')})`;
 }
-/** The summary printed on stdout. */
 /**
  * The archives a run created, for one line: a few by name, more as a count and the range (a
  * 10,000-checkpoint run creates 100; each one's ref is listed below it, and all are in --json).
@@ -28678,6 +28677,7 @@ function archivesCreatedText(refs) {
         return refs.join(', ');
     return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`;
 }
+/** The summary printed on stdout. */
 function renderSummary(r) {
     const out = [];
     out.push(`v1: ${r.v1 ? `${r.v1.ref} @ ${r.v1.commit}` : 'no v1 branch'}`);
