@@ -88,6 +88,8 @@ describe('collectGarbage', () => {
   })
 
   it('releaseDeadBuffers frees the memory of shared buffers nothing holds', async () => {
+    // Buffers earlier tests left dead would otherwise be freed mid-measurement (seen once in CI).
+    await releaseDeadBuffers()
     const before = process.memoryUsage().arrayBuffers
     ;((): void => {
       const pool = new SharedArrayBuffer(64 * 1024 * 1024)
