@@ -1,6 +1,7 @@
 // Large v1 blobs read into the write step's reused memory (blob-pool.ts) give the migration a
-// run without it gives: the same refs, whether every blob fits, some do not, or the pool is off,
-// while the compaction history keeps a session's earlier transcripts across windows.
+// run without it gives: the same refs, whether every blob fits, some do not, or the pool is off
+// (blobs in memory of their own, freed as soon as done with: owned-blobs.ts), while the
+// compaction history keeps a session's earlier transcripts across windows.
 import { describe, it, expect } from '@jest/globals'
 import { defaultSettings, runMigration } from '../src/engine/run.js'
 import { silentLogger, type EngineLogger } from '../src/engine/types.js'
@@ -53,7 +54,13 @@ async function migrate(readPoolBytes?: number) {
   expect(report.counts.migrated).toBe(5)
   const refs = await refsUnder(git, 'refs/entire/checkpoints/v2/')
   const find = (prefix: string) => info.find((m) => m.startsWith(prefix))
-  return { git, refs, pool: find('read pool:'), history: find('compaction:') }
+  return {
+    git,
+    refs,
+    pool: find('read pool:'),
+    freed: find('memory:'),
+    history: find('compaction:')
+  }
 }
 
 describe('read pool', () => {
@@ -61,10 +68,16 @@ describe('read pool', () => {
     expect(Buffer.byteLength(claudeTranscript(250, 'long'))).toBeGreaterThan(64 * 1024)
     const off = await migrate(0)
     expect(off.pool).toBeUndefined()
+    // Without the pool, every transcript's own memory was freed once the run was done with it
+    // (owned-blobs.ts), the history's earlier inputs included.
+    expect(off.freed).toBe(
+      'memory: 5 of 5 large transcript blob(s) in memory of their own freed as soon as done with'
+    )
     const on = await migrate()
     expect(on.pool).toBe(
       'read pool: 5 large transcript blob(s) read into reused memory, 0 into their own (no room)'
     )
+    expect(on.freed).toBeUndefined()
     expect(on.refs).toEqual(off.refs)
     // later checkpoints' lines were taken over from inputs held in the pool
     expect(on.history).toMatch(/, [1-9][\d.]* KiB taken over/)
@@ -73,9 +86,12 @@ describe('read pool', () => {
     expect(tight.pool).toMatch(
       /read pool: [1-4] large transcript blob\(s\) read into reused memory, [1-4] into/
     )
+    expect(tight.freed).toMatch(/^memory: ([1-4]) of \1 large transcript/)
     expect(tight.refs).toEqual(off.refs)
-    const report = await verifyRepository(on.git, { rederiveCompact: true })
-    expect(report.counts.checksFailed).toBe(0)
-    expect(report.counts.verified).toBe(5)
+    for (const run of [on, off]) {
+      const report = await verifyRepository(run.git, { rederiveCompact: true })
+      expect(report.counts.checksFailed).toBe(0)
+      expect(report.counts.verified).toBe(5)
+    }
   })
 })

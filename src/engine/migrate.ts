@@ -60,6 +60,7 @@ import {
   type SummarySession
 } from './v2encode.js'
 import {
+  LARGE_BLOB_BYTES,
   listingForWrite,
   readsV1Blobs,
   releaseListing,
@@ -72,6 +73,7 @@ import type { PhaseTimer } from './timer.js'
 import { OutcomeLog } from './outcome-log.js'
 import { BlobDigests } from './blob-digests.js'
 import { BlobPool } from './blob-pool.js'
+import { OwnedBlobs } from './owned-blobs.js'
 import { crashPoint } from './crash.js'
 import {
   MIGRATION_AUTHOR,
@@ -364,10 +366,13 @@ interface ReadWindow {
   bytes: number
 }
 
-/** A window's blobs by id, and the pool regions reserved for them (released once processed). */
+/** A window's blobs by id, and its holds on their memory (released once processed). */
 interface WindowBlobs {
   blobs: Map<string, Buffer>
+  /** Pool regions reserved for them. */
   regions: number[]
+  /** Blobs in memory of their own counted by OwnedBlobs. */
+  owned: Buffer[]
 }
 
 /** A window's v1 reads and compaction jobs, started ahead of processing (order kept by the caller). */
@@ -402,6 +407,7 @@ class V2Writer {
   private readonly history: CompactHistory
   /** Memory large v1 blobs are read into, reused window after window (null: their own). */
   private readonly pool: BlobPool | null
+  private readonly owned = new OwnedBlobs()
   /** SHA-256 of blob contents computed by the reader thread. */
   private readonly knownSha256 = new WeakMap<Buffer, string>()
   /** The same digests by blob id, for the verification that follows (none without one). */
@@ -483,10 +489,14 @@ class V2Writer {
     )
     const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null
     this.pool = pool
-    this.history = new CompactHistory(
-      undefined,
-      pool ? { retain: (b) => void pool.retain(b), release: (b) => pool.release(b) } : undefined
-    )
+    const owned = this.owned
+    this.history = new CompactHistory(undefined, {
+      retain: (b) => void (pool?.retain(b) || owned.retain(b)),
+      release: (b) => {
+        pool?.release(b)
+        owned.release(b)
+      }
+    })
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString
@@ -543,6 +553,14 @@ class V2Writer {
       await this.reader.close()
       // The scanner's reused docs would keep the last transcript's memory (the read pool).
       forgetScannedInputs()
+      // What the history still holds is freed now.
+      this.history.clear()
+    }
+    const o = this.owned.stats
+    if (o.adopted > 0) {
+      this.log.info(
+        `memory: ${o.freed} of ${o.adopted} large transcript blob(s) in memory of their own freed as soon as done with`
+      )
     }
     return {
       refs: [...this.refChanges.values()],
@@ -611,6 +629,7 @@ class V2Writer {
     const into = this.pool ? this.placeInPool(this.pool, oids, large, regions) : undefined
     const stop = this.timer.start('readV1')
     const blobs = new Map<string, Buffer>()
+    const owned: Buffer[] = []
     let bytes = 0
     try {
       await this.reader.read(
@@ -618,6 +637,8 @@ class V2Writer {
         (o) => {
           if (o.missing) return
           blobs.set(o.oid, o.content)
+          if (large.has(o.oid) && this.owned.adopt(o.content, LARGE_BLOB_BYTES))
+            owned.push(o.content)
           if (o.sha256 !== undefined) {
             this.knownSha256.set(o.content, o.sha256)
             this.v1Sha256?.add(o.oid, o.sha256)
@@ -635,14 +656,14 @@ class V2Writer {
         }
       )
     } catch (e) {
-      this.releaseRegions(regions)
+      this.releaseWindow({ blobs, regions, owned })
       throw e
     } finally {
       stop()
     }
     this.timer.add('readV1', { objects: blobs.size, bytes })
     this.bytesRead += bytes
-    return { blobs, regions }
+    return { blobs, regions, owned }
   }
 
   /** Reserve pool regions for the large transcripts among `oids` (offsets go to `regions`). */
@@ -664,21 +685,24 @@ class V2Writer {
     return regions.length > 0 ? { memory: pool.memory, offsets, sizes } : undefined
   }
 
-  /** The window's hold on its regions ends (the history may still hold some inputs). */
-  private releaseRegions(regions: readonly number[]): void {
-    for (const at of regions) this.pool?.releaseAt(at)
+  /** The window's hold on its blobs' memory ends (the history may still hold some inputs). */
+  private releaseWindow(win: WindowBlobs): void {
+    win.blobs.clear()
+    for (const at of win.regions) this.pool?.releaseAt(at)
+    for (const b of win.owned) this.owned.release(b)
   }
 
-  /** `b` itself, or a copy when it lies in the pool (for what outlives the window). */
+  /** `b` itself, or a copy when its memory is reused or freed early (for what outlives the window). */
   private own(b: Buffer): Buffer {
-    return this.pool?.holds(b) ? Buffer.from(b) : b
+    return this.pool?.holds(b) || this.owned.holds(b) ? Buffer.from(b) : b
   }
 
   private async loop(wins: ReadWindow[], first: Promise<WindowBlobs> | null): Promise<void> {
     const ahead: Array<Promise<WindowBlobs>> = first ? [first] : []
     let issued = ahead.length
     for (let k = 0; k < wins.length; k++) {
-      const { blobs, regions } = await ahead.shift()!
+      const win = await ahead.shift()!
+      const { blobs } = win
       // Reads of the next windows are queued while this one is compacted and written: git
       // never waits for this thread to ask (a failure surfaces when its window is awaited).
       while (issued < wins.length && issued <= k + this.readAhead) {
@@ -708,8 +732,7 @@ class V2Writer {
         }
         await yieldToLoop()
       }
-      blobs.clear()
-      this.releaseRegions(regions)
+      this.releaseWindow(win)
     }
     if (this.packing) await this.packing
     const h = this.history.stats
@@ -1050,7 +1073,7 @@ class V2Writer {
         slot: k,
         rawBlobs: s.transcript.blobIds,
         ...(s.transcript.blobIds.length === 0
-          ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+          ? { rawChunks: rechunk(input, (b) => this.own(b)) }
           : {}),
         rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
         createdAt: m.created_at,
@@ -1178,7 +1201,7 @@ class V2Writer {
           slot: ref.slot,
           rawBlobs: s.transcript.blobIds,
           ...(s.transcript.blobIds.length === 0
-            ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+            ? { rawChunks: rechunk(input, (b) => this.own(b)) }
             : {}),
           rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
           createdAt: s.metadata.created_at,
@@ -1886,8 +1909,9 @@ function historyKey(m: SessionMetadata): string {
   return `${m.session_id}\u0000${m.agent}`
 }
 
-function rechunk(parts: Buffer[]): Buffer[] {
-  return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts))
+/** `parts` (a transcript) as v2 chunks, in memory of their own (`own`: what a view must copy). */
+function rechunk(parts: Buffer[], own: (b: Buffer) => Buffer): Buffer[] {
+  return chunkJsonl(parts.length === 1 ? own(parts[0]) : Buffer.concat(parts))
 }
 
 function contentHashMatches(
