@@ -139,8 +139,10 @@ async function runMigrationLocked(
   }
   if (!settings.dryRun && work.length > 0) {
     // What planning left behind is collected before the first read window arrives (heap.ts);
-    // a run with nothing to read (a rerun that skips everything) does not wait for it.
-    if (work.some(readsV1Blobs)) collectGarbage()
+    // a run with nothing to read (a rerun that skips everything) does not wait for it. The
+    // second collection gives back the pages the first one emptied: after one, 10,000
+    // synthetic checkpoints left 52 MB of old space committed for 10 MB in use; after two, 11.
+    if (work.some(readsV1Blobs) && collectGarbage()) collectGarbage()
     const out = await target.write(ctx, plan)
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated
