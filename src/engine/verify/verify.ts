@@ -33,7 +33,9 @@ import { createDefaultCompactor } from './default-compactor.js'
 import { forgetParsedDocs } from './docs.js'
 import { missingObjects } from './git-read.js'
 import { REFERENCE_PROFILE } from './writers.js'
-import type { CompactHistory } from '../../formats/compact/index.js'
+import { CompactHistory } from '../../formats/compact/index.js'
+import { LARGE_BLOB_BYTES } from '../plan.js'
+import { OwnedBlobs } from '../owned-blobs.js'
 import { JsonLines } from '../json-lines.js'
 import type { CheckpointVerification, VerifyCounts, VerifyOptions, VerifyReport } from './types.js'
 
@@ -79,7 +81,18 @@ async function verifyWith(
   const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read)
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
-  const own = internals.compactor ? undefined : createDefaultCompactor(internals.history)
+  // Transcripts a batch read into memory of their own are freed once it is checked and the
+  // history no longer keeps them (owned-blobs.ts), not at V8's next full collection.
+  const owned = new OwnedBlobs()
+  const own = internals.compactor
+    ? undefined
+    : createDefaultCompactor(
+        internals.history ??
+          new CompactHistory(undefined, {
+            retain: (b) => void owned.retain(b),
+            release: (b) => owned.release(b)
+          })
+      )
   const compactor = internals.compactor ?? own!
   const ctx: RunContext = {
     state: openWindow(repo),
@@ -165,7 +178,7 @@ async function verifyWith(
       : undefined
   const stage = (): Stage => {
     const batch = nextBatch()
-    const blobs = prefetch(reader, batch.oids, batch.blobs)
+    const blobs = prefetch(reader, batch.oids, batch.blobs, owned)
     const primed = runner
       ? blobs.then((m) =>
           runner.runAll(batch.ids.flatMap((id) => compactionJobs(batch.state, id, m.blobs)))
@@ -212,6 +225,7 @@ async function verifyWith(
       ctx.redactedPrompts.clear()
       ctx.compact?.releaseBytes()
       forgetParsedDocs()
+      for (const b of (await cur.blobs).owned) owned.release(b)
       opts.onProgress?.({ done: results.length, total: order.length })
     }
   } finally {
@@ -275,6 +289,8 @@ interface BatchBlobs {
   blobs: Map<string, Buffer>
   /** sha256 (hex) of blobs the reader thread hashed. */
   sha: Map<string, string>
+  /** Blobs in memory of their own counted by OwnedBlobs (released once the batch is checked). */
+  owned: Buffer[]
 }
 
 interface Batch {
@@ -335,20 +351,23 @@ const HASH_ON_READER_FROM = 4 * 1024
 function prefetch(
   reader: ObjectReading,
   oids: Set<string>,
-  blobs: Map<string, Buffer>
+  blobs: Map<string, Buffer>,
+  owned: OwnedBlobs
 ): Promise<BatchBlobs> {
   const sha = new Map<string, string>()
+  const adopted: Buffer[] = []
   const p = reader
     .read(
       [...oids],
       (o) => {
         if (o.missing) return
         blobs.set(o.oid, o.content)
+        if (owned.adopt(o.content, LARGE_BLOB_BYTES)) adopted.push(o.content)
         if (o.sha256 !== undefined) sha.set(o.oid, o.sha256)
       },
       { sha256From: HASH_ON_READER_FROM }
     )
-    .then(() => ({ blobs, sha }))
+    .then(() => ({ blobs, sha, owned: adopted }))
   p.catch(() => undefined)
   return p
 }
