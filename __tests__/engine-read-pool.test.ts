@@ -6,6 +6,8 @@ import { describe, it, expect } from '@jest/globals'
 import { defaultSettings, runMigration } from '../src/engine/run.js'
 import { silentLogger, type EngineLogger } from '../src/engine/types.js'
 import { verifyRepository } from '../src/engine/verify/verify.js'
+import { OwnedBlobs } from '../src/engine/owned-blobs.js'
+import { CompactHistory } from '../src/formats/compact/index.js'
 import { buildV1Repo, claudeTranscript, refsUnder, sessionMeta } from './helpers/v1repo.js'
 
 const NOW = new Date('2026-05-01T12:00:00Z')
@@ -73,6 +75,8 @@ describe('read pool', () => {
     expect(off.freed).toBe(
       'memory: 5 of 5 large transcript blob(s) in memory of their own freed as soon as done with'
     )
+    // ... and the history still took over earlier lines from the inputs it kept (pinned).
+    expect(off.history).toMatch(/, [1-9][\d.]* KiB taken over/)
     const on = await migrate()
     expect(on.pool).toBe(
       'read pool: 5 large transcript blob(s) read into reused memory, 0 into their own (no room)'
@@ -93,5 +97,28 @@ describe('read pool', () => {
       expect(report.counts.checksFailed).toBe(0)
       expect(report.counts.verified).toBe(5)
     }
+  })
+
+  it('verification frees each batch of transcripts once checked, and still proves every checkpoint', async () => {
+    const { git } = await migrate(0)
+    // One checkpoint per batch: the history keeps the session's earlier transcripts across
+    // batches (its lines are taken over), so they are freed only when it lets them go.
+    const owned = new OwnedBlobs()
+    const history = new CompactHistory(undefined, {
+      retain: (b) => void owned.retain(b),
+      release: (b) => owned.release(b)
+    })
+    const report = await verifyRepository(
+      git,
+      { rederiveCompact: true, batchSize: 1 },
+      { history, owned }
+    )
+    expect(report.counts.checksFailed).toBe(0)
+    expect(report.counts.verified).toBe(5)
+    expect(history.stats.reusedBytes).toBeGreaterThan(0)
+    // v1 transcripts and their compact and raw v2 copies of at least 64 KiB
+    expect(owned.stats.adopted).toBeGreaterThanOrEqual(5)
+    // all but what the history still holds at the end (it is closed with the run)
+    expect(owned.stats.freed).toBe(owned.stats.adopted)
   })
 })

@@ -44,6 +44,12 @@ export interface VerifyInternals {
   compactor?: Compactor
   /** The default compactor's history of parsed lines (tests read its stats). */
   history?: CompactHistory
+  /**
+   * Counts the batches' large blobs and frees them once checked (tests read its stats). Made
+   * here when the history is too; a given history must pin its inputs in it (CompactHistory's
+   * pins), or inputs it keeps would be freed under it.
+   */
+  owned?: OwnedBlobs
 }
 
 export async function verifyRepository(
@@ -82,15 +88,17 @@ async function verifyWith(
   const tally = new Tally()
   // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
   // Transcripts a batch read into memory of their own are freed once it is checked and the
-  // history no longer keeps them (owned-blobs.ts), not at V8's next full collection.
-  const owned = new OwnedBlobs()
+  // history no longer keeps them (owned-blobs.ts), not at V8's next full collection. Only when
+  // the history is ours, or comes with its counter: otherwise it is not known what keeps them.
+  const owned =
+    internals.owned ?? (internals.compactor || internals.history ? undefined : new OwnedBlobs())
   const own = internals.compactor
     ? undefined
     : createDefaultCompactor(
         internals.history ??
           new CompactHistory(undefined, {
-            retain: (b) => void owned.retain(b),
-            release: (b) => owned.release(b)
+            retain: (b) => void owned?.retain(b),
+            release: (b) => owned?.release(b)
           })
       )
   const compactor = internals.compactor ?? own!
@@ -225,7 +233,7 @@ async function verifyWith(
       ctx.redactedPrompts.clear()
       ctx.compact?.releaseBytes()
       forgetParsedDocs()
-      for (const b of (await cur.blobs).owned) owned.release(b)
+      for (const b of (await cur.blobs).owned) owned?.release(b)
       opts.onProgress?.({ done: results.length, total: order.length })
     }
   } finally {
@@ -352,7 +360,7 @@ function prefetch(
   reader: ObjectReading,
   oids: Set<string>,
   blobs: Map<string, Buffer>,
-  owned: OwnedBlobs
+  owned: OwnedBlobs | undefined
 ): Promise<BatchBlobs> {
   const sha = new Map<string, string>()
   const adopted: Buffer[] = []
@@ -362,7 +370,7 @@ function prefetch(
       (o) => {
         if (o.missing) return
         blobs.set(o.oid, o.content)
-        if (owned.adopt(o.content, LARGE_BLOB_BYTES)) adopted.push(o.content)
+        if (owned?.adopt(o.content, LARGE_BLOB_BYTES)) adopted.push(o.content)
         if (o.sha256 !== undefined) sha.set(o.oid, o.sha256)
       },
       { sha256From: HASH_ON_READER_FROM }
