@@ -19199,6 +19199,143 @@ class BlobPool {
     }
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/engine/heap.ts
+// A full collection between planning and writing. Planning holds the whole v1 listing and every
+// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
+// collects that garbage only once its heap grows again, so a run's first read windows (and, in
+// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
+// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
+// which a running process can turn on for itself (as jest's leak detector does).
+
+
+let collect;
+/** Run a full garbage collection now; false when this runtime does not allow it. */
+function collectGarbage() {
+    if (collect === undefined) {
+        collect = globalThis.gc ?? null;
+        if (collect === null) {
+            try {
+                (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+                collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+            }
+            catch {
+                collect = null;
+            }
+        }
+    }
+    if (collect === null)
+        return false;
+    collect();
+    return true;
+}
+/**
+ * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
+ * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
+ * stayed after one collection and was gone after the second; ~30 ms in all).
+ */
+async function releaseDeadBuffers() {
+    if (!collectGarbage())
+        return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return collectGarbage();
+}
+let transfer;
+/**
+ * Give `memory` back to the system now instead of at V8's next collection, which for buffers
+ * that lived through a few young collections comes only with a full one: until then a run holds
+ * the garbage of every transcript it finished with (V8 starts that collection only once such
+ * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
+ * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
+ * a flag, which a new context picks up (as with `gc` above). False when nothing was freed.
+ */
+function freeNow(memory) {
+    if (transfer === undefined) {
+        transfer = ArrayBuffer.prototype.transfer ?? null;
+        if (transfer === null) {
+            try {
+                (0,external_node_v8_namespaceObject.setFlagsFromString)('--harmony-rab-gsab-transfer');
+                transfer =
+                    (0,external_node_vm_namespaceObject.runInNewContext)('ArrayBuffer.prototype.transfer') ?? null;
+            }
+            catch {
+                transfer = null;
+            }
+        }
+    }
+    if (transfer === null || memory.byteLength === 0)
+        return false;
+    try {
+        transfer.call(memory, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/owned-blobs.ts
+// Large v1 blobs read into memory of their own (runs without the read pool) are freed the
+// moment the migration is done with them. Left to V8, a transcript's memory outlived its window
+// until the next full collection: ~100 MB of finished transcripts was typical at any time of a
+// synthetic run, and how much depended on when collections fell, which a longer run (more live
+// heap, collections further apart) did later. Holders are counted as for pool regions: the
+// window that read a blob, and the compaction history while it keeps the blob as an input.
+// What outlives both takes a copy (`holds` tells which buffers need one).
+
+class OwnedBlobs {
+    holders = new Map();
+    /** Blobs taken on, and freed early (for the log and tests). */
+    stats = { adopted: 0, freed: 0 };
+    /**
+     * Count `b`'s memory from now on (one holder: the caller) when `b` is all of it: its own,
+     * not shared, at least `minBytes`. False (and nothing counted) otherwise.
+     */
+    adopt(b, minBytes) {
+        const m = b.buffer;
+        if (b.byteLength < minBytes || b.byteOffset !== 0 || b.byteLength !== m.byteLength)
+            return false;
+        if (!(m instanceof ArrayBuffer) || this.holders.has(m))
+            return false;
+        this.holders.set(m, 1);
+        this.stats.adopted++;
+        return true;
+    }
+    /** Whether `b` views memory counted here (what outlives its holders must copy it). */
+    holds(b) {
+        return this.holders.has(b.buffer);
+    }
+    /** One more holder of the memory under `b`; false when it is not counted here. */
+    retain(b) {
+        const n = this.holders.get(b.buffer);
+        if (n === undefined)
+            return false;
+        this.holders.set(b.buffer, n + 1);
+        return true;
+    }
+    /** One holder fewer; the memory is freed when none is left. */
+    release(b) {
+        const m = b.buffer;
+        const n = this.holders.get(m);
+        if (n === undefined)
+            return;
+        if (n > 1) {
+            this.holders.set(m, n - 1);
+            return;
+        }
+        this.holders.delete(m);
+        if (freeNow(m))
+            this.stats.freed++;
+    }
+    /** Memory counted now (held by someone). */
+    get count() {
+        return this.holders.size;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
 // Crash points: named phase boundaries where a test can make the process die as if killed, to
 // prove that a rerun converges to what an uninterrupted run writes. `ENTIRE_MIGRATE_CRASH_AT=<name>`
@@ -19260,6 +19397,7 @@ const silentLogger = {
 };
 
 ;// CONCATENATED MODULE: ./src/engine/migrate.ts
+
 
 
 
@@ -19484,6 +19622,7 @@ class V2Writer {
     history;
     /** Memory large v1 blobs are read into, reused window after window (null: their own). */
     pool;
+    owned = new OwnedBlobs();
     /** SHA-256 of blob contents computed by the reader thread. */
     knownSha256 = new WeakMap();
     /** The same digests by blob id, for the verification that follows (none without one). */
@@ -19553,7 +19692,14 @@ class V2Writer {
         const poolBytes = Math.min(ctx.settings.readPoolBytes ?? (roomy ? POOL_BYTES : 0), toRead + POOL_SLACK_BYTES);
         const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null;
         this.pool = pool;
-        this.history = new CompactHistory(undefined, pool ? { retain: (b) => void pool.retain(b), release: (b) => pool.release(b) } : undefined);
+        const owned = this.owned;
+        this.history = new CompactHistory(undefined, {
+            retain: (b) => void (pool?.retain(b) || owned.retain(b)),
+            release: (b) => {
+                pool?.release(b);
+                owned.release(b);
+            }
+        });
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -19610,6 +19756,12 @@ class V2Writer {
             await this.reader.close();
             // The scanner's reused docs would keep the last transcript's memory (the read pool).
             forgetScannedInputs();
+            // What the history still holds is freed now.
+            this.history.clear();
+        }
+        const o = this.owned.stats;
+        if (o.adopted > 0) {
+            this.log.info(`memory: ${o.freed} of ${o.adopted} large transcript blob(s) in memory of their own freed as soon as done with`);
         }
         return {
             refs: [...this.refChanges.values()],
@@ -19675,12 +19827,15 @@ class V2Writer {
         const into = this.pool ? this.placeInPool(this.pool, oids, large, regions) : undefined;
         const stop = this.timer.start('readV1');
         const blobs = new Map();
+        const owned = [];
         let bytes = 0;
         try {
             await this.reader.read(oids, (o) => {
                 if (o.missing)
                     return;
                 blobs.set(o.oid, o.content);
+                if (large.has(o.oid) && this.owned.adopt(o.content, LARGE_BLOB_BYTES))
+                    owned.push(o.content);
                 if (o.sha256 !== undefined) {
                     this.knownSha256.set(o.content, o.sha256);
                     this.v1Sha256?.add(o.oid, o.sha256);
@@ -19697,7 +19852,7 @@ class V2Writer {
             });
         }
         catch (e) {
-            this.releaseRegions(regions);
+            this.releaseWindow({ blobs, regions, owned });
             throw e;
         }
         finally {
@@ -19705,7 +19860,7 @@ class V2Writer {
         }
         this.timer.add('readV1', { objects: blobs.size, bytes });
         this.bytesRead += bytes;
-        return { blobs, regions };
+        return { blobs, regions, owned };
     }
     /** Reserve pool regions for the large transcripts among `oids` (offsets go to `regions`). */
     placeInPool(pool, oids, large, regions) {
@@ -19721,20 +19876,24 @@ class V2Writer {
         }
         return regions.length > 0 ? { memory: pool.memory, offsets, sizes } : undefined;
     }
-    /** The window's hold on its regions ends (the history may still hold some inputs). */
-    releaseRegions(regions) {
-        for (const at of regions)
+    /** The window's hold on its blobs' memory ends (the history may still hold some inputs). */
+    releaseWindow(win) {
+        win.blobs.clear();
+        for (const at of win.regions)
             this.pool?.releaseAt(at);
+        for (const b of win.owned)
+            this.owned.release(b);
     }
-    /** `b` itself, or a copy when it lies in the pool (for what outlives the window). */
+    /** `b` itself, or a copy when its memory is reused or freed early (for what outlives the window). */
     own(b) {
-        return this.pool?.holds(b) ? Buffer.from(b) : b;
+        return this.pool?.holds(b) || this.owned.holds(b) ? Buffer.from(b) : b;
     }
     async loop(wins, first) {
         const ahead = first ? [first] : [];
         let issued = ahead.length;
         for (let k = 0; k < wins.length; k++) {
-            const { blobs, regions } = await ahead.shift();
+            const win = await ahead.shift();
+            const { blobs } = win;
             // Reads of the next windows are queued while this one is compacted and written: git
             // never waits for this thread to ask (a failure surfaces when its window is awaited).
             while (issued < wins.length && issued <= k + this.readAhead) {
@@ -19765,8 +19924,7 @@ class V2Writer {
                 }
                 await yieldToLoop();
             }
-            blobs.clear();
-            this.releaseRegions(regions);
+            this.releaseWindow(win);
         }
         if (this.packing)
             await this.packing;
@@ -20070,7 +20228,7 @@ class V2Writer {
                 slot: k,
                 rawBlobs: s.transcript.blobIds,
                 ...(s.transcript.blobIds.length === 0
-                    ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+                    ? { rawChunks: rechunk(input, (b) => this.own(b)) }
                     : {}),
                 rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
                 createdAt: m.created_at,
@@ -20186,7 +20344,7 @@ class V2Writer {
                     slot: ref.slot,
                     rawBlobs: s.transcript.blobIds,
                     ...(s.transcript.blobIds.length === 0
-                        ? { rawChunks: rechunk(input.map((b) => this.own(b))) }
+                        ? { rawChunks: rechunk(input, (b) => this.own(b)) }
                         : {}),
                     rawHash: Buffer.from('sha256:' + s.transcriptSha256, 'latin1'),
                     createdAt: s.metadata.created_at,
@@ -20896,8 +21054,9 @@ function pushTasks(map, slot, files) {
 function historyKey(m) {
     return `${m.session_id}\u0000${m.agent}`;
 }
-function rechunk(parts) {
-    return chunkJsonl(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+/** `parts` (a transcript) as v2 chunks, in memory of their own (`own`: what a view must copy). */
+function rechunk(parts, own) {
+    return chunkJsonl(parts.length === 1 ? own(parts[0]) : Buffer.concat(parts));
 }
 function contentHashMatches(listing, s, blobs) {
     const e = listing.slots
@@ -20986,51 +21145,6 @@ class PhaseTimer {
     elapsedMs() {
         return Math.round((performance.now() - this.started) * 10) / 10;
     }
-}
-
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/engine/heap.ts
-// A full collection between planning and writing. Planning holds the whole v1 listing and every
-// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
-// collects that garbage only once its heap grows again, so a run's first read windows (and, in
-// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
-// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
-// which a running process can turn on for itself (as jest's leak detector does).
-
-
-let collect;
-/** Run a full garbage collection now; false when this runtime does not allow it. */
-function collectGarbage() {
-    if (collect === undefined) {
-        collect = globalThis.gc ?? null;
-        if (collect === null) {
-            try {
-                (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
-                collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
-            }
-            catch {
-                collect = null;
-            }
-        }
-    }
-    if (collect === null)
-        return false;
-    collect();
-    return true;
-}
-/**
- * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
- * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
- * stayed after one collection and was gone after the second; ~30 ms in all).
- */
-async function releaseDeadBuffers() {
-    if (!collectGarbage())
-        return false;
-    await new Promise((resolve) => setImmediate(resolve));
-    return collectGarbage();
 }
 
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
@@ -21407,8 +21521,10 @@ async function runMigrationLocked(settings, opts) {
     };
     if (!settings.dryRun && work.length > 0) {
         // What planning left behind is collected before the first read window arrives (heap.ts);
-        // a run with nothing to read (a rerun that skips everything) does not wait for it.
-        if (work.some(readsV1Blobs))
+        // a run with nothing to read (a rerun that skips everything) does not wait for it. The
+        // second collection gives back the pages the first one emptied: after one, 10,000
+        // synthetic checkpoints left 52 MB of old space committed for 10 MB in use; after two, 11.
+        if (work.some(readsV1Blobs) && collectGarbage())
             collectGarbage();
         const out = await target.write(ctx, plan);
         report.refs = out.refs;
@@ -25045,6 +25161,9 @@ function createDefaultCompactor(history = new CompactHistory()) {
 
 
 
+
+
+
 async function verify_verifyRepository(git, opts = {}, internals = {}) {
     const started = Date.now();
     // Started first: a reader thread loads while the trees are listed.
@@ -25071,7 +25190,17 @@ async function verifyWith(git, reader, started, opts, internals) {
     const repo = await loadRepo(git, { v1Ref: opts.v1Ref, v2Prefix }, read);
     const tally = new Tally();
     // Also used without re-derivation, to tell whether a missing transcript.jsonl is expected.
-    const own = internals.compactor ? undefined : createDefaultCompactor(internals.history);
+    // Transcripts a batch read into memory of their own are freed once it is checked and the
+    // history no longer keeps them (owned-blobs.ts), not at V8's next full collection. Only when
+    // the history is ours, or comes with its counter: otherwise it is not known what keeps them.
+    const owned = internals.owned ?? (internals.compactor || internals.history ? undefined : new OwnedBlobs());
+    const own = internals.compactor
+        ? undefined
+        : createDefaultCompactor(internals.history ??
+            new CompactHistory(undefined, {
+                retain: (b) => void owned?.retain(b),
+                release: (b) => owned?.release(b)
+            }));
     const compactor = internals.compactor ?? own;
     const ctx = {
         state: openWindow(repo),
@@ -25156,7 +25285,7 @@ async function verifyWith(git, reader, started, opts, internals) {
         : undefined;
     const stage = () => {
         const batch = nextBatch();
-        const blobs = prefetch(reader, batch.oids, batch.blobs);
+        const blobs = prefetch(reader, batch.oids, batch.blobs, owned);
         const primed = runner
             ? blobs.then((m) => runner.runAll(batch.ids.flatMap((id) => compactionJobs(batch.state, id, m.blobs))))
             : Promise.resolve([]);
@@ -25203,6 +25332,8 @@ async function verifyWith(git, reader, started, opts, internals) {
             ctx.redactedPrompts.clear();
             ctx.compact?.releaseBytes();
             forgetParsedDocs();
+            for (const b of (await cur.blobs).owned)
+                owned?.release(b);
             opts.onProgress?.({ done: results.length, total: order.length });
         }
     }
@@ -25291,17 +25422,20 @@ async function checkWithUnread(ctx, tally, id, read, check) {
 /** Transcripts (and compact transcripts) are at least this big; metadata stays below. */
 const HASH_ON_READER_FROM = 4 * 1024;
 /** Start a batch read now; a failure surfaces when awaited, never as an unhandled rejection. */
-function prefetch(reader, oids, blobs) {
+function prefetch(reader, oids, blobs, owned) {
     const sha = new Map();
+    const adopted = [];
     const p = reader
         .read([...oids], (o) => {
         if (o.missing)
             return;
         blobs.set(o.oid, o.content);
+        if (owned?.adopt(o.content, LARGE_BLOB_BYTES))
+            adopted.push(o.content);
         if (o.sha256 !== undefined)
             sha.set(o.oid, o.sha256);
     }, { sha256From: HASH_ON_READER_FROM })
-        .then(() => ({ blobs, sha }));
+        .then(() => ({ blobs, sha, owned: adopted }));
     p.catch(() => undefined);
     return p;
 }
