@@ -104,10 +104,7 @@ describe('read pool', () => {
     // One checkpoint per batch: the history keeps the session's earlier transcripts across
     // batches (its lines are taken over), so they are freed only when it lets them go.
     const owned = new OwnedBlobs()
-    const history = new CompactHistory(undefined, {
-      retain: (b) => void owned.retain(b),
-      release: (b) => owned.release(b)
-    })
+    const history = new CompactHistory(undefined, owned)
     const report = await verifyRepository(
       git,
       { rederiveCompact: true, batchSize: 1 },

@@ -7,20 +7,27 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
+/**
+ * `given` when this context has it, else `expression` evaluated in a new context after turning
+ * on the V8 `flag` that provides it (a running process may; contexts made later pick it up);
+ * null when neither works.
+ */
+function behindFlag<T>(given: T | undefined, flag: string, expression: string): T | null {
+  if (given !== undefined) return given
+  try {
+    setFlagsFromString(flag)
+    return (runInNewContext(expression) as T | undefined) ?? null
+  } catch {
+    return null
+  }
+}
+
 let collect: (() => void) | null | undefined
 
 /** Run a full garbage collection now; false when this runtime does not allow it. */
 export function collectGarbage(): boolean {
   if (collect === undefined) {
-    collect = (globalThis as { gc?: () => void }).gc ?? null
-    if (collect === null) {
-      try {
-        setFlagsFromString('--expose-gc')
-        collect = runInNewContext('gc') as () => void
-      } catch {
-        collect = null
-      }
-    }
+    collect = behindFlag((globalThis as { gc?: () => void }).gc, '--expose-gc', 'gc')
   }
   if (collect === null) return false
   collect()
@@ -51,16 +58,11 @@ let transfer: Transfer | null | undefined
  */
 export function freeNow(memory: ArrayBuffer): boolean {
   if (transfer === undefined) {
-    transfer = (ArrayBuffer.prototype as { transfer?: Transfer }).transfer ?? null
-    if (transfer === null) {
-      try {
-        setFlagsFromString('--harmony-rab-gsab-transfer')
-        transfer =
-          (runInNewContext('ArrayBuffer.prototype.transfer') as Transfer | undefined) ?? null
-      } catch {
-        transfer = null
-      }
-    }
+    transfer = behindFlag(
+      (ArrayBuffer.prototype as { transfer?: Transfer }).transfer,
+      '--harmony-rab-gsab-transfer',
+      'ArrayBuffer.prototype.transfer'
+    )
   }
   if (transfer === null || memory.byteLength === 0) return false
   try {

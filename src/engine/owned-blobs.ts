@@ -4,7 +4,8 @@
 // synthetic run, and how much depended on when collections fell, which a longer run (more live
 // heap, collections further apart) did later. Holders are counted as for pool regions: the
 // window that read a blob, and the compaction history while it keeps the blob as an input.
-// What outlives both takes a copy (`holds` tells which buffers need one).
+// What outlives both takes a copy (`holds` tells which buffers need one). It serves as a
+// CompactHistory's InputPins as it is.
 import { freeNow } from './heap.js'
 
 export class OwnedBlobs {

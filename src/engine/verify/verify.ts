@@ -94,13 +94,7 @@ async function verifyWith(
     internals.owned ?? (internals.compactor || internals.history ? undefined : new OwnedBlobs())
   const own = internals.compactor
     ? undefined
-    : createDefaultCompactor(
-        internals.history ??
-          new CompactHistory(undefined, {
-            retain: (b) => void owned?.retain(b),
-            release: (b) => owned?.release(b)
-          })
-      )
+    : createDefaultCompactor(internals.history ?? new CompactHistory(undefined, owned))
   const compactor = internals.compactor ?? own!
   const ctx: RunContext = {
     state: openWindow(repo),
@@ -209,7 +203,9 @@ async function verifyWith(
     stageUpTo(ahead)
     while (staged.length > 0) {
       const cur = staged.shift() as Stage
-      ;({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs)
+      const batchRead = await cur.blobs
+      ctx.blobs = batchRead.blobs
+      ctx.blobSha = batchRead.sha
       ctx.notRead = cur.batch.notRead
       ctx.state = cur.batch.state
       stageUpTo(1 + ahead)
@@ -233,7 +229,7 @@ async function verifyWith(
       ctx.redactedPrompts.clear()
       ctx.compact?.releaseBytes()
       forgetParsedDocs()
-      for (const b of (await cur.blobs).owned) owned?.release(b)
+      for (const b of batchRead.owned) owned?.release(b)
       opts.onProgress?.({ done: results.length, total: order.length })
     }
   } finally {
