@@ -19212,20 +19212,27 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 // which a running process can turn on for itself (as jest's leak detector does).
 
 
+/**
+ * `given` when this context has it, else `expression` evaluated in a new context after turning
+ * on the V8 `flag` that provides it (a running process may; contexts made later pick it up);
+ * null when neither works.
+ */
+function behindFlag(given, flag, expression) {
+    if (given !== undefined)
+        return given;
+    try {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)(flag);
+        return (0,external_node_vm_namespaceObject.runInNewContext)(expression) ?? null;
+    }
+    catch {
+        return null;
+    }
+}
 let collect;
 /** Run a full garbage collection now; false when this runtime does not allow it. */
 function collectGarbage() {
     if (collect === undefined) {
-        collect = globalThis.gc ?? null;
-        if (collect === null) {
-            try {
-                (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
-                collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
-            }
-            catch {
-                collect = null;
-            }
-        }
+        collect = behindFlag(globalThis.gc, '--expose-gc', 'gc');
     }
     if (collect === null)
         return false;
@@ -19254,17 +19261,7 @@ let transfer;
  */
 function freeNow(memory) {
     if (transfer === undefined) {
-        transfer = ArrayBuffer.prototype.transfer ?? null;
-        if (transfer === null) {
-            try {
-                (0,external_node_v8_namespaceObject.setFlagsFromString)('--harmony-rab-gsab-transfer');
-                transfer =
-                    (0,external_node_vm_namespaceObject.runInNewContext)('ArrayBuffer.prototype.transfer') ?? null;
-            }
-            catch {
-                transfer = null;
-            }
-        }
+        transfer = behindFlag(ArrayBuffer.prototype.transfer, '--harmony-rab-gsab-transfer', 'ArrayBuffer.prototype.transfer');
     }
     if (transfer === null || memory.byteLength === 0)
         return false;
@@ -19284,7 +19281,8 @@ function freeNow(memory) {
 // synthetic run, and how much depended on when collections fell, which a longer run (more live
 // heap, collections further apart) did later. Holders are counted as for pool regions: the
 // window that read a blob, and the compaction history while it keeps the blob as an input.
-// What outlives both takes a copy (`holds` tells which buffers need one).
+// What outlives both takes a copy (`holds` tells which buffers need one). It serves as a
+// CompactHistory's InputPins as it is.
 
 class OwnedBlobs {
     holders = new Map();
@@ -25196,11 +25194,7 @@ async function verifyWith(git, reader, started, opts, internals) {
     const owned = internals.owned ?? (internals.compactor || internals.history ? undefined : new OwnedBlobs());
     const own = internals.compactor
         ? undefined
-        : createDefaultCompactor(internals.history ??
-            new CompactHistory(undefined, {
-                retain: (b) => void owned?.retain(b),
-                release: (b) => owned?.release(b)
-            }));
+        : createDefaultCompactor(internals.history ?? new CompactHistory(undefined, owned));
     const compactor = internals.compactor ?? own;
     const ctx = {
         state: openWindow(repo),
@@ -25307,7 +25301,9 @@ async function verifyWith(git, reader, started, opts, internals) {
         stageUpTo(ahead);
         while (staged.length > 0) {
             const cur = staged.shift();
-            ({ blobs: ctx.blobs, sha: ctx.blobSha } = await cur.blobs);
+            const batchRead = await cur.blobs;
+            ctx.blobs = batchRead.blobs;
+            ctx.blobSha = batchRead.sha;
             ctx.notRead = cur.batch.notRead;
             ctx.state = cur.batch.state;
             stageUpTo(1 + ahead);
@@ -25332,7 +25328,7 @@ async function verifyWith(git, reader, started, opts, internals) {
             ctx.redactedPrompts.clear();
             ctx.compact?.releaseBytes();
             forgetParsedDocs();
-            for (const b of (await cur.blobs).owned)
+            for (const b of batchRead.owned)
                 owned?.release(b);
             opts.onProgress?.({ done: results.length, total: order.length });
         }
