@@ -96,7 +96,9 @@ describe('collectGarbage', () => {
       new Uint8Array(pool).fill(1)
     })()
     await new Promise((r) => setImmediate(r))
-    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThanOrEqual(64 * 1024 * 1024)
+    // Counted (the final check means something). Not "at least 64 MiB": a collection that the
+    // allocation itself starts may free other dead buffers meanwhile (60.7 MB once in CI).
+    expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThan(32 * 1024 * 1024)
     expect(await releaseDeadBuffers()).toBe(true)
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024)
   })
