@@ -115,7 +115,7 @@ describe('read pool', () => {
     expect(history.stats.reusedBytes).toBeGreaterThan(0)
     // v1 transcripts and their compact and raw v2 copies of at least 64 KiB
     expect(owned.stats.adopted).toBeGreaterThanOrEqual(5)
-    // all but what the history still holds at the end (it is closed with the run)
+    // all of them, the history's last inputs too: the run's compactor clears it when closed
     expect(owned.stats.freed).toBe(owned.stats.adopted)
   })
 })
