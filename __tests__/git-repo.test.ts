@@ -13,7 +13,8 @@ import {
   isShallow,
   objectStoreBytes,
   parseGitVersion,
-  shallowCommits
+  shallowCommits,
+  unquoteCPath
 } from '../src/git/repo.js'
 import { updateRef } from '../src/git/refs.js'
 import { commitTree, hashObject, mktree, newRepo, tempDir } from './git-helpers.js'
@@ -119,5 +120,28 @@ describe('objectStoreBytes', () => {
     expect(loose).toBeGreaterThan(0)
     await git.run(['repack', '-a', '-d', '-q'])
     expect(await objectStoreBytes(git)).toBeGreaterThan(0)
+  })
+
+  it('counts the packs of the stores a clone borrows from (alternates)', async () => {
+    // A path with a space and a non-ASCII letter: git prints it C-quoted.
+    const src = new GitRunner(join(tempDir('em-store-alt-'), 'source é'))
+    await initRepo(src)
+    const blob = await hashObject(src, 'y'.repeat(200_000) + Math.random())
+    const tree = await mktree(src, [`100644 blob ${blob}\tbig`])
+    await updateRef(src, 'refs/heads/main', await commitTree(src, tree, [], 'one'))
+    await src.run(['repack', '-a', '-d', '-q'])
+    const own = await objectStoreBytes(src)
+    const dir = join(tempDir('em-store-alt-'), 'clone')
+    await src.run(['clone', '-q', '--shared', src.repoDir, dir])
+    expect(await new GitRunner(dir).text(['count-objects', '-v'])).toMatch(/^alternate: "/m)
+    const clone = new GitRunner(dir)
+    const borrowed = await objectStoreBytes(clone)
+    expect(borrowed).toBeGreaterThanOrEqual(own)
+    expect(borrowed).toBeLessThan(own + 64 * 1024)
+  })
+
+  it("reads git's C-quoted paths", () => {
+    expect(unquoteCPath('/plain/path')).toBe('/plain/path')
+    expect(unquoteCPath('"/a b/\\303\\251\\t\\"q\\\\"')).toBe('/a b/\u00e9\t"q\\')
   })
 })

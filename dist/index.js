@@ -42177,16 +42177,71 @@ async function initRepo(git, opts = {}) {
     args.push('.');
     await git.run(args);
 }
-/** Bytes of the repository's object store: its packs and loose objects (`count-objects -v`). */
+/**
+ * Bytes of the repository's object store: its packs and loose objects (`count-objects -v`), and
+ * the packs of the stores it borrows from (`alternate:` lines), whose objects a run reads as much
+ * as its own: a clone made with `--reference` or `--shared` holds almost nothing itself.
+ */
 async function objectStoreBytes(git) {
     const text = await git.text(['count-objects', '-v']);
-    let kib = 0;
+    let bytes = 0;
+    const alternates = [];
     for (const line of text.split('\n')) {
         const m = /^(size|size-pack): (\d+)$/.exec(line.trim());
         if (m)
-            kib += Number(m[2]);
+            bytes += Number(m[2]) * 1024;
+        else if (line.startsWith('alternate: '))
+            alternates.push(unquoteCPath(line.slice(11)));
     }
-    return kib * 1024;
+    for (const dir of alternates)
+        bytes += await packBytes(dir);
+    return bytes;
+}
+/** Bytes of the pack files (and their indexes) in an object directory; 0 if it cannot be read. */
+async function packBytes(objectDir) {
+    const packDir = join(objectDir, 'pack');
+    let names;
+    try {
+        names = await readdir(packDir);
+    }
+    catch {
+        return 0;
+    }
+    let bytes = 0;
+    for (const name of names) {
+        if (!name.endsWith('.pack') && !name.endsWith('.idx'))
+            continue;
+        try {
+            bytes += (await stat(join(packDir, name))).size;
+        }
+        catch {
+            // removed meanwhile (a concurrent repack): not part of the store any more
+        }
+    }
+    return bytes;
+}
+const C_ESCAPES = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13 };
+/** A path as git prints it: as is, or C-quoted (`"..."` with backslash escapes, octal bytes). */
+function unquoteCPath(s) {
+    if (!s.startsWith('"') || !s.endsWith('"') || s.length < 2)
+        return s;
+    const out = [];
+    const body = Buffer.from(s.slice(1, -1), 'utf8');
+    for (let i = 0; i < body.length; i++) {
+        const c = body[i];
+        if (c !== 0x5c || i + 1 >= body.length) {
+            out.push(c);
+            continue;
+        }
+        const e = String.fromCharCode(body[++i]);
+        if (/[0-7]/.test(e) && i + 2 < body.length) {
+            out.push(parseInt(body.subarray(i, i + 3).toString('latin1'), 8) & 0xff);
+            i += 2;
+        }
+        else
+            out.push(C_ESCAPES[e] ?? body[i]);
+    }
+    return Buffer.from(out).toString('utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/git/action-prep.ts
