@@ -1,14 +1,14 @@
 // BlobDigests: SHA-256 digests by blob id in packed records, looked up by binary search.
 import { describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { BlobDigests } from '../src/engine/blob-digests.js'
+import { BlobDigests, CHUNK_RECORDS } from '../src/engine/blob-digests.js'
 
 const hex = (s: string, algo: 'sha1' | 'sha256'): string => createHash(algo).update(s).digest('hex')
 
 describe('BlobDigests', () => {
   it('finds every digest added, across several record chunks, and nothing else', () => {
     const d = new BlobDigests()
-    const n = 10_000 // more than two 4,096-record chunks
+    const n = 2 * CHUNK_RECORDS + 1_000 // more than two chunks
     for (let i = 0; i < n; i++) d.add(hex(`blob ${i}`, 'sha1'), hex(`content ${i}`, 'sha256'))
     expect(d.size).toBe(n)
     for (let i = 0; i < n; i += 7)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { OutcomeLog } from '../src/engine/outcome-log.js'
-import { JsonLines } from '../src/engine/json-lines.js'
+import { CHUNK_BYTES, JsonLines } from '../src/engine/json-lines.js'
 import { collectGarbage } from '../src/engine/heap.js'
 import type { CheckpointOutcome } from '../src/engine/types.js'
 
@@ -79,19 +79,24 @@ describe('OutcomeLog', () => {
 
   it('holds thousands of outcomes, and outcomes larger than a chunk, across its buffers', () => {
     const log = new OutcomeLog()
-    const big = 'x'.repeat(600 * 1024)
-    for (let i = 0; i < 5000; i++) {
-      log.add(
-        i === 2500
+    const big = 'x'.repeat(CHUNK_BYTES + 64 * 1024)
+    const n = 40_000
+    let bytes = 0
+    for (let i = 0; i < n; i++) {
+      const o: CheckpointOutcome =
+        i === n / 2
           ? { id: id(i), status: 'failed', reason: 'bad-summary', message: big }
           : { id: id(i), status: 'skipped', reason: 'already-in-v2', message: `cp ${i}` }
-      )
+      bytes += JSON.stringify(o).length + 1
+      log.add(o)
     }
+    // the small outcomes alone fill more than two chunks
+    expect(bytes - big.length).toBeGreaterThan(2 * CHUNK_BYTES)
     const back = log.toArray()
-    expect(back).toHaveLength(5000)
-    expect(back.map((o) => o.id)).toEqual(Array.from({ length: 5000 }, (_, i) => id(i)))
-    expect(back[2500].message).toBe(big)
-    expect(back[4999].message).toBe('cp 4999')
+    expect(back).toHaveLength(n)
+    expect(back.map((o) => o.id)).toEqual(Array.from({ length: n }, (_, i) => id(i)))
+    expect(back[n / 2].message).toBe(big)
+    expect(back[n - 1].message).toBe(`cp ${n - 1}`)
   })
 
   it('does not keep a closed outcome as an object (its memory is the serialised line)', async () => {
