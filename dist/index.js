@@ -55383,7 +55383,15 @@ async function loadV2State(git) {
 // objects held to the end they made the live heap, and with it every full collection and the
 // committed heap, grow with the corpus (10,000 outcomes: ~12 MB of objects, arrays and strings).
 // Serialised, a record costs its JSON bytes, which the collector never walks.
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Records are appended to chunks of this size, which live to the end of the run. At 1 MiB, the
+ * mmap threshold the tuned process sets (src/launch/tuning.ts), glibc gives each chunk a mapping
+ * of its own: at 256 KiB they came from the arena that every transient buffer of the run churns
+ * through, a long-lived block every ~500 checkpoints, and synthetic migrations peaked higher
+ * (alternated runs: 10,000 checkpoints 376–397 MB against 371–381, 5 pairs; 2,500 331–346
+ * against 325–329, 3 pairs). Pages of a chunk not written yet are not resident.
+ */
+const CHUNK_BYTES = 1024 * 1024;
 class JsonLines {
     chunks = [];
     chunk = null;
@@ -55498,7 +55506,8 @@ class OutcomeLog {
 const ID = 20;
 const DIGEST = 32;
 const RECORD = ID + DIGEST;
-const CHUNK_RECORDS = 4096;
+/** Records per chunk: ~1 MiB, a mapping of its own in the tuned process, as in json-lines.ts. */
+const CHUNK_RECORDS = 20_480;
 const HEX40 = /^[0-9a-f]{40}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 class BlobDigests {
