@@ -1,6 +1,5 @@
 // Repository-level queries: version, config, directories, shallowness, init.
-import { readFile } from 'node:fs/promises'
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { GitRunner } from './runner.js'
 import type { ObjectFormat } from './format.js'
