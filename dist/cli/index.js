@@ -1400,7 +1400,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 // Repository-level queries: version, config, directories, shallowness, init.
 
 
-
 /** `cat-file --batch-command` (one reader for every read window) and `fetch --refetch` need 2.36. */
 const MIN_GIT_VERSION = '2.36.0';
 /** Parse `git version 2.39.5` (also `2.39.5.windows.1`, `2.39.5 (Apple Git-143)`). */
