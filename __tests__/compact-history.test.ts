@@ -167,4 +167,90 @@ describe('compact history', () => {
     compactWithOffsets(full, { ...opts, history: { cache: small, key: 'x' } }, [0])
     expect(small.heldBytes).toBe(0)
   })
+
+  /**
+   * Pins as the read pool keeps them: a buffer whose last holder lets go is overwritten at once
+   * (its memory is reused). Each conversion's caller holds its input while converting.
+   */
+  class ReusedMemory {
+    readonly holders = new Map<Buffer, number>()
+    retain(b: Buffer): void {
+      this.holders.set(b, (this.holders.get(b) ?? 0) + 1)
+    }
+    release(b: Buffer): void {
+      const n = this.holders.get(b)
+      if (n === undefined) throw new Error('released a buffer never retained')
+      if (n > 1) this.holders.set(b, n - 1)
+      else {
+        this.holders.delete(b)
+        b.fill(0x20)
+      }
+    }
+    get heldBytes(): number {
+      let n = 0
+      for (const b of this.holders.keys()) n += b.length
+      return n
+    }
+  }
+
+  function convertHeld(
+    memory: ReusedMemory,
+    history: CompactHistory,
+    source: Buffer,
+    rng: Rng
+  ): ReturnType<typeof compactWithOffsets> {
+    const chunks = pieces(Buffer.from(source), rng)
+    for (const c of chunks) memory.retain(c)
+    const opts = { agent: 'Claude Code', cliVersion: '0.6.2' }
+    const r = compactWithOffsets(chunks, { ...opts, history: { cache: history, key: 's' } }, [0])
+    for (const c of chunks) memory.release(c)
+    return r
+  }
+
+  it("keeps one input's bytes of a growing session, not every earlier input whole", () => {
+    const full = read('claude/claude_full2.jsonl')
+    const ends = lineEnds(full)
+    const memory = new ReusedMemory()
+    const history = new CompactHistory(undefined, memory)
+    const rng = new Rng(11)
+    const opts = { agent: 'Claude Code', cliVersion: '0.6.2' }
+    let inputs = 0
+    for (let step = 1; step <= 12; step++) {
+      const input = full.subarray(0, ends[Math.floor((ends.length - 1) * (step / 12))])
+      inputs += input.length
+      const r = convertHeld(memory, history, input, rng)
+      expect(digest(r)).toEqual(digest(compactWithOffsets(input, opts, [0])))
+      // What the pins hold (the first input) and the copies of later lines are within what the
+      // history counts, which is about this input and its output.
+      expect(memory.heldBytes).toBeLessThanOrEqual(history.heldBytes)
+      const out = r.kind === 'output' ? r.bytes.length : 0
+      expect(history.heldBytes).toBeLessThanOrEqual(input.length + out)
+    }
+    expect(history.stats.reusedBytes).toBeGreaterThan(inputs / 2)
+    history.clear()
+    expect(memory.heldBytes).toBe(0)
+  })
+
+  it('a continued input over the budget converts from pieces still held', () => {
+    const full = read('claude/claude_full2.jsonl')
+    const ends = lineEnds(full)
+    const half = full.subarray(0, ends[Math.floor(ends.length / 2)])
+    const memory = new ReusedMemory()
+    const rng = new Rng(5)
+    const opts = { agent: 'Claude Code', cliVersion: '0.6.2' }
+    // The first half fits with its output; the whole input, which shares it, does not.
+    const halfOut = compactWithOffsets(half, opts, [0])
+    const halfHeld = half.length + (halfOut.kind === 'output' ? halfOut.bytes.length : 0)
+    expect(halfHeld).toBeLessThan(full.length)
+    const history = new CompactHistory(full.length - 1, memory)
+    convertHeld(memory, history, half, rng)
+    const r = convertHeld(memory, history, full, rng)
+    expect(history.stats.reusedBytes).toBe(half.length)
+    expect(digest(r)).toEqual(digest(compactWithOffsets(full, opts, [0])))
+    // The dropped record is let go of at the next conversion (or clear).
+    expect(memory.heldBytes).toBe(half.length)
+    convertHeld(memory, history, half, rng)
+    history.clear()
+    expect(memory.heldBytes).toBe(0)
+  })
 })

@@ -22,11 +22,15 @@ interface Emitted {
 }
 
 interface Remembered {
-  /** The input (kept: later inputs are compared with it, and its entries view into it). */
-  chunks: Buffer[]
-  /** Inputs its entries view into: its own, and those of the entries it took over. */
-  pinned: Buffer[]
-  bytes: number
+  /**
+   * The input, as pieces that later inputs are compared with and that its entries view into:
+   * `pieces[i]` is a prefix (or all) of `stored[i]`.
+   */
+  pieces: Buffer[]
+  /** The buffers the pieces view (what the record keeps alive), in order. */
+  stored: Buffer[]
+  /** Bytes of `stored`. */
+  storedBytes: number
   droid: boolean
   /** Offset just past each `\n`-terminated line's `\n`, in line order. */
   lineEnds: number[]
@@ -64,6 +68,10 @@ export interface InputPins {
 export class CompactHistory {
   private readonly inputs = new Map<string, Remembered>()
   private held = 0
+  /** Records dropped while the entries just returned may still view into them. */
+  private readonly retired: Remembered[] = []
+  /** The tails copied here (own memory, not the caller's: never released to the pins). */
+  private readonly copies = new WeakSet<Buffer>()
   readonly stats: HistoryStats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 }
 
   constructor(
@@ -78,31 +86,64 @@ export class CompactHistory {
 
   /** Pass 1 over `chunks` (from line 0), reusing the lines shared with `key`'s last input. */
   entries(key: string, chunks: Buffer[], droid: boolean): Entry[] {
+    this.releaseRetired()
     const prev = this.inputs.get(key)
     let k = 0
     if (prev !== undefined && prev.droid === droid && prev.lineEnds.length > 0) {
       const limit = prev.lineEnds[prev.lineEnds.length - 1]
-      k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.chunks, limit))
+      k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.pieces, limit))
     }
-    const lineEnds = k > 0 ? prev!.lineEnds.slice(0, k) : []
-    const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined
-    const fresh = parseEntries(chunks, droid, 0, from, lineEnds)
     const shared = k > 0 ? entriesBefore(prev!.entries, k) : 0
-    const entries = k > 0 ? prev!.entries.slice(0, shared).concat(fresh) : fresh
+    const lineEnds = k > 0 ? prev!.lineEnds.slice(0, k) : []
+    const at = k > 0 ? lineEnds[k - 1] : 0
     const bytes = totalLength(chunks)
-    const reused = from?.byte ?? 0
-    this.stats.reusedBytes += reused
-    this.stats.parsedBytes += bytes - reused
-    if (bytes <= this.budget) {
-      const pinned = shared > 0 ? prev!.pinned.concat(chunks) : chunks
-      if (this.pins) for (const c of chunks) this.pins.retain(c)
-      if (prev !== undefined) this.forget(key, prev, shared > 0)
-      const rec: Remembered = { chunks, pinned, bytes, droid, lineEnds, entries, shared }
-      if (shared > 0 && prev?.output !== undefined) rec.previous = prev.output
+    this.stats.reusedBytes += at
+    this.stats.parsedBytes += bytes - at
+    let entries: Entry[]
+    let rec: Remembered
+    let kept = 0
+    if (shared === 0) {
+      // Nothing taken over: the entries view into this input alone.
+      entries = parseEntries(chunks, droid, 0, k > 0 ? { byte: at, line: k } : undefined, lineEnds)
+      rec = { pieces: chunks, stored: chunks, storedBytes: bytes, droid, lineEnds, entries, shared }
+    } else {
+      // The lines from k on are parsed from a copy of their bytes, so that the record keeps the
+      // input's new bytes and the earlier inputs' pieces it shares (the bytes of one input),
+      // not every earlier input of the session whole: a session's tenth checkpoint held ten
+      // copies of its transcript.
+      const tail = copyFrom(chunks, at)
+      this.copies.add(tail)
+      const ends: number[] = []
+      const fresh = parseEntries(tail, droid, 0, { byte: 0, line: k }, ends)
+      for (const e of ends) lineEnds.push(at + e)
+      entries = prev!.entries.slice(0, shared).concat(fresh)
+      const cut = cutPieces(prev!.pieces, at)
+      kept = cut.length
+      const pieces = tail.length > 0 ? [...cut, tail] : cut
+      const stored = prev!.stored.slice(0, kept)
+      if (tail.length > 0) stored.push(tail)
+      rec = { pieces, stored, storedBytes: totalLength(stored), droid, lineEnds, entries, shared }
+      if (prev!.output !== undefined) rec.previous = prev!.output
+    }
+    if (prev !== undefined) {
+      this.inputs.delete(key)
+      this.held -= held(prev)
+    }
+    if (rec.storedBytes <= this.budget) {
+      if (shared === 0) {
+        if (this.pins) for (const c of chunks) this.pins.retain(c)
+        if (prev !== undefined) this.release(prev.stored)
+      } else {
+        // The new record holds on to what it kept of prev's pieces.
+        this.release(prev!.stored.slice(kept))
+      }
       this.inputs.set(key, rec)
-      this.held += bytes
+      this.held += rec.storedBytes
       this.trim()
-    } else if (prev !== undefined) this.forget(key, prev, false)
+    } else if (prev !== undefined) {
+      // The entries returned may view into prev's pieces: released at the next call.
+      this.retired.push(prev)
+    }
     return entries
   }
 
@@ -149,26 +190,63 @@ export class CompactHistory {
   private trim(): void {
     for (const [k, r] of this.inputs) {
       if (this.held <= this.budget) break
-      this.forget(k, r, false)
+      this.forget(k, r)
     }
   }
 
-  /** Drop `r`; `handedOn`: its pins now belong to the record replacing it. */
-  private forget(key: string, r: Remembered, handedOn: boolean): void {
+  /** Drop `r`. */
+  private forget(key: string, r: Remembered): void {
     this.inputs.delete(key)
     this.held -= held(r)
-    if (this.pins && !handedOn) for (const c of r.pinned) this.pins.release(c)
+    this.release(r.stored)
+  }
+
+  /** Release what the records dropped with a call's result still in use held. */
+  private releaseRetired(): void {
+    for (const r of this.retired.splice(0)) this.release(r.stored)
+  }
+
+  /** Tell the pins that `stored` buffers are no longer held (copies made here are not theirs). */
+  private release(stored: readonly Buffer[]): void {
+    if (!this.pins) return
+    for (const b of stored) if (!this.copies.has(b)) this.pins.release(b)
   }
 
   clear(): void {
-    for (const [k, r] of this.inputs) this.forget(k, r, false)
+    for (const [k, r] of this.inputs) this.forget(k, r)
+    this.releaseRetired()
     this.held = 0
   }
 }
 
-/** Bytes a remembered input holds: the input and its kept output. */
+/** Bytes a remembered input holds: its pieces' buffers and its kept output. */
 function held(r: Remembered): number {
-  return r.bytes + (r.output?.bytes.length ?? 0)
+  return r.storedBytes + (r.output?.bytes.length ?? 0)
+}
+
+/** A copy of the input's bytes from offset `at` on (one buffer of its own). */
+function copyFrom(chunks: readonly Buffer[], at: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(Math.max(0, totalLength(chunks as Buffer[]) - at))
+  let base = 0
+  let n = 0
+  for (const c of chunks) {
+    const from = Math.max(0, at - base)
+    if (from < c.length) n += c.copy(out, n, from)
+    base += c.length
+  }
+  return out
+}
+
+/** The pieces cut to their first `bytes` bytes (the last one kept shortened). */
+function cutPieces(pieces: readonly Buffer[], bytes: number): Buffer[] {
+  const out: Buffer[] = []
+  let left = bytes
+  for (const p of pieces) {
+    if (left <= 0) break
+    out.push(p.length <= left ? p : p.subarray(0, left))
+    left -= p.length
+  }
+  return out
 }
 
 /** Number of values in ascending `xs` that are ≤ `v`. */
