@@ -15,6 +15,7 @@ import { checkpointBlobOids, sessionTranscriptBlobOids } from '../formats/v1/rea
 import { planTranscript } from '../formats/v1/transcript.js'
 import type { GoTime } from '../formats/json/time.js'
 import type { V1Checkpoint } from './v1source.js'
+import { SpooledListing, type ListingSpool } from './listing-spool.js'
 import type { V2State } from './v2state.js'
 import type { FailReason, PlanAction, PlannedCheckpoint } from './types.js'
 
@@ -33,10 +34,10 @@ export interface SlotRef {
 export interface V1CheckpointRef {
   id: string
   /**
-   * Packed (one buffer) once planning is done: see packForWrite; null once the write step has
-   * processed the checkpoint (releaseListing).
+   * Packed (one buffer, or spooled to a file) once planning is done: see packForWrite; null once
+   * the write step has processed the checkpoint (releaseListing).
    */
-  listing: V1CheckpointListing | PackedListing | null
+  listing: V1CheckpointListing | PackedListing | SpooledListing | null
   createdAt: GoTime
 }
 
@@ -56,7 +57,7 @@ export function listingForWrite(cp: V1CheckpointRef): {
   if (cp.listing === null) {
     throw new Error(`checkpoint ${cp.id}: its v1 listing was released once it was processed`)
   }
-  if (!(cp.listing instanceof PackedListing)) return { listing: cp.listing, largeTranscripts: [] }
+  if (!isPacked(cp.listing)) return { listing: cp.listing, largeTranscripts: [] }
   const { listing, noted } = cp.listing.open()
   return { listing, largeTranscripts: noted }
 }
@@ -109,6 +110,12 @@ export function readsV1Blobs(w: CheckpointWork): boolean {
 function blobOf(l: V1CheckpointListing, slot: string | null, name: string): string | undefined {
   const entries = slot === null ? l.entries : l.slots.get(slot)?.entries
   return entries?.find((e) => e.name === name && e.type === 'blob')?.oid
+}
+
+function isPacked(
+  l: V1CheckpointListing | PackedListing | SpooledListing
+): l is PackedListing | SpooledListing {
+  return l instanceof PackedListing || l instanceof SpooledListing
 }
 
 /** Decide every checkpoint. `force` selects §5.3 for existing ones. */
@@ -165,16 +172,21 @@ export const LARGE_BLOB_BYTES = 64 * 1024
 /**
  * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
  * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
- * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
+ * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark),
+ * or, given a `spool`, a file offset (the buffers were another 13 MB).
  */
-export function packForWrite(work: CheckpointWork[], sizes: ReadonlyMap<string, number>): void {
+export function packForWrite(
+  work: CheckpointWork[],
+  sizes: ReadonlyMap<string, number>,
+  spool?: ListingSpool
+): void {
   for (const w of work) {
     // Empty slot lists are one shared (frozen) array: two arrays a checkpoint were ~0.6 MB of a
     // 10,000-checkpoint run's heap.
     if (w.repack.length === 0) w.repack = NO_SLOTS
     if (w.backfill.length === 0) w.backfill = NO_SLOTS
     const l = w.cp.listing
-    if (l === null || l instanceof PackedListing) continue
+    if (l === null || isPacked(l)) continue
     let bytes = 0
     for (const oid of checkpointBlobOids(l, w.v1Sessions)) bytes += sizes.get(oid) ?? 0
     w.v1Bytes = bytes
@@ -188,7 +200,7 @@ export function packForWrite(work: CheckpointWork[], sizes: ReadonlyMap<string, 
         if (size >= LARGE_BLOB_BYTES) large.push([oid, size])
       }
     }
-    w.cp = { ...w.cp, listing: new PackedListing(l, large) }
+    w.cp = { ...w.cp, listing: spool ? spool.put(l, large) : new PackedListing(l, large) }
   }
 }
 

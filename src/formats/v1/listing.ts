@@ -214,6 +214,14 @@ export class PackedListing {
   private readonly bytes: Buffer
 
   constructor(l: V1CheckpointListing, noted: ReadonlyArray<readonly [string, number]> = []) {
+    this.bytes = PackedListing.encode(l, noted)
+  }
+
+  /** The listing and the noted blobs as the bytes a PackedListing holds. */
+  static encode(
+    l: V1CheckpointListing,
+    noted: ReadonlyArray<readonly [string, number]> = []
+  ): Buffer {
     const form: PackedForm = {
       id: l.id,
       path: l.path,
@@ -222,20 +230,12 @@ export class PackedListing {
       tasks: l.tasks,
       ...(noted.length > 0 ? { noted } : {})
     }
-    this.bytes = Buffer.from(JSON.stringify(form), 'utf8')
+    return Buffer.from(JSON.stringify(form), 'utf8')
   }
 
-  get byteLength(): number {
-    return this.bytes.length
-  }
-
-  unpack(): V1CheckpointListing {
-    return this.open().listing
-  }
-
-  /** The listing, and the blobs noted when it was packed (in the order given). */
-  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> } {
-    const f = JSON.parse(this.bytes.toString('utf8')) as PackedForm
+  /** What `encode` packed: a fresh listing equal to the one given, and the noted blobs. */
+  static decode(bytes: Buffer): { listing: V1CheckpointListing; noted: Array<[string, number]> } {
+    const f = JSON.parse(bytes.toString('utf8')) as PackedForm
     const listing: V1CheckpointListing = {
       id: f.id,
       path: f.path,
@@ -249,5 +249,18 @@ export class PackedListing {
       tasks: f.tasks
     }
     return { listing, noted: (f.noted ?? []) as Array<[string, number]> }
+  }
+
+  get byteLength(): number {
+    return this.bytes.length
+  }
+
+  unpack(): V1CheckpointListing {
+    return this.open().listing
+  }
+
+  /** The listing, and the blobs noted when it was packed (in the order given). */
+  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> } {
+    return PackedListing.decode(this.bytes)
   }
 }

@@ -2,6 +2,7 @@
 // reads the pinned v1 tree and every v2 ref once; writing runs the batched migration (migrate.ts);
 // verification is a hook the surfaces pass in (the engine does not depend on the verifier);
 // pushing is every ref this run moved, each leased on the remote value known before the run.
+import { ListingSpool } from '../../listing-spool.js'
 import { formatGoTime, isZeroTime } from '../../../formats/json/time.js'
 import type { GitRunner } from '../../../git/runner.js'
 import { loadV1 } from '../../v1source.js'
@@ -52,6 +53,8 @@ export interface V2Plan extends MigrationPlan {
   readonly internal: {
     work: CheckpointWork[]
     v2: V2State
+    /** Where the listings are kept until written (closed once the plan is written). */
+    spool?: ListingSpool
     /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
     listingWarnings: string[]
   }
@@ -72,9 +75,11 @@ export class V2Target implements Target<V2Plan> {
     timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
     const v2 = await v2Loading
     timer.add('index', { objects: v2.entryCount })
+    // A plan that will be written keeps its listings in a file until then (listing-spool.ts).
+    const spool = settings.dryRun ? undefined : new ListingSpool()
     const planned = await timer.time('plan', async () => {
       const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes)
-      packForWrite(p.work, v1.sizes)
+      packForWrite(p.work, v1.sizes, spool)
       return p
     })
     timer.add('plan', { objects: planned.objects, bytes: planned.bytes })
@@ -106,6 +111,7 @@ export class V2Target implements Target<V2Plan> {
       internal: {
         work: planned.work,
         v2,
+        ...(spool ? { spool } : {}),
         listingWarnings: (v1.ignored ?? []).map(
           (e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`
         )
@@ -141,6 +147,7 @@ export class V2Target implements Target<V2Plan> {
       )
     } finally {
       await compactor.close()
+      plan.internal.spool?.close()
     }
   }
 
