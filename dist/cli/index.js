@@ -2598,6 +2598,10 @@ function unpackEntry(p) {
 class PackedListing {
     bytes;
     constructor(l, noted = []) {
+        this.bytes = PackedListing.encode(l, noted);
+    }
+    /** The listing and the noted blobs as the bytes a PackedListing holds. */
+    static encode(l, noted = []) {
         const form = {
             id: l.id,
             path: l.path,
@@ -2606,17 +2610,11 @@ class PackedListing {
             tasks: l.tasks,
             ...(noted.length > 0 ? { noted } : {})
         };
-        this.bytes = Buffer.from(JSON.stringify(form), 'utf8');
+        return Buffer.from(JSON.stringify(form), 'utf8');
     }
-    get byteLength() {
-        return this.bytes.length;
-    }
-    unpack() {
-        return this.open().listing;
-    }
-    /** The listing, and the blobs noted when it was packed (in the order given). */
-    open() {
-        const f = JSON.parse(this.bytes.toString('utf8'));
+    /** What `encode` packed: a fresh listing equal to the one given, and the noted blobs. */
+    static decode(bytes) {
+        const f = JSON.parse(bytes.toString('utf8'));
         const listing = {
             id: f.id,
             path: f.path,
@@ -2628,6 +2626,16 @@ class PackedListing {
             tasks: f.tasks
         };
         return { listing, noted: (f.noted ?? []) };
+    }
+    get byteLength() {
+        return this.bytes.length;
+    }
+    unpack() {
+        return this.open().listing;
+    }
+    /** The listing, and the blobs noted when it was packed (in the order given). */
+    open() {
+        return PackedListing.decode(this.bytes);
     }
 }
 
@@ -8600,6 +8608,10 @@ class CompactHistory {
     pins;
     inputs = new Map();
     held = 0;
+    /** Records dropped while the entries just returned may still view into them. */
+    retired = [];
+    /** The tails copied here (own memory, not the caller's: never released to the pins). */
+    copies = new WeakSet();
     stats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 };
     constructor(budget = 32 * 1024 * 1024, pins) {
         this.budget = budget;
@@ -8611,37 +8623,73 @@ class CompactHistory {
     }
     /** Pass 1 over `chunks` (from line 0), reusing the lines shared with `key`'s last input. */
     entries(key, chunks, droid) {
+        this.releaseRetired();
         const prev = this.inputs.get(key);
         let k = 0;
         if (prev !== undefined && prev.droid === droid && prev.lineEnds.length > 0) {
             const limit = prev.lineEnds[prev.lineEnds.length - 1];
-            k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.chunks, limit));
+            k = countAtMost(prev.lineEnds, commonPrefix(chunks, prev.pieces, limit));
         }
-        const lineEnds = k > 0 ? prev.lineEnds.slice(0, k) : [];
-        const from = k > 0 ? { byte: lineEnds[k - 1], line: k } : undefined;
-        const fresh = parseEntries(chunks, droid, 0, from, lineEnds);
         const shared = k > 0 ? entriesBefore(prev.entries, k) : 0;
-        const entries = k > 0 ? prev.entries.slice(0, shared).concat(fresh) : fresh;
+        const lineEnds = k > 0 ? prev.lineEnds.slice(0, k) : [];
+        const at = k > 0 ? lineEnds[k - 1] : 0;
         const bytes = lines_totalLength(chunks);
-        const reused = from?.byte ?? 0;
-        this.stats.reusedBytes += reused;
-        this.stats.parsedBytes += bytes - reused;
-        if (bytes <= this.budget) {
-            const pinned = shared > 0 ? prev.pinned.concat(chunks) : chunks;
-            if (this.pins)
-                for (const c of chunks)
-                    this.pins.retain(c);
-            if (prev !== undefined)
-                this.forget(key, prev, shared > 0);
-            const rec = { chunks, pinned, bytes, droid, lineEnds, entries, shared };
-            if (shared > 0 && prev?.output !== undefined)
+        this.stats.reusedBytes += at;
+        this.stats.parsedBytes += bytes - at;
+        let entries;
+        let rec;
+        let kept = 0;
+        if (shared === 0) {
+            // Nothing taken over: the entries view into this input alone.
+            entries = parseEntries(chunks, droid, 0, k > 0 ? { byte: at, line: k } : undefined, lineEnds);
+            rec = { pieces: chunks, stored: chunks, storedBytes: bytes, droid, lineEnds, entries, shared };
+        }
+        else {
+            // The lines from k on are parsed from a copy of their bytes, so that the record keeps the
+            // input's new bytes and the earlier inputs' pieces it shares (the bytes of one input),
+            // not every earlier input of the session whole: a session's tenth checkpoint held ten
+            // copies of its transcript.
+            const tail = copyFrom(chunks, at);
+            this.copies.add(tail);
+            const ends = [];
+            const fresh = parseEntries(tail, droid, 0, { byte: 0, line: k }, ends);
+            for (const e of ends)
+                lineEnds.push(at + e);
+            entries = prev.entries.slice(0, shared).concat(fresh);
+            const cut = cutPieces(prev.pieces, at);
+            kept = cut.length;
+            const pieces = tail.length > 0 ? [...cut, tail] : cut;
+            const stored = prev.stored.slice(0, kept);
+            if (tail.length > 0)
+                stored.push(tail);
+            rec = { pieces, stored, storedBytes: lines_totalLength(stored), droid, lineEnds, entries, shared };
+            if (prev.output !== undefined)
                 rec.previous = prev.output;
+        }
+        if (prev !== undefined) {
+            this.inputs.delete(key);
+            this.held -= held(prev);
+        }
+        if (rec.storedBytes <= this.budget) {
+            if (shared === 0) {
+                if (this.pins)
+                    for (const c of chunks)
+                        this.pins.retain(c);
+                if (prev !== undefined)
+                    this.release(prev.stored);
+            }
+            else {
+                // The new record holds on to what it kept of prev's pieces.
+                this.release(prev.stored.slice(kept));
+            }
             this.inputs.set(key, rec);
-            this.held += bytes;
+            this.held += rec.storedBytes;
             this.trim();
         }
-        else if (prev !== undefined)
-            this.forget(key, prev, false);
+        else if (prev !== undefined) {
+            // The entries returned may view into prev's pieces: released at the next call.
+            this.retired.push(prev);
+        }
         return entries;
     }
     /**
@@ -8690,26 +8738,63 @@ class CompactHistory {
         for (const [k, r] of this.inputs) {
             if (this.held <= this.budget)
                 break;
-            this.forget(k, r, false);
+            this.forget(k, r);
         }
     }
-    /** Drop `r`; `handedOn`: its pins now belong to the record replacing it. */
-    forget(key, r, handedOn) {
+    /** Drop `r`. */
+    forget(key, r) {
         this.inputs.delete(key);
         this.held -= held(r);
-        if (this.pins && !handedOn)
-            for (const c of r.pinned)
-                this.pins.release(c);
+        this.release(r.stored);
+    }
+    /** Release what the records dropped with a call's result still in use held. */
+    releaseRetired() {
+        for (const r of this.retired.splice(0))
+            this.release(r.stored);
+    }
+    /** Tell the pins that `stored` buffers are no longer held (copies made here are not theirs). */
+    release(stored) {
+        if (!this.pins)
+            return;
+        for (const b of stored)
+            if (!this.copies.has(b))
+                this.pins.release(b);
     }
     clear() {
         for (const [k, r] of this.inputs)
-            this.forget(k, r, false);
+            this.forget(k, r);
+        this.releaseRetired();
         this.held = 0;
     }
 }
-/** Bytes a remembered input holds: the input and its kept output. */
+/** Bytes a remembered input holds: its pieces' buffers and its kept output. */
 function held(r) {
-    return r.bytes + (r.output?.bytes.length ?? 0);
+    return r.storedBytes + (r.output?.bytes.length ?? 0);
+}
+/** A copy of the input's bytes from offset `at` on (one buffer of its own). */
+function copyFrom(chunks, at) {
+    const out = Buffer.allocUnsafeSlow(Math.max(0, lines_totalLength(chunks) - at));
+    let base = 0;
+    let n = 0;
+    for (const c of chunks) {
+        const from = Math.max(0, at - base);
+        if (from < c.length)
+            n += c.copy(out, n, from);
+        base += c.length;
+    }
+    return out;
+}
+/** The pieces cut to their first `bytes` bytes (the last one kept shortened). */
+function cutPieces(pieces, bytes) {
+    const out = [];
+    let left = bytes;
+    for (const p of pieces) {
+        if (left <= 0)
+            break;
+        out.push(p.length <= left ? p : p.subarray(0, left));
+        left -= p.length;
+    }
+    return out;
 }
 /** Number of values in ascending `xs` that are ≤ `v`. */
 function countAtMost(xs, v) {
@@ -18519,7 +18604,112 @@ function encodeGeneration(oldest, newest) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
+// The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
+// planned checkpoint's listing until the write step reaches it: ~1.3 KB of buffer and objects a
+// checkpoint, 13 MB at 10,000, and resident memory grew with the corpus by more than that (the
+// collector sizes the heap by what is live). Written once when planned, each is read back once,
+// for its read window; the file is unlinked as soon as it is open where the system allows it.
+
+
+
+
+/** Bytes gathered before they are written (one write for many small listings). */
+const STAGE_BYTES = 256 * 1024;
+class ListingSpool {
+    fd;
+    /** The file's directory, while it is still there (removed on close). */
+    dir;
+    stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
+    staged = 0;
+    /** Bytes in the file (not counting the stage). */
+    written = 0;
+    constructor(parent = (0,external_node_os_namespaceObject.tmpdir)()) {
+        const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(parent, 'entire-migrate-'));
+        const path = (0,external_node_path_namespaceObject.join)(dir, 'listings');
+        this.fd = (0,external_node_fs_namespaceObject.openSync)(path, 'w+', 0o600);
+        this.dir = dir;
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+            (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+            this.dir = null;
+        }
+        catch {
+            // Some systems do not remove an open file: it goes on close.
+        }
+    }
+    /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
+    put(l, noted) {
+        const bytes = PackedListing.encode(l, noted);
+        const at = this.written + this.staged;
+        if (this.staged + bytes.length > STAGE_BYTES)
+            this.flush();
+        if (bytes.length > STAGE_BYTES)
+            this.writeAll(bytes);
+        else
+            this.staged += bytes.copy(this.stage, this.staged);
+        return new SpooledListing(this, at, bytes.length);
+    }
+    /** The bytes at `[at, at + length)`. */
+    read(at, length) {
+        const fd = this.openFd();
+        this.flush();
+        const out = Buffer.allocUnsafe(length);
+        let n = 0;
+        while (n < length) {
+            const r = (0,external_node_fs_namespaceObject.readSync)(fd, out, n, length - n, at + n);
+            if (r === 0)
+                throw new Error(`listing spool: ${length - n} bytes missing at ${at + n}`);
+            n += r;
+        }
+        return out;
+    }
+    /** Close (and remove) the file; listings spooled can no longer be opened. */
+    close() {
+        if (this.fd !== null)
+            (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        this.fd = null;
+        if (this.dir !== null)
+            (0,external_node_fs_namespaceObject.rmSync)(this.dir, { recursive: true, force: true });
+        this.dir = null;
+    }
+    openFd() {
+        if (this.fd === null)
+            throw new Error('listing spool: read after close');
+        return this.fd;
+    }
+    flush() {
+        if (this.staged === 0)
+            return;
+        const n = this.staged;
+        this.staged = 0;
+        this.writeAll(this.stage.subarray(0, n));
+    }
+    writeAll(b) {
+        const fd = this.openFd();
+        let n = 0;
+        while (n < b.length)
+            n += (0,external_node_fs_namespaceObject.writeSync)(fd, b, n, b.length - n, this.written + n);
+        this.written += b.length;
+    }
+}
+/** One listing in a spool: `open()` reads and unpacks it. */
+class SpooledListing {
+    spool;
+    at;
+    length;
+    constructor(spool, at, length) {
+        this.spool = spool;
+        this.at = at;
+        this.length = length;
+    }
+    open() {
+        return PackedListing.decode(this.spool.read(this.at, this.length));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
+
 
 
 
@@ -18537,7 +18727,7 @@ function listingForWrite(cp) {
     if (cp.listing === null) {
         throw new Error(`checkpoint ${cp.id}: its v1 listing was released once it was processed`);
     }
-    if (!(cp.listing instanceof PackedListing))
+    if (!isPacked(cp.listing))
         return { listing: cp.listing, largeTranscripts: [] };
     const { listing, noted } = cp.listing.open();
     return { listing, largeTranscripts: noted };
@@ -18558,6 +18748,9 @@ function readsV1Blobs(w) {
 function blobOf(l, slot, name) {
     const entries = slot === null ? l.entries : l.slots.get(slot)?.entries;
     return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
+}
+function isPacked(l) {
+    return l instanceof PackedListing || l instanceof SpooledListing;
 }
 /** Decide every checkpoint. `force` selects §5.3 for existing ones. */
 async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
@@ -18608,9 +18801,10 @@ const LARGE_BLOB_BYTES = 64 * 1024;
 /**
  * Ready the plan for the write step: note each checkpoint's read size and pack its listing, so
  * that what a run keeps per checkpoint until it is written is a few small objects and one buffer
- * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark).
+ * (10,000 synthetic checkpoints: the listings were ~20 MB of objects for the collector to mark),
+ * or, given a `spool`, a file offset (the buffers were another 13 MB).
  */
-function packForWrite(work, sizes) {
+function packForWrite(work, sizes, spool) {
     for (const w of work) {
         // Empty slot lists are one shared (frozen) array: two arrays a checkpoint were ~0.6 MB of a
         // 10,000-checkpoint run's heap.
@@ -18619,7 +18813,7 @@ function packForWrite(work, sizes) {
         if (w.backfill.length === 0)
             w.backfill = NO_SLOTS;
         const l = w.cp.listing;
-        if (l === null || l instanceof PackedListing)
+        if (l === null || isPacked(l))
             continue;
         let bytes = 0;
         for (const oid of checkpointBlobOids(l, w.v1Sessions))
@@ -18636,7 +18830,7 @@ function packForWrite(work, sizes) {
                     large.push([oid, size]);
             }
         }
-        w.cp = { ...w.cp, listing: new PackedListing(l, large) };
+        w.cp = { ...w.cp, listing: spool ? spool.put(l, large) : new PackedListing(l, large) };
     }
 }
 /** The slot list of a work item that has none, once planned (frozen: nothing adds to it). */
@@ -21376,6 +21570,7 @@ async function acquireRepositoryLock(git) {
 
 
 
+
 const V2_REF_PREFIX = 'refs/entire/checkpoints/v2/';
 class V2Target {
     options;
@@ -21393,9 +21588,11 @@ class V2Target {
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
         const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
+        // A plan that will be written keeps its listings in a file until then (listing-spool.ts).
+        const spool = settings.dryRun ? undefined : new ListingSpool();
         const planned = await timer.time('plan', async () => {
             const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes);
-            packForWrite(p.work, v1.sizes);
+            packForWrite(p.work, v1.sizes, spool);
             return p;
         });
         timer.add('plan', { objects: planned.objects, bytes: planned.bytes });
@@ -21428,6 +21625,7 @@ class V2Target {
             internal: {
                 work: planned.work,
                 v2,
+                ...(spool ? { spool } : {}),
                 listingWarnings: (v1.ignored ?? []).map((e) => `v1 tree entry ${e.path} is not a checkpoint (${e.reason}); skipped`)
             }
         };
@@ -21455,6 +21653,7 @@ class V2Target {
         }
         finally {
             await compactor.close();
+            plan.internal.spool?.close();
         }
     }
     /**
