@@ -33393,7 +33393,7 @@ class CompactHistory {
         this.held -= held(r);
         this.release(r.stored);
     }
-    /** Release what the records dropped with a call's result still in use held. */
+    /** Release the records dropped while the entries last returned still viewed into them. */
     releaseRetired() {
         for (const r of this.retired.splice(0))
             this.release(r.stored);

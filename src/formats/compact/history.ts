@@ -201,7 +201,7 @@ export class CompactHistory {
     this.release(r.stored)
   }
 
-  /** Release what the records dropped with a call's result still in use held. */
+  /** Release the records dropped while the entries last returned still viewed into them. */
   private releaseRetired(): void {
     for (const r of this.retired.splice(0)) this.release(r.stored)
   }
