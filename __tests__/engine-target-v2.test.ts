@@ -3,6 +3,7 @@
 // verify runs the hook, and pushRefs leases every moved ref on the remote's known value.
 import { describe, it, expect } from '@jest/globals'
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import { defaultSettings, runMigration } from '../src/engine/run.js'
 import { pinV1 } from '../src/engine/v1source.js'
 import { PhaseTimer } from '../src/engine/timer.js'
@@ -17,6 +18,33 @@ const NOW = new Date('2026-05-01T12:00:00Z')
 const MAIN = 'refs/entire/checkpoints/v2/main'
 
 describe('V2Target', () => {
+  it('spools the plan listings to a file until written, or keeps them where no file can be made', async () => {
+    const { dir, git } = await buildV1Repo(undefined, v1Fixture())
+    const settings = defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', redact: true })
+    const ctx = { git, settings, logger: silentLogger, timer: new PhaseTimer(silentLogger) }
+    const target = new V2Target()
+    const plan = await target.plan(ctx, await pinV1(git, {}))
+    expect(plan.internal.spool).toBeDefined()
+    // a dry run's plan is never written: nothing to spool
+    const dry = await target.plan({ ...ctx, settings: { ...settings, dryRun: true } }, plan.v1)
+    expect(dry.internal.spool).toBeUndefined()
+    await target.write(ctx, plan)
+    const written = await refsUnder(git, 'refs/entire/checkpoints/v2/')
+    expect(Object.keys(written)).toContain(MAIN)
+
+    const again = await buildV1Repo(undefined, v1Fixture())
+    const ctx2 = {
+      ...ctx,
+      git: again.git,
+      settings: defaultSettings(again.dir, { now: NOW, cliVersion: '0.6.2', redact: true })
+    }
+    const noDir = new V2Target({ spoolDir: join(again.dir, 'no-such-directory') })
+    const inMemory = await noDir.plan(ctx2, await pinV1(again.git, {}))
+    expect(inMemory.internal.spool).toBeUndefined()
+    await noDir.write(ctx2, inMemory)
+    expect(await refsUnder(again.git, 'refs/entire/checkpoints/v2/')).toEqual(written)
+  })
+
   it('plans without writing, writes what the runner writes, and leases its pushes', async () => {
     const { dir, git } = await buildV1Repo(undefined, v1Fixture())
     const settings = defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', redact: true })

@@ -21588,8 +21588,9 @@ class V2Target {
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
         const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
-        // A plan that will be written keeps its listings in a file until then (listing-spool.ts).
-        const spool = settings.dryRun ? undefined : new ListingSpool();
+        // A plan that will be written keeps its listings in a file until then (listing-spool.ts);
+        // in memory where no temporary file can be made.
+        const spool = settings.dryRun ? undefined : openSpool(ctx.logger, this.options.spoolDir);
         const planned = await timer.time('plan', async () => {
             const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes);
             packForWrite(p.work, v1.sizes, spool);
@@ -21677,6 +21678,16 @@ function leasedPushRefs(changes, remoteValues, prefix) {
     return changes
         .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
         .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }));
+}
+/** A listing spool in the system's temporary directory; undefined (logged) when none can be made. */
+function openSpool(logger, dir) {
+    try {
+        return new ListingSpool(dir);
+    }
+    catch (e) {
+        logger.debug(`listings kept in memory: no temporary file (${e.message})`);
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/run.ts

@@ -46,6 +46,8 @@ export interface V2TargetOptions {
   verifier?: Verifier
   /** Script for compaction worker threads (a bundle whose entry serves compaction jobs). */
   compactWorkerScript?: string
+  /** Where the plan's listings are spooled (default: the system's temporary directory). */
+  spoolDir?: string
 }
 
 /** The plan as reported, plus what the writer needs (kept out of the report's JSON). */
@@ -75,8 +77,9 @@ export class V2Target implements Target<V2Plan> {
     timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
     const v2 = await v2Loading
     timer.add('index', { objects: v2.entryCount })
-    // A plan that will be written keeps its listings in a file until then (listing-spool.ts).
-    const spool = settings.dryRun ? undefined : new ListingSpool()
+    // A plan that will be written keeps its listings in a file until then (listing-spool.ts);
+    // in memory where no temporary file can be made.
+    const spool = settings.dryRun ? undefined : openSpool(ctx.logger, this.options.spoolDir)
     const planned = await timer.time('plan', async () => {
       const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes)
       packForWrite(p.work, v1.sizes, spool)
@@ -182,4 +185,14 @@ export function leasedPushRefs(
   return changes
     .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
     .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }))
+}
+
+/** A listing spool in the system's temporary directory; undefined (logged) when none can be made. */
+function openSpool(logger: EngineContext['logger'], dir?: string): ListingSpool | undefined {
+  try {
+    return new ListingSpool(dir)
+  } catch (e) {
+    logger.debug(`listings kept in memory: no temporary file (${(e as Error).message})`)
+    return undefined
+  }
 }
