@@ -2588,13 +2588,6 @@ function packEntry(e) {
 function unpackEntry(p) {
     return { name: p[0], mode: p[1], type: p[2], oid: p[3] ?? undefined };
 }
-/**
- * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
- * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
- * collection of the old generation had to mark: the collector's cost grew with the corpus.
- * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
- * their sizes (`noted`): they live in the same buffer, not as objects of their own.
- */
 class PackedListing {
     bytes;
     constructor(l, noted = []) {
@@ -18604,112 +18597,7 @@ function encodeGeneration(oldest, newest) {
     }));
 }
 
-;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
-// The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
-// planned checkpoint's listing until the write step reaches it: ~1.3 KB of buffer and objects a
-// checkpoint, 13 MB at 10,000, and resident memory grew with the corpus by more than that (the
-// collector sizes the heap by what is live). Written once when planned, each is read back once,
-// for its read window; the file is unlinked as soon as it is open where the system allows it.
-
-
-
-
-/** Bytes gathered before they are written (one write for many small listings). */
-const STAGE_BYTES = 256 * 1024;
-class ListingSpool {
-    fd;
-    /** The file's directory, while it is still there (removed on close). */
-    dir;
-    stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
-    staged = 0;
-    /** Bytes in the file (not counting the stage). */
-    written = 0;
-    constructor(parent = (0,external_node_os_namespaceObject.tmpdir)()) {
-        const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(parent, 'entire-migrate-'));
-        const path = (0,external_node_path_namespaceObject.join)(dir, 'listings');
-        this.fd = (0,external_node_fs_namespaceObject.openSync)(path, 'w+', 0o600);
-        this.dir = dir;
-        try {
-            (0,external_node_fs_namespaceObject.unlinkSync)(path);
-            (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
-            this.dir = null;
-        }
-        catch {
-            // Some systems do not remove an open file: it goes on close.
-        }
-    }
-    /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
-    put(l, noted) {
-        const bytes = PackedListing.encode(l, noted);
-        const at = this.written + this.staged;
-        if (this.staged + bytes.length > STAGE_BYTES)
-            this.flush();
-        if (bytes.length > STAGE_BYTES)
-            this.writeAll(bytes);
-        else
-            this.staged += bytes.copy(this.stage, this.staged);
-        return new SpooledListing(this, at, bytes.length);
-    }
-    /** The bytes at `[at, at + length)`. */
-    read(at, length) {
-        const fd = this.openFd();
-        this.flush();
-        const out = Buffer.allocUnsafe(length);
-        let n = 0;
-        while (n < length) {
-            const r = (0,external_node_fs_namespaceObject.readSync)(fd, out, n, length - n, at + n);
-            if (r === 0)
-                throw new Error(`listing spool: ${length - n} bytes missing at ${at + n}`);
-            n += r;
-        }
-        return out;
-    }
-    /** Close (and remove) the file; listings spooled can no longer be opened. */
-    close() {
-        if (this.fd !== null)
-            (0,external_node_fs_namespaceObject.closeSync)(this.fd);
-        this.fd = null;
-        if (this.dir !== null)
-            (0,external_node_fs_namespaceObject.rmSync)(this.dir, { recursive: true, force: true });
-        this.dir = null;
-    }
-    openFd() {
-        if (this.fd === null)
-            throw new Error('listing spool: read after close');
-        return this.fd;
-    }
-    flush() {
-        if (this.staged === 0)
-            return;
-        const n = this.staged;
-        this.staged = 0;
-        this.writeAll(this.stage.subarray(0, n));
-    }
-    writeAll(b) {
-        const fd = this.openFd();
-        let n = 0;
-        while (n < b.length)
-            n += (0,external_node_fs_namespaceObject.writeSync)(fd, b, n, b.length - n, this.written + n);
-        this.written += b.length;
-    }
-}
-/** One listing in a spool: `open()` reads and unpacks it. */
-class SpooledListing {
-    spool;
-    at;
-    length;
-    constructor(spool, at, length) {
-        this.spool = spool;
-        this.at = at;
-        this.length = length;
-    }
-    open() {
-        return PackedListing.decode(this.spool.read(this.at, this.length));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
-
 
 
 
@@ -18750,7 +18638,7 @@ function blobOf(l, slot, name) {
     return entries?.find((e) => e.name === name && e.type === 'blob')?.oid;
 }
 function isPacked(l) {
-    return l instanceof PackedListing || l instanceof SpooledListing;
+    return 'open' in l;
 }
 /** Decide every checkpoint. `force` selects §5.3 for existing ones. */
 async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
@@ -21557,6 +21445,110 @@ async function acquireRepositoryLock(git) {
         }
     }
     throw new RepositoryLockedError(path, null);
+}
+
+;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
+// The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
+// planned checkpoint's listing until the write step reaches it: ~1.3 KB of buffer and objects a
+// checkpoint, 13 MB at 10,000, and resident memory grew with the corpus by more than that (the
+// collector sizes the heap by what is live). Written once when planned, each is read back once,
+// for its read window; the file is unlinked as soon as it is open where the system allows it.
+
+
+
+
+/** Bytes gathered before they are written (one write for many small listings). */
+const STAGE_BYTES = 256 * 1024;
+class ListingSpool {
+    fd;
+    /** The file's directory, while it is still there (removed on close). */
+    dir;
+    stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
+    staged = 0;
+    /** Bytes in the file (not counting the stage). */
+    written = 0;
+    constructor(parent = (0,external_node_os_namespaceObject.tmpdir)()) {
+        const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)(parent, 'entire-migrate-'));
+        const path = (0,external_node_path_namespaceObject.join)(dir, 'listings');
+        this.fd = (0,external_node_fs_namespaceObject.openSync)(path, 'w+', 0o600);
+        this.dir = dir;
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+            (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+            this.dir = null;
+        }
+        catch {
+            // Some systems do not remove an open file: it goes on close.
+        }
+    }
+    /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
+    put(l, noted) {
+        const bytes = PackedListing.encode(l, noted);
+        const at = this.written + this.staged;
+        if (this.staged + bytes.length > STAGE_BYTES)
+            this.flush();
+        if (bytes.length > STAGE_BYTES)
+            this.writeAll(bytes);
+        else
+            this.staged += bytes.copy(this.stage, this.staged);
+        return new SpooledListing(this, at, bytes.length);
+    }
+    /** The bytes at `[at, at + length)`. */
+    read(at, length) {
+        const fd = this.openFd();
+        this.flush();
+        const out = Buffer.allocUnsafe(length);
+        let n = 0;
+        while (n < length) {
+            const r = (0,external_node_fs_namespaceObject.readSync)(fd, out, n, length - n, at + n);
+            if (r === 0)
+                throw new Error(`listing spool: ${length - n} bytes missing at ${at + n}`);
+            n += r;
+        }
+        return out;
+    }
+    /** Close (and remove) the file; listings spooled can no longer be opened. */
+    close() {
+        if (this.fd !== null)
+            (0,external_node_fs_namespaceObject.closeSync)(this.fd);
+        this.fd = null;
+        if (this.dir !== null)
+            (0,external_node_fs_namespaceObject.rmSync)(this.dir, { recursive: true, force: true });
+        this.dir = null;
+    }
+    openFd() {
+        if (this.fd === null)
+            throw new Error('listing spool: read after close');
+        return this.fd;
+    }
+    flush() {
+        if (this.staged === 0)
+            return;
+        const n = this.staged;
+        this.staged = 0;
+        this.writeAll(this.stage.subarray(0, n));
+    }
+    writeAll(b) {
+        const fd = this.openFd();
+        let n = 0;
+        while (n < b.length)
+            n += (0,external_node_fs_namespaceObject.writeSync)(fd, b, n, b.length - n, this.written + n);
+        this.written += b.length;
+    }
+}
+/** One listing in a spool: `open()` reads and unpacks it. */
+class SpooledListing {
+    spool;
+    at;
+    length;
+    constructor(spool, at, length) {
+        this.spool = spool;
+        this.at = at;
+        this.length = length;
+    }
+    open() {
+        return PackedListing.decode(this.spool.read(this.at, this.length));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/targets/v2/index.ts

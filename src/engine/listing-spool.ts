@@ -6,7 +6,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PackedListing, type V1CheckpointListing } from '../formats/v1/listing.js'
+import { PackedListing, type ListingPack, type V1CheckpointListing } from '../formats/v1/listing.js'
 
 /** Bytes gathered before they are written (one write for many small listings). */
 const STAGE_BYTES = 256 * 1024
@@ -87,7 +87,7 @@ export class ListingSpool {
 }
 
 /** One listing in a spool: `open()` reads and unpacks it. */
-export class SpooledListing {
+export class SpooledListing implements ListingPack {
   constructor(
     private readonly spool: ListingSpool,
     private readonly at: number,

@@ -10,12 +10,12 @@ import {
   type CheckpointSummary,
   type SessionMetadata
 } from '../formats/json/structs.js'
-import { PackedListing, type V1CheckpointListing } from '../formats/v1/listing.js'
+import { PackedListing, type ListingPack, type V1CheckpointListing } from '../formats/v1/listing.js'
 import { checkpointBlobOids, sessionTranscriptBlobOids } from '../formats/v1/read.js'
 import { planTranscript } from '../formats/v1/transcript.js'
 import type { GoTime } from '../formats/json/time.js'
 import type { V1Checkpoint } from './v1source.js'
-import { SpooledListing, type ListingSpool } from './listing-spool.js'
+import type { ListingSpool } from './listing-spool.js'
 import type { V2State } from './v2state.js'
 import type { FailReason, PlanAction, PlannedCheckpoint } from './types.js'
 
@@ -37,7 +37,7 @@ export interface V1CheckpointRef {
    * Packed (one buffer, or spooled to a file) once planning is done: see packForWrite; null once
    * the write step has processed the checkpoint (releaseListing).
    */
-  listing: V1CheckpointListing | PackedListing | SpooledListing | null
+  listing: V1CheckpointListing | ListingPack | null
   createdAt: GoTime
 }
 
@@ -112,10 +112,8 @@ function blobOf(l: V1CheckpointListing, slot: string | null, name: string): stri
   return entries?.find((e) => e.name === name && e.type === 'blob')?.oid
 }
 
-function isPacked(
-  l: V1CheckpointListing | PackedListing | SpooledListing
-): l is PackedListing | SpooledListing {
-  return l instanceof PackedListing || l instanceof SpooledListing
+function isPacked(l: V1CheckpointListing | ListingPack): l is ListingPack {
+  return 'open' in l
 }
 
 /** Decide every checkpoint. `force` selects §5.3 for existing ones. */

@@ -210,7 +210,12 @@ function unpackEntry(p: PackedEntry): DirEntry {
  * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
  * their sizes (`noted`): they live in the same buffer, not as objects of their own.
  */
-export class PackedListing {
+/** A listing held packed (in memory or elsewhere): `open()` gives it back, fresh. */
+export interface ListingPack {
+  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> }
+}
+
+export class PackedListing implements ListingPack {
   private readonly bytes: Buffer
 
   constructor(l: V1CheckpointListing, noted: ReadonlyArray<readonly [string, number]> = []) {
