@@ -18,7 +18,7 @@ const NOW = new Date('2026-05-01T12:00:00Z')
 const MAIN = 'refs/entire/checkpoints/v2/main'
 
 describe('V2Target', () => {
-  it('spools the plan listings to a file until written, or keeps them where no file can be made', async () => {
+  it('spools the plan listings to a file until written (or keeps them where no file can be made) and hands the work to the writer', async () => {
     const { dir, git } = await buildV1Repo(undefined, v1Fixture())
     const settings = defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', redact: true })
     const ctx = { git, settings, logger: silentLogger, timer: new PhaseTimer(silentLogger) }
@@ -28,9 +28,14 @@ describe('V2Target', () => {
     // a dry run's plan is never written: nothing to spool
     const dry = await target.plan({ ...ctx, settings: { ...settings, dryRun: true } }, plan.v1)
     expect(dry.internal.spool).toBeUndefined()
+    const work: unknown[] = plan.internal.work
+    expect(work.length).toBeGreaterThan(0)
     await target.write(ctx, plan)
     const written = await refsUnder(git, 'refs/entire/checkpoints/v2/')
     expect(Object.keys(written)).toContain(MAIN)
+    // the writer took the work and let every item go once processed (a long run keeps none)
+    expect(plan.internal.work).toEqual([])
+    expect(work.every((w) => w === undefined)).toBe(true)
 
     const again = await buildV1Repo(undefined, v1Fixture())
     const ctx2 = {

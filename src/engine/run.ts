@@ -110,7 +110,10 @@ async function runMigrationLocked(
   const logger = opts.logger ?? silentLogger
   const { ctx, target, plan } = await prepareRun(settings, { ...opts, logger })
   const { timer } = ctx
-  const { work, listingWarnings } = plan.internal
+  const { listingWarnings } = plan.internal
+  // Not kept across the write step, which takes the work and lets each item go once processed.
+  const planned = plan.internal.work.length
+  const readsBlobs = plan.internal.work.some(readsV1Blobs)
   if (!settings.dryRun) crashPoint('after-plan')
   for (const w of listingWarnings) logger.warn(w)
   const report: MigrationReport = {
@@ -130,19 +133,19 @@ async function runMigrationLocked(
     refs: [],
     archivesCreated: [],
     batches: 0,
-    counts: emptyCounts(work.length),
+    counts: emptyCounts(planned),
     outcomes: [],
     timings: {},
     totalMs: 0,
     warnings: [...listingWarnings],
     notes: [...REPORT_NOTES]
   }
-  if (!settings.dryRun && work.length > 0) {
+  if (!settings.dryRun && planned > 0) {
     // What planning left behind is collected before the first read window arrives (heap.ts);
     // a run with nothing to read (a rerun that skips everything) does not wait for it. The
     // second collection gives back the pages the first one emptied: after one, 10,000
     // synthetic checkpoints left 52 MB of old space committed for 10 MB in use; after two, 11.
-    if (work.some(readsV1Blobs) && collectGarbage()) collectGarbage()
+    if (readsBlobs && collectGarbage()) collectGarbage()
     const out = await target.write(ctx, plan)
     report.refs = out.refs
     report.archivesCreated = out.archivesCreated

@@ -53,6 +53,7 @@ export interface V2TargetOptions {
 /** The plan as reported, plus what the writer needs (kept out of the report's JSON). */
 export interface V2Plan extends MigrationPlan {
   readonly internal: {
+    /** Per-checkpoint work, in order; taken (emptied) by `write`. */
     work: CheckpointWork[]
     v2: V2State
     /** Where the listings are kept until written (closed once the plan is written). */
@@ -126,7 +127,9 @@ export class V2Target implements Target<V2Plan> {
   }
 
   async write(ctx: EngineContext, plan: V2Plan): Promise<TargetWriteResult> {
+    // The writer takes the work (a plan is written once) and lets each item go once processed.
     const { work, v2 } = plan.internal
+    plan.internal.work = []
     // Worker threads only when something will be compacted (a no-op rerun starts none).
     const needsCompaction = work.some(
       (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
