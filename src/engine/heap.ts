@@ -82,7 +82,8 @@ const GROWTH_FLAG = '--heap-growing-percent'
  * up to 4× (where the heap may reach 2 GiB or more), so what a run keeps for all its checkpoints
  * (a few MB at 10,000) came back several times over as heap on top of what every checkpoint
  * needs; a fixed smaller factor costs more frequent collections. Nothing changes when Node was
- * started with the flag (the user's choice wins) or when V8 does not know it.
+ * started with the flag (the user's choice wins). Node 20's V8 and current V8 have the flag; one
+ * without it would say so on stderr and keep its own factor.
  */
 export function capHeapGrowth(percent: number): () => void {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some(
