@@ -2588,6 +2588,13 @@ function packEntry(e) {
 function unpackEntry(p) {
     return { name: p[0], mode: p[1], type: p[2], oid: p[3] ?? undefined };
 }
+/**
+ * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
+ * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
+ * collection of the old generation had to mark: the collector's cost grew with the corpus.
+ * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
+ * their sizes (`noted`): they live in the same buffer, not as objects of their own.
+ */
 class PackedListing {
     bytes;
     constructor(l, noted = []) {
@@ -8642,7 +8649,7 @@ class CompactHistory {
             // input's new bytes and the earlier inputs' pieces it shares (the bytes of one input),
             // not every earlier input of the session whole: a session's tenth checkpoint held ten
             // copies of its transcript.
-            const tail = copyFrom(chunks, at);
+            const tail = copyFrom(chunks, at, bytes);
             this.copies.add(tail);
             const ends = [];
             const fresh = parseEntries(tail, droid, 0, { byte: 0, line: k }, ends);
@@ -8764,9 +8771,9 @@ class CompactHistory {
 function held(r) {
     return r.storedBytes + (r.output?.bytes.length ?? 0);
 }
-/** A copy of the input's bytes from offset `at` on (one buffer of its own). */
-function copyFrom(chunks, at) {
-    const out = Buffer.allocUnsafeSlow(Math.max(0, lines_totalLength(chunks) - at));
+/** A copy of the input's bytes (`total` of them) from offset `at` on (one buffer of its own). */
+function copyFrom(chunks, at, total) {
+    const out = Buffer.allocUnsafeSlow(Math.max(0, total - at));
     let base = 0;
     let n = 0;
     for (const c of chunks) {

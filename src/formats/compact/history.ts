@@ -111,7 +111,7 @@ export class CompactHistory {
       // input's new bytes and the earlier inputs' pieces it shares (the bytes of one input),
       // not every earlier input of the session whole: a session's tenth checkpoint held ten
       // copies of its transcript.
-      const tail = copyFrom(chunks, at)
+      const tail = copyFrom(chunks, at, bytes)
       this.copies.add(tail)
       const ends: number[] = []
       const fresh = parseEntries(tail, droid, 0, { byte: 0, line: k }, ends)
@@ -224,9 +224,9 @@ function held(r: Remembered): number {
   return r.storedBytes + (r.output?.bytes.length ?? 0)
 }
 
-/** A copy of the input's bytes from offset `at` on (one buffer of its own). */
-function copyFrom(chunks: readonly Buffer[], at: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(Math.max(0, totalLength(chunks as Buffer[]) - at))
+/** A copy of the input's bytes (`total` of them) from offset `at` on (one buffer of its own). */
+function copyFrom(chunks: readonly Buffer[], at: number, total: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(Math.max(0, total - at))
   let base = 0
   let n = 0
   for (const c of chunks) {

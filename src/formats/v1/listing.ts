@@ -203,6 +203,11 @@ function unpackEntry(p: PackedEntry): DirEntry {
   return { name: p[0], mode: p[1], type: p[2], oid: p[3] ?? undefined }
 }
 
+/** A listing held packed (in memory or elsewhere): `open()` gives it back, fresh. */
+export interface ListingPack {
+  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> }
+}
+
 /**
  * A checkpoint listing held as one buffer (JSON of its entries). A run keeps a listing per
  * checkpoint from planning to writing; as objects that was ~80 of them a checkpoint, which every
@@ -210,11 +215,6 @@ function unpackEntry(p: PackedEntry): DirEntry {
  * `unpack()` gives a fresh listing equal to the packed one. The packer may note some blobs with
  * their sizes (`noted`): they live in the same buffer, not as objects of their own.
  */
-/** A listing held packed (in memory or elsewhere): `open()` gives it back, fresh. */
-export interface ListingPack {
-  open(): { listing: V1CheckpointListing; noted: Array<[string, number]> }
-}
-
 export class PackedListing implements ListingPack {
   private readonly bytes: Buffer
 
