@@ -47,6 +47,21 @@ export class BlobDigests implements DigestLookup {
     this.sorted = null
   }
 
+  /** Every record (20-byte id, 32-byte digest), sorted by id: what `addRecords` takes. */
+  toRecords(): Buffer {
+    if (this.records === 0) return Buffer.alloc(0)
+    return (this.sorted ??= this.sort())
+  }
+
+  /** Add the records of another store (`toRecords()`), e.g. an earlier segment's of the same run. */
+  addRecords(from: Uint8Array): void {
+    const all = Buffer.from(from.buffer, from.byteOffset, from.byteLength)
+    if (all.length % RECORD !== 0)
+      throw new Error(`digest records: ${all.length} bytes is not a multiple of ${RECORD}`)
+    for (let at = 0; at < all.length; at += RECORD)
+      this.add(all.toString('hex', at, at + ID), all.toString('hex', at + ID, at + RECORD))
+  }
+
   get(oid: string): string | undefined {
     if (this.records === 0 || !HEX40.test(oid)) return undefined
     const all = (this.sorted ??= this.sort())

@@ -163,3 +163,16 @@ export async function acquireRepositoryLock(git: GitRunner): Promise<RepositoryL
   }
   throw new RepositoryLockedError(path, null)
 }
+
+/**
+ * Throw unless the repository lock is held by process `pid` on this host: a segment of a run
+ * (launch/segments.ts) works under its parent's lock instead of taking one.
+ */
+export async function confirmLockHeldBy(git: GitRunner, pid: number): Promise<void> {
+  const path = await lockPath(git)
+  const owner = readOwner(path)
+  if (owner === 'absent' || owner === null || owner.pid !== pid || owner.host !== hostname())
+    throw new Error(
+      `the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`
+    )
+}

@@ -84,6 +84,7 @@ import {
   type MigrateSettings,
   type MigrationCounts,
   type RefChange,
+  type SegmentResume,
   type SessionOutcome
 } from './types.js'
 
@@ -163,6 +164,16 @@ export class InterruptedRunError extends Error {
   }
 }
 
+/**
+ * How many checkpoints that read v1 blobs a segment takes of `reads` left, with at most `limit`
+ * per segment: the remaining work split evenly over as few segments as the limit allows
+ * (undefined: all of it, no later segment).
+ */
+export function segmentReads(reads: number, limit: number | undefined): number | undefined {
+  if (limit === undefined || !(limit > 0) || reads <= limit) return undefined
+  return Math.ceil(reads / Math.ceil(reads / limit))
+}
+
 export function emptyCounts(total = 0): MigrationCounts {
   return {
     total,
@@ -183,7 +194,15 @@ export function emptyCounts(total = 0): MigrationCounts {
 // Offset cache (migration.md §7.3)
 
 export class OffsetCache {
-  private readonly map = new Map<string, number>()
+  private readonly map: Map<string, number>
+  /** `seed`: the entries an earlier segment of the same run left (`entries()`), in its order. */
+  constructor(seed: Iterable<[string, number]> = []) {
+    this.map = new Map(seed)
+  }
+  /** Every record, oldest first: what the next segment of the run starts from. */
+  entries(): Array<[string, number]> {
+    return [...this.map]
+  }
   private key(sessionId: string, agent: string, position: number): string {
     // one flat string (a template literal would keep its pieces as a tree, per entry)
     return [sessionId, agent, position].join('\u0000')
@@ -264,6 +283,8 @@ export interface WriteOutput {
    * read them again).
    */
   v1Sha256?: BlobDigests
+  /** Set when this segment stopped with work left (settings.segment.limit). */
+  resume?: SegmentResume
 }
 
 interface FileEntry {
@@ -415,7 +436,7 @@ class V2Writer {
   private sigMigration!: Signature
   private sigUser!: Signature
   private readonly redact: Redactor
-  private readonly cache = new OffsetCache()
+  private readonly cache: OffsetCache
   /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
   private readonly history: CompactHistory
   /** Memory large v1 blobs are read into, reused window after window (null: their own). */
@@ -474,6 +495,15 @@ class V2Writer {
   private readonly warnings: string[] = []
   private done = 0
   private bytesRead = 0
+  /** First work item of this run: earlier ones belong to earlier segments (settings.segment). */
+  private readonly from: number
+  /** Checkpoints that read v1 blobs after which this segment stops at a batch boundary. */
+  private stopAfterReads: number | undefined
+  /** Where the next segment starts, once this one stopped with work left. */
+  private nextSegment: SegmentResume | undefined
+  /** Checkpoints of this run that read v1 blobs: all of them, and those processed so far. */
+  private readsTotal = 0
+  private readsDone = 0
 
   constructor(
     ctx: MigrateContext,
@@ -487,6 +517,21 @@ class V2Writer {
     this.timer = ctx.timer
     this.compactor = ctx.compactor
     this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined
+    const seg = ctx.settings.segment
+    if (seg?.v1Sha256) this.v1Sha256?.addRecords(seg.v1Sha256)
+    this.from = seg?.from ?? 0
+    if (this.from < 0 || this.from > work.length)
+      throw new FatalMigrationError(
+        `segment start ${this.from} is outside the plan (${work.length})`
+      )
+    const before = this.from > 0 ? work[this.from - 1]?.cp.id : undefined
+    if (seg?.afterId !== undefined && before !== undefined && before !== seg.afterId)
+      throw new FatalMigrationError(
+        `segment start moved: checkpoint ${this.from - 1} is ${before}, the earlier segment had ${seg.afterId}`
+      )
+    // Items of earlier segments are not this run's (not counted, not reported).
+    for (let i = 0; i < this.from; i++) work[i] = undefined
+    this.cache = new OffsetCache(seg?.offsets)
     // A thread pays off only when there is much to read (starting it costs ~150 ms).
     this.wins = this.windows()
     const toRead = this.wins.reduce((a, w) => a + w.bytes, 0)
@@ -526,7 +571,7 @@ class V2Writer {
     }
     this.localArchives = new Map(v2.archives)
     this.mainIds = new Set(v2.mainCheckpoints.keys())
-    this.counts = emptyCounts(work.length)
+    this.counts = emptyCounts(work.length - this.from)
   }
 
   /** The work item `i`, which must not have been processed yet. */
@@ -545,6 +590,19 @@ class V2Writer {
     const c = this.refChanges.get(ref)
     if (c) c.new = neu
     else this.refChanges.set(ref, { ref, old, new: neu })
+  }
+
+  /** At a batch boundary (nothing pending) with this segment's share done and reads left. */
+  private segmentEnds(): boolean {
+    return (
+      this.stopAfterReads !== undefined &&
+      this.readsDone >= this.stopAfterReads &&
+      this.readsDone < this.readsTotal &&
+      this.pendingFull.length === 0 &&
+      this.pendingMain.length === 0 &&
+      this.pendingFinalize.length === 0 &&
+      this.mainStream === null
+    )
   }
 
   async run(): Promise<WriteOutput> {
@@ -566,7 +624,8 @@ class V2Writer {
     try {
       await this.pruneForForce()
       await this.loop(wins, first)
-      await this.finish()
+      // A segment that stopped early leaves /full/current to the segment that ends the run.
+      if (!this.nextSegment) await this.finish()
     } finally {
       restoreHeapGrowth()
       // A run stopped mid-batch: let the batch being written finish (or fail) before the caller
@@ -594,7 +653,8 @@ class V2Writer {
       outcomes: this.outcomes,
       counts: this.counts,
       warnings: this.warnings,
-      ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {})
+      ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {}),
+      ...(this.nextSegment ? { resume: this.nextSegment } : {})
     }
   }
 
@@ -618,11 +678,13 @@ class V2Writer {
   /** Read windows by the planned read sizes (`v1Bytes`); their blob ids are listed when read. */
   private windows(): ReadWindow[] {
     const out: ReadWindow[] = []
-    let cur: ReadWindow = { from: 0, to: 0, bytes: 0 }
+    let cur: ReadWindow = { from: this.from, to: this.from, bytes: 0 }
     let count = 0
-    for (let i = 0; i < this.work.length; i++) {
+    let reads = 0
+    for (let i = this.from; i < this.work.length; i++) {
       const w = this.at(i)
       if (readsV1Blobs(w)) {
+        reads++
         const b = w.v1Bytes ?? 0
         const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES
         if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
@@ -637,6 +699,8 @@ class V2Writer {
     }
     cur.to = this.work.length
     out.push(cur)
+    this.readsTotal = reads
+    this.stopAfterReads = segmentReads(reads, this.s.segment?.limit)
     return out
   }
 
@@ -738,6 +802,8 @@ class V2Writer {
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
         const w = this.at(i)
+        const id = w.cp.id
+        if (readsV1Blobs(w)) this.readsDone++
         await this.processOne(w, blobs, pre.get(i))
         pre.delete(i)
         this.listings.delete(w)
@@ -746,7 +812,7 @@ class V2Writer {
         this.done++
         this.log.progress?.({
           kind: 'checkpoints',
-          done: this.done,
+          done: this.from + this.done,
           total: this.work.length,
           bytesRead: this.bytesRead
         })
@@ -756,6 +822,19 @@ class V2Writer {
           const p = this.pack()
           p.catch(() => undefined)
           this.packing = p
+        }
+        if (this.segmentEnds()) {
+          // Everything processed is in the batch just taken: once it is written, the refs hold
+          // all of this segment and the next one starts as a rerun would.
+          await this.packing
+          this.nextSegment = {
+            from: i + 1,
+            afterId: id,
+            offsets: this.cache.entries(),
+            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256.toRecords() } : {})
+          }
+          this.releaseWindow(win)
+          return
         }
         await yieldToLoop()
       }
@@ -1789,7 +1868,7 @@ class V2Writer {
 
   private async pruneForForce(): Promise<void> {
     const ids: string[] = []
-    for (let i = 0; i < this.work.length; i++) {
+    for (let i = this.from; i < this.work.length; i++) {
       const w = this.at(i)
       if (w.action === 'force') ids.push(w.cp.id)
     }

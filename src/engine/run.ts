@@ -10,7 +10,7 @@ import { PhaseTimer } from './timer.js'
 import { crashPoint } from './crash.js'
 import { collectGarbage, releaseDeadBuffers } from './heap.js'
 import { readsV1Blobs } from './plan.js'
-import { acquireRepositoryLock } from './lock.js'
+import { acquireRepositoryLock, confirmLockHeldBy } from './lock.js'
 import { V2Target, type V2Plan, type Verifier } from './targets/v2/index.js'
 import {
   DEFAULT_BATCH_SIZE,
@@ -33,6 +33,11 @@ export interface RunOptions {
   git?: GitRunner
   /** Script for compaction worker threads (a bundle whose entry serves compaction jobs). */
   compactWorkerScript?: string
+  /**
+   * The process that holds the repository lock for this run, when not this one: a segment runs
+   * under its parent's lock (checked, not taken).
+   */
+  lockHeldBy?: number
 }
 
 export const REPORT_NOTES = [
@@ -95,7 +100,12 @@ export async function runMigration(
   opts: RunOptions = {}
 ): Promise<MigrationReport> {
   if (settings.dryRun) return runMigrationLocked(settings, opts)
-  const lock = await acquireRepositoryLock(opts.git ?? new GitRunner(settings.repo))
+  const git = opts.git ?? new GitRunner(settings.repo)
+  if (opts.lockHeldBy !== undefined) {
+    await confirmLockHeldBy(git, opts.lockHeldBy)
+    return runMigrationLocked(settings, opts)
+  }
+  const lock = await acquireRepositoryLock(git)
   try {
     return await runMigrationLocked(settings, opts)
   } finally {
@@ -113,7 +123,7 @@ async function runMigrationLocked(
   const { listingWarnings } = plan.internal
   // Not kept across the write step, which takes the work and lets each item go once processed.
   const planned = plan.internal.work.length
-  const readsBlobs = plan.internal.work.some(readsV1Blobs)
+  const readsBlobs = plan.internal.work.slice(settings.segment?.from ?? 0).some(readsV1Blobs)
   if (!settings.dryRun) crashPoint('after-plan')
   for (const w of listingWarnings) logger.warn(w)
   const report: MigrationReport = {
@@ -152,8 +162,10 @@ async function runMigrationLocked(
     report.batches = out.batches
     report.counts = out.counts
     report.warnings.push(...out.warnings)
-    // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
-    if (settings.verify && opts.verifier && out.refs.length > 0) {
+    if (out.resume) report.resume = out.resume
+    // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap); a segment
+    // with work left leaves verification to the last one.
+    if (settings.verify && opts.verifier && out.refs.length > 0 && !out.resume) {
       // The write step's memory (its read pool is 128 MiB of shared memory, freed only when
       // collected) goes before verification reads: the real corpus peaked at 391-426 MB with it.
       await releaseDeadBuffers()

@@ -53,6 +53,40 @@ export interface MigrateSettings {
    * run reads; 0: every blob into memory of its own).
    */
   readPoolBytes?: number
+  /** This run is one segment of a longer one, each in a process of its own (launch/segments.ts). */
+  segment?: SegmentSettings
+}
+
+/**
+ * Where a segment starts and when it stops. A long migration runs in segments so that no process
+ * lives through all of it (a process's resident size grows with its length); segment k+1 is
+ * the rerun of segment k stopped at a batch boundary, with the same clock reading and pinned v1
+ * commit, and the offset cache (§7.3) carried over, so the refs equal one run's.
+ */
+export interface SegmentSettings {
+  /** Index in the plan's order of the first checkpoint of this segment (earlier ones are done). */
+  from: number
+  /** Id of the checkpoint at `from - 1` as the earlier segment planned it (both plans must agree). */
+  afterId?: string
+  /**
+   * Stop at the first batch boundary after this many checkpoints that read v1 blobs, when more
+   * remain; segments are balanced (10,000 with a limit of 2,500: four of 2,500; 2,600: two of
+   * 1,300). Undefined: run to the end.
+   */
+  limit?: number
+  /** The offset cache (§7.3) as the earlier segments left it: key, value. */
+  offsets?: Array<[string, number]>
+  /** Digest records (BlobDigests) of the v1 blobs earlier segments read, for the verification. */
+  v1Sha256?: Uint8Array
+}
+
+/** Where the next segment starts; absent from a report whose run went to the end. */
+export interface SegmentResume {
+  from: number
+  afterId: string
+  offsets: Array<[string, number]>
+  /** Digest records of the v1 blobs read so far (binary: the caller keeps it out of JSON). */
+  v1Sha256?: Buffer
 }
 
 export const DEFAULT_BATCH_SIZE = 100
@@ -306,6 +340,10 @@ export interface MigrationReport {
   warnings: string[]
   /** Facts the reader should know (retention of archives, which Go versions read v2 …). */
   notes: string[]
+  /** A segment that stopped with work left: where the next one starts (launch/segments.ts). */
+  resume?: SegmentResume
+  /** How many segments (processes) the run took, when more than one. */
+  segments?: number
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,6 +375,8 @@ export interface TargetWriteResult {
   warnings: string[]
   /** SHA-256 of v1 blobs the write step read from git, by blob id (when the target keeps them). */
   v1Sha256?: DigestLookup
+  /** Set when the write stopped at a segment's end (settings.segment.limit) with work left. */
+  resume?: SegmentResume
 }
 
 /** A ref the surfaces push, with the lease (expected remote value; null = must not exist). */

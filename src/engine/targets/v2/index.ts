@@ -131,7 +131,8 @@ export class V2Target implements Target<V2Plan> {
     const { work, v2 } = plan.internal
     plan.internal.work = []
     // Worker threads only when something will be compacted (a no-op rerun starts none).
-    const needsCompaction = work.some(
+    const from = ctx.settings.segment?.from ?? 0
+    const needsCompaction = work.slice(from).some(
       (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
     )
     const compactor = createCompactor({

@@ -1,0 +1,154 @@
+// A run in segments (settings.segment): each segment stops at a batch boundary once it has done
+// its share, and the next starts where it stopped, as a rerun would, with the same clock reading
+// and the offset cache (§7.3) carried over. The refs must equal one run's, object for object; the
+// merged report must count what one run counts.
+import { describe, it, expect } from '@jest/globals'
+import { runMigration, defaultSettings, FatalMigrationError } from '../src/engine/run.js'
+import { segmentReads } from '../src/engine/migrate.js'
+import { mergeSegmentReports } from '../src/engine/segments.js'
+import type { MigrateSettings, MigrationReport, SegmentSettings } from '../src/engine/types.js'
+import {
+  buildV1Repo,
+  claudeTranscript,
+  readFileAt,
+  refsUnder,
+  sessionMeta,
+  tempDir,
+  type V1CheckpointSpec
+} from './helpers/v1repo.js'
+
+const NOW = new Date('2026-05-01T12:00:00Z')
+const V2 = 'refs/entire/checkpoints/v2/'
+const MAIN = `${V2}main`
+
+/**
+ * Five checkpoints; three of one cumulative session. The second of those added no raw lines, so
+ * its offset differs between the cache (the first one's compact line count) and recomputation
+ * (0): a segment boundary just before it changes bytes unless the cache is carried over.
+ */
+function fixture(): V1CheckpointSpec[] {
+  const cp = (
+    id: string,
+    day: number,
+    transcript: string,
+    fields: Record<string, unknown> = {}
+  ): V1CheckpointSpec => ({
+    id,
+    sessions: [
+      {
+        transcript,
+        metadata: sessionMeta(id, { created_at: `2026-01-0${day}T00:00:00Z`, ...fields })
+      }
+    ]
+  })
+  const cum = { session_id: 'sess-cum' }
+  return [
+    cp('a1a1a1a1a1a1', 1, claudeTranscript(2, 'a')),
+    cp('b2b2b2b2b2b2', 2, claudeTranscript(2, 'cum'), cum),
+    cp('c3c3c3c3c3c3', 3, claudeTranscript(2, 'cum'), { ...cum, transcript_lines_at_start: 4 }),
+    cp('d4d4d4d4d4d4', 4, claudeTranscript(1, 'd')),
+    cp('e5e5e5e5e5e5', 5, claudeTranscript(3, 'cum'), { ...cum, transcript_lines_at_start: 4 })
+  ]
+}
+
+function settings(dir: string, over: Partial<MigrateSettings> = {}): MigrateSettings {
+  return defaultSettings(dir, { now: NOW, batchSize: 2, redact: true, ...over })
+}
+
+/** Run segment after segment as launch/segments.ts does, in this process; their reports. */
+async function inSegments(
+  dir: string,
+  limit: number,
+  carry: { offsets: boolean } = { offsets: true },
+  over: Partial<MigrateSettings> = {}
+): Promise<MigrationReport[]> {
+  const reports: MigrationReport[] = []
+  let segment: SegmentSettings = { from: 0, limit }
+  for (;;) {
+    const r = await runMigration(settings(dir, { ...over, segment }))
+    reports.push(r)
+    if (!r.resume) return reports
+    expect(reports.length).toBeLessThan(10)
+    segment = {
+      from: r.resume.from,
+      afterId: r.resume.afterId,
+      limit,
+      ...(carry.offsets ? { offsets: r.resume.offsets } : {})
+    }
+    // A later segment of a forced run re-migrates nothing the first one wrote.
+    over = { ...over, force: false }
+  }
+}
+
+describe('segmentReads', () => {
+  it('splits what is left evenly over as few segments as the limit allows; none when it fits', () => {
+    expect(segmentReads(10_000, 2_500)).toBe(2_500)
+    expect(segmentReads(7_500, 2_500)).toBe(2_500)
+    expect(segmentReads(2_600, 2_500)).toBe(1_300)
+    expect(segmentReads(5_001, 2_500)).toBe(1_667)
+    expect(segmentReads(2_500, 2_500)).toBeUndefined()
+    expect(segmentReads(5, undefined)).toBeUndefined()
+    expect(segmentReads(5, 0)).toBeUndefined()
+  })
+})
+
+describe('a run in segments', () => {
+  it('writes the refs one run writes, object for object, and reports what one run reports', async () => {
+    const whole = await buildV1Repo(tempDir(), fixture())
+    const one = await runMigration(settings(whole.dir))
+    const parts = await buildV1Repo(tempDir(), fixture())
+    const reports = await inSegments(parts.dir, 2)
+    // five to read, at most two per segment: 2 + 2 + 1, each ending at a batch boundary
+    expect(reports.map((r) => r.outcomes.map((o) => o.id.slice(0, 2)))).toEqual([
+      ['a1', 'b2'],
+      ['c3', 'd4'],
+      ['e5']
+    ])
+    expect(await refsUnder(parts.git, V2)).toEqual(await refsUnder(whole.git, V2))
+    // the boundary before c3 is where the carried cache matters
+    expect(reports[1].outcomes[0].sessions![0].offsetSource).toBe('cache')
+    const start = JSON.parse((await readFileAt(parts.git, MAIN, 'c3/c3c3c3c3c3/0/metadata.json'))!)
+    expect(start.checkpoint_transcript_start).toBe(4)
+
+    const merged = mergeSegmentReports(reports)
+    expect(merged.segments).toBe(3)
+    expect(merged.counts).toEqual(one.counts)
+    expect(merged.outcomes).toEqual(one.outcomes)
+    expect(merged.refs).toEqual(one.refs)
+    expect(merged.archivesCreated).toEqual(one.archivesCreated)
+    expect(merged.batches).toBe(one.batches)
+    expect(merged.plan).toEqual(one.plan)
+    expect(merged.resume).toBeUndefined()
+  })
+
+  it('without the offset cache carried over, the checkpoint after a boundary differs (why it is)', async () => {
+    const { dir, git } = await buildV1Repo(tempDir(), fixture())
+    const reports = await inSegments(dir, 2, { offsets: false })
+    expect(reports[1].outcomes[0].sessions![0].offsetSource).toBe('recompute')
+    const start = JSON.parse((await readFileAt(git, MAIN, 'c3/c3c3c3c3c3/0/metadata.json'))!)
+    expect(start.checkpoint_transcript_start).toBeUndefined()
+  })
+
+  it('a forced run in segments rewrites what one forced run rewrites', async () => {
+    const whole = await buildV1Repo(tempDir(), fixture())
+    await runMigration(settings(whole.dir))
+    const forcedOnce = await runMigration(settings(whole.dir, { force: true }))
+    const parts = await buildV1Repo(tempDir(), fixture())
+    await runMigration(settings(parts.dir))
+    const reports = await inSegments(parts.dir, 2, { offsets: true }, { force: true })
+    expect(reports.length).toBe(3)
+    expect(await refsUnder(parts.git, V2)).toEqual(await refsUnder(whole.git, V2))
+    expect(mergeSegmentReports(reports).counts).toEqual(forcedOnce.counts)
+  })
+
+  it('refuses a segment whose plan does not match the one before it', async () => {
+    const { dir } = await buildV1Repo(tempDir(), fixture())
+    const first = await runMigration(settings(dir, { segment: { from: 0, limit: 2 } }))
+    expect(first.resume?.afterId).toBe('b2b2b2b2b2b2')
+    const bad = runMigration(
+      settings(dir, { segment: { from: first.resume!.from, afterId: 'a1a1a1a1a1a1', limit: 2 } })
+    )
+    await expect(bad).rejects.toThrow(FatalMigrationError)
+    await expect(bad).rejects.toThrow(/segment start moved: checkpoint 1 is b2b2b2b2b2b2/)
+  })
+})
