@@ -16,12 +16,27 @@ import { verifyRepository, runVerifyCommand } from './engine/verify/index.js'
 import { cliCompactWorkers, serveCompactJobsIfWorker } from './engine/compactor.js'
 import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
-import { runTuned } from './launch/respawn.js'
+import { endLike, runTuned } from './launch/respawn.js'
+import {
+  readSegmentDigests,
+  runSegments,
+  segmentLimit,
+  segmentOrder,
+  writeSegmentReport,
+  type SegmentOrder
+} from './launch/segments.js'
+import { acquireRepositoryLock } from './engine/lock.js'
+import { pinV1 } from './engine/v1source.js'
 import { badTuningSwitch, tunedEnvironment, tuningMode, wantsTuning } from './launch/tuning.js'
 import { objectStoreBytes } from './git/repo.js'
 import { V2_MAIN_REF } from './formats/v2/layout.js'
 import { runRefsMigrateCommand, selectsRefsTarget } from './engine/targets/refs/cli.js'
-import type { EngineLogger, MigrationReport, ProgressEvent } from './engine/types.js'
+import type {
+  EngineLogger,
+  MigrateSettings,
+  MigrationReport,
+  ProgressEvent
+} from './engine/types.js'
 
 export const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
@@ -111,7 +126,9 @@ export function renderSummary(r: MigrationReport): string {
     const dropped = Object.entries(c.fieldsDropped)
     if (dropped.length > 0)
       out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`)
-    out.push(`Batches: ${r.batches}; archives created: ${archivesCreatedText(r.archivesCreated)}`)
+    out.push(
+      `Batches: ${r.batches}${r.segments ? ` in ${r.segments} segments (one process each)` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`
+    )
     for (const ref of r.refs)
       out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`)
     for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
@@ -243,12 +260,14 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
     )
     if (check.exitCode !== 0) throw new Error(`not a git repository: ${repo}`)
     const hasMain = check.stdout.toString('utf8').trim().split('\n').length > 1
-    // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
-    // rerun reads only what is new, and is not worth another process start.
-    if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
-      const end = await runTunedIfWanted(git)
-      if (end !== null) return end
-    }
+    const order = segmentOrder(process.env)
+    // A first or forced migration reads every v1 blob: it runs in segments, each a process with
+    // the allocator tuning. A rerun reads only what is new, and is not worth another process.
+    const segmented =
+      order === null &&
+      values['dry-run'] !== true &&
+      (values.force === true || !hasMain) &&
+      (await wantsTunedChild(git))
     const timer = new PhaseTimer(logger)
     const remote = String(values.remote ?? 'origin')
     const settings = defaultSettings(repo, {
@@ -262,6 +281,13 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
         : {}),
       ...(values['cli-version'] !== undefined ? { cliVersion: String(values['cli-version']) } : {})
     })
+    // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
+    // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
+    settings.compactWorkers = cliCompactWorkers(
+      process.env.ENTIRE_MIGRATE_WORKERS,
+      availableParallelism()
+    )
+    if (order !== null) return await runSegment(order, settings, { logger, timer, git })
     let remoteRefs = new Map<string, string>()
     if (values.fetch || values.push) {
       await timer.time('fetch', async () => {
@@ -273,19 +299,20 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
         }
       })
     }
-    // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
-    // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
-    settings.compactWorkers = cliCompactWorkers(
-      process.env.ENTIRE_MIGRATE_WORKERS,
-      availableParallelism()
-    )
-    const report = await runMigration(settings, {
-      logger,
-      timer,
-      git,
-      verifier,
-      compactWorkerScript: selfScript()
-    })
+    let report: MigrationReport
+    if (segmented) {
+      const r = await migrateInSegments(settings, timer, git)
+      if (typeof r === 'number') return r
+      report = r
+    } else {
+      report = await runMigration(settings, {
+        logger,
+        timer,
+        git,
+        verifier,
+        compactWorkerScript: selfScript()
+      })
+    }
     logger.finish()
     if (
       values.push &&
@@ -313,23 +340,102 @@ export async function runMigrateCommand(argv: string[], io: CliIo): Promise<numb
 }
 
 /**
- * Run this command again in a process with the allocator tuning (launch/tuning.ts) when that is
- * wanted: ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Its exit code, or
- * null to go on here (also from sources, off Linux, when this process is tuned already, or when
- * the store cannot be measured: the command itself then says what is wrong).
+ * Whether this command's work goes to a process with the allocator tuning (launch/tuning.ts):
+ * ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Not from sources, off Linux,
+ * when this process is tuned already, or when the store cannot be measured (the command itself
+ * then says what is wrong).
  */
-async function runTunedIfWanted(git: GitRunner): Promise<number | null> {
-  const script = selfScript()
-  if (script === undefined || tunedEnvironment(process.env, process.platform) === null) return null
+async function wantsTunedChild(git: GitRunner): Promise<boolean> {
+  if (selfScript() === undefined || tunedEnvironment(process.env, process.platform) === null)
+    return false
   let store = 0
   if (tuningMode(process.env) === 'auto') {
     try {
       store = await objectStoreBytes(git)
     } catch {
-      return null
+      return false
     }
   }
-  return wantsTuning(process.env, store) ? runTuned(script) : null
+  return wantsTuning(process.env, store)
+}
+
+/** Run this command again in a tuned process when wanted: its exit code, or null to go on here. */
+async function runTunedIfWanted(git: GitRunner): Promise<number | null> {
+  const script = selfScript()
+  return script !== undefined && (await wantsTunedChild(git)) ? runTuned(script) : null
+}
+
+/**
+ * The migration in segments, each a tuned process (launch/segments.ts), under this process's
+ * lock: the merged report, or the exit code of a segment that failed (this process then ends
+ * the way it did; what earlier segments wrote stays, and a rerun goes on from there).
+ */
+async function migrateInSegments(
+  settings: MigrateSettings,
+  timer: PhaseTimer,
+  git: GitRunner
+): Promise<MigrationReport | number> {
+  const script = selfScript()!
+  const limit = segmentLimit(process.env) as number | undefined
+  const lock = await acquireRepositoryLock(git)
+  let result: Awaited<ReturnType<typeof runSegments>>
+  try {
+    const v1 = await pinV1(git, { v1Ref: settings.v1Ref, remote: settings.remote })
+    // Nothing to read: the engine says so in this process.
+    if (v1 === null) {
+      lock.release()
+      return runMigration(settings, { timer, git })
+    }
+    result = await runSegments({
+      script,
+      env: tunedEnvironment(process.env, process.platform)!,
+      now: settings.now,
+      v1,
+      knownRemoteArchives: settings.knownRemoteArchives,
+      limit
+    })
+  } finally {
+    lock.release()
+  }
+  if ('failed' in result) {
+    const { failed, index } = result
+    const how = failed.signal ?? `exit code ${String(failed.code)}`
+    process.stderr.write(
+      `entire-migrate: segment ${index} of the migration ended (${how}); what earlier segments wrote stays, and a rerun goes on from there\n`
+    )
+    endLike(failed)
+    return failed.code ?? 1
+  }
+  // The segments' phases go into this process's table, next to fetch and push.
+  for (const [phase, t] of Object.entries(result.report.timings))
+    timer.add(phase as keyof MigrationReport['timings'], t)
+  return result.report
+}
+
+/**
+ * This process as one segment of a run its parent drives (launch/segments.ts): the run's clock,
+ * pinned v1 commit and remote archives from the order; no fetch, push or summary (the parent's);
+ * the report goes back in a file. 0 once written; a fatal error throws (exit 2).
+ */
+async function runSegment(
+  order: SegmentOrder,
+  settings: MigrateSettings,
+  opts: { logger: EngineLogger & { finish(): void }; timer: PhaseTimer; git: GitRunner }
+): Promise<number> {
+  const digests = readSegmentDigests(order)
+  settings.now = new Date(order.now)
+  settings.v1Ref = order.v1Commit
+  settings.knownRemoteArchives = order.knownRemoteArchives
+  settings.segment = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) }
+  const report = await runMigration(settings, {
+    ...opts,
+    verifier,
+    compactWorkerScript: selfScript(),
+    lockHeldBy: order.parentPid
+  })
+  opts.logger.finish()
+  writeSegmentReport(order, report)
+  return 0
 }
 
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
@@ -354,6 +460,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const badSwitch = badTuningSwitch(process.env)
   if (badSwitch !== null && (cmd === 'migrate' || cmd === 'verify')) {
     io.stderr.write(`entire-migrate: ${badSwitch}\n`)
+    return 2
+  }
+  const limit = segmentLimit(process.env)
+  if (limit instanceof Error && cmd === 'migrate') {
+    io.stderr.write(`entire-migrate: ${limit.message}\n`)
     return 2
   }
   if (cmd === 'migrate' && selectsRefsTarget(rest)) return runRefsMigrateCommand(rest, io)
