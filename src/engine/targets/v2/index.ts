@@ -132,9 +132,9 @@ export class V2Target implements Target<V2Plan> {
     plan.internal.work = []
     // Worker threads only when something will be compacted (a no-op rerun starts none).
     const from = ctx.settings.segment?.from ?? 0
-    const needsCompaction = work.slice(from).some(
-      (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
-    )
+    const needsCompaction = work
+      .slice(from)
+      .some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts)
     const compactor = createCompactor({
       workers: needsCompaction ? (ctx.settings.compactWorkers ?? 0) : 0,
       workerScript: this.options.compactWorkerScript
