@@ -4,7 +4,8 @@
 // merged report must count what one run counts.
 import { describe, it, expect } from '@jest/globals'
 import { runMigration, defaultSettings, FatalMigrationError } from '../src/engine/run.js'
-import { segmentReads } from '../src/engine/migrate.js'
+import { segmentReads, stateAfterPrune } from '../src/engine/migrate.js'
+import { CURRENT_REF, loadV2State } from '../src/engine/v2state.js'
 import { mergeSegmentReports } from '../src/engine/segments.js'
 import type { MigrateSettings, MigrationReport, SegmentSettings } from '../src/engine/types.js'
 import {
@@ -150,5 +151,21 @@ describe('a run in segments', () => {
     )
     await expect(bad).rejects.toThrow(FatalMigrationError)
     await expect(bad).rejects.toThrow(/segment start moved: checkpoint 1 is b2b2b2b2b2b2/)
+  })
+
+  it("a later segment's writer keeps of the v2 state only what /full/current needs", async () => {
+    const { dir, git } = await buildV1Repo(tempDir(), fixture())
+    await runMigration(settings(dir))
+    const v2 = await loadV2State(git)
+    expect(v2.mainCheckpoints.size).toBe(5)
+    expect(v2.fullRefs.length).toBe(3)
+    const kept = stateAfterPrune(v2)
+    // e5 is the one checkpoint in /full/current: its /main listing is the rotation's tree scan
+    expect([...kept.mainCheckpoints.keys()]).toEqual(['e5e5e5e5e5e5'])
+    expect(kept.fullRefs.map((r) => [r.ref, r.oid, r.entries.length])).toEqual([
+      [CURRENT_REF, v2.current.oid, 0]
+    ])
+    expect(kept.fullIndex.size).toBe(0)
+    expect([kept.main, kept.current, kept.archives]).toEqual([v2.main, v2.current, v2.archives])
   })
 })

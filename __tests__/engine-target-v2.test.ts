@@ -36,6 +36,9 @@ describe('V2Target', () => {
     // the writer took the work and let every item go once processed (a long run keeps none)
     expect(plan.internal.work).toEqual([])
     expect(work.every((w) => w === undefined)).toBe(true)
+    // and the v2 state read to plan (a plan is written once)
+    expect(plan.internal.v2).toBeUndefined()
+    await expect(target.write(ctx, plan)).rejects.toThrow(/this plan was written already/)
 
     const again = await buildV1Repo(undefined, v1Fixture())
     const ctx2 = {

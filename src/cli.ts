@@ -409,6 +409,9 @@ async function migrateInSegments(
   // The segments' phases go into this process's table, next to fetch and push.
   for (const [phase, t] of Object.entries(result.report.timings))
     timer.add(phase as keyof MigrationReport['timings'], t)
+  result.report.timings = timer.snapshot()
+  // The whole run's wall time, process starts included (the segments' own add up to less).
+  result.report.totalMs = timer.elapsedMs()
   return result.report
 }
 

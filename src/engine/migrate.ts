@@ -174,6 +174,28 @@ export function segmentReads(reads: number, limit: number | undefined): number |
   return Math.ceil(reads / Math.ceil(reads / limit))
 }
 
+/**
+ * The v2 state a write keeps once it has pruned: the refs, and the /main listings of the
+ * checkpoints in /full/current (the rotation's tree scan, §9.2). The /main listings of every
+ * other checkpoint and the entries of every archive were needed only to plan and prune; a
+ * later segment of a long run (settings.segment) planned against thousands of each, and kept
+ * them for no use.
+ */
+export function stateAfterPrune(v2: V2State): V2State {
+  const current = v2.fullRefs.find((r) => r.ref === CURRENT_REF)
+  const mainCheckpoints = new Map<string, V1CheckpointListing>()
+  for (const id of current?.checkpoints ?? []) {
+    const m = v2.mainCheckpoints.get(id)
+    if (m) mainCheckpoints.set(id, m)
+  }
+  return {
+    ...v2,
+    mainCheckpoints,
+    fullIndex: new Set(),
+    fullRefs: current ? [{ ...current, entries: [] }] : []
+  }
+}
+
 export function emptyCounts(total = 0): MigrationCounts {
   return {
     total,
@@ -417,13 +439,17 @@ interface Prefetched {
  * the writer's from here on: each item is dropped from it once processed (a 10,000-checkpoint
  * run kept 2.7 MB of items it would not look at again, which V8 let its heap grow by ~3× over).
  */
-export async function writeV2(
+export function writeV2(
   ctx: MigrateContext,
   work: Array<CheckpointWork | undefined>,
   v2: V2State
 ): Promise<WriteOutput> {
-  const run = new V2Writer(ctx, work, v2)
-  return run.run()
+  // Not async: a frame awaiting the run would keep `v2` whole (the writer keeps a slim copy).
+  try {
+    return new V2Writer(ctx, work, v2).run()
+  } catch (e) {
+    return Promise.reject(e as Error)
+  }
 }
 
 class V2Writer {
@@ -508,7 +534,7 @@ class V2Writer {
   constructor(
     ctx: MigrateContext,
     private readonly work: Array<CheckpointWork | undefined>,
-    private readonly v2: V2State
+    private v2: V2State
   ) {
     this.git = ctx.git
     this.refs = new RefTransactions(ctx.git)
@@ -623,6 +649,8 @@ class V2Writer {
     const restoreHeapGrowth = this.roomy ? () => undefined : capHeapGrowth(HEAP_GROWTH_PERCENT)
     try {
       await this.pruneForForce()
+      // What is left of the v2 state read at plan time is looked up only for /full/current.
+      this.v2 = stateAfterPrune(this.v2)
       await this.loop(wins, first)
       // A segment that stopped early leaves /full/current to the segment that ends the run.
       if (!this.nextSegment) await this.finish()

@@ -14,7 +14,7 @@ import {
   type CheckpointWork
 } from '../../plan.js'
 import { writeV2, FatalMigrationError } from '../../migrate.js'
-import { createCompactor } from '../../compactor.js'
+import { createCompactor, type Compactor } from '../../compactor.js'
 import type { PhaseTimer } from '../../timer.js'
 import type {
   EngineContext,
@@ -55,7 +55,8 @@ export interface V2Plan extends MigrationPlan {
   readonly internal: {
     /** Per-checkpoint work, in order; taken (emptied) by `write`. */
     work: CheckpointWork[]
-    v2: V2State
+    /** The v2 state planned against; taken by `write` (which keeps only what it still needs). */
+    v2?: V2State
     /** Where the listings are kept until written (closed once the plan is written). */
     spool?: ListingSpool
     /** Warnings of the listing: v1 tree entries skipped as not being checkpoints. */
@@ -127,9 +128,30 @@ export class V2Target implements Target<V2Plan> {
   }
 
   async write(ctx: EngineContext, plan: V2Plan): Promise<TargetWriteResult> {
-    // The writer takes the work (a plan is written once) and lets each item go once processed.
+    const { compactor, written } = this.startWrite(ctx, plan)
+    try {
+      return await written
+    } finally {
+      await compactor.close()
+      plan.internal.spool?.close()
+    }
+  }
+
+  /**
+   * Take the plan's work and v2 state (a plan is written once) and start the writer, which lets
+   * each item go once processed and keeps only what it still needs of the state. Not async on
+   * purpose: an async function's frame keeps its locals alive while it awaits, and the full v2
+   * state of a later segment (thousands of /main listings and archive entries) then stayed in
+   * memory for the whole write.
+   */
+  private startWrite(
+    ctx: EngineContext,
+    plan: V2Plan
+  ): { compactor: Compactor; written: Promise<TargetWriteResult> } {
     const { work, v2 } = plan.internal
+    if (!v2) throw new FatalMigrationError('internal: this plan was written already')
     plan.internal.work = []
+    delete plan.internal.v2
     // Worker threads only when something will be compacted (a no-op rerun starts none).
     const from = ctx.settings.segment?.from ?? 0
     const needsCompaction = work
@@ -141,8 +163,9 @@ export class V2Target implements Target<V2Plan> {
     })
     if (compactor.workers > 0)
       ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`)
+    let written: Promise<TargetWriteResult>
     try {
-      return await writeV2(
+      written = writeV2(
         {
           ...ctx,
           timer: ctx.timer as PhaseTimer,
@@ -152,10 +175,10 @@ export class V2Target implements Target<V2Plan> {
         work,
         v2
       )
-    } finally {
-      await compactor.close()
-      plan.internal.spool?.close()
+    } catch (e) {
+      written = Promise.reject(e as Error)
     }
+    return { compactor, written }
   }
 
   /**
