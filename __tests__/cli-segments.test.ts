@@ -80,6 +80,14 @@ describeLinux('CLI: a first migration in segments', () => {
     const again = runCli(cli.entry, ['migrate', '--repo', parts.dir], env('2'))
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/Migration complete: 0 migrated, 0 repaired, 7 skipped/)
+    // --force in segments rewrites what --force in one process does
+    const forced = ['--batch-size', '2', '--force']
+    const fa = runCli(cli.entry, ['migrate', '--repo', one.dir, ...forced], env('off'))
+    const fb = runCli(cli.entry, ['migrate', '--repo', parts.dir, ...forced], env('2'))
+    expect([fa.code, fb.code]).toEqual([0, 0])
+    expect(fb.stdout).toMatch(/in 3 segments/)
+    expect(fb.stdout).toMatch(/^Verify: ok /m)
+    expect(await v2Trees(parts.git)).toEqual(await v2Trees(one.git))
   })
 
   it('a segment that dies ends the CLI the same way; a rerun finishes what one run writes', async () => {

@@ -6,6 +6,7 @@ import { describe, it, expect } from '@jest/globals'
 import { runMigration, defaultSettings, FatalMigrationError } from '../src/engine/run.js'
 import { segmentReads, stateAfterPrune } from '../src/engine/migrate.js'
 import { CURRENT_REF, loadV2State } from '../src/engine/v2state.js'
+import { inCheckpoints } from '../src/formats/v1/listing.js'
 import { mergeSegmentReports } from '../src/engine/segments.js'
 import type { MigrateSettings, MigrationReport, SegmentSettings } from '../src/engine/types.js'
 import {
@@ -64,15 +65,15 @@ async function inSegments(
   over: Partial<MigrateSettings> = {}
 ): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = []
-  let segment: SegmentSettings = { from: 0, limit }
+  let segment: SegmentSettings = { limit }
   for (;;) {
     const r = await runMigration(settings(dir, { ...over, segment }))
     reports.push(r)
     if (!r.resume) return reports
     expect(reports.length).toBeLessThan(10)
     segment = {
-      from: r.resume.from,
-      afterId: r.resume.afterId,
+      ids: r.resume.ids,
+      before: r.resume.before,
       limit,
       ...(carry.offsets ? { offsets: r.resume.offsets } : {})
     }
@@ -142,15 +143,22 @@ describe('a run in segments', () => {
     expect(mergeSegmentReports(reports).counts).toEqual(forcedOnce.counts)
   })
 
-  it('refuses a segment whose plan does not match the one before it', async () => {
+  it('a later segment plans only the checkpoints left to it, and refuses them in another order', async () => {
     const { dir } = await buildV1Repo(tempDir(), fixture())
-    const first = await runMigration(settings(dir, { segment: { from: 0, limit: 2 } }))
-    expect(first.resume?.afterId).toBe('b2b2b2b2b2b2')
-    const bad = runMigration(
-      settings(dir, { segment: { from: first.resume!.from, afterId: 'a1a1a1a1a1a1', limit: 2 } })
-    )
+    const first = await runMigration(settings(dir, { segment: { limit: 2 } }))
+    expect(first.resume?.ids).toEqual(['c3c3c3c3c3c3', 'd4d4d4d4d4d4', 'e5e5e5e5e5e5'])
+    expect(first.resume?.before).toBe(2)
+    const [c3, d4, e5] = first.resume!.ids
+    const bad = runMigration(settings(dir, { segment: { ids: [d4, c3, e5], before: 2, limit: 2 } }))
     await expect(bad).rejects.toThrow(FatalMigrationError)
-    await expect(bad).rejects.toThrow(/segment start moved: checkpoint 1 is b2b2b2b2b2b2/)
+    await expect(bad).rejects.toThrow(
+      /segment plan differs from the run's: checkpoint 0 of the 3 left is c3c3c3c3c3c3, the run had d4d4d4d4d4d4/
+    )
+    const missing = runMigration(settings(dir, { segment: { ids: [c3, d4, e5, 'ffffffffffff'] } }))
+    await expect(missing).rejects.toThrow(/checkpoint 3 of the 4 left is missing/)
+    const second = await runMigration(settings(dir, { segment: { ids: [c3, d4, e5], before: 2 } }))
+    expect(second.plan.checkpoints.map((c) => c.id)).toEqual([c3, d4, e5])
+    expect(second.counts.migrated).toBe(3)
   })
 
   it("a later segment's writer keeps of the v2 state only what /full/current needs", async () => {
@@ -167,5 +175,37 @@ describe('a run in segments', () => {
     ])
     expect(kept.fullIndex.size).toBe(0)
     expect([kept.main, kept.current, kept.archives]).toEqual([v2.main, v2.current, v2.archives])
+  })
+
+  it('reads /main and the archives for the checkpoints given, and /full/current whole', async () => {
+    const { dir, git } = await buildV1Repo(tempDir(), fixture())
+    await runMigration(settings(dir))
+    const all = await loadV2State(git)
+    const some = await loadV2State(git, new Set(['a1a1a1a1a1a1']))
+    // e5 is in /full/current: its /main listing is kept for the rotation
+    expect([...some.mainCheckpoints.keys()].sort()).toEqual(['a1a1a1a1a1a1', 'e5e5e5e5e5e5'])
+    expect([...some.fullIndex].sort()).toEqual(['a1a1a1a1a1a1/0', 'e5e5e5e5e5e5/0'])
+    expect(some.fullRefs.find((r) => r.ref === CURRENT_REF)).toEqual(
+      all.fullRefs.find((r) => r.ref === CURRENT_REF)
+    )
+    expect([some.main, some.current, some.archives]).toEqual([all.main, all.current, all.archives])
+    expect(some.entryCount).toBeLessThan(all.entryCount)
+  })
+})
+
+describe('inCheckpoints', () => {
+  it("keeps the root's entries, the shards and the given checkpoints' entries", () => {
+    const keep = inCheckpoints(new Set(['a1a1a1a1a1a1']))
+    expect(
+      [
+        'a1',
+        'b2',
+        'README',
+        'a1/a1a1a1a1a1',
+        'a1/a1a1a1a1a1/0/full.jsonl',
+        'a1/b2b2b2b2b2',
+        'b2/b2b2b2b2b2/metadata.json'
+      ].filter(keep)
+    ).toEqual(['a1', 'b2', 'README', 'a1/a1a1a1a1a1', 'a1/a1a1a1a1a1/0/full.jsonl'])
   })
 })

@@ -521,8 +521,8 @@ class V2Writer {
   private readonly warnings: string[] = []
   private done = 0
   private bytesRead = 0
-  /** First work item of this run: earlier ones belong to earlier segments (settings.segment). */
-  private readonly from: number
+  /** Checkpoints earlier segments of the run processed (progress counts on from there). */
+  private readonly before: number
   /** Checkpoints that read v1 blobs after which this segment stops at a batch boundary. */
   private stopAfterReads: number | undefined
   /** Where the next segment starts, once this one stopped with work left. */
@@ -545,18 +545,7 @@ class V2Writer {
     this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined
     const seg = ctx.settings.segment
     if (seg?.v1Sha256) this.v1Sha256?.addRecords(seg.v1Sha256)
-    this.from = seg?.from ?? 0
-    if (this.from < 0 || this.from > work.length)
-      throw new FatalMigrationError(
-        `segment start ${this.from} is outside the plan (${work.length})`
-      )
-    const before = this.from > 0 ? work[this.from - 1]?.cp.id : undefined
-    if (seg?.afterId !== undefined && before !== undefined && before !== seg.afterId)
-      throw new FatalMigrationError(
-        `segment start moved: checkpoint ${this.from - 1} is ${before}, the earlier segment had ${seg.afterId}`
-      )
-    // Items of earlier segments are not this run's (not counted, not reported).
-    for (let i = 0; i < this.from; i++) work[i] = undefined
+    this.before = seg?.before ?? 0
     this.cache = new OffsetCache(seg?.offsets)
     // A thread pays off only when there is much to read (starting it costs ~150 ms).
     this.wins = this.windows()
@@ -597,7 +586,7 @@ class V2Writer {
     }
     this.localArchives = new Map(v2.archives)
     this.mainIds = new Set(v2.mainCheckpoints.keys())
-    this.counts = emptyCounts(work.length - this.from)
+    this.counts = emptyCounts(work.length)
   }
 
   /** The work item `i`, which must not have been processed yet. */
@@ -706,10 +695,10 @@ class V2Writer {
   /** Read windows by the planned read sizes (`v1Bytes`); their blob ids are listed when read. */
   private windows(): ReadWindow[] {
     const out: ReadWindow[] = []
-    let cur: ReadWindow = { from: this.from, to: this.from, bytes: 0 }
+    let cur: ReadWindow = { from: 0, to: 0, bytes: 0 }
     let count = 0
     let reads = 0
-    for (let i = this.from; i < this.work.length; i++) {
+    for (let i = 0; i < this.work.length; i++) {
       const w = this.at(i)
       if (readsV1Blobs(w)) {
         reads++
@@ -830,7 +819,6 @@ class V2Writer {
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
         const w = this.at(i)
-        const id = w.cp.id
         if (readsV1Blobs(w)) this.readsDone++
         await this.processOne(w, blobs, pre.get(i))
         pre.delete(i)
@@ -840,8 +828,8 @@ class V2Writer {
         this.done++
         this.log.progress?.({
           kind: 'checkpoints',
-          done: this.from + this.done,
-          total: this.work.length,
+          done: this.before + this.done,
+          total: this.before + this.work.length,
           bytesRead: this.bytesRead
         })
         if (this.pendingFull.length >= this.s.batchSize) {
@@ -855,9 +843,11 @@ class V2Writer {
           // Everything processed is in the batch just taken: once it is written, the refs hold
           // all of this segment and the next one starts as a rerun would.
           await this.packing
+          const ids: string[] = []
+          for (let j = i + 1; j < this.work.length; j++) ids.push(this.at(j).cp.id)
           this.nextSegment = {
-            from: i + 1,
-            afterId: id,
+            ids,
+            before: this.before + this.done,
             offsets: this.cache.entries(),
             ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256.toRecords() } : {})
           }
@@ -1896,7 +1886,7 @@ class V2Writer {
 
   private async pruneForForce(): Promise<void> {
     const ids: string[] = []
-    for (let i = this.from; i < this.work.length; i++) {
+    for (let i = 0; i < this.work.length; i++) {
       const w = this.at(i)
       if (w.action === 'force') ids.push(w.cp.id)
     }

@@ -123,7 +123,7 @@ async function runMigrationLocked(
   const { listingWarnings } = plan.internal
   // Not kept across the write step, which takes the work and lets each item go once processed.
   const planned = plan.internal.work.length
-  const readsBlobs = plan.internal.work.slice(settings.segment?.from ?? 0).some(readsV1Blobs)
+  const readsBlobs = plan.internal.work.some(readsV1Blobs)
   if (!settings.dryRun) crashPoint('after-plan')
   for (const w of listingWarnings) logger.warn(w)
   const report: MigrationReport = {

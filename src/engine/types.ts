@@ -58,16 +58,19 @@ export interface MigrateSettings {
 }
 
 /**
- * Where a segment starts and when it stops. A long migration runs in segments so that no process
- * lives through all of it (a process's resident size grows with its length); segment k+1 is
- * the rerun of segment k stopped at a batch boundary, with the same clock reading and pinned v1
- * commit, and the offset cache (§7.3) carried over, so the refs equal one run's.
+ * Which checkpoints a segment takes and when it stops. A long migration runs in segments so that
+ * no process lives through all of it (a process's resident size grows with its length); segment
+ * k+1 is the rerun of segment k stopped at a batch boundary, with the same clock reading and
+ * pinned v1 commit, and the offset cache (§7.3) carried over, so the refs equal one run's.
  */
 export interface SegmentSettings {
-  /** Index in the plan's order of the first checkpoint of this segment (earlier ones are done). */
-  from: number
-  /** Id of the checkpoint at `from - 1` as the earlier segment planned it (both plans must agree). */
-  afterId?: string
+  /**
+   * The checkpoints left, in the order the first segment planned them: this segment lists and
+   * plans only these (and fails if they no longer come in this order). Undefined: all of v1.
+   */
+  ids?: string[]
+  /** Checkpoints earlier segments processed (progress counts on from there). */
+  before?: number
   /**
    * Stop at the first batch boundary after this many checkpoints that read v1 blobs, when more
    * remain; segments are balanced (10,000 with a limit of 2,500: four of 2,500; 2,600: two of
@@ -82,8 +85,8 @@ export interface SegmentSettings {
 
 /** Where the next segment starts; absent from a report whose run went to the end. */
 export interface SegmentResume {
-  from: number
-  afterId: string
+  ids: string[]
+  before: number
   offsets: Array<[string, number]>
   /** Digest records of the v1 blobs read so far (binary: the caller keeps it out of JSON). */
   v1Sha256?: Buffer

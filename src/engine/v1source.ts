@@ -7,6 +7,7 @@ import { readObjects } from '../git/objects.js'
 import { refMap } from '../git/refs.js'
 import { chooseV1SourceRef } from '../formats/v1/refs.js'
 import {
+  inCheckpoints,
   listV1Checkpoints,
   type IgnoredEntry,
   type V1CheckpointListing
@@ -103,7 +104,9 @@ export function compareCheckpoints(a: V1Checkpoint, b: V1Checkpoint): number {
 export async function loadV1(
   git: GitRunner,
   snapshot: V1Snapshot | null,
-  onPhase?: (phase: 'list' | 'meta') => void
+  onPhase?: (phase: 'list' | 'meta') => void,
+  /** Only these checkpoints (a later segment's); the tree's other entries are skipped unread. */
+  only?: ReadonlySet<string>
 ): Promise<V1Source> {
   if (!snapshot)
     return {
@@ -115,7 +118,11 @@ export async function loadV1(
       metadataObjects: 0
     }
   onPhase?.('list')
-  const entries = await lsTreeLong(git, snapshot.tree, { recursive: true, trees: true })
+  const entries = await lsTreeLong(git, snapshot.tree, {
+    recursive: true,
+    trees: true,
+    ...(only ? { keep: inCheckpoints(only) } : {})
+  })
   const sizes = new Map<string, number>()
   for (const e of entries) if (e.size !== null) sizes.set(e.oid, e.size)
   const listing = listV1Checkpoints(entries)

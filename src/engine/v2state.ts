@@ -4,7 +4,11 @@
 import type { GitRunner } from '../git/runner.js'
 import { lsTree, type TreeEntry } from '../git/tree.js'
 import { refMap } from '../git/refs.js'
-import { listV1Checkpoints, type V1CheckpointListing } from '../formats/v1/listing.js'
+import {
+  inCheckpoints,
+  listV1Checkpoints,
+  type V1CheckpointListing
+} from '../formats/v1/listing.js'
 import { mapConcurrently } from './concurrency.js'
 
 export const V2_PREFIX = 'refs/entire/checkpoints/v2/'
@@ -95,8 +99,12 @@ export function fullArtifactKeys(entries: readonly TreeEntry[]): {
 /** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4
 
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
-export async function loadV2State(git: GitRunner): Promise<V2State> {
+/**
+ * Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). `only`: a later
+ * segment's checkpoints; /main and the archives are then read for these alone (and for those in
+ * /full/current, which the write rewrites whole and whose /main listings its rotation reads).
+ */
+export async function loadV2State(git: GitRunner, only?: ReadonlySet<string>): Promise<V2State> {
   const refs = await refMap(git, [V2_PREFIX])
   const mainOid = refs.get(MAIN_REF) ?? null
   const currentOid = refs.get(CURRENT_REF) ?? null
@@ -111,13 +119,25 @@ export async function loadV2State(git: GitRunner): Promise<V2State> {
   if (currentOid) order.push([CURRENT_REF, currentOid])
   for (const n of [...archives.keys()].sort((a, b) => b - a))
     order.push([archiveRef(n), archives.get(n)!])
+  let keep: ((path: string) => boolean) | undefined
+  let currentEntries: Promise<TreeEntry[]> | undefined
+  if (only && currentOid) {
+    currentEntries = lsTree(git, currentOid, { recursive: true, trees: true })
+    const wanted = new Set(only)
+    for (const id of fullArtifactKeys(await currentEntries).checkpoints) wanted.add(id)
+    keep = inCheckpoints(wanted)
+  } else if (only) keep = inCheckpoints(only)
   // The trees are listed a few at a time (each listing is its own git process): a rerun's
   // planning waited for them one after another.
-  const listed = mapConcurrently(
-    [mainOid, ...order.map(([, oid]) => oid)],
-    LIST_CONCURRENCY,
-    (oid) => (oid ? lsTree(git, oid, { recursive: true, trees: true }) : Promise.resolve(null))
-  )
+  const trees: Array<[string | null, boolean]> = [
+    [mainOid, false],
+    ...order.map(([ref, oid]): [string, boolean] => [oid, ref === CURRENT_REF])
+  ]
+  const listed = mapConcurrently(trees, LIST_CONCURRENCY, ([oid, isCurrent]) => {
+    if (!oid) return Promise.resolve(null)
+    if (isCurrent && currentEntries) return currentEntries
+    return lsTree(git, oid, { recursive: true, trees: true, ...(keep ? { keep } : {}) })
+  })
   listed.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
   const mainTree = mainOid ? (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim() : null
   const [mainEntries, ...fullEntries] = await listed

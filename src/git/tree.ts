@@ -33,6 +33,8 @@ export interface LsTreeOptions {
   trees?: boolean
   /** Limit to these paths (pathspecs are literal: passed after `--` with `:(literal)`). */
   paths?: string[]
+  /** Entries to keep, by path; the others are dropped as the output is read (never objects). */
+  keep?: (path: string) => boolean
 }
 
 const NUL = 0x00
@@ -87,6 +89,7 @@ export async function lsTree(
 ): Promise<TreeEntry[]> {
   const out: TreeEntry[] = []
   await runLsTree(git, lsTreeArgs(treeish, opts, false), (header, path) => {
+    if (opts.keep && !opts.keep(path)) return
     const [mode, type, oid] = header.split(' ')
     out.push({ mode, type: entryType(type), oid, path })
   })
@@ -101,6 +104,7 @@ export async function lsTreeLong(
 ): Promise<TreeEntryWithSize[]> {
   const out: TreeEntryWithSize[] = []
   await runLsTree(git, lsTreeArgs(treeish, opts, true), (header, path) => {
+    if (opts.keep && !opts.keep(path)) return
     const [mode, type, oid, size] = header.split(' ').filter((s) => s !== '')
     // git prints `-` for trees and `BAD` for a blob missing from the object store: no size.
     out.push({

@@ -97,7 +97,7 @@ export async function runSegments(
   const dir = mkdtempSync(join(tmpdir(), 'entire-migrate-segments-'))
   try {
     const reports: MigrationReport[] = []
-    let segment: SegmentOrder['segment'] = { from: 0, ...limitOf(run.limit) }
+    let segment: SegmentOrder['segment'] = { ...limitOf(run.limit) }
     for (;;) {
       const index = reports.length + 1
       const order: SegmentOrder = {
@@ -118,8 +118,9 @@ export async function runSegments(
       reports.push(report)
       run.onSegment?.(index, report)
       if (!report.resume) break
-      const { from, afterId, offsets } = report.resume
-      segment = { from, afterId, offsets, ...limitOf(run.limit) }
+      const { ids, before, offsets } = report.resume
+      segment = { ids, before, offsets, ...limitOf(run.limit) }
+      delete report.resume
     }
     const merged = mergeSegmentReports(reports)
     merged.v1 = run.v1

@@ -126,6 +126,19 @@ function flattenFiles(dir: Dir, prefix: string, out: TaskFile[]): TaskFile[] {
 }
 
 /**
+ * A path filter for a sharded tree (`<2>/<10>/…`, v1 and v2 alike) that keeps the entries of
+ * these checkpoints, the shard directories and the root's own entries, and drops the rest.
+ */
+export function inCheckpoints(ids: ReadonlySet<string>): (path: string) => boolean {
+  return (path) => {
+    const a = path.indexOf('/')
+    if (a === -1) return true
+    const b = path.indexOf('/', a + 1)
+    return ids.has(path.slice(0, a) + (b === -1 ? path.slice(a + 1) : path.slice(a + 1, b)))
+  }
+}
+
+/**
  * Lists the checkpoints of a v1 tip tree exactly as the reference's shard walk does: root
  * directories with 2-character names (no hex check), inside them directories whose joined
  * name is a valid 12-hex id. Everything else is skipped and reported in `ignored`.

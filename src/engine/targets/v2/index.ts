@@ -73,9 +73,13 @@ export class V2Target implements Target<V2Plan> {
   async plan(ctx: EngineContext, snapshot: V1Snapshot | null): Promise<V2Plan> {
     const { git, timer, settings } = ctx
     // v1 and v2 are read at once (a rerun's planning is mostly these reads).
-    const v2Loading = timer.time('index', () => loadV2State(git))
+    // A later segment of a long run lists and plans only the checkpoints left to it.
+    const ids = settings.segment?.ids
+    const only = ids ? new Set(ids) : undefined
+    const v2Loading = timer.time('index', () => loadV2State(git, only))
     v2Loading.catch(() => undefined) // awaited below; must not go unhandled meanwhile
-    const v1 = await timer.time('list', () => loadV1(git, snapshot))
+    const v1 = await timer.time('list', () => loadV1(git, snapshot, undefined, only))
+    if (ids) checkSegmentOrder(ids, v1.checkpoints)
     timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes })
     const v2 = await v2Loading
     timer.add('index', { objects: v2.entryCount })
@@ -153,10 +157,9 @@ export class V2Target implements Target<V2Plan> {
     plan.internal.work = []
     delete plan.internal.v2
     // Worker threads only when something will be compacted (a no-op rerun starts none).
-    const from = ctx.settings.segment?.from ?? 0
-    const needsCompaction = work
-      .slice(from)
-      .some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts)
+    const needsCompaction = work.some(
+      (w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts
+    )
     const compactor = createCompactor({
       workers: needsCompaction ? (ctx.settings.compactWorkers ?? 0) : 0,
       workerScript: this.options.compactWorkerScript
@@ -212,6 +215,19 @@ export function leasedPushRefs(
   return changes
     .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
     .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }))
+}
+
+/**
+ * A later segment must find the checkpoints it was given, in the order given: the same pinned
+ * v1 commit planned the same way (anything else would write something one run would not).
+ */
+function checkSegmentOrder(ids: readonly string[], listed: ReadonlyArray<{ id: string }>): void {
+  const at = ids.findIndex((id, i) => listed[i]?.id !== id)
+  if (at === -1 && listed.length === ids.length) return
+  const i = at === -1 ? ids.length : at
+  throw new FatalMigrationError(
+    `segment plan differs from the run's: checkpoint ${i} of the ${ids.length} left is ${listed[i]?.id ?? 'missing'}, the run had ${ids[i] ?? 'none'}`
+  )
 }
 
 /** A listing spool in the system's temporary directory; undefined (logged) when none can be made. */
