@@ -43499,6 +43499,8 @@ async function runLsTree(git, args, onRecord) {
 async function lsTree(git, treeish, opts = {}) {
     const out = [];
     await runLsTree(git, lsTreeArgs(treeish, opts, false), (header, path) => {
+        if (opts.keep && !opts.keep(path))
+            return;
         const [mode, type, oid] = header.split(' ');
         out.push({ mode, type: entryType(type), oid, path });
     });
@@ -43508,6 +43510,8 @@ async function lsTree(git, treeish, opts = {}) {
 async function lsTreeLong(git, treeish, opts = {}) {
     const out = [];
     await runLsTree(git, lsTreeArgs(treeish, opts, true), (header, path) => {
+        if (opts.keep && !opts.keep(path))
+            return;
         const [mode, type, oid, size] = header.split(' ').filter((s) => s !== '');
         // git prints `-` for trees and `BAD` for a blob missing from the object store: no size.
         out.push({
@@ -43652,6 +43656,19 @@ function flattenFiles(dir, prefix, out) {
             out.push({ path: prefix + c.name, mode: c.mode, oid: c.oid });
     }
     return out;
+}
+/**
+ * A path filter for a sharded tree (`<2>/<10>/…`, v1 and v2 alike) that keeps the entries of
+ * these checkpoints, the shard directories and the root's own entries, and drops the rest.
+ */
+function inCheckpoints(ids) {
+    return (path) => {
+        const a = path.indexOf('/');
+        if (a === -1)
+            return true;
+        const b = path.indexOf('/', a + 1);
+        return ids.has(path.slice(0, a) + (b === -1 ? path.slice(a + 1) : path.slice(a + 1, b)));
+    };
 }
 /**
  * Lists the checkpoints of a v1 tip tree exactly as the reference's shard walk does: root
@@ -45193,7 +45210,9 @@ function compareCheckpoints(a, b) {
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 /** List, read metadata and order the v1 checkpoints of the pinned tree. */
-async function loadV1(git, snapshot, onPhase) {
+async function loadV1(git, snapshot, onPhase, 
+/** Only these checkpoints (a later segment's); the tree's other entries are skipped unread. */
+only) {
     if (!snapshot)
         return {
             snapshot,
@@ -45204,7 +45223,11 @@ async function loadV1(git, snapshot, onPhase) {
             metadataObjects: 0
         };
     onPhase?.('list');
-    const entries = await lsTreeLong(git, snapshot.tree, { recursive: true, trees: true });
+    const entries = await lsTreeLong(git, snapshot.tree, {
+        recursive: true,
+        trees: true,
+        ...(only ? { keep: inCheckpoints(only) } : {})
+    });
     const sizes = new Map();
     for (const e of entries)
         if (e.size !== null)
@@ -55415,8 +55438,12 @@ function fullArtifactKeys(entries) {
 }
 /** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4;
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
-async function loadV2State(git) {
+/**
+ * Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). `only`: a later
+ * segment's checkpoints; /main and the archives are then read for these alone (and for those in
+ * /full/current, which the write rewrites whole and whose /main listings its rotation reads).
+ */
+async function loadV2State(git, only) {
     const refs = await refMap(git, [v2state_V2_PREFIX]);
     const mainOid = refs.get(MAIN_REF) ?? null;
     const currentOid = refs.get(CURRENT_REF) ?? null;
@@ -55433,9 +55460,30 @@ async function loadV2State(git) {
         order.push([CURRENT_REF, currentOid]);
     for (const n of [...archives.keys()].sort((a, b) => b - a))
         order.push([archiveRef(n), archives.get(n)]);
+    let keep;
+    let currentEntries;
+    if (only && currentOid) {
+        currentEntries = lsTree(git, currentOid, { recursive: true, trees: true });
+        const wanted = new Set(only);
+        for (const id of fullArtifactKeys(await currentEntries).checkpoints)
+            wanted.add(id);
+        keep = inCheckpoints(wanted);
+    }
+    else if (only)
+        keep = inCheckpoints(only);
     // The trees are listed a few at a time (each listing is its own git process): a rerun's
     // planning waited for them one after another.
-    const listed = mapConcurrently([mainOid, ...order.map(([, oid]) => oid)], LIST_CONCURRENCY, (oid) => (oid ? lsTree(git, oid, { recursive: true, trees: true }) : Promise.resolve(null)));
+    const trees = [
+        [mainOid, false],
+        ...order.map(([ref, oid]) => [oid, ref === CURRENT_REF])
+    ];
+    const listed = mapConcurrently(trees, LIST_CONCURRENCY, ([oid, isCurrent]) => {
+        if (!oid)
+            return Promise.resolve(null);
+        if (isCurrent && currentEntries)
+            return currentEntries;
+        return lsTree(git, oid, { recursive: true, trees: true, ...(keep ? { keep } : {}) });
+    });
     listed.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     const mainTree = mainOid ? (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim() : null;
     const [mainEntries, ...fullEntries] = await listed;
@@ -55621,6 +55669,20 @@ class BlobDigests {
         this.used += RECORD;
         this.records++;
         this.sorted = null;
+    }
+    /** Every record (20-byte id, 32-byte digest), sorted by id: what `addRecords` takes. */
+    toRecords() {
+        if (this.records === 0)
+            return Buffer.alloc(0);
+        return (this.sorted ??= this.sort());
+    }
+    /** Add the records of another store (`toRecords()`), e.g. an earlier segment's of the same run. */
+    addRecords(from) {
+        const all = Buffer.from(from.buffer, from.byteOffset, from.byteLength);
+        if (all.length % RECORD !== 0)
+            throw new Error(`digest records: ${all.length} bytes is not a multiple of ${RECORD}`);
+        for (let at = 0; at < all.length; at += RECORD)
+            this.add(all.toString('hex', at, at + ID), all.toString('hex', at + ID, at + RECORD));
     }
     get(oid) {
         if (this.records === 0 || !HEX40.test(oid))
@@ -56078,6 +56140,38 @@ class InterruptedRunError extends Error {
         this.name = 'InterruptedRunError';
     }
 }
+/**
+ * How many checkpoints that read v1 blobs a segment takes of `reads` left, with at most `limit`
+ * per segment: the remaining work split evenly over as few segments as the limit allows
+ * (undefined: all of it, no later segment).
+ */
+function segmentReads(reads, limit) {
+    if (limit === undefined || !(limit > 0) || reads <= limit)
+        return undefined;
+    return Math.ceil(reads / Math.ceil(reads / limit));
+}
+/**
+ * The v2 state a write keeps once it has pruned: the refs, and the /main listings of the
+ * checkpoints in /full/current (the rotation's tree scan, §9.2). The /main listings of every
+ * other checkpoint and the entries of every archive were needed only to plan and prune; a
+ * later segment of a long run (settings.segment) planned against thousands of each, and kept
+ * them for no use.
+ */
+function stateAfterPrune(v2) {
+    const current = v2.fullRefs.find((r) => r.ref === CURRENT_REF);
+    const mainCheckpoints = new Map();
+    for (const id of current?.checkpoints ?? []) {
+        const m = v2.mainCheckpoints.get(id);
+        if (m)
+            mainCheckpoints.set(id, m);
+    }
+    return {
+        ...v2,
+        mainCheckpoints,
+        fullIndex: new Set(),
+        fullRefs: current ? [{ ...current, entries: [] }] : []
+    };
+}
 function emptyCounts(total = 0) {
     return {
         total,
@@ -56096,7 +56190,15 @@ function emptyCounts(total = 0) {
 // ---------------------------------------------------------------------------------------------
 // Offset cache (migration.md §7.3)
 class OffsetCache {
-    map = new Map();
+    map;
+    /** `seed`: the entries an earlier segment of the same run left (`entries()`), in its order. */
+    constructor(seed = []) {
+        this.map = new Map(seed);
+    }
+    /** Every record, oldest first: what the next segment of the run starts from. */
+    entries() {
+        return [...this.map];
+    }
     key(sessionId, agent, position) {
         // one flat string (a template literal would keep its pieces as a tree, per entry)
         return [sessionId, agent, position].join('\u0000');
@@ -56205,9 +56307,14 @@ function tzOffset(d) {
  * the writer's from here on: each item is dropped from it once processed (a 10,000-checkpoint
  * run kept 2.7 MB of items it would not look at again, which V8 let its heap grow by ~3× over).
  */
-async function writeV2(ctx, work, v2) {
-    const run = new V2Writer(ctx, work, v2);
-    return run.run();
+function writeV2(ctx, work, v2) {
+    // Not async: a frame awaiting the run would keep `v2` whole (the writer keeps a slim copy).
+    try {
+        return new V2Writer(ctx, work, v2).run();
+    }
+    catch (e) {
+        return Promise.reject(e);
+    }
 }
 class V2Writer {
     work;
@@ -56221,7 +56328,7 @@ class V2Writer {
     sigMigration;
     sigUser;
     redact;
-    cache = new OffsetCache();
+    cache;
     /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
     history;
     /** Memory large v1 blobs are read into, reused window after window (null: their own). */
@@ -56277,6 +56384,15 @@ class V2Writer {
     warnings = [];
     done = 0;
     bytesRead = 0;
+    /** Checkpoints earlier segments of the run processed (progress counts on from there). */
+    before;
+    /** Checkpoints that read v1 blobs after which this segment stops at a batch boundary. */
+    stopAfterReads;
+    /** Where the next segment starts, once this one stopped with work left. */
+    nextSegment;
+    /** Checkpoints of this run that read v1 blobs: all of them, and those processed so far. */
+    readsTotal = 0;
+    readsDone = 0;
     constructor(ctx, work, v2) {
         this.work = work;
         this.v2 = v2;
@@ -56287,6 +56403,11 @@ class V2Writer {
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
         this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined;
+        const seg = ctx.settings.segment;
+        if (seg?.v1Sha256)
+            this.v1Sha256?.addRecords(seg.v1Sha256);
+        this.before = seg?.before ?? 0;
+        this.cache = new OffsetCache(seg?.offsets);
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
         this.wins = this.windows();
         const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
@@ -56341,6 +56462,16 @@ class V2Writer {
         else
             this.refChanges.set(ref, { ref, old, new: neu });
     }
+    /** At a batch boundary (nothing pending) with this segment's share done and reads left. */
+    segmentEnds() {
+        return (this.stopAfterReads !== undefined &&
+            this.readsDone >= this.stopAfterReads &&
+            this.readsDone < this.readsTotal &&
+            this.pendingFull.length === 0 &&
+            this.pendingMain.length === 0 &&
+            this.pendingFinalize.length === 0 &&
+            this.mainStream === null);
+    }
     async run() {
         // The first window's read (and the reader thread's start) overlaps the set-up below.
         const wins = this.wins;
@@ -56358,8 +56489,12 @@ class V2Writer {
         const restoreHeapGrowth = this.roomy ? () => undefined : capHeapGrowth(HEAP_GROWTH_PERCENT);
         try {
             await this.pruneForForce();
+            // What is left of the v2 state read at plan time is looked up only for /full/current.
+            this.v2 = stateAfterPrune(this.v2);
             await this.loop(wins, first);
-            await this.finish();
+            // A segment that stopped early leaves /full/current to the segment that ends the run.
+            if (!this.nextSegment)
+                await this.finish();
         }
         finally {
             restoreHeapGrowth();
@@ -56386,7 +56521,8 @@ class V2Writer {
             outcomes: this.outcomes,
             counts: this.counts,
             warnings: this.warnings,
-            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {})
+            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {}),
+            ...(this.nextSegment ? { resume: this.nextSegment } : {})
         };
     }
     // -------------------------------------------------------------------------------------------
@@ -56408,9 +56544,11 @@ class V2Writer {
         const out = [];
         let cur = { from: 0, to: 0, bytes: 0 };
         let count = 0;
+        let reads = 0;
         for (let i = 0; i < this.work.length; i++) {
             const w = this.at(i);
             if (readsV1Blobs(w)) {
+                reads++;
                 const b = w.v1Bytes ?? 0;
                 const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
                 if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
@@ -56425,6 +56563,8 @@ class V2Writer {
         }
         cur.to = this.work.length;
         out.push(cur);
+        this.readsTotal = reads;
+        this.stopAfterReads = segmentReads(reads, this.s.segment?.limit);
         return out;
     }
     async readWindow(win) {
@@ -56520,6 +56660,8 @@ class V2Writer {
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
             for (let i = wins[k].from; i < wins[k].to; i++) {
                 const w = this.at(i);
+                if (readsV1Blobs(w))
+                    this.readsDone++;
                 await this.processOne(w, blobs, pre.get(i));
                 pre.delete(i);
                 this.listings.delete(w);
@@ -56528,8 +56670,8 @@ class V2Writer {
                 this.done++;
                 this.log.progress?.({
                     kind: 'checkpoints',
-                    done: this.done,
-                    total: this.work.length,
+                    done: this.before + this.done,
+                    total: this.before + this.work.length,
                     bytesRead: this.bytesRead
                 });
                 if (this.pendingFull.length >= this.s.batchSize) {
@@ -56539,6 +56681,22 @@ class V2Writer {
                     const p = this.pack();
                     p.catch(() => undefined);
                     this.packing = p;
+                }
+                if (this.segmentEnds()) {
+                    // Everything processed is in the batch just taken: once it is written, the refs hold
+                    // all of this segment and the next one starts as a rerun would.
+                    await this.packing;
+                    const ids = [];
+                    for (let j = i + 1; j < this.work.length; j++)
+                        ids.push(this.at(j).cp.id);
+                    this.nextSegment = {
+                        ids,
+                        before: this.before + this.done,
+                        offsets: this.cache.entries(),
+                        ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256.toRecords() } : {})
+                    };
+                    this.releaseWindow(win);
+                    return;
                 }
                 await yieldToLoop();
             }
@@ -57926,6 +58084,16 @@ async function acquireRepositoryLock(git) {
     }
     throw new RepositoryLockedError(path, null);
 }
+/**
+ * Throw unless the repository lock is held by process `pid` on this host: a segment of a run
+ * (launch/segments.ts) works under its parent's lock instead of taking one.
+ */
+async function confirmLockHeldBy(git, pid) {
+    const path = await lockPath(git);
+    const owner = readOwner(path);
+    if (owner === 'absent' || owner === null || owner.pid !== pid || owner.host !== (0,external_node_os_.hostname)())
+        throw new Error(`the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`);
+}
 
 ;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
 // The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
@@ -58054,9 +58222,14 @@ class V2Target {
     async plan(ctx, snapshot) {
         const { git, timer, settings } = ctx;
         // v1 and v2 are read at once (a rerun's planning is mostly these reads).
-        const v2Loading = timer.time('index', () => loadV2State(git));
+        // A later segment of a long run lists and plans only the checkpoints left to it.
+        const ids = settings.segment?.ids;
+        const only = ids ? new Set(ids) : undefined;
+        const v2Loading = timer.time('index', () => loadV2State(git, only));
         v2Loading.catch(() => undefined); // awaited below; must not go unhandled meanwhile
-        const v1 = await timer.time('list', () => loadV1(git, snapshot));
+        const v1 = await timer.time('list', () => loadV1(git, snapshot, undefined, only));
+        if (ids)
+            checkSegmentOrder(ids, v1.checkpoints);
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
         const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
@@ -58107,9 +58280,28 @@ class V2Target {
         return plan;
     }
     async write(ctx, plan) {
-        // The writer takes the work (a plan is written once) and lets each item go once processed.
+        const { compactor, written } = this.startWrite(ctx, plan);
+        try {
+            return await written;
+        }
+        finally {
+            await compactor.close();
+            plan.internal.spool?.close();
+        }
+    }
+    /**
+     * Take the plan's work and v2 state (a plan is written once) and start the writer, which lets
+     * each item go once processed and keeps only what it still needs of the state. Not async on
+     * purpose: an async function's frame keeps its locals alive while it awaits, and the full v2
+     * state of a later segment (thousands of /main listings and archive entries) then stayed in
+     * memory for the whole write.
+     */
+    startWrite(ctx, plan) {
         const { work, v2 } = plan.internal;
+        if (!v2)
+            throw new FatalMigrationError('internal: this plan was written already');
         plan.internal.work = [];
+        delete plan.internal.v2;
         // Worker threads only when something will be compacted (a no-op rerun starts none).
         const needsCompaction = work.some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts);
         const compactor = (0,engine_compactor/* createCompactor */.LU)({
@@ -58118,18 +58310,19 @@ class V2Target {
         });
         if (compactor.workers > 0)
             ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`);
+        let written;
         try {
-            return await writeV2({
+            written = writeV2({
                 ...ctx,
                 timer: ctx.timer,
                 compactor,
                 readerScript: this.options.compactWorkerScript
             }, work, v2);
         }
-        finally {
-            await compactor.close();
-            plan.internal.spool?.close();
+        catch (e) {
+            written = Promise.reject(e);
         }
+        return { compactor, written };
     }
     /**
      * Re-reads from git (the verifier never sees the writer's memory; it may take the digests of
@@ -58152,6 +58345,17 @@ function leasedPushRefs(changes, remoteValues, prefix) {
     return changes
         .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
         .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }));
+}
+/**
+ * A later segment must find the checkpoints it was given, in the order given: the same pinned
+ * v1 commit planned the same way (anything else would write something one run would not).
+ */
+function checkSegmentOrder(ids, listed) {
+    const at = ids.findIndex((id, i) => listed[i]?.id !== id);
+    if (at === -1 && listed.length === ids.length)
+        return;
+    const i = at === -1 ? ids.length : at;
+    throw new FatalMigrationError(`segment plan differs from the run's: checkpoint ${i} of the ${ids.length} left is ${listed[i]?.id ?? 'missing'}, the run had ${ids[i] ?? 'none'}`);
 }
 /** A listing spool in the system's temporary directory; undefined (logged) when none can be made. */
 function openSpool(logger, dir) {
@@ -58223,7 +58427,12 @@ async function prepareRun(settings, opts = {}) {
 async function runMigration(settings, opts = {}) {
     if (settings.dryRun)
         return runMigrationLocked(settings, opts);
-    const lock = await acquireRepositoryLock(opts.git ?? new runner/* GitRunner */.bl(settings.repo));
+    const git = opts.git ?? new runner/* GitRunner */.bl(settings.repo);
+    if (opts.lockHeldBy !== undefined) {
+        await confirmLockHeldBy(git, opts.lockHeldBy);
+        return runMigrationLocked(settings, opts);
+    }
+    const lock = await acquireRepositoryLock(git);
     try {
         return await runMigrationLocked(settings, opts);
     }
@@ -58280,8 +58489,11 @@ async function runMigrationLocked(settings, opts) {
         report.batches = out.batches;
         report.counts = out.counts;
         report.warnings.push(...out.warnings);
-        // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
-        if (settings.verify && opts.verifier && out.refs.length > 0) {
+        if (out.resume)
+            report.resume = out.resume;
+        // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap); a segment
+        // with work left leaves verification to the last one.
+        if (settings.verify && opts.verifier && out.refs.length > 0 && !out.resume) {
             // The write step's memory (its read pool is 128 MiB of shared memory, freed only when
             // collected) goes before verification reads: the real corpus peaked at 391-426 MB with it.
             await releaseDeadBuffers();

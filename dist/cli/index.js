@@ -1779,6 +1779,8 @@ async function runLsTree(git, args, onRecord) {
 async function lsTree(git, treeish, opts = {}) {
     const out = [];
     await runLsTree(git, lsTreeArgs(treeish, opts, false), (header, path) => {
+        if (opts.keep && !opts.keep(path))
+            return;
         const [mode, type, oid] = header.split(' ');
         out.push({ mode, type: entryType(type), oid, path });
     });
@@ -1788,6 +1790,8 @@ async function lsTree(git, treeish, opts = {}) {
 async function lsTreeLong(git, treeish, opts = {}) {
     const out = [];
     await runLsTree(git, lsTreeArgs(treeish, opts, true), (header, path) => {
+        if (opts.keep && !opts.keep(path))
+            return;
         const [mode, type, oid, size] = header.split(' ').filter((s) => s !== '');
         // git prints `-` for trees and `BAD` for a blob missing from the object store: no size.
         out.push({
@@ -2527,6 +2531,19 @@ function flattenFiles(dir, prefix, out) {
             out.push({ path: prefix + c.name, mode: c.mode, oid: c.oid });
     }
     return out;
+}
+/**
+ * A path filter for a sharded tree (`<2>/<10>/…`, v1 and v2 alike) that keeps the entries of
+ * these checkpoints, the shard directories and the root's own entries, and drops the rest.
+ */
+function inCheckpoints(ids) {
+    return (path) => {
+        const a = path.indexOf('/');
+        if (a === -1)
+            return true;
+        const b = path.indexOf('/', a + 1);
+        return ids.has(path.slice(0, a) + (b === -1 ? path.slice(a + 1) : path.slice(a + 1, b)));
+    };
 }
 /**
  * Lists the checkpoints of a v1 tip tree exactly as the reference's shard walk does: root
@@ -4068,7 +4085,9 @@ function compareCheckpoints(a, b) {
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 /** List, read metadata and order the v1 checkpoints of the pinned tree. */
-async function loadV1(git, snapshot, onPhase) {
+async function loadV1(git, snapshot, onPhase, 
+/** Only these checkpoints (a later segment's); the tree's other entries are skipped unread. */
+only) {
     if (!snapshot)
         return {
             snapshot,
@@ -4079,7 +4098,11 @@ async function loadV1(git, snapshot, onPhase) {
             metadataObjects: 0
         };
     onPhase?.('list');
-    const entries = await lsTreeLong(git, snapshot.tree, { recursive: true, trees: true });
+    const entries = await lsTreeLong(git, snapshot.tree, {
+        recursive: true,
+        trees: true,
+        ...(only ? { keep: inCheckpoints(only) } : {})
+    });
     const sizes = new Map();
     for (const e of entries)
         if (e.size !== null)
@@ -18971,8 +18994,12 @@ function fullArtifactKeys(entries) {
 }
 /** Tree listings run at once while the v2 state is loaded (each is a git process). */
 const LIST_CONCURRENCY = 4;
-/** Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). */
-async function loadV2State(git) {
+/**
+ * Read the v2 state (local refs only; the surfaces fetch remote v2 refs first). `only`: a later
+ * segment's checkpoints; /main and the archives are then read for these alone (and for those in
+ * /full/current, which the write rewrites whole and whose /main listings its rotation reads).
+ */
+async function loadV2State(git, only) {
     const refs = await refMap(git, [V2_PREFIX]);
     const mainOid = refs.get(MAIN_REF) ?? null;
     const currentOid = refs.get(CURRENT_REF) ?? null;
@@ -18989,9 +19016,30 @@ async function loadV2State(git) {
         order.push([CURRENT_REF, currentOid]);
     for (const n of [...archives.keys()].sort((a, b) => b - a))
         order.push([archiveRef(n), archives.get(n)]);
+    let keep;
+    let currentEntries;
+    if (only && currentOid) {
+        currentEntries = lsTree(git, currentOid, { recursive: true, trees: true });
+        const wanted = new Set(only);
+        for (const id of fullArtifactKeys(await currentEntries).checkpoints)
+            wanted.add(id);
+        keep = inCheckpoints(wanted);
+    }
+    else if (only)
+        keep = inCheckpoints(only);
     // The trees are listed a few at a time (each listing is its own git process): a rerun's
     // planning waited for them one after another.
-    const listed = mapConcurrently([mainOid, ...order.map(([, oid]) => oid)], LIST_CONCURRENCY, (oid) => (oid ? lsTree(git, oid, { recursive: true, trees: true }) : Promise.resolve(null)));
+    const trees = [
+        [mainOid, false],
+        ...order.map(([ref, oid]) => [oid, ref === CURRENT_REF])
+    ];
+    const listed = mapConcurrently(trees, LIST_CONCURRENCY, ([oid, isCurrent]) => {
+        if (!oid)
+            return Promise.resolve(null);
+        if (isCurrent && currentEntries)
+            return currentEntries;
+        return lsTree(git, oid, { recursive: true, trees: true, ...(keep ? { keep } : {}) });
+    });
     listed.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     const mainTree = mainOid ? (await git.text(['rev-parse', `${mainOid}^{tree}`])).trim() : null;
     const [mainEntries, ...fullEntries] = await listed;
@@ -19177,6 +19225,20 @@ class BlobDigests {
         this.used += RECORD;
         this.records++;
         this.sorted = null;
+    }
+    /** Every record (20-byte id, 32-byte digest), sorted by id: what `addRecords` takes. */
+    toRecords() {
+        if (this.records === 0)
+            return Buffer.alloc(0);
+        return (this.sorted ??= this.sort());
+    }
+    /** Add the records of another store (`toRecords()`), e.g. an earlier segment's of the same run. */
+    addRecords(from) {
+        const all = Buffer.from(from.buffer, from.byteOffset, from.byteLength);
+        if (all.length % RECORD !== 0)
+            throw new Error(`digest records: ${all.length} bytes is not a multiple of ${RECORD}`);
+        for (let at = 0; at < all.length; at += RECORD)
+            this.add(all.toString('hex', at, at + ID), all.toString('hex', at + ID, at + RECORD));
     }
     get(oid) {
         if (this.records === 0 || !HEX40.test(oid))
@@ -19660,6 +19722,38 @@ class InterruptedRunError extends Error {
         this.name = 'InterruptedRunError';
     }
 }
+/**
+ * How many checkpoints that read v1 blobs a segment takes of `reads` left, with at most `limit`
+ * per segment: the remaining work split evenly over as few segments as the limit allows
+ * (undefined: all of it, no later segment).
+ */
+function segmentReads(reads, limit) {
+    if (limit === undefined || !(limit > 0) || reads <= limit)
+        return undefined;
+    return Math.ceil(reads / Math.ceil(reads / limit));
+}
+/**
+ * The v2 state a write keeps once it has pruned: the refs, and the /main listings of the
+ * checkpoints in /full/current (the rotation's tree scan, §9.2). The /main listings of every
+ * other checkpoint and the entries of every archive were needed only to plan and prune; a
+ * later segment of a long run (settings.segment) planned against thousands of each, and kept
+ * them for no use.
+ */
+function stateAfterPrune(v2) {
+    const current = v2.fullRefs.find((r) => r.ref === CURRENT_REF);
+    const mainCheckpoints = new Map();
+    for (const id of current?.checkpoints ?? []) {
+        const m = v2.mainCheckpoints.get(id);
+        if (m)
+            mainCheckpoints.set(id, m);
+    }
+    return {
+        ...v2,
+        mainCheckpoints,
+        fullIndex: new Set(),
+        fullRefs: current ? [{ ...current, entries: [] }] : []
+    };
+}
 function emptyCounts(total = 0) {
     return {
         total,
@@ -19678,7 +19772,15 @@ function emptyCounts(total = 0) {
 // ---------------------------------------------------------------------------------------------
 // Offset cache (migration.md §7.3)
 class OffsetCache {
-    map = new Map();
+    map;
+    /** `seed`: the entries an earlier segment of the same run left (`entries()`), in its order. */
+    constructor(seed = []) {
+        this.map = new Map(seed);
+    }
+    /** Every record, oldest first: what the next segment of the run starts from. */
+    entries() {
+        return [...this.map];
+    }
     key(sessionId, agent, position) {
         // one flat string (a template literal would keep its pieces as a tree, per entry)
         return [sessionId, agent, position].join('\u0000');
@@ -19787,9 +19889,14 @@ function tzOffset(d) {
  * the writer's from here on: each item is dropped from it once processed (a 10,000-checkpoint
  * run kept 2.7 MB of items it would not look at again, which V8 let its heap grow by ~3× over).
  */
-async function writeV2(ctx, work, v2) {
-    const run = new V2Writer(ctx, work, v2);
-    return run.run();
+function writeV2(ctx, work, v2) {
+    // Not async: a frame awaiting the run would keep `v2` whole (the writer keeps a slim copy).
+    try {
+        return new V2Writer(ctx, work, v2).run();
+    }
+    catch (e) {
+        return Promise.reject(e);
+    }
 }
 class V2Writer {
     work;
@@ -19803,7 +19910,7 @@ class V2Writer {
     sigMigration;
     sigUser;
     redact;
-    cache = new OffsetCache();
+    cache;
     /** Parsed transcript lines reused by later checkpoints of a session (in-thread compaction). */
     history;
     /** Memory large v1 blobs are read into, reused window after window (null: their own). */
@@ -19859,6 +19966,15 @@ class V2Writer {
     warnings = [];
     done = 0;
     bytesRead = 0;
+    /** Checkpoints earlier segments of the run processed (progress counts on from there). */
+    before;
+    /** Checkpoints that read v1 blobs after which this segment stops at a batch boundary. */
+    stopAfterReads;
+    /** Where the next segment starts, once this one stopped with work left. */
+    nextSegment;
+    /** Checkpoints of this run that read v1 blobs: all of them, and those processed so far. */
+    readsTotal = 0;
+    readsDone = 0;
     constructor(ctx, work, v2) {
         this.work = work;
         this.v2 = v2;
@@ -19869,6 +19985,11 @@ class V2Writer {
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
         this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined;
+        const seg = ctx.settings.segment;
+        if (seg?.v1Sha256)
+            this.v1Sha256?.addRecords(seg.v1Sha256);
+        this.before = seg?.before ?? 0;
+        this.cache = new OffsetCache(seg?.offsets);
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
         this.wins = this.windows();
         const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
@@ -19923,6 +20044,16 @@ class V2Writer {
         else
             this.refChanges.set(ref, { ref, old, new: neu });
     }
+    /** At a batch boundary (nothing pending) with this segment's share done and reads left. */
+    segmentEnds() {
+        return (this.stopAfterReads !== undefined &&
+            this.readsDone >= this.stopAfterReads &&
+            this.readsDone < this.readsTotal &&
+            this.pendingFull.length === 0 &&
+            this.pendingMain.length === 0 &&
+            this.pendingFinalize.length === 0 &&
+            this.mainStream === null);
+    }
     async run() {
         // The first window's read (and the reader thread's start) overlaps the set-up below.
         const wins = this.wins;
@@ -19940,8 +20071,12 @@ class V2Writer {
         const restoreHeapGrowth = this.roomy ? () => undefined : capHeapGrowth(HEAP_GROWTH_PERCENT);
         try {
             await this.pruneForForce();
+            // What is left of the v2 state read at plan time is looked up only for /full/current.
+            this.v2 = stateAfterPrune(this.v2);
             await this.loop(wins, first);
-            await this.finish();
+            // A segment that stopped early leaves /full/current to the segment that ends the run.
+            if (!this.nextSegment)
+                await this.finish();
         }
         finally {
             restoreHeapGrowth();
@@ -19968,7 +20103,8 @@ class V2Writer {
             outcomes: this.outcomes,
             counts: this.counts,
             warnings: this.warnings,
-            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {})
+            ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256 } : {}),
+            ...(this.nextSegment ? { resume: this.nextSegment } : {})
         };
     }
     // -------------------------------------------------------------------------------------------
@@ -19990,9 +20126,11 @@ class V2Writer {
         const out = [];
         let cur = { from: 0, to: 0, bytes: 0 };
         let count = 0;
+        let reads = 0;
         for (let i = 0; i < this.work.length; i++) {
             const w = this.at(i);
             if (readsV1Blobs(w)) {
+                reads++;
                 const b = w.v1Bytes ?? 0;
                 const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
                 if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
@@ -20007,6 +20145,8 @@ class V2Writer {
         }
         cur.to = this.work.length;
         out.push(cur);
+        this.readsTotal = reads;
+        this.stopAfterReads = segmentReads(reads, this.s.segment?.limit);
         return out;
     }
     async readWindow(win) {
@@ -20102,6 +20242,8 @@ class V2Writer {
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
             for (let i = wins[k].from; i < wins[k].to; i++) {
                 const w = this.at(i);
+                if (readsV1Blobs(w))
+                    this.readsDone++;
                 await this.processOne(w, blobs, pre.get(i));
                 pre.delete(i);
                 this.listings.delete(w);
@@ -20110,8 +20252,8 @@ class V2Writer {
                 this.done++;
                 this.log.progress?.({
                     kind: 'checkpoints',
-                    done: this.done,
-                    total: this.work.length,
+                    done: this.before + this.done,
+                    total: this.before + this.work.length,
                     bytesRead: this.bytesRead
                 });
                 if (this.pendingFull.length >= this.s.batchSize) {
@@ -20121,6 +20263,22 @@ class V2Writer {
                     const p = this.pack();
                     p.catch(() => undefined);
                     this.packing = p;
+                }
+                if (this.segmentEnds()) {
+                    // Everything processed is in the batch just taken: once it is written, the refs hold
+                    // all of this segment and the next one starts as a rerun would.
+                    await this.packing;
+                    const ids = [];
+                    for (let j = i + 1; j < this.work.length; j++)
+                        ids.push(this.at(j).cp.id);
+                    this.nextSegment = {
+                        ids,
+                        before: this.before + this.done,
+                        offsets: this.cache.entries(),
+                        ...(this.v1Sha256 ? { v1Sha256: this.v1Sha256.toRecords() } : {})
+                    };
+                    this.releaseWindow(win);
+                    return;
                 }
                 await yieldToLoop();
             }
@@ -21508,6 +21666,16 @@ async function acquireRepositoryLock(git) {
     }
     throw new RepositoryLockedError(path, null);
 }
+/**
+ * Throw unless the repository lock is held by process `pid` on this host: a segment of a run
+ * (launch/segments.ts) works under its parent's lock instead of taking one.
+ */
+async function confirmLockHeldBy(git, pid) {
+    const path = await lockPath(git);
+    const owner = readOwner(path);
+    if (owner === 'absent' || owner === null || owner.pid !== pid || owner.host !== (0,external_node_os_namespaceObject.hostname)())
+        throw new Error(`the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`);
+}
 
 ;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
 // The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
@@ -21636,9 +21804,14 @@ class V2Target {
     async plan(ctx, snapshot) {
         const { git, timer, settings } = ctx;
         // v1 and v2 are read at once (a rerun's planning is mostly these reads).
-        const v2Loading = timer.time('index', () => loadV2State(git));
+        // A later segment of a long run lists and plans only the checkpoints left to it.
+        const ids = settings.segment?.ids;
+        const only = ids ? new Set(ids) : undefined;
+        const v2Loading = timer.time('index', () => loadV2State(git, only));
         v2Loading.catch(() => undefined); // awaited below; must not go unhandled meanwhile
-        const v1 = await timer.time('list', () => loadV1(git, snapshot));
+        const v1 = await timer.time('list', () => loadV1(git, snapshot, undefined, only));
+        if (ids)
+            checkSegmentOrder(ids, v1.checkpoints);
         timer.add('list', { objects: v1.entryCount + v1.metadataObjects, bytes: v1.metadataBytes });
         const v2 = await v2Loading;
         timer.add('index', { objects: v2.entryCount });
@@ -21689,9 +21862,28 @@ class V2Target {
         return plan;
     }
     async write(ctx, plan) {
-        // The writer takes the work (a plan is written once) and lets each item go once processed.
+        const { compactor, written } = this.startWrite(ctx, plan);
+        try {
+            return await written;
+        }
+        finally {
+            await compactor.close();
+            plan.internal.spool?.close();
+        }
+    }
+    /**
+     * Take the plan's work and v2 state (a plan is written once) and start the writer, which lets
+     * each item go once processed and keeps only what it still needs of the state. Not async on
+     * purpose: an async function's frame keeps its locals alive while it awaits, and the full v2
+     * state of a later segment (thousands of /main listings and archive entries) then stayed in
+     * memory for the whole write.
+     */
+    startWrite(ctx, plan) {
         const { work, v2 } = plan.internal;
+        if (!v2)
+            throw new FatalMigrationError('internal: this plan was written already');
         plan.internal.work = [];
+        delete plan.internal.v2;
         // Worker threads only when something will be compacted (a no-op rerun starts none).
         const needsCompaction = work.some((w) => (w.action === 'migrate' || w.action === 'force') && !w.noTranscripts);
         const compactor = createCompactor({
@@ -21700,18 +21892,19 @@ class V2Target {
         });
         if (compactor.workers > 0)
             ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`);
+        let written;
         try {
-            return await writeV2({
+            written = writeV2({
                 ...ctx,
                 timer: ctx.timer,
                 compactor,
                 readerScript: this.options.compactWorkerScript
             }, work, v2);
         }
-        finally {
-            await compactor.close();
-            plan.internal.spool?.close();
+        catch (e) {
+            written = Promise.reject(e);
         }
+        return { compactor, written };
     }
     /**
      * Re-reads from git (the verifier never sees the writer's memory; it may take the digests of
@@ -21734,6 +21927,17 @@ function leasedPushRefs(changes, remoteValues, prefix) {
     return changes
         .filter((c) => c.ref.startsWith(prefix) && c.new !== null && c.new !== remoteValues.get(c.ref))
         .map((c) => ({ ref: c.ref, local: c.new, expectedRemote: remoteValues.get(c.ref) ?? null }));
+}
+/**
+ * A later segment must find the checkpoints it was given, in the order given: the same pinned
+ * v1 commit planned the same way (anything else would write something one run would not).
+ */
+function checkSegmentOrder(ids, listed) {
+    const at = ids.findIndex((id, i) => listed[i]?.id !== id);
+    if (at === -1 && listed.length === ids.length)
+        return;
+    const i = at === -1 ? ids.length : at;
+    throw new FatalMigrationError(`segment plan differs from the run's: checkpoint ${i} of the ${ids.length} left is ${listed[i]?.id ?? 'missing'}, the run had ${ids[i] ?? 'none'}`);
 }
 /** A listing spool in the system's temporary directory; undefined (logged) when none can be made. */
 function openSpool(logger, dir) {
@@ -21805,7 +22009,12 @@ async function prepareRun(settings, opts = {}) {
 async function runMigration(settings, opts = {}) {
     if (settings.dryRun)
         return runMigrationLocked(settings, opts);
-    const lock = await acquireRepositoryLock(opts.git ?? new GitRunner(settings.repo));
+    const git = opts.git ?? new GitRunner(settings.repo);
+    if (opts.lockHeldBy !== undefined) {
+        await confirmLockHeldBy(git, opts.lockHeldBy);
+        return runMigrationLocked(settings, opts);
+    }
+    const lock = await acquireRepositoryLock(git);
     try {
         return await runMigrationLocked(settings, opts);
     }
@@ -21862,8 +22071,11 @@ async function runMigrationLocked(settings, opts) {
         report.batches = out.batches;
         report.counts = out.counts;
         report.warnings.push(...out.warnings);
-        // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap).
-        if (settings.verify && opts.verifier && out.refs.length > 0) {
+        if (out.resume)
+            report.resume = out.resume;
+        // A run that moved no ref has nothing new to verify (keeps no-op reruns cheap); a segment
+        // with work left leaves verification to the last one.
+        if (settings.verify && opts.verifier && out.refs.length > 0 && !out.resume) {
             // The write step's memory (its read pool is 128 MiB of shared memory, freed only when
             // collected) goes before verification reads: the real corpus peaked at 391-426 MB with it.
             await releaseDeadBuffers();
@@ -26099,6 +26311,210 @@ async function runTuned(script) {
     return end.code ?? 1;
 }
 
+;// CONCATENATED MODULE: ./src/engine/segments.ts
+function addInto(into, from) {
+    for (const [k, v] of Object.entries(from))
+        into[k] = (into[k] ?? 0) + v;
+}
+function sumCounts(all) {
+    const out = {
+        ...all[0],
+        skippedByReason: {},
+        failedByReason: {},
+        fieldsDropped: {}
+    };
+    const added = [
+        'migrated',
+        'skipped',
+        'failed',
+        'repaired',
+        'missingSessions',
+        'compactionSkipped',
+        'sessionsWritten'
+    ];
+    for (const k of added)
+        out[k] = 0;
+    for (const c of all) {
+        for (const k of added)
+            out[k] += c[k];
+        addInto(out.skippedByReason, c.skippedByReason);
+        addInto(out.failedByReason, c.failedByReason);
+        addInto(out.fieldsDropped, c.fieldsDropped);
+    }
+    // The first segment's total is every planned checkpoint; later ones count what was left.
+    out.total = all[0].total;
+    return out;
+}
+function mergeRefs(all) {
+    const byRef = new Map();
+    for (const refs of all) {
+        for (const r of refs) {
+            const seen = byRef.get(r.ref);
+            if (seen)
+                seen.new = r.new;
+            else
+                byRef.set(r.ref, { ...r });
+        }
+    }
+    // A ref a later segment moved back to where it started did not change.
+    return [...byRef.values()].filter((r) => r.old !== r.new);
+}
+/**
+ * The report of the whole run from its segments' reports, in order (at least one). Timings are
+ * left as the segments' sum; the caller, which timed the whole run, may replace them.
+ */
+function mergeSegmentReports(reports) {
+    if (reports.length === 0)
+        throw new Error('internal: no segment reports to merge');
+    const first = reports[0];
+    const last = reports[reports.length - 1];
+    const warnings = [];
+    const seen = new Set();
+    for (const r of reports) {
+        // Each segment repeats the listing's warnings (it lists the same v1 tree): once each.
+        const own = new Set();
+        for (const w of r.warnings) {
+            if (seen.has(w) && !own.has(w))
+                continue;
+            own.add(w);
+            warnings.push(w);
+        }
+        for (const w of own)
+            seen.add(w);
+    }
+    const timings = {};
+    for (const r of reports) {
+        for (const [phase, t] of Object.entries(r.timings)) {
+            const into = (timings[phase] ??= { ms: 0 });
+            into.ms = Math.round((into.ms + t.ms) * 10) / 10;
+            if (t.objects !== undefined)
+                into.objects = (into.objects ?? 0) + t.objects;
+            if (t.bytes !== undefined)
+                into.bytes = (into.bytes ?? 0) + t.bytes;
+        }
+    }
+    const merged = {
+        ...first,
+        refs: mergeRefs(reports.map((r) => r.refs)),
+        archivesCreated: reports.flatMap((r) => r.archivesCreated),
+        batches: reports.reduce((a, r) => a + r.batches, 0),
+        counts: sumCounts(reports.map((r) => r.counts)),
+        outcomes: reports.flatMap((r) => r.outcomes),
+        timings,
+        totalMs: reports.reduce((a, r) => a + r.totalMs, 0),
+        warnings
+    };
+    delete merged.resume;
+    delete merged.verify;
+    if (last.verify)
+        merged.verify = last.verify;
+    if (last.resume)
+        merged.resume = last.resume;
+    if (reports.length > 1)
+        merged.segments = reports.length;
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/launch/segments.ts
+// A long migration in segments, each in a fresh process with the tuning of tuning.ts: a
+// process's resident size grows with the length of its run (heap and allocator fragmentation
+// that no collection gives back), so a 10,000-checkpoint run peaked ~25-30 MB above a 2,500 one
+// in one process. Each segment is the rerun of the one before, stopped at a batch boundary
+// (engine settings.segment), and works under this process's repository lock; all of them share
+// one clock reading and the pinned v1 commit, and hand on the offset cache (§7.3) and the digests
+// of the v1 blobs read (for the verification in the last one), so the refs equal one run's.
+// Orders go to the child in a file named by SEGMENT_ORDER_ENV; its report comes back in another.
+
+
+
+
+
+/** Set in a segment's environment: the file holding its order (SegmentOrder as JSON). */
+const SEGMENT_ORDER_ENV = 'ENTIRE_MIGRATE_SEGMENT_ORDER';
+/** Most checkpoints (that read v1 blobs) per segment; 0 or `off`: the whole run in one. */
+const SEGMENT_SIZE_ENV = 'ENTIRE_MIGRATE_SEGMENT_CHECKPOINTS';
+/**
+ * Checkpoints per segment unless SEGMENT_SIZE_ENV says otherwise. A segment costs a process
+ * start and planning the whole v1 tree again (~2-3 s at 10,000 checkpoints); runs of up to this
+ * many take one, and longer ones as few as the limit allows, split evenly.
+ */
+const DEFAULT_SEGMENT_CHECKPOINTS = 2_500;
+/** The limit SEGMENT_SIZE_ENV sets (undefined: no limit); an Error for a value that is not one. */
+function segmentLimit(env) {
+    const v = (env[SEGMENT_SIZE_ENV] ?? '').trim();
+    if (v === '')
+        return DEFAULT_SEGMENT_CHECKPOINTS;
+    if (v === '0' || v === 'off')
+        return undefined;
+    if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v)))
+        return Number(v);
+    return new Error(`${SEGMENT_SIZE_ENV}: expected a number of checkpoints, or 0/off, got ${JSON.stringify(v)}`);
+}
+/** The order of this process when it runs as a segment; null otherwise. */
+function segmentOrder(env) {
+    const file = env[SEGMENT_ORDER_ENV];
+    if (!file)
+        return null;
+    return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+}
+/** A segment's digest records from the earlier segments (none for the first). */
+function readSegmentDigests(order) {
+    return (0,external_node_fs_namespaceObject.existsSync)(order.digestsFile) ? (0,external_node_fs_namespaceObject.readFileSync)(order.digestsFile) : undefined;
+}
+/** Hand the segment's report back (its digests to their own file, the rest as JSON). */
+function writeSegmentReport(order, report) {
+    if (report.resume?.v1Sha256) {
+        (0,external_node_fs_namespaceObject.writeFileSync)(order.digestsFile, report.resume.v1Sha256);
+        delete report.resume.v1Sha256;
+    }
+    (0,external_node_fs_namespaceObject.writeFileSync)(order.reportFile, JSON.stringify(report));
+}
+/**
+ * Run the segments one after another until one reaches the end; the merged report, or how the
+ * first segment that did not end normally ended (what earlier ones wrote stays: a rerun goes on).
+ */
+async function runSegments(run) {
+    const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'entire-migrate-segments-'));
+    try {
+        const reports = [];
+        let segment = { ...limitOf(run.limit) };
+        for (;;) {
+            const index = reports.length + 1;
+            const order = {
+                parentPid: process.pid,
+                now: run.now.toISOString(),
+                v1Commit: run.v1.commit,
+                knownRemoteArchives: run.knownRemoteArchives,
+                segment,
+                digestsFile: (0,external_node_path_namespaceObject.join)(dir, 'v1-digests'),
+                reportFile: (0,external_node_path_namespaceObject.join)(dir, `report-${index}.json`)
+            };
+            const orderFile = (0,external_node_path_namespaceObject.join)(dir, `order-${index}.json`);
+            (0,external_node_fs_namespaceObject.writeFileSync)(orderFile, JSON.stringify(order));
+            const end = await runAgain(run.script, { ...run.env, [SEGMENT_ORDER_ENV]: orderFile });
+            if (end.code !== 0 || end.signal !== null || !(0,external_node_fs_namespaceObject.existsSync)(order.reportFile))
+                return { failed: end, index };
+            const report = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(order.reportFile, 'utf8'));
+            reports.push(report);
+            run.onSegment?.(index, report);
+            if (!report.resume)
+                break;
+            const { ids, before, offsets } = report.resume;
+            segment = { ids, before, offsets, ...limitOf(run.limit) };
+            delete report.resume;
+        }
+        const merged = mergeSegmentReports(reports);
+        merged.v1 = run.v1;
+        return { report: merged };
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+function limitOf(limit) {
+    return limit === undefined ? {} : { limit };
+}
+
 ;// CONCATENATED MODULE: ./src/formats/v2/layout.ts
 // v2 ref names, file names and paths (v2-format.md §1, §2, §4, §6).
 const V2_MAIN_REF = 'refs/entire/checkpoints/v2/main';
@@ -29086,6 +29502,9 @@ async function runRefsMigrateCommand(argv, io) {
 
 
 
+
+
+
 const MAIN_USAGE = `Usage: entire-migrate <command> [options]
 
 Commands:
@@ -29159,7 +29578,7 @@ function renderSummary(r) {
         const dropped = Object.entries(c.fieldsDropped);
         if (dropped.length > 0)
             out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-        out.push(`Batches: ${r.batches}; archives created: ${archivesCreatedText(r.archivesCreated)}`);
+        out.push(`Batches: ${r.batches}${r.segments ? ` in ${r.segments} segments (one process each)` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`);
         for (const ref of r.refs)
             out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`);
         for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
@@ -29286,13 +29705,13 @@ async function runMigrateCommand(argv, io) {
         if (check.exitCode !== 0)
             throw new Error(`not a git repository: ${repo}`);
         const hasMain = check.stdout.toString('utf8').trim().split('\n').length > 1;
-        // A first or forced migration reads every v1 blob: it runs under the allocator tuning. A
-        // rerun reads only what is new, and is not worth another process start.
-        if (values['dry-run'] !== true && (values.force === true || !hasMain)) {
-            const end = await runTunedIfWanted(git);
-            if (end !== null)
-                return end;
-        }
+        const order = segmentOrder(process.env);
+        // A first or forced migration reads every v1 blob: it runs in segments, each a process with
+        // the allocator tuning. A rerun reads only what is new, and is not worth another process.
+        const segmented = order === null &&
+            values['dry-run'] !== true &&
+            (values.force === true || !hasMain) &&
+            (await wantsTunedChild(git));
         const timer = new PhaseTimer(logger);
         const remote = String(values.remote ?? 'origin');
         const settings = defaultSettings(repo, {
@@ -29306,6 +29725,11 @@ async function runMigrateCommand(argv, io) {
                 : {}),
             ...(values['cli-version'] !== undefined ? { cliVersion: String(values['cli-version']) } : {})
         });
+        // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
+        // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
+        settings.compactWorkers = cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)());
+        if (order !== null)
+            return await runSegment(order, settings, { logger, timer, git });
         let remoteRefs = new Map();
         if (values.fetch || values.push) {
             await timer.time('fetch', async () => {
@@ -29317,16 +29741,22 @@ async function runMigrateCommand(argv, io) {
                 }
             });
         }
-        // Compaction threads: every core but two (none on 2 cores, where a worker made runs slower);
-        // ENTIRE_MIGRATE_WORKERS=<auto|0..64> sets the number (anything else: exit 2, named).
-        settings.compactWorkers = cliCompactWorkers(process.env.ENTIRE_MIGRATE_WORKERS, (0,external_node_os_namespaceObject.availableParallelism)());
-        const report = await runMigration(settings, {
-            logger,
-            timer,
-            git,
-            verifier,
-            compactWorkerScript: selfScript()
-        });
+        let report;
+        if (segmented) {
+            const r = await migrateInSegments(settings, timer, git);
+            if (typeof r === 'number')
+                return r;
+            report = r;
+        }
+        else {
+            report = await runMigration(settings, {
+                logger,
+                timer,
+                git,
+                verifier,
+                compactWorkerScript: selfScript()
+            });
+        }
         logger.finish();
         if (values.push &&
             !settings.dryRun &&
@@ -29355,25 +29785,97 @@ async function runMigrateCommand(argv, io) {
     }
 }
 /**
- * Run this command again in a process with the allocator tuning (launch/tuning.ts) when that is
- * wanted: ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Its exit code, or
- * null to go on here (also from sources, off Linux, when this process is tuned already, or when
- * the store cannot be measured: the command itself then says what is wrong).
+ * Whether this command's work goes to a process with the allocator tuning (launch/tuning.ts):
+ * ENTIRE_MIGRATE_MALLOC_TUNING=on, or (auto) a large object store. Not from sources, off Linux,
+ * when this process is tuned already, or when the store cannot be measured (the command itself
+ * then says what is wrong).
  */
-async function runTunedIfWanted(git) {
-    const script = selfScript();
-    if (script === undefined || tunedEnvironment(process.env, process.platform) === null)
-        return null;
+async function wantsTunedChild(git) {
+    if (selfScript() === undefined || tunedEnvironment(process.env, process.platform) === null)
+        return false;
     let store = 0;
     if (tuningMode(process.env) === 'auto') {
         try {
             store = await objectStoreBytes(git);
         }
         catch {
-            return null;
+            return false;
         }
     }
-    return wantsTuning(process.env, store) ? runTuned(script) : null;
+    return wantsTuning(process.env, store);
+}
+/** Run this command again in a tuned process when wanted: its exit code, or null to go on here. */
+async function runTunedIfWanted(git) {
+    const script = selfScript();
+    return script !== undefined && (await wantsTunedChild(git)) ? runTuned(script) : null;
+}
+/**
+ * The migration in segments, each a tuned process (launch/segments.ts), under this process's
+ * lock: the merged report, or the exit code of a segment that failed (this process then ends
+ * the way it did; what earlier segments wrote stays, and a rerun goes on from there).
+ */
+async function migrateInSegments(settings, timer, git) {
+    const script = selfScript();
+    const limit = segmentLimit(process.env);
+    const lock = await acquireRepositoryLock(git);
+    let result;
+    try {
+        const v1 = await pinV1(git, { v1Ref: settings.v1Ref, remote: settings.remote });
+        // Nothing to read: the engine says so in this process.
+        if (v1 === null) {
+            lock.release();
+            return runMigration(settings, { timer, git });
+        }
+        result = await runSegments({
+            script,
+            env: tunedEnvironment(process.env, process.platform),
+            now: settings.now,
+            v1,
+            knownRemoteArchives: settings.knownRemoteArchives,
+            limit
+        });
+    }
+    finally {
+        lock.release();
+    }
+    if ('failed' in result) {
+        const { failed, index } = result;
+        const how = failed.signal ?? `exit code ${String(failed.code)}`;
+        process.stderr.write(`entire-migrate: segment ${index} of the migration ended (${how}); what earlier segments wrote stays, and a rerun goes on from there\n`);
+        endLike(failed);
+        return failed.code ?? 1;
+    }
+    // The segments' phases go into this process's table, next to fetch and push.
+    for (const [phase, t] of Object.entries(result.report.timings))
+        timer.add(phase, t);
+    result.report.timings = timer.snapshot();
+    // The whole run's wall time, process starts included (the segments' own add up to less).
+    result.report.totalMs = timer.elapsedMs();
+    return result.report;
+}
+/**
+ * This process as one segment of a run its parent drives (launch/segments.ts): the run's clock,
+ * pinned v1 commit and remote archives from the order; no fetch, push or summary (the parent's);
+ * the report goes back in a file. 0 once written; a fatal error throws (exit 2).
+ */
+async function runSegment(order, settings, opts) {
+    const digests = readSegmentDigests(order);
+    settings.now = new Date(order.now);
+    settings.v1Ref = order.v1Commit;
+    settings.knownRemoteArchives = order.knownRemoteArchives;
+    settings.segment = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) };
+    // --force: the first segment pruned everything the run re-migrates; the later ones migrate.
+    if (order.segment.ids !== undefined)
+        settings.force = false;
+    const report = await runMigration(settings, {
+        ...opts,
+        verifier,
+        compactWorkerScript: selfScript(),
+        lockHeldBy: order.parentPid
+    });
+    opts.logger.finish();
+    writeSegmentReport(order, report);
+    return 0;
 }
 /** This module's file when it runs as a bundle (worker threads reuse it); undefined from sources. */
 function selfScript() {
@@ -29396,6 +29898,11 @@ async function main(argv, io) {
     const badSwitch = badTuningSwitch(process.env);
     if (badSwitch !== null && (cmd === 'migrate' || cmd === 'verify')) {
         io.stderr.write(`entire-migrate: ${badSwitch}\n`);
+        return 2;
+    }
+    const limit = segmentLimit(process.env);
+    if (limit instanceof Error && cmd === 'migrate') {
+        io.stderr.write(`entire-migrate: ${limit.message}\n`);
         return 2;
     }
     if (cmd === 'migrate' && selectsRefsTarget(rest))
