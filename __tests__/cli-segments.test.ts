@@ -56,13 +56,16 @@ describeLinux('CLI: a first migration in segments', () => {
     expect([a.code, a.stderr]).toEqual([0, ''])
     expect([b.code, b.stderr]).toEqual([0, ''])
     expect(a.stdout).not.toMatch(/segments/)
-    expect(b.stdout).toMatch(/^Batches: 3 in 3 segments \(one process each\); /m)
+    expect(b.stdout).toMatch(
+      /^Batches: 3 in 3 segments \(one process each, peak RSS \d+–\d+ MB\); /m
+    )
     expect(b.stdout).toMatch(/^Verify: ok /m)
     expect(b.stdout.match(/^Migration complete/gm)).toHaveLength(1)
     expect(await v2Trees(parts.git)).toEqual(await v2Trees(one.git))
     const ra = report(join(one.dir, 'r.json'))
     const rb = report(join(parts.dir, 'r.json'))
-    expect(rb.segments).toBe(3)
+    expect(rb.segments?.map((s) => s.checkpoints)).toEqual([2, 2, 3])
+    for (const s of rb.segments!) expect(s.peakRssMb).toBeGreaterThan(20)
     expect(rb.counts).toEqual(ra.counts)
     expect(rb.outcomes.map((o) => [o.id, o.status, o.fullRef])).toEqual(
       ra.outcomes.map((o) => [o.id, o.status, o.fullRef])
@@ -85,7 +88,7 @@ describeLinux('CLI: a first migration in segments', () => {
     const fa = runCli(cli.entry, ['migrate', '--repo', one.dir, ...forced], env('off'))
     const fb = runCli(cli.entry, ['migrate', '--repo', parts.dir, ...forced], env('2'))
     expect([fa.code, fb.code]).toEqual([0, 0])
-    expect(fb.stdout).toMatch(/in 3 segments/)
+    expect(fb.stdout).toMatch(/in 3 segments \(one process each, peak RSS/)
     expect(fb.stdout).toMatch(/^Verify: ok /m)
     expect(await v2Trees(parts.git)).toEqual(await v2Trees(one.git))
   })

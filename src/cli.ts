@@ -35,7 +35,8 @@ import type {
   EngineLogger,
   MigrateSettings,
   MigrationReport,
-  ProgressEvent
+  ProgressEvent,
+  SegmentSummary
 } from './engine/types.js'
 
 export const MAIN_USAGE = `Usage: entire-migrate <command> [options]
@@ -99,6 +100,16 @@ export function archivesCreatedText(refs: readonly string[]): string {
   return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`
 }
 
+/** A run's segments for one line: how many, and the range of their processes' peaks. */
+export function segmentsText(segments: readonly SegmentSummary[]): string {
+  const peaks = segments.flatMap((s) => (s.peakRssMb === undefined ? [] : [s.peakRssMb]))
+  const range =
+    peaks.length === 0
+      ? ''
+      : `, peak RSS ${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)} MB`
+  return `${segments.length} segments (one process each${range})`
+}
+
 /** The summary printed on stdout. */
 export function renderSummary(r: MigrationReport): string {
   const out: string[] = []
@@ -127,7 +138,7 @@ export function renderSummary(r: MigrationReport): string {
     if (dropped.length > 0)
       out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`)
     out.push(
-      `Batches: ${r.batches}${r.segments ? ` in ${r.segments} segments (one process each)` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`
+      `Batches: ${r.batches}${r.segments ? ` in ${segmentsText(r.segments)}` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`
     )
     for (const ref of r.refs)
       out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`)
@@ -439,6 +450,8 @@ async function runSegment(
     lockHeldBy: order.parentPid
   })
   opts.logger.finish()
+  // maxRSS: kilobytes (getrusage), this process's high-water mark so far
+  report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 102.4) / 10
   writeSegmentReport(order, report)
   return 0
 }

@@ -94,6 +94,12 @@ export function mergeSegmentReports(reports: readonly MigrationReport[]): Migrat
   delete merged.verify
   if (last.verify) merged.verify = last.verify
   if (last.resume) merged.resume = last.resume
-  if (reports.length > 1) merged.segments = reports.length
+  delete merged.peakRssMb
+  if (reports.length > 1)
+    merged.segments = reports.map((r) => ({
+      checkpoints: r.outcomes.length,
+      ms: r.totalMs,
+      ...(r.peakRssMb !== undefined ? { peakRssMb: r.peakRssMb } : {})
+    }))
   return merged
 }

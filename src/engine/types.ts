@@ -345,8 +345,20 @@ export interface MigrationReport {
   notes: string[]
   /** A segment that stopped with work left: where the next one starts (launch/segments.ts). */
   resume?: SegmentResume
-  /** How many segments (processes) the run took, when more than one. */
-  segments?: number
+  /** The segments (processes) the run took, in order, when more than one. */
+  segments?: SegmentSummary[]
+  /** Peak resident memory of the process that ran this report's work, when it was a segment. */
+  peakRssMb?: number
+}
+
+/** One segment of a run, as the merged report lists it. */
+export interface SegmentSummary {
+  /** Checkpoints it processed. */
+  checkpoints: number
+  /** Its wall time (its own start to its report). */
+  ms: number
+  /** Its process's peak resident memory (undefined where the system does not say). */
+  peakRssMb?: number
 }
 
 // ---------------------------------------------------------------------------------------------
