@@ -42,7 +42,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   Fy: () => (/* binding */ archivesCreatedText),
   iW: () => (/* binding */ main),
   Br: () => (/* binding */ renderSummary),
-  MJ: () => (/* binding */ runMigrateCommand)
+  MJ: () => (/* binding */ runMigrateCommand),
+  UF: () => (/* binding */ segmentsText)
 });
 
 ;// CONCATENATED MODULE: external "node:util"
@@ -26410,8 +26411,13 @@ function mergeSegmentReports(reports) {
         merged.verify = last.verify;
     if (last.resume)
         merged.resume = last.resume;
+    delete merged.peakRssMb;
     if (reports.length > 1)
-        merged.segments = reports.length;
+        merged.segments = reports.map((r) => ({
+            checkpoints: r.outcomes.length,
+            ms: r.totalMs,
+            ...(r.peakRssMb !== undefined ? { peakRssMb: r.peakRssMb } : {})
+        }));
     return merged;
 }
 
@@ -29558,6 +29564,14 @@ function archivesCreatedText(refs) {
         return refs.join(', ');
     return `${refs.length} (${refs[0]} … ${refs[refs.length - 1]})`;
 }
+/** A run's segments for one line: how many, and the range of their processes' peaks. */
+function segmentsText(segments) {
+    const peaks = segments.flatMap((s) => (s.peakRssMb === undefined ? [] : [s.peakRssMb]));
+    const range = peaks.length === 0
+        ? ''
+        : `, peak RSS ${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)} MB`;
+    return `${segments.length} segments (one process each${range})`;
+}
 /** The summary printed on stdout. */
 function renderSummary(r) {
     const out = [];
@@ -29578,7 +29592,7 @@ function renderSummary(r) {
         const dropped = Object.entries(c.fieldsDropped);
         if (dropped.length > 0)
             out.push(`Fields dropped: ${dropped.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-        out.push(`Batches: ${r.batches}${r.segments ? ` in ${r.segments} segments (one process each)` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`);
+        out.push(`Batches: ${r.batches}${r.segments ? ` in ${segmentsText(r.segments)}` : ''}; archives created: ${archivesCreatedText(r.archivesCreated)}`);
         for (const ref of r.refs)
             out.push(`  ${ref.ref}: ${ref.old ?? '(none)'} → ${ref.new ?? '(deleted)'}`);
         for (const f of r.outcomes.filter((o) => o.status === 'failed').slice(0, 20)) {
@@ -29874,6 +29888,8 @@ async function runSegment(order, settings, opts) {
         lockHeldBy: order.parentPid
     });
     opts.logger.finish();
+    // maxRSS: kilobytes (getrusage), this process's high-water mark so far
+    report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
     writeSegmentReport(order, report);
     return 0;
 }
@@ -29937,6 +29953,7 @@ var __webpack_exports__archivesCreatedText = __webpack_exports__.Fy;
 var __webpack_exports__main = __webpack_exports__.iW;
 var __webpack_exports__renderSummary = __webpack_exports__.Br;
 var __webpack_exports__runMigrateCommand = __webpack_exports__.MJ;
-export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__archivesCreatedText as archivesCreatedText, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__runMigrateCommand as runMigrateCommand };
+var __webpack_exports__segmentsText = __webpack_exports__.UF;
+export { __webpack_exports__MAIN_USAGE as MAIN_USAGE, __webpack_exports__MIGRATE_USAGE as MIGRATE_USAGE, __webpack_exports__archivesCreatedText as archivesCreatedText, __webpack_exports__main as main, __webpack_exports__renderSummary as renderSummary, __webpack_exports__runMigrateCommand as runMigrateCommand, __webpack_exports__segmentsText as segmentsText };
 
 //# sourceMappingURL=index.js.map
