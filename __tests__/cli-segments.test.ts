@@ -10,7 +10,7 @@ import { LOCK_FILE } from '../src/engine/lock.js'
 import { CRASH_EXIT_CODE } from '../src/engine/crash.js'
 import { SEGMENT_SIZE_ENV } from '../src/launch/segments.js'
 import { TUNING_SWITCH } from '../src/launch/tuning.js'
-import { buildV1Repo, tempDir } from './helpers/v1repo.js'
+import { buildV1Repo, tempDir, treesUnder } from './helpers/v1repo.js'
 import { v1Fixture, IDS } from './helpers/v1fixture.js'
 import { buildCli, runCli, type BuiltCli } from './reliability-cli.js'
 import type { MigrationReport } from '../src/engine/types.js'
@@ -26,15 +26,7 @@ function env(segment: string): Record<string, string> {
 }
 
 /** v2 ref → tree id (commit ids carry each run's clock). */
-async function v2Trees(git: GitRunner): Promise<Record<string, string>> {
-  const out = await git.text(['for-each-ref', '--format=%(refname) %(objectname)^{tree}', V2])
-  const trees: Record<string, string> = {}
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [ref, spec] = line.split(' ')
-    trees[ref] = await git.text(['rev-parse', spec])
-  }
-  return trees
-}
+const v2Trees = (git: GitRunner) => treesUnder(git, V2)
 
 function report(file: string): MigrationReport {
   return JSON.parse(readFileSync(file, 'utf8')) as MigrationReport

@@ -15,7 +15,8 @@ import {
   claudeTranscript,
   sessionMeta,
   tempDir,
-  type V1CheckpointSpec
+  type V1CheckpointSpec,
+  treesUnder
 } from './helpers/v1repo.js'
 import { v1Fixture, IDS } from './helpers/v1fixture.js'
 import {
@@ -47,15 +48,7 @@ const fixture = (): V1CheckpointSpec[] => [
   }
 ]
 
-async function v2Trees(git: GitRunner): Promise<Record<string, string>> {
-  const out = await git.text(['for-each-ref', '--format=%(refname) %(objectname)^{tree}', V2])
-  const trees: Record<string, string> = {}
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [ref, spec] = line.split(' ')
-    trees[ref] = await git.text(['rev-parse', spec])
-  }
-  return trees
-}
+const v2Trees = (git: GitRunner) => treesUnder(git, V2)
 
 async function refValue(git: GitRunner, ref: string): Promise<string | null> {
   const r = await git.run(['rev-parse', '--verify', '--quiet', ref], { okCodes: [1] })

@@ -13,7 +13,8 @@ import {
   claudeTranscript,
   sessionMeta,
   tempDir,
-  type V1CheckpointSpec
+  type V1CheckpointSpec,
+  treesUnder
 } from './helpers/v1repo.js'
 import { v1Fixture, IDS } from './helpers/v1fixture.js'
 import { buildCli, fsckStrict, runCli, type BuiltCli } from './reliability-cli.js'
@@ -38,16 +39,7 @@ function fixture(): V1CheckpointSpec[] {
   ]
 }
 
-/** v2 ref → tree id. */
-async function v2Trees(git: GitRunner): Promise<Record<string, string>> {
-  const out = await git.text(['for-each-ref', '--format=%(refname) %(objectname)^{tree}', V2])
-  const trees: Record<string, string> = {}
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [ref, spec] = line.split(' ')
-    trees[ref] = await git.text(['rev-parse', spec])
-  }
-  return trees
-}
+const v2Trees = (git: GitRunner) => treesUnder(git, V2)
 
 /** Checkpoint id → /full refs holding it (a duplicate archive shows as two). */
 async function fullHolders(git: GitRunner): Promise<Record<string, string[]>> {

@@ -244,6 +244,17 @@ export async function refsUnder(git: GitRunner, prefix: string): Promise<Record<
   return refs
 }
 
+/** All refs under `prefix` → the id of the tree each one's commit holds. */
+export async function treesUnder(git: GitRunner, prefix: string): Promise<Record<string, string>> {
+  const out = await git.text(['for-each-ref', '--format=%(refname) %(objectname)^{tree}', prefix])
+  const trees: Record<string, string> = {}
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [ref, spec] = line.split(' ')
+    trees[ref] = await git.text(['rev-parse', spec])
+  }
+  return trees
+}
+
 /** Read a file at `<rev>:<path>` as text (null when absent). */
 export async function readFileAt(
   git: GitRunner,
