@@ -25,6 +25,11 @@ describe('entire-migrate CLI', () => {
       expect(await main(argv, t.io)).toBe(0)
       expect(t.out.join('')).toMatch(/^Usage: entire-migrate/)
     }
+    // the variables that change how a migration runs are named where its flags are
+    const t = io()
+    await main(['migrate', '--help'], t.io)
+    for (const v of ['WORKERS', 'MALLOC_TUNING', 'SEGMENT_CHECKPOINTS'])
+      expect(t.out.join('')).toContain(`ENTIRE_MIGRATE_${v}=`)
   })
 
   it('rejects unknown commands, unknown flags and bad values with exit 2', async () => {

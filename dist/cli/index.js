@@ -29539,6 +29539,15 @@ Options:
   --json <file>             write the full report as JSON
   -h, --help                show this help
 
+Environment:
+  ENTIRE_MIGRATE_WORKERS=<auto|0..64>   compaction threads beside the main one (default auto:
+                                        every core but two)
+  ENTIRE_MIGRATE_MALLOC_TUNING=<auto|on|off>
+                                        run a first or forced migration in processes with the
+                                        allocator tuned (auto: Linux, object store of 1 GiB or more)
+  ENTIRE_MIGRATE_SEGMENT_CHECKPOINTS=<n|off>
+                                        at most n checkpoints per such process (default 2500)
+
 Exit status: 0 success, 1 a checkpoint failed (or verify/push failed), 2 fatal error.
 `;
 class cli_UsageError extends Error {
