@@ -44,4 +44,19 @@ describe('BlobDigests', () => {
   it('empty: every lookup is unknown', () => {
     expect(new BlobDigests().get('a'.repeat(40))).toBeUndefined()
   })
+
+  it("takes another store's records (an earlier segment's) beside its own, before and after them", () => {
+    const id = (n: number) => createHash('sha1').update(`id ${n}`).digest('hex')
+    const sha = (n: number) => createHash('sha256').update(`v ${n}`).digest('hex')
+    const earlier = new BlobDigests()
+    for (let n = 0; n < 50; n++) earlier.add(id(n), sha(n))
+    const d = new BlobDigests()
+    d.add(id(100), sha(100))
+    d.addRecords(earlier.toRecords())
+    d.add(id(101), sha(101))
+    expect(d.size).toBe(52)
+    for (const n of [0, 17, 49, 100, 101]) expect(d.get(id(n))).toBe(sha(n))
+    expect(d.get(id(50))).toBeUndefined()
+    expect(() => d.addRecords(new Uint8Array(51))).toThrow(/not a multiple of 52/)
+  })
 })

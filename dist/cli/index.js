@@ -19235,11 +19235,19 @@ class BlobDigests {
     }
     /** Add the records of another store (`toRecords()`), e.g. an earlier segment's of the same run. */
     addRecords(from) {
-        const all = Buffer.from(from.buffer, from.byteOffset, from.byteLength);
-        if (all.length % RECORD !== 0)
-            throw new Error(`digest records: ${all.length} bytes is not a multiple of ${RECORD}`);
-        for (let at = 0; at < all.length; at += RECORD)
-            this.add(all.toString('hex', at, at + ID), all.toString('hex', at + ID, at + RECORD));
+        if (from.byteLength % RECORD !== 0)
+            throw new Error(`digest records: ${from.byteLength} bytes is not a multiple of ${RECORD}`);
+        if (from.byteLength === 0)
+            return;
+        // A full chunk of its own: later adds start a new one after it; the next lookup sorts all.
+        const chunk = Buffer.from(from);
+        const last = this.chunks.pop();
+        if (last)
+            this.chunks.push(last.subarray(0, this.used));
+        this.chunks.push(chunk);
+        this.used = chunk.length;
+        this.records += chunk.length / RECORD;
+        this.sorted = null;
     }
     get(oid) {
         if (this.records === 0 || !HEX40.test(oid))
@@ -21590,9 +21598,13 @@ function installSignalHandlers() {
         });
     }
 }
-function ownedByUs(path) {
+/** Whether the lock at `path` is held by process `pid` of this host. */
+function ownedBy(path, pid) {
     const o = readOwner(path);
-    return o !== 'absent' && o !== null && o.pid === process.pid && o.host === (0,external_node_os_namespaceObject.hostname)();
+    return o !== 'absent' && o !== null && o.pid === pid && o.host === (0,external_node_os_namespaceObject.hostname)();
+}
+function ownedByUs(path) {
+    return ownedBy(path, process.pid);
 }
 /** Create the lock file atomically; false when it exists. */
 function tryCreate(path, owner) {
@@ -21673,8 +21685,7 @@ async function acquireRepositoryLock(git) {
  */
 async function confirmLockHeldBy(git, pid) {
     const path = await lockPath(git);
-    const owner = readOwner(path);
-    if (owner === 'absent' || owner === null || owner.pid !== pid || owner.host !== (0,external_node_os_namespaceObject.hostname)())
+    if (!ownedBy(path, pid))
         throw new Error(`the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`);
 }
 
@@ -21893,18 +21904,13 @@ class V2Target {
         });
         if (compactor.workers > 0)
             ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`);
-        let written;
-        try {
-            written = writeV2({
-                ...ctx,
-                timer: ctx.timer,
-                compactor,
-                readerScript: this.options.compactWorkerScript
-            }, work, v2);
-        }
-        catch (e) {
-            written = Promise.reject(e);
-        }
+        // writeV2 reports a failure to start as a rejected promise: the caller closes the compactor.
+        const written = writeV2({
+            ...ctx,
+            timer: ctx.timer,
+            compactor,
+            readerScript: this.options.compactWorkerScript
+        }, work, v2);
         return { compactor, written };
     }
     /**

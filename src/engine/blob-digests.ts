@@ -55,11 +55,17 @@ export class BlobDigests implements DigestLookup {
 
   /** Add the records of another store (`toRecords()`), e.g. an earlier segment's of the same run. */
   addRecords(from: Uint8Array): void {
-    const all = Buffer.from(from.buffer, from.byteOffset, from.byteLength)
-    if (all.length % RECORD !== 0)
-      throw new Error(`digest records: ${all.length} bytes is not a multiple of ${RECORD}`)
-    for (let at = 0; at < all.length; at += RECORD)
-      this.add(all.toString('hex', at, at + ID), all.toString('hex', at + ID, at + RECORD))
+    if (from.byteLength % RECORD !== 0)
+      throw new Error(`digest records: ${from.byteLength} bytes is not a multiple of ${RECORD}`)
+    if (from.byteLength === 0) return
+    // A full chunk of its own: later adds start a new one after it; the next lookup sorts all.
+    const chunk = Buffer.from(from)
+    const last = this.chunks.pop()
+    if (last) this.chunks.push(last.subarray(0, this.used))
+    this.chunks.push(chunk)
+    this.used = chunk.length
+    this.records += chunk.length / RECORD
+    this.sorted = null
   }
 
   get(oid: string): string | undefined {

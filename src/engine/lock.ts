@@ -92,9 +92,14 @@ function installSignalHandlers(): void {
   }
 }
 
-function ownedByUs(path: string): boolean {
+/** Whether the lock at `path` is held by process `pid` of this host. */
+function ownedBy(path: string, pid: number): boolean {
   const o = readOwner(path)
-  return o !== 'absent' && o !== null && o.pid === process.pid && o.host === hostname()
+  return o !== 'absent' && o !== null && o.pid === pid && o.host === hostname()
+}
+
+function ownedByUs(path: string): boolean {
+  return ownedBy(path, process.pid)
 }
 
 /** Create the lock file atomically; false when it exists. */
@@ -170,8 +175,7 @@ export async function acquireRepositoryLock(git: GitRunner): Promise<RepositoryL
  */
 export async function confirmLockHeldBy(git: GitRunner, pid: number): Promise<void> {
   const path = await lockPath(git)
-  const owner = readOwner(path)
-  if (owner === 'absent' || owner === null || owner.pid !== pid || owner.host !== hostname())
+  if (!ownedBy(path, pid))
     throw new Error(
       `the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`
     )

@@ -166,21 +166,17 @@ export class V2Target implements Target<V2Plan> {
     })
     if (compactor.workers > 0)
       ctx.logger.info(`Compacting transcripts on ${compactor.workers} worker threads`)
-    let written: Promise<TargetWriteResult>
-    try {
-      written = writeV2(
-        {
-          ...ctx,
-          timer: ctx.timer as PhaseTimer,
-          compactor,
-          readerScript: this.options.compactWorkerScript
-        },
-        work,
-        v2
-      )
-    } catch (e) {
-      written = Promise.reject(e as Error)
-    }
+    // writeV2 reports a failure to start as a rejected promise: the caller closes the compactor.
+    const written = writeV2(
+      {
+        ...ctx,
+        timer: ctx.timer as PhaseTimer,
+        compactor,
+        readerScript: this.options.compactWorkerScript
+      },
+      work,
+      v2
+    )
     return { compactor, written }
   }
 
