@@ -12,7 +12,7 @@ import {
   READER_YOUNG_GENERATION_MB,
   ThreadedObjectReader
 } from '../src/git/object-thread.js'
-import { ObjectReader, type ObjectResult } from '../src/git/objects.js'
+import { ObjectReader, WHOLE_FROM_BYTES, type ObjectResult } from '../src/git/objects.js'
 import type { GitRunner } from '../src/git/runner.js'
 import { newRepo, writeBlobsRaw } from './git-helpers.js'
 import { buildCli, type BuiltCli } from './reliability-cli.js'
@@ -39,6 +39,10 @@ describe('git: threaded object reader', () => {
       for (let i = 0; i < n; i++) b[i] = (i * 7919 + n) & 0xff
       blobs.push(b)
     }
+    // around the size from which objects get buffers of their own (smaller: slab copies)
+    for (const n of [16_384, WHOLE_FROM_BYTES - 1, WHOLE_FROM_BYTES, WHOLE_FROM_BYTES + 1]) {
+      blobs.push(Buffer.alloc(n, n & 0xff))
+    }
     const oids = await writeBlobsRaw(git, blobs)
     // interleave big and small, repeat some, ask for absent ones
     names = [
@@ -47,7 +51,9 @@ describe('git: threaded object reader', () => {
       oids[302],
       '0'.repeat(40),
       ...oids.slice(150),
-      oids[5]
+      oids[5],
+      oids[305],
+      oids[0]
     ]
   }, 60_000)
   afterAll(() => cli.cleanup())

@@ -4,6 +4,7 @@ import type { GitRunner } from '../src/git/runner.js'
 import {
   CatFileBatchParser,
   ObjectReader,
+  WHOLE_FROM_BYTES,
   checkObjects,
   readObjects,
   readObjectsAll,
@@ -141,6 +142,101 @@ describe('batch object read (cat-file --batch)', () => {
     expect(whole).toHaveLength(4)
     for (let i = 1; i < raw.length; i++) expect(collect([i])).toEqual(whole)
     expect(collect(Array.from({ length: raw.length - 1 }, (_, i) => i + 1))).toEqual(whole)
+  })
+
+  it('tells whether it points into pushed chunks, at every split (chunks it does not can be freed)', async () => {
+    const names = [ids[0], absent, ids[2], ids[1]]
+    const raw = (
+      await git.run(['cat-file', '--batch'], { input: Buffer.from(names.join('\n') + '\n') })
+    ).stdout
+    const collect = (splits: number[]): string[] => {
+      const out: string[] = []
+      let cur: Buffer[] = []
+      let views: Buffer[] = []
+      const parser = new CatFileBatchParser({
+        start: (h) => void (cur = [Buffer.from(`${h.oid} ${h.type} ${h.size}:`)]),
+        chunk: (d) => void views.push(d),
+        end: () => {
+          out.push(Buffer.concat([...cur, ...views]).toString('latin1'))
+          views = []
+        },
+        missing: (m) => void out.push(`missing ${m.oid}`),
+        holdsViews: () => views.length > 0
+      })
+      let held: Buffer[] = []
+      let pos = 0
+      for (const s of [...splits, raw.length]) {
+        const chunk = Buffer.from(raw.subarray(pos, s))
+        parser.push(chunk)
+        held.push(chunk)
+        // what the parser no longer points into is overwritten, as a freed chunk would be
+        if (!parser.holdsViews) {
+          for (const h of held) h.fill(0xee)
+          held = []
+        }
+        pos = s
+      }
+      expect(parser.complete).toBe(true)
+      expect(parser.holdsViews).toBe(false)
+      return out
+    }
+    const whole = collect([])
+    expect(whole).toHaveLength(4)
+    for (let i = 1; i < raw.length; i++) expect(collect([i])).toEqual(whole)
+    expect(collect(Array.from({ length: raw.length - 1 }, (_, i) => i + 1))).toEqual(whole)
+  })
+
+  it('gives objects of WHOLE_FROM_BYTES and more buffers of their own, not views of chunks', async () => {
+    const sizes = [WHOLE_FROM_BYTES - 1, WHOLE_FROM_BYTES, WHOLE_FROM_BYTES + 1, 3_000_000]
+    const blobs = sizes.map((n) => randomBytes(n))
+    const oids = await writeBlobsRaw(git, blobs)
+    const got = await readObjectsAll(git, oids)
+    got.forEach((o, i) => {
+      const c = (o as FoundObject).content
+      expect(c.equals(blobs[i])).toBe(true)
+      if (sizes[i] >= WHOLE_FROM_BYTES) {
+        expect([c.byteOffset, c.buffer.byteLength]).toEqual([0, sizes[i]])
+      }
+    })
+  })
+
+  it('frees pipe chunks as it goes when asked; what the consumer copied stays intact', async () => {
+    const blobs: Buffer[] = []
+    for (let i = 0; i < 400; i++) blobs.push(randomBytes(200 + ((i * 7919) % 30_000)))
+    blobs.push(randomBytes(WHOLE_FROM_BYTES), randomBytes(2_000_000))
+    const oids = await writeBlobsRaw(git, blobs)
+    const names = [...oids, absent, ...oids.slice(0, 50)]
+    const plain = new ObjectReader(git)
+    const releasing = new ObjectReader(git, { releaseChunks: true })
+    try {
+      const want: string[] = []
+      await plain.read(
+        names,
+        (o) => void want.push(o.missing ? 'missing' : o.content.toString('hex'))
+      )
+      const copies: string[] = []
+      const kept: Buffer[] = []
+      for (const slice of [names, names.slice(10, 30)]) {
+        copies.length = 0
+        await releasing.read(slice, (o) => {
+          copies.push(o.missing ? 'missing' : o.content.toString('hex'))
+          if (!o.missing) kept.push(o.content)
+        })
+        expect(copies).toEqual(
+          want.slice(names.indexOf(slice[0]), names.indexOf(slice[0]) + slice.length)
+        )
+      }
+      expect(releasing.chunksFreed).toBeGreaterThan(10)
+      expect(plain.chunksFreed).toBe(0)
+      // a view kept past its callback may read as empty; own buffers (large objects) stay
+      expect(kept.some((k) => k.length === 0)).toBe(true)
+      const large = kept.filter((k) => k.length >= WHOLE_FROM_BYTES)
+      expect(large.map((k) => k.length)).toEqual([WHOLE_FROM_BYTES, 2_000_000])
+      expect(large[1].equals(blobs[401])).toBe(true)
+    } finally {
+      await plain.close()
+      await releasing.close()
+    }
   })
 
   it('reads trees and commits as objects', async () => {

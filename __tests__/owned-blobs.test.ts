@@ -2,7 +2,7 @@
 // (owned-blobs.ts), not at V8's next full collection.
 import { describe, it, expect } from '@jest/globals'
 import { OwnedBlobs } from '../src/engine/owned-blobs.js'
-import { freeNow } from '../src/engine/heap.js'
+import { freeNow } from '../src/runtime/v8-flags.js'
 
 const MiB = 1024 * 1024
 

@@ -5,22 +5,7 @@
 // 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
 // which a running process can turn on for itself (as jest's leak detector does).
 import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-
-/**
- * `given` when this context has it, else `expression` evaluated in a new context after turning
- * on the V8 `flag` that provides it (a running process may; contexts made later pick it up);
- * null when neither works.
- */
-function behindFlag<T>(given: T | undefined, flag: string, expression: string): T | null {
-  if (given !== undefined) return given
-  try {
-    setFlagsFromString(flag)
-    return (runInNewContext(expression) as T | undefined) ?? null
-  } catch {
-    return null
-  }
-}
+import { behindFlag } from '../runtime/v8-flags.js'
 
 let collect: (() => void) | null | undefined
 
@@ -43,34 +28,6 @@ export async function releaseDeadBuffers(): Promise<boolean> {
   if (!collectGarbage()) return false
   await new Promise<void>((resolve) => setImmediate(resolve))
   return collectGarbage()
-}
-
-type Transfer = (this: ArrayBuffer, newLength: number) => ArrayBuffer
-let transfer: Transfer | null | undefined
-
-/**
- * Give `memory` back to the system now instead of at V8's next collection, which for buffers
- * that lived through a few young collections comes only with a full one: until then a run holds
- * the garbage of every transcript it finished with (V8 starts that collection only once such
- * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
- * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
- * a flag, which a new context picks up (as with `gc` above). False when nothing was freed.
- */
-export function freeNow(memory: ArrayBuffer): boolean {
-  if (transfer === undefined) {
-    transfer = behindFlag(
-      (ArrayBuffer.prototype as { transfer?: Transfer }).transfer,
-      '--harmony-rab-gsab-transfer',
-      'ArrayBuffer.prototype.transfer'
-    )
-  }
-  if (transfer === null || memory.byteLength === 0) return false
-  try {
-    transfer.call(memory, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** The V8 flag that fixes how far the old generation may grow past what a full collection kept. */

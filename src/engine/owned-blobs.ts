@@ -6,7 +6,7 @@
 // window that read a blob, and the compaction history while it keeps the blob as an input.
 // What outlives both takes a copy (`holds` tells which buffers need one). It serves as a
 // CompactHistory's InputPins as it is.
-import { freeNow } from './heap.js'
+import { freeNow } from '../runtime/v8-flags.js'
 
 export class OwnedBlobs {
   private readonly holders = new Map<ArrayBufferLike, number>()

@@ -9,7 +9,13 @@
 // `serveObjectReaderIfWorker()` first. Without a runnable script (tests on TypeScript sources),
 // `createObjectReader` gives the in-thread ObjectReader: the objects are the same either way.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
-import { ObjectReader, type ObjectResult, type ReadInto, type ReadOptions } from './objects.js'
+import {
+  ObjectReader,
+  WHOLE_FROM_BYTES,
+  type ObjectResult,
+  type ReadInto,
+  type ReadOptions
+} from './objects.js'
 import { GitRunner } from './runner.js'
 
 const ROLE = 'entire-migrate-object-reader'
@@ -231,7 +237,7 @@ export function serveObjectReaderIfWorker(): boolean {
   if (!isReaderThread()) return false
   const port = parentPort!
   const git = new GitRunner((workerData as { repoDir: string }).repoDir)
-  const reader = new ObjectReader(git)
+  const reader = new ObjectReader(git, { releaseChunks: true })
   port.on('message', (req: ReadRequest) => {
     if (req.close) {
       void reader.close().finally(() => {
@@ -244,9 +250,13 @@ export function serveObjectReaderIfWorker(): boolean {
     let moved: ArrayBuffer[] = []
     let slab: Buffer | null = null
     let slabUsed = 0
-    /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+    /**
+     * Objects of WHOLE_FROM_BYTES and more have buffers of their own: moved. Smaller ones are
+     * views of pipe chunks (freed once read, see releaseChunks) or joins: copied into the
+     * reply's slab, so no chunk's memory crosses to the main thread.
+     */
     const own = (c: Buffer): Uint8Array => {
-      if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+      if (c.length >= WHOLE_FROM_BYTES) {
         moved.push(c.buffer as ArrayBuffer)
         return c
       }
