@@ -33887,7 +33887,7 @@ function serveObjectReaderIfWorker() {
         return false;
     const port = node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.parentPort;
     const git = new _runner_js__WEBPACK_IMPORTED_MODULE_2__/* .GitRunner */ .bl(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.workerData.repoDir);
-    const reader = new _objects_js__WEBPACK_IMPORTED_MODULE_1__/* .ObjectReader */ .nR(git);
+    const reader = new _objects_js__WEBPACK_IMPORTED_MODULE_1__/* .ObjectReader */ .nR(git, { releaseChunks: true });
     port.on('message', (req) => {
         if (req.close) {
             void reader.close().finally(() => {
@@ -33900,9 +33900,13 @@ function serveObjectReaderIfWorker() {
         let moved = [];
         let slab = null;
         let slabUsed = 0;
-        /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+        /**
+         * Objects of WHOLE_FROM_BYTES and more have buffers of their own: moved. Smaller ones are
+         * views of pipe chunks (freed once read, see releaseChunks) or joins: copied into the
+         * reply's slab, so no chunk's memory crosses to the main thread.
+         */
         const own = (c) => {
-            if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+            if (c.length >= _objects_js__WEBPACK_IMPORTED_MODULE_1__/* .WHOLE_FROM_BYTES */ .R0) {
                 moved.push(c.buffer);
                 return c;
             }
@@ -33965,6 +33969,7 @@ function serveObjectReaderIfWorker() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $I: () => (/* binding */ readObjects),
+/* harmony export */   R0: () => (/* binding */ WHOLE_FROM_BYTES),
 /* harmony export */   ZY: () => (/* binding */ checkObjects),
 /* harmony export */   ce: () => (/* binding */ readObjectsAll),
 /* harmony export */   nR: () => (/* binding */ ObjectReader),
@@ -33973,12 +33978,22 @@ function serveObjectReaderIfWorker() {
 /* unused harmony exports streamObjects, resolveMany */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8433);
+/* harmony import */ var _runtime_v8_flags_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7309);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8433);
 // Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
 // parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
 
 
+
 const LF = 0x0a;
+/**
+ * Objects of at least this many bytes are copied into a buffer of their own as their chunks
+ * arrive, never handed out as a view of a pipe chunk (chunks are at most 64 KiB). Collecting a
+ * large object's chunks and joining them at its end held as many chunks as it had bytes: below
+ * the allocator's mmap threshold, they filled a 64 MiB malloc arena of the reading thread that
+ * stayed resident for the rest of the run.
+ */
+const WHOLE_FROM_BYTES = 64 * 1024;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
 /** Object names for cat-file's stdin: one per line; a name with a newline cannot be requested. */
 function requestInput(names) {
@@ -34025,6 +34040,10 @@ class CatFileBatchParser {
     }
     get count() {
         return this.index;
+    }
+    /** Whether this parser (a header split across chunks) or its sink points into chunks pushed. */
+    get holdsViews() {
+        return this.headerParts.length > 0 || (this.sink.holdsViews?.() ?? false);
     }
     push(buf) {
         let pos = 0;
@@ -34105,7 +34124,7 @@ async function runBatch(git, args, names, onData, isComplete, expected) {
     if (failed)
         throw failure;
     if (!isComplete() || expected() !== names.length) {
-        throw new _runner_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(args, 0, `cat-file output truncated: ${expected()} of ${names.length}`);
+        throw new _runner_js__WEBPACK_IMPORTED_MODULE_2__/* .GitError */ .XS(args, 0, `cat-file output truncated: ${expected()} of ${names.length}`);
     }
 }
 /**
@@ -34148,6 +34167,10 @@ function wholeObjects(onObject, opts) {
                 shared = Buffer.from(new SharedArrayBuffer(h.size));
                 filled = 0;
             }
+            else if (h.size >= WHOLE_FROM_BYTES) {
+                shared = Buffer.allocUnsafeSlow(h.size);
+                filled = 0;
+            }
         },
         chunk(data) {
             if (shared)
@@ -34177,7 +34200,8 @@ function wholeObjects(onObject, opts) {
         },
         missing(m) {
             onObject(m);
-        }
+        },
+        holdsViews: () => pieces.length > 0
     };
 }
 /**
@@ -34191,8 +34215,24 @@ class ObjectReader {
     current = null;
     queue = Promise.resolve();
     exited = null;
-    constructor(git) {
+    /** Chunks the parser may still point into, and chunks it no longer does (freed next). */
+    held = [];
+    releasable = [];
+    /** Pipe chunks freed early (releaseChunks). */
+    chunksFreed = 0;
+    releaseChunks;
+    /**
+     * `releaseChunks`: free each stdout chunk as soon as no object in progress points into it,
+     * instead of at the thread's next collection. Only for callers whose `onObject` copies what
+     * it keeps (a content view reads as empty once its chunk is freed); objects of at least
+     * WHOLE_FROM_BYTES are buffers of their own and stay. The reader thread asks for it: its heap
+     * is small and collects rarely, so the chunks of whole windows waited in its malloc arena,
+     * which then stayed resident (a synthetic run of 2,500 checkpoints peaked at 280-298 MB with
+     * the chunks and the joins, 252-265 MB without).
+     */
+    constructor(git, opts = {}) {
         this.git = git;
+        this.releaseChunks = opts.releaseChunks ?? false;
     }
     /** Like `readObjects`, on the shared process. */
     read(names, onObject, opts = {}) {
@@ -34212,7 +34252,7 @@ class ObjectReader {
             ]
         });
         const ended = (e) => {
-            this.exited = e ?? new _runner_js__WEBPACK_IMPORTED_MODULE_1__/* .GitError */ .XS(args, 0, 'cat-file ended before answering');
+            this.exited = e ?? new _runner_js__WEBPACK_IMPORTED_MODULE_2__/* .GitError */ .XS(args, 0, 'cat-file ended before answering');
             const c = this.current;
             if (c) {
                 this.current = null;
@@ -34223,11 +34263,23 @@ class ObjectReader {
         return git;
     }
     onStdout(chunk) {
+        // Chunks found free on the last call: exec's own handler is done with them by now.
+        for (const b of this.releasable)
+            if ((0,_runtime_v8_flags_js__WEBPACK_IMPORTED_MODULE_1__/* .freeNow */ .V)(b.buffer))
+                this.chunksFreed++;
+        this.releasable = [];
         const c = this.current;
         if (!c)
             return;
         try {
             c.parser.push(chunk);
+            if (this.releaseChunks) {
+                this.held.push(chunk);
+                if (!c.parser.holdsViews) {
+                    this.releasable = this.held;
+                    this.held = [];
+                }
+            }
         }
         catch (e) {
             // out of sync: nothing more of this process can be trusted
@@ -34275,7 +34327,8 @@ class ObjectReader {
                 start: guard(inner.start),
                 chunk: guard(inner.chunk),
                 end: guard(inner.end),
-                missing: guard(inner.missing)
+                missing: guard(inner.missing),
+                holdsViews: inner.holdsViews
             });
             this.current = pending;
             stdin.write(request);
@@ -34565,7 +34618,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3875);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9093);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34579,7 +34632,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3875:
+/***/ 9093:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55865,105 +55918,8 @@ class BlobPool {
     }
 }
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/engine/heap.ts
-// A full collection between planning and writing. Planning holds the whole v1 listing and every
-// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
-// collects that garbage only once its heap grows again, so a run's first read windows (and, in
-// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
-// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
-// which a running process can turn on for itself (as jest's leak detector does).
-
-
-/**
- * `given` when this context has it, else `expression` evaluated in a new context after turning
- * on the V8 `flag` that provides it (a running process may; contexts made later pick it up);
- * null when neither works.
- */
-function behindFlag(given, flag, expression) {
-    if (given !== undefined)
-        return given;
-    try {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)(flag);
-        return (0,external_node_vm_namespaceObject.runInNewContext)(expression) ?? null;
-    }
-    catch {
-        return null;
-    }
-}
-let collect;
-/** Run a full garbage collection now; false when this runtime does not allow it. */
-function collectGarbage() {
-    if (collect === undefined) {
-        collect = behindFlag(globalThis.gc, '--expose-gc', 'gc');
-    }
-    if (collect === null)
-        return false;
-    collect();
-    return true;
-}
-/**
- * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
- * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
- * stayed after one collection and was gone after the second; ~30 ms in all).
- */
-async function releaseDeadBuffers() {
-    if (!collectGarbage())
-        return false;
-    await new Promise((resolve) => setImmediate(resolve));
-    return collectGarbage();
-}
-let transfer;
-/**
- * Give `memory` back to the system now instead of at V8's next collection, which for buffers
- * that lived through a few young collections comes only with a full one: until then a run holds
- * the garbage of every transcript it finished with (V8 starts that collection only once such
- * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
- * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
- * a flag, which a new context picks up (as with `gc` above). False when nothing was freed.
- */
-function freeNow(memory) {
-    if (transfer === undefined) {
-        transfer = behindFlag(ArrayBuffer.prototype.transfer, '--harmony-rab-gsab-transfer', 'ArrayBuffer.prototype.transfer');
-    }
-    if (transfer === null || memory.byteLength === 0)
-        return false;
-    try {
-        transfer.call(memory, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** The V8 flag that fixes how far the old generation may grow past what a full collection kept. */
-const GROWTH_FLAG = '--heap-growing-percent';
-/**
- * Let V8's old generation grow to at most (1 + percent/100) times what its last full collection
- * kept before it collects again, until the returned function restores V8's own choice. V8 picks
- * up to 4× (where the heap may reach 2 GiB or more), so what a run keeps for all its checkpoints
- * (a few MB at 10,000) came back several times over as heap on top of what every checkpoint
- * needs; a fixed smaller factor costs more frequent collections. Nothing changes when Node was
- * started with the flag (the user's choice wins). Node 20's V8 and current V8 have the flag; one
- * without it would say so on stderr and keep its own factor.
- */
-function capHeapGrowth(percent) {
-    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === GROWTH_FLAG || a.startsWith(`${GROWTH_FLAG}=`));
-    if (given || !Number.isInteger(percent) || percent <= 0)
-        return () => undefined;
-    try {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=${percent}`);
-    }
-    catch {
-        return () => undefined;
-    }
-    // 0 is V8's "not set": its dynamic factor again
-    return () => (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=0`);
-}
-
+// EXTERNAL MODULE: ./src/runtime/v8-flags.ts + 1 modules
+var v8_flags = __nccwpck_require__(7309);
 ;// CONCATENATED MODULE: ./src/engine/owned-blobs.ts
 // Large v1 blobs read into memory of their own (runs without the read pool) are freed the
 // moment the migration is done with them. Left to V8, a transcript's memory outlived its window
@@ -56015,13 +55971,71 @@ class OwnedBlobs {
             return;
         }
         this.holders.delete(m);
-        if (freeNow(m))
+        if ((0,v8_flags/* freeNow */.V)(m))
             this.stats.freed++;
     }
     /** Memory counted now (held by someone). */
     get count() {
         return this.holders.size;
     }
+}
+
+// EXTERNAL MODULE: external "node:v8"
+var external_node_v8_ = __nccwpck_require__(8877);
+;// CONCATENATED MODULE: ./src/engine/heap.ts
+// A full collection between planning and writing. Planning holds the whole v1 listing and every
+// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
+// collects that garbage only once its heap grows again, so a run's first read windows (and, in
+// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
+// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
+// which a running process can turn on for itself (as jest's leak detector does).
+
+
+let collect;
+/** Run a full garbage collection now; false when this runtime does not allow it. */
+function collectGarbage() {
+    if (collect === undefined) {
+        collect = (0,v8_flags/* behindFlag */.D)(globalThis.gc, '--expose-gc', 'gc');
+    }
+    if (collect === null)
+        return false;
+    collect();
+    return true;
+}
+/**
+ * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
+ * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
+ * stayed after one collection and was gone after the second; ~30 ms in all).
+ */
+async function releaseDeadBuffers() {
+    if (!collectGarbage())
+        return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return collectGarbage();
+}
+/** The V8 flag that fixes how far the old generation may grow past what a full collection kept. */
+const GROWTH_FLAG = '--heap-growing-percent';
+/**
+ * Let V8's old generation grow to at most (1 + percent/100) times what its last full collection
+ * kept before it collects again, until the returned function restores V8's own choice. V8 picks
+ * up to 4× (where the heap may reach 2 GiB or more), so what a run keeps for all its checkpoints
+ * (a few MB at 10,000) came back several times over as heap on top of what every checkpoint
+ * needs; a fixed smaller factor costs more frequent collections. Nothing changes when Node was
+ * started with the flag (the user's choice wins). Node 20's V8 and current V8 have the flag; one
+ * without it would say so on stderr and keep its own factor.
+ */
+function capHeapGrowth(percent) {
+    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === GROWTH_FLAG || a.startsWith(`${GROWTH_FLAG}=`));
+    if (given || !Number.isInteger(percent) || percent <= 0)
+        return () => undefined;
+    try {
+        (0,external_node_v8_.setFlagsFromString)(`${GROWTH_FLAG}=${percent}`);
+    }
+    catch {
+        return () => undefined;
+    }
+    // 0 is V8's "not set": its dynamic factor again
+    return () => (0,external_node_v8_.setFlagsFromString)(`${GROWTH_FLAG}=0`);
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -65602,6 +65616,69 @@ async function finish(report, settings, git) {
 
 /***/ }),
 
+/***/ 7309:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  D: () => (/* binding */ behindFlag),
+  V: () => (/* binding */ freeNow)
+});
+
+// EXTERNAL MODULE: external "node:v8"
+var external_node_v8_ = __nccwpck_require__(8877);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/runtime/v8-flags.ts
+// V8 features this Node has only behind a flag, turned on by the running process for itself:
+// a flag set at run time applies to contexts made afterwards, so the feature is taken from a new
+// context (as jest's leak detector does for `gc`). Used by the git layer (pipe chunks) and the
+// engine (transcripts, collections) alike, so it sits below both.
+
+
+/**
+ * `given` when this context has it, else `expression` evaluated in a new context after turning
+ * on the V8 `flag` that provides it; null when neither works.
+ */
+function behindFlag(given, flag, expression) {
+    if (given !== undefined)
+        return given;
+    try {
+        (0,external_node_v8_.setFlagsFromString)(flag);
+        return (0,external_node_vm_namespaceObject.runInNewContext)(expression) ?? null;
+    }
+    catch {
+        return null;
+    }
+}
+let transfer;
+/**
+ * Give `memory` back to the system now instead of at V8's next collection, which for buffers
+ * that lived through a few young collections comes only with a full one: until then a run holds
+ * the garbage of every transcript it finished with (V8 starts that collection only once such
+ * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
+ * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
+ * a flag. False when nothing was freed (already detached or empty, or no way to).
+ */
+function freeNow(memory) {
+    if (transfer === undefined) {
+        transfer = behindFlag(ArrayBuffer.prototype.transfer, '--harmony-rab-gsab-transfer', 'ArrayBuffer.prototype.transfer');
+    }
+    if (transfer === null || memory.byteLength === 0)
+        return false;
+    try {
+        transfer.call(memory, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -65788,6 +65865,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 8877:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 
 /***/ }),
 

@@ -1844,12 +1844,71 @@ function parseTree(content, format) {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/runtime/v8-flags.ts
+// V8 features this Node has only behind a flag, turned on by the running process for itself:
+// a flag set at run time applies to contexts made afterwards, so the feature is taken from a new
+// context (as jest's leak detector does for `gc`). Used by the git layer (pipe chunks) and the
+// engine (transcripts, collections) alike, so it sits below both.
+
+
+/**
+ * `given` when this context has it, else `expression` evaluated in a new context after turning
+ * on the V8 `flag` that provides it; null when neither works.
+ */
+function behindFlag(given, flag, expression) {
+    if (given !== undefined)
+        return given;
+    try {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)(flag);
+        return (0,external_node_vm_namespaceObject.runInNewContext)(expression) ?? null;
+    }
+    catch {
+        return null;
+    }
+}
+let transfer;
+/**
+ * Give `memory` back to the system now instead of at V8's next collection, which for buffers
+ * that lived through a few young collections comes only with a full one: until then a run holds
+ * the garbage of every transcript it finished with (V8 starts that collection only once such
+ * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
+ * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
+ * a flag. False when nothing was freed (already detached or empty, or no way to).
+ */
+function freeNow(memory) {
+    if (transfer === undefined) {
+        transfer = behindFlag(ArrayBuffer.prototype.transfer, '--harmony-rab-gsab-transfer', 'ArrayBuffer.prototype.transfer');
+    }
+    if (transfer === null || memory.byteLength === 0)
+        return false;
+    try {
+        transfer.call(memory, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/git/objects.ts
 // Bulk object reads: one `git cat-file --batch` (or `--batch-check`) process per call, its stdout
 // parsed incrementally from Buffers. Headers are decoded as latin1; content is never decoded.
 
 
+
 const LF = 0x0a;
+/**
+ * Objects of at least this many bytes are copied into a buffer of their own as their chunks
+ * arrive, never handed out as a view of a pipe chunk (chunks are at most 64 KiB). Collecting a
+ * large object's chunks and joining them at its end held as many chunks as it had bytes: below
+ * the allocator's mmap threshold, they filled a 64 MiB malloc arena of the reading thread that
+ * stayed resident for the rest of the run.
+ */
+const WHOLE_FROM_BYTES = 64 * 1024;
 const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
 /** Object names for cat-file's stdin: one per line; a name with a newline cannot be requested. */
 function requestInput(names) {
@@ -1896,6 +1955,10 @@ class CatFileBatchParser {
     }
     get count() {
         return this.index;
+    }
+    /** Whether this parser (a header split across chunks) or its sink points into chunks pushed. */
+    get holdsViews() {
+        return this.headerParts.length > 0 || (this.sink.holdsViews?.() ?? false);
     }
     push(buf) {
         let pos = 0;
@@ -2019,6 +2082,10 @@ function wholeObjects(onObject, opts) {
                 shared = Buffer.from(new SharedArrayBuffer(h.size));
                 filled = 0;
             }
+            else if (h.size >= WHOLE_FROM_BYTES) {
+                shared = Buffer.allocUnsafeSlow(h.size);
+                filled = 0;
+            }
         },
         chunk(data) {
             if (shared)
@@ -2048,7 +2115,8 @@ function wholeObjects(onObject, opts) {
         },
         missing(m) {
             onObject(m);
-        }
+        },
+        holdsViews: () => pieces.length > 0
     };
 }
 /**
@@ -2062,8 +2130,24 @@ class ObjectReader {
     current = null;
     queue = Promise.resolve();
     exited = null;
-    constructor(git) {
+    /** Chunks the parser may still point into, and chunks it no longer does (freed next). */
+    held = [];
+    releasable = [];
+    /** Pipe chunks freed early (releaseChunks). */
+    chunksFreed = 0;
+    releaseChunks;
+    /**
+     * `releaseChunks`: free each stdout chunk as soon as no object in progress points into it,
+     * instead of at the thread's next collection. Only for callers whose `onObject` copies what
+     * it keeps (a content view reads as empty once its chunk is freed); objects of at least
+     * WHOLE_FROM_BYTES are buffers of their own and stay. The reader thread asks for it: its heap
+     * is small and collects rarely, so the chunks of whole windows waited in its malloc arena,
+     * which then stayed resident (a synthetic run of 2,500 checkpoints peaked at 280-298 MB with
+     * the chunks and the joins, 252-265 MB without).
+     */
+    constructor(git, opts = {}) {
         this.git = git;
+        this.releaseChunks = opts.releaseChunks ?? false;
     }
     /** Like `readObjects`, on the shared process. */
     read(names, onObject, opts = {}) {
@@ -2094,11 +2178,23 @@ class ObjectReader {
         return git;
     }
     onStdout(chunk) {
+        // Chunks found free on the last call: exec's own handler is done with them by now.
+        for (const b of this.releasable)
+            if (freeNow(b.buffer))
+                this.chunksFreed++;
+        this.releasable = [];
         const c = this.current;
         if (!c)
             return;
         try {
             c.parser.push(chunk);
+            if (this.releaseChunks) {
+                this.held.push(chunk);
+                if (!c.parser.holdsViews) {
+                    this.releasable = this.held;
+                    this.held = [];
+                }
+            }
         }
         catch (e) {
             // out of sync: nothing more of this process can be trusted
@@ -2146,7 +2242,8 @@ class ObjectReader {
                 start: guard(inner.start),
                 chunk: guard(inner.chunk),
                 end: guard(inner.end),
-                missing: guard(inner.missing)
+                missing: guard(inner.missing),
+                holdsViews: inner.holdsViews
             });
             this.current = pending;
             stdin.write(request);
@@ -4363,7 +4460,7 @@ function serveObjectReaderIfWorker() {
         return false;
     const port = external_node_worker_threads_namespaceObject.parentPort;
     const git = new GitRunner(external_node_worker_threads_namespaceObject.workerData.repoDir);
-    const reader = new ObjectReader(git);
+    const reader = new ObjectReader(git, { releaseChunks: true });
     port.on('message', (req) => {
         if (req.close) {
             void reader.close().finally(() => {
@@ -4376,9 +4473,13 @@ function serveObjectReaderIfWorker() {
         let moved = [];
         let slab = null;
         let slabUsed = 0;
-        /** Content that is a view (into a pipe chunk or a pool) is copied into the reply's slab. */
+        /**
+         * Objects of WHOLE_FROM_BYTES and more have buffers of their own: moved. Smaller ones are
+         * views of pipe chunks (freed once read, see releaseChunks) or joins: copied into the
+         * reply's slab, so no chunk's memory crosses to the main thread.
+         */
         const own = (c) => {
-            if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.length > 0) {
+            if (c.length >= WHOLE_FROM_BYTES) {
                 moved.push(c.buffer);
                 return c;
             }
@@ -19422,105 +19523,6 @@ class BlobPool {
     }
 }
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/engine/heap.ts
-// A full collection between planning and writing. Planning holds the whole v1 listing and every
-// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
-// collects that garbage only once its heap grows again, so a run's first read windows (and, in
-// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
-// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
-// which a running process can turn on for itself (as jest's leak detector does).
-
-
-/**
- * `given` when this context has it, else `expression` evaluated in a new context after turning
- * on the V8 `flag` that provides it (a running process may; contexts made later pick it up);
- * null when neither works.
- */
-function behindFlag(given, flag, expression) {
-    if (given !== undefined)
-        return given;
-    try {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)(flag);
-        return (0,external_node_vm_namespaceObject.runInNewContext)(expression) ?? null;
-    }
-    catch {
-        return null;
-    }
-}
-let collect;
-/** Run a full garbage collection now; false when this runtime does not allow it. */
-function collectGarbage() {
-    if (collect === undefined) {
-        collect = behindFlag(globalThis.gc, '--expose-gc', 'gc');
-    }
-    if (collect === null)
-        return false;
-    collect();
-    return true;
-}
-/**
- * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
- * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
- * stayed after one collection and was gone after the second; ~30 ms in all).
- */
-async function releaseDeadBuffers() {
-    if (!collectGarbage())
-        return false;
-    await new Promise((resolve) => setImmediate(resolve));
-    return collectGarbage();
-}
-let transfer;
-/**
- * Give `memory` back to the system now instead of at V8's next collection, which for buffers
- * that lived through a few young collections comes only with a full one: until then a run holds
- * the garbage of every transcript it finished with (V8 starts that collection only once such
- * memory has grown by ~64 MiB). Uses `ArrayBuffer.prototype.transfer(0)`, which detaches `memory`
- * (every view of it reads as empty afterwards) and frees what it held; Node 20's V8 has it behind
- * a flag, which a new context picks up (as with `gc` above). False when nothing was freed.
- */
-function freeNow(memory) {
-    if (transfer === undefined) {
-        transfer = behindFlag(ArrayBuffer.prototype.transfer, '--harmony-rab-gsab-transfer', 'ArrayBuffer.prototype.transfer');
-    }
-    if (transfer === null || memory.byteLength === 0)
-        return false;
-    try {
-        transfer.call(memory, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** The V8 flag that fixes how far the old generation may grow past what a full collection kept. */
-const GROWTH_FLAG = '--heap-growing-percent';
-/**
- * Let V8's old generation grow to at most (1 + percent/100) times what its last full collection
- * kept before it collects again, until the returned function restores V8's own choice. V8 picks
- * up to 4× (where the heap may reach 2 GiB or more), so what a run keeps for all its checkpoints
- * (a few MB at 10,000) came back several times over as heap on top of what every checkpoint
- * needs; a fixed smaller factor costs more frequent collections. Nothing changes when Node was
- * started with the flag (the user's choice wins). Node 20's V8 and current V8 have the flag; one
- * without it would say so on stderr and keep its own factor.
- */
-function capHeapGrowth(percent) {
-    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === GROWTH_FLAG || a.startsWith(`${GROWTH_FLAG}=`));
-    if (given || !Number.isInteger(percent) || percent <= 0)
-        return () => undefined;
-    try {
-        (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=${percent}`);
-    }
-    catch {
-        return () => undefined;
-    }
-    // 0 is V8's "not set": its dynamic factor again
-    return () => (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=0`);
-}
-
 ;// CONCATENATED MODULE: ./src/engine/owned-blobs.ts
 // Large v1 blobs read into memory of their own (runs without the read pool) are freed the
 // moment the migration is done with them. Left to V8, a transcript's memory outlived its window
@@ -19579,6 +19581,62 @@ class OwnedBlobs {
     get count() {
         return this.holders.size;
     }
+}
+
+;// CONCATENATED MODULE: ./src/engine/heap.ts
+// A full collection between planning and writing. Planning holds the whole v1 listing and every
+// decoded metadata.json (~150 MB of heap at 10,000 checkpoints) and keeps little of it; V8
+// collects that garbage only once its heap grows again, so a run's first read windows (and, in
+// the synthetic corpora, their largest transcripts) were held on top of it: the peak of a
+// 10,000-checkpoint run came from there. V8 offers a full collection only behind --expose-gc,
+// which a running process can turn on for itself (as jest's leak detector does).
+
+
+let collect;
+/** Run a full garbage collection now; false when this runtime does not allow it. */
+function collectGarbage() {
+    if (collect === undefined) {
+        collect = behindFlag(globalThis.gc, '--expose-gc', 'gc');
+    }
+    if (collect === null)
+        return false;
+    collect();
+    return true;
+}
+/**
+ * Collect, let the event loop turn, and collect again: array buffers whose objects one collection
+ * finds dead are freed by a later one (a migration's 128 MiB read pool, 152 MB of array buffers,
+ * stayed after one collection and was gone after the second; ~30 ms in all).
+ */
+async function releaseDeadBuffers() {
+    if (!collectGarbage())
+        return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return collectGarbage();
+}
+/** The V8 flag that fixes how far the old generation may grow past what a full collection kept. */
+const GROWTH_FLAG = '--heap-growing-percent';
+/**
+ * Let V8's old generation grow to at most (1 + percent/100) times what its last full collection
+ * kept before it collects again, until the returned function restores V8's own choice. V8 picks
+ * up to 4× (where the heap may reach 2 GiB or more), so what a run keeps for all its checkpoints
+ * (a few MB at 10,000) came back several times over as heap on top of what every checkpoint
+ * needs; a fixed smaller factor costs more frequent collections. Nothing changes when Node was
+ * started with the flag (the user's choice wins). Node 20's V8 and current V8 have the flag; one
+ * without it would say so on stderr and keep its own factor.
+ */
+function capHeapGrowth(percent) {
+    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === GROWTH_FLAG || a.startsWith(`${GROWTH_FLAG}=`));
+    if (given || !Number.isInteger(percent) || percent <= 0)
+        return () => undefined;
+    try {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=${percent}`);
+    }
+    catch {
+        return () => undefined;
+    }
+    // 0 is V8's "not set": its dynamic factor again
+    return () => (0,external_node_v8_namespaceObject.setFlagsFromString)(`${GROWTH_FLAG}=0`);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
