@@ -361,7 +361,7 @@ export class ObjectReader {
    * it keeps (a content view reads as empty once its chunk is freed); objects of at least
    * WHOLE_FROM_BYTES are buffers of their own and stay. The reader thread asks for it: its heap
    * is small and collects rarely, so the chunks of whole windows waited in its malloc arena,
-   * which then stayed resident (a synthetic run of 2,500 checkpoints peaked at 280-298 MB with
+   * which then stayed resident (a synthetic run of 2,500 checkpoints peaked at 280-304 MB with
    * the chunks and the joins, 252-265 MB without).
    */
   constructor(
