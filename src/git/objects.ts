@@ -259,9 +259,9 @@ export interface ReadInto {
 /**
  * Read objects whole: `onObject` is called once per requested name, in request order, with the
  * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
- * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
- * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
- * asks for a shared copy).
+ * is bounded by the largest object plus one stdout chunk. An object of WHOLE_FROM_BYTES or more
+ * is copied into a buffer of its own (or shared memory: `sharedFrom`, `into`) as it arrives; a
+ * smaller one is a zero-copy view when it lies inside one chunk, else its pieces joined once.
  */
 export async function readObjects(
   git: GitRunner,
@@ -279,39 +279,38 @@ function wholeObjects(onObject: (obj: ObjectResult) => void, opts: ReadOptions):
   const into = opts.into
   let header: ObjectHeader | undefined
   let pieces: Buffer[] = []
-  /** The shared destination of the current object, filled up to `filled`. */
-  let shared: Buffer | null = null
+  /** Where the current object is copied as it arrives (null: kept as chunk views), and how far. */
+  let dest: Buffer | null = null
   let filled = 0
+  const destination = (h: ObjectHeader): Buffer | null => {
+    const at = into ? into.offsets[h.index] : -1
+    if (at >= 0 && h.size > 0 && h.size <= into!.sizes[h.index])
+      return Buffer.from(into!.memory, at, h.size)
+    if (h.size > 0 && h.size >= sharedFrom) return Buffer.from(new SharedArrayBuffer(h.size))
+    if (h.size >= WHOLE_FROM_BYTES) return Buffer.allocUnsafeSlow(h.size)
+    return null
+  }
   return {
     start(h) {
       header = h
-      const at = into ? into.offsets[h.index] : -1
-      if (at >= 0 && h.size > 0 && h.size <= into!.sizes[h.index]) {
-        shared = Buffer.from(into!.memory, at, h.size)
-        filled = 0
-      } else if (h.size > 0 && h.size >= sharedFrom) {
-        shared = Buffer.from(new SharedArrayBuffer(h.size))
-        filled = 0
-      } else if (h.size >= WHOLE_FROM_BYTES) {
-        shared = Buffer.allocUnsafeSlow(h.size)
-        filled = 0
-      }
+      dest = destination(h)
+      filled = 0
     },
     chunk(data) {
-      if (shared) filled += data.copy(shared, filled)
+      if (dest) filled += data.copy(dest, filled)
       else pieces.push(data)
     },
     end() {
       const h = header as ObjectHeader
       const content =
-        shared ??
+        dest ??
         (pieces.length === 1
           ? pieces[0]
           : pieces.length === 0
             ? Buffer.alloc(0)
             : Buffer.concat(pieces, h.size))
       pieces = []
-      shared = null
+      dest = null
       header = undefined
       onObject({
         ...h,
