@@ -77,8 +77,6 @@ async function inSegments(
       limit,
       ...(carry.offsets ? { offsets: r.resume.offsets } : {})
     }
-    // A later segment of a forced run re-migrates nothing the first one wrote.
-    over = { ...over, force: false }
   }
 }
 

@@ -450,8 +450,6 @@ async function runSegment(
   settings.v1Ref = order.v1Commit
   settings.knownRemoteArchives = order.knownRemoteArchives
   settings.segment = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) }
-  // --force: the first segment pruned everything the run re-migrates; the later ones migrate.
-  if (order.segment.ids !== undefined) settings.force = false
   const report = await runMigration(settings, {
     ...opts,
     verifier,

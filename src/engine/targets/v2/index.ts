@@ -87,7 +87,9 @@ export class V2Target implements Target<V2Plan> {
     // in memory where no temporary file can be made.
     const spool = settings.dryRun ? undefined : openSpool(ctx.logger, this.options.spoolDir)
     const planned = await timer.time('plan', async () => {
-      const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes)
+      // --force: the first segment prunes all the run re-migrates; later ones find it gone.
+      const force = settings.force && ids === undefined
+      const p = await planCheckpoints(git, v1.checkpoints, v2, force, v1.sizes)
       packForWrite(p.work, v1.sizes, spool)
       return p
     })
