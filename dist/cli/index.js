@@ -2053,9 +2053,9 @@ async function streamObjects(git, names, sink) {
 /**
  * Read objects whole: `onObject` is called once per requested name, in request order, with the
  * object (content as one Buffer) or a missing marker. One `git cat-file --batch` process; memory
- * is bounded by the largest object plus one stdout chunk. Content spanning chunks is collected
- * and concatenated once; content inside one chunk is a zero-copy view (unless `sharedFrom`
- * asks for a shared copy).
+ * is bounded by the largest object plus one stdout chunk. An object of WHOLE_FROM_BYTES or more
+ * is copied into a buffer of its own (or shared memory: `sharedFrom`, `into`) as it arrives; a
+ * smaller one is a zero-copy view when it lies inside one chunk, else its pieces joined once.
  */
 async function readObjects(git, names, onObject, opts = {}) {
     await streamObjects(git, names, wholeObjects(onObject, opts));
@@ -2067,42 +2067,41 @@ function wholeObjects(onObject, opts) {
     const into = opts.into;
     let header;
     let pieces = [];
-    /** The shared destination of the current object, filled up to `filled`. */
-    let shared = null;
+    /** Where the current object is copied as it arrives (null: kept as chunk views), and how far. */
+    let dest = null;
     let filled = 0;
+    const destination = (h) => {
+        const at = into ? into.offsets[h.index] : -1;
+        if (at >= 0 && h.size > 0 && h.size <= into.sizes[h.index])
+            return Buffer.from(into.memory, at, h.size);
+        if (h.size > 0 && h.size >= sharedFrom)
+            return Buffer.from(new SharedArrayBuffer(h.size));
+        if (h.size >= WHOLE_FROM_BYTES)
+            return Buffer.allocUnsafeSlow(h.size);
+        return null;
+    };
     return {
         start(h) {
             header = h;
-            const at = into ? into.offsets[h.index] : -1;
-            if (at >= 0 && h.size > 0 && h.size <= into.sizes[h.index]) {
-                shared = Buffer.from(into.memory, at, h.size);
-                filled = 0;
-            }
-            else if (h.size > 0 && h.size >= sharedFrom) {
-                shared = Buffer.from(new SharedArrayBuffer(h.size));
-                filled = 0;
-            }
-            else if (h.size >= WHOLE_FROM_BYTES) {
-                shared = Buffer.allocUnsafeSlow(h.size);
-                filled = 0;
-            }
+            dest = destination(h);
+            filled = 0;
         },
         chunk(data) {
-            if (shared)
-                filled += data.copy(shared, filled);
+            if (dest)
+                filled += data.copy(dest, filled);
             else
                 pieces.push(data);
         },
         end() {
             const h = header;
-            const content = shared ??
+            const content = dest ??
                 (pieces.length === 1
                     ? pieces[0]
                     : pieces.length === 0
                         ? Buffer.alloc(0)
                         : Buffer.concat(pieces, h.size));
             pieces = [];
-            shared = null;
+            dest = null;
             header = undefined;
             onObject({
                 ...h,
@@ -21889,7 +21888,9 @@ class V2Target {
         // in memory where no temporary file can be made.
         const spool = settings.dryRun ? undefined : openSpool(ctx.logger, this.options.spoolDir);
         const planned = await timer.time('plan', async () => {
-            const p = await planCheckpoints(git, v1.checkpoints, v2, settings.force, v1.sizes);
+            // --force: the first segment prunes all the run re-migrates; later ones find it gone.
+            const force = settings.force && ids === undefined;
+            const p = await planCheckpoints(git, v1.checkpoints, v2, force, v1.sizes);
             packForWrite(p.work, v1.sizes, spool);
             return p;
         });
@@ -29951,9 +29952,6 @@ async function runSegment(order, settings, opts) {
     settings.v1Ref = order.v1Commit;
     settings.knownRemoteArchives = order.knownRemoteArchives;
     settings.segment = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) };
-    // --force: the first segment pruned everything the run re-migrates; the later ones migrate.
-    if (order.segment.ids !== undefined)
-        settings.force = false;
     const report = await runMigration(settings, {
         ...opts,
         verifier,
