@@ -18,6 +18,7 @@ import {
   wantsTuning
 } from '../src/launch/tuning.js'
 import { collectGarbage, releaseDeadBuffers } from '../src/engine/heap.js'
+import { takeSegmentSettings, type SegmentOrder } from '../src/launch/segments.js'
 
 const OURS = `glibc.malloc.mmap_threshold=${MMAP_THRESHOLD_BYTES}:glibc.malloc.hugetlb=1`
 
@@ -75,6 +76,37 @@ describe('tunedNodeArgs', () => {
     expect(tunedNodeArgs(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', cap])
     expect(tunedNodeArgs(['--max-semi-space-size=16'])).toEqual(['--max-semi-space-size=16'])
     expect(tunedNodeArgs([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([])
+  })
+})
+
+describe('takeSegmentSettings', () => {
+  function order(dir: string): SegmentOrder {
+    return {
+      parentPid: 1,
+      now: '2026-01-01T00:00:00.000Z',
+      v1Commit: 'a'.repeat(40),
+      knownRemoteArchives: [],
+      segment: { ids: ['aaaaaaaaaaaa'], before: 3, limit: 2, offsets: [['s\u0000a\u00001', 4]] },
+      digestsFile: join(dir, 'v1-digests'),
+      reportFile: join(dir, 'report.json')
+    }
+  }
+
+  it("moves the order's part into the settings, with the earlier segments' digests", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-take-'))
+    const first = order(dir)
+    expect(takeSegmentSettings(first)).toEqual({
+      ids: ['aaaaaaaaaaaa'],
+      before: 3,
+      limit: 2,
+      offsets: [['s\u0000a\u00001', 4]]
+    })
+    // the order, which its caller keeps for the whole segment, no longer holds any of it
+    expect(first.segment).toEqual({})
+    const records = Buffer.alloc(52, 7)
+    writeFileSync(join(dir, 'v1-digests'), records)
+    const later = takeSegmentSettings(order(dir))
+    expect(Buffer.from(later.v1Sha256!)).toEqual(records)
   })
 })
 

@@ -18,7 +18,7 @@ import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { endLike, runTuned } from './launch/respawn.js'
 import {
-  readSegmentDigests,
+  takeSegmentSettings,
   runSegments,
   segmentLimit,
   segmentOrder,
@@ -445,11 +445,10 @@ async function runSegment(
   settings: MigrateSettings,
   opts: { logger: EngineLogger & { finish(): void }; timer: PhaseTimer; git: GitRunner }
 ): Promise<number> {
-  const digests = readSegmentDigests(order)
   settings.now = new Date(order.now)
   settings.v1Ref = order.v1Commit
   settings.knownRemoteArchives = order.knownRemoteArchives
-  settings.segment = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) }
+  settings.segment = takeSegmentSettings(order)
   const report = await runMigration(settings, {
     ...opts,
     verifier,

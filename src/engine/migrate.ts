@@ -547,6 +547,12 @@ class V2Writer {
     if (seg?.v1Sha256) this.v1Sha256?.addRecords(seg.v1Sha256)
     this.before = seg?.before ?? 0
     this.cache = new OffsetCache(seg?.offsets)
+    if (seg) {
+      // Taken over: the settings' copies would stay for the whole segment (a 10,000-checkpoint
+      // run's last segment held ~1 MB of offset entries twice, and every digest record).
+      delete seg.offsets
+      delete seg.v1Sha256
+    }
     // A thread pays off only when there is much to read (starting it costs ~150 ms).
     this.wins = this.windows()
     const toRead = this.wins.reduce((a, w) => a + w.bytes, 0)

@@ -78,9 +78,12 @@ export interface SegmentSettings {
    * 1,300). Undefined: run to the end.
    */
   limit?: number
-  /** The offset cache (§7.3) as the earlier segments left it: key, value. */
+  /** The offset cache (§7.3) as the earlier segments left it: key, value. Taken (removed) by the write. */
   offsets?: Array<[string, number]>
-  /** Digest records (BlobDigests) of the v1 blobs earlier segments read, for the verification. */
+  /**
+   * Digest records (BlobDigests) of the v1 blobs earlier segments read, for the verification.
+   * Taken (removed) by the write.
+   */
   v1Sha256?: Uint8Array
 }
 

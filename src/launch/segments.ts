@@ -62,9 +62,16 @@ export function segmentOrder(env: Env): SegmentOrder | null {
   return JSON.parse(readFileSync(file, 'utf8')) as SegmentOrder
 }
 
-/** A segment's digest records from the earlier segments (none for the first). */
-export function readSegmentDigests(order: SegmentOrder): Buffer | undefined {
-  return existsSync(order.digestsFile) ? readFileSync(order.digestsFile) : undefined
+/**
+ * The segment's engine settings, with the digest records of the earlier segments (none for the
+ * first). Moved out of the order, not copied: the engine drops the large parts once it took
+ * them, and the order, which its caller holds for the whole segment, must not keep them either.
+ */
+export function takeSegmentSettings(order: SegmentOrder): SegmentSettings {
+  const digests = existsSync(order.digestsFile) ? readFileSync(order.digestsFile) : undefined
+  const settings: SegmentSettings = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) }
+  order.segment = {}
+  return settings
 }
 
 /** Hand the segment's report back (its digests to their own file, the rest as JSON). */
