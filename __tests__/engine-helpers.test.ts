@@ -9,6 +9,7 @@ import {
   type CheckpointWork
 } from '../src/engine/plan.js'
 import { goTimeFromEpochNanos } from '../src/formats/json/time.js'
+import { FIRST_WINDOW_BYTES, readWindows, windowBytesFor } from '../src/engine/migrate.js'
 import type { V1CheckpointListing } from '../src/formats/v1/listing.js'
 import {
   buildV1Repo,
@@ -51,6 +52,38 @@ describe('buildV1Repo', () => {
     const summary = JSON.parse((await readFileAt(repo.git, V1_REF, 'a1/b2c3d4e5f6/metadata.json'))!)
     expect(summary.sessions).toHaveLength(3)
     expect(summary.sessions[1].metadata).toBe('/a1/b2c3d4e5f6/1/metadata.json')
+  })
+})
+
+describe('readWindows', () => {
+  const MiB = 1024 * 1024
+
+  it('fills windows up to the size (the first up to its own), one batch at most, skipping what reads nothing', () => {
+    const first = FIRST_WINDOW_BYTES / MiB
+    const sizes = [first - 1, null, 1, 1, 5, 6, null, 30, 2, 1, 1, 1].map((m) =>
+      m === null ? null : m * MiB
+    )
+    const wins = readWindows(sizes, 10 * MiB, 3)
+    expect(wins.map((w) => [w.from, w.to, w.bytes / MiB])).toEqual([
+      [0, 3, first], // the first window's limit; the item reading nothing goes along
+      [3, 5, 6], // 1 + 5; adding 6 would pass 10
+      [5, 7, 6],
+      [7, 8, 30], // larger than a window: alone
+      [8, 11, 4], // three reads: the batch size
+      [11, 12, 1] // the last window runs to the end
+    ])
+  })
+
+  it('gives one window to work that reads nothing, and none is lost at the ends', () => {
+    expect(readWindows([null, null], 10, 5)).toEqual([{ from: 0, to: 2, bytes: 0 }])
+    expect(readWindows([], 10, 5)).toEqual([{ from: 0, to: 0, bytes: 0 }])
+  })
+
+  it("reads in smaller windows from 1 GiB of v1 blobs on (what bounds a large run's peak)", () => {
+    const small = windowBytesFor(1024 * MiB - 1)
+    const large = windowBytesFor(1024 * MiB)
+    expect(small).toBe(24 * MiB)
+    expect(large).toBe(16 * MiB)
   })
 })
 

@@ -56105,6 +56105,13 @@ function crashPoint(name, detail) {
  */
 const WINDOW_BYTES = 24 * 1024 * 1024;
 /**
+ * The window of runs that read at least ROOMY_UNTIL_BYTES: such a run reads one window ahead,
+ * so it holds two windows of v1 blobs at a time. At 16 MiB a synthetic 2,500-checkpoint run
+ * peaked at 243 / 247 MiB against 251 / 256 at 24, in the same time (12 MiB: 246 / 248, 7%
+ * slower), and a 10,000 one at 257 / 270 against 270 / 278.
+ */
+const LARGE_RUN_WINDOW_BYTES = 16 * 1024 * 1024;
+/**
  * Windows whose reads are queued while one is processed. With one, cat-file idled whenever this
  * thread was still on the window before when a read completed (a traced real-corpus run waited
  * ~400 ms for windows after the first few; with two, 18 ms). A run that reads at least
@@ -56122,9 +56129,12 @@ const ROOMY_UNTIL_BYTES = 1024 * 1024 * 1024;
  * Runs that read at least ROOMY_UNTIL_BYTES cap V8's heap growth at this percentage past what a
  * full collection kept (heap.ts). With V8's own factor the main thread's heap reached 55-76 MB
  * between full collections that kept 20-29 MB; at 150% synthetic runs peaked 25-40 MB lower
- * (10,000: 316 / 319 MB against 346 / 340; 2,500: 293 against 335) in the same time.
+ * (10,000: 316 / 319 MB against 346 / 340; 2,500: 293 against 335) in the same time. At 100%
+ * (with 16 MiB windows) 2,500 peaked at 228 / 236 MiB against 240 / 243 and 10,000 at 244
+ * against 257 / 270, in the same time: what the heap reached before a collection was mostly
+ * garbage (a traced segment's used heap climbed from 27 to 51 MB and fell back at once).
  */
-const HEAP_GROWTH_PERCENT = 150;
+const HEAP_GROWTH_PERCENT = 100;
 /** The first window is small: nothing is compacted before it is read. */
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
@@ -56324,6 +56334,38 @@ function tzOffset(d) {
     return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
 }
 /**
+ * The read windows of a run's work, by the planned read size of each item in order (null: it
+ * reads no v1 blobs): consecutive ranges reading up to `windowBytes` (the first up to
+ * FIRST_WINDOW_BYTES; an item larger than that alone) and at most `batchSize` items that read.
+ * The last window runs to the end of the work. Pure.
+ */
+function readWindows(sizes, windowBytes, batchSize) {
+    const out = [];
+    let cur = { from: 0, to: 0, bytes: 0 };
+    let count = 0;
+    for (let i = 0; i < sizes.length; i++) {
+        const b = sizes[i];
+        if (b === null)
+            continue;
+        const limit = out.length === 0 ? FIRST_WINDOW_BYTES : windowBytes;
+        if (count > 0 && (cur.bytes + b > limit || count >= batchSize)) {
+            cur.to = i;
+            out.push(cur);
+            cur = { from: i, to: i, bytes: 0 };
+            count = 0;
+        }
+        cur.bytes += b;
+        count++;
+    }
+    cur.to = sizes.length;
+    out.push(cur);
+    return out;
+}
+/** The window size of a run that reads `toRead` bytes of v1 blobs. */
+function windowBytesFor(toRead) {
+    return toRead < ROOMY_UNTIL_BYTES ? WINDOW_BYTES : LARGE_RUN_WINDOW_BYTES;
+}
+/**
  * Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. `work` is
  * the writer's from here on: each item is dropped from it once processed (a 10,000-checkpoint
  * run kept 2.7 MB of items it would not look at again, which V8 let its heap grow by ~3× over).
@@ -56429,13 +56471,27 @@ class V2Writer {
             this.v1Sha256?.addRecords(seg.v1Sha256);
         this.before = seg?.before ?? 0;
         this.cache = new OffsetCache(seg?.offsets);
+        if (seg) {
+            // Taken over: the settings' copies would stay for the whole segment (a 10,000-checkpoint
+            // run's last segment held ~1 MB of offset entries twice, and every digest record).
+            delete seg.offsets;
+            delete seg.v1Sha256;
+        }
+        const sizes = work.map((w) => (w && readsV1Blobs(w) ? (w.v1Bytes ?? 0) : null));
+        let toRead = 0;
+        for (const b of sizes) {
+            if (b === null)
+                continue;
+            toRead += b;
+            this.readsTotal++;
+        }
+        this.stopAfterReads = segmentReads(this.readsTotal, seg?.limit);
+        const roomy = toRead < ROOMY_UNTIL_BYTES;
+        this.wins = readWindows(sizes, windowBytesFor(toRead), this.s.batchSize);
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
-        this.wins = this.windows();
-        const toRead = this.wins.reduce((a, w) => a + w.bytes, 0);
         this.reader = (0,object_thread/* createObjectReader */.NW)(ctx.git, toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined);
         // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
         const inThread = !this.compactor || this.compactor.workers === 0;
-        const roomy = toRead < ROOMY_UNTIL_BYTES;
         this.roomy = roomy;
         this.readAhead = roomy ? READ_AHEAD_WINDOWS : 1;
         const poolBytes = Math.min(ctx.settings.readPoolBytes ?? (roomy ? POOL_BYTES : 0), toRead + POOL_SLACK_BYTES);
@@ -56559,34 +56615,6 @@ class V2Writer {
             this.listings.set(w, l);
         }
         return l;
-    }
-    /** Read windows by the planned read sizes (`v1Bytes`); their blob ids are listed when read. */
-    windows() {
-        const out = [];
-        let cur = { from: 0, to: 0, bytes: 0 };
-        let count = 0;
-        let reads = 0;
-        for (let i = 0; i < this.work.length; i++) {
-            const w = this.at(i);
-            if (readsV1Blobs(w)) {
-                reads++;
-                const b = w.v1Bytes ?? 0;
-                const limit = out.length === 0 ? FIRST_WINDOW_BYTES : WINDOW_BYTES;
-                if (count > 0 && (cur.bytes + b > limit || count >= this.s.batchSize)) {
-                    cur.to = i;
-                    out.push(cur);
-                    cur = { from: i, to: i, bytes: 0 };
-                    count = 0;
-                }
-                cur.bytes += b;
-                count++;
-            }
-        }
-        cur.to = this.work.length;
-        out.push(cur);
-        this.readsTotal = reads;
-        this.stopAfterReads = segmentReads(reads, this.s.segment?.limit);
-        return out;
     }
     async readWindow(win) {
         const oids = [];
