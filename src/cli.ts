@@ -18,10 +18,10 @@ import { runnableScript } from './engine/worker-pool.js'
 import { serveObjectReaderIfWorker } from './git/object-thread.js'
 import { endLike, runTuned } from './launch/respawn.js'
 import {
-  takeSegmentSettings,
   runSegments,
   segmentLimit,
   segmentOrder,
+  takeSegmentSettings,
   writeSegmentReport,
   type SegmentOrder
 } from './launch/segments.js'
