@@ -56098,10 +56098,11 @@ function crashPoint(name, detail) {
 
 
 /**
- * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). Two
- * windows are in memory (one processed, the next read ahead), so this bounds peak RSS: 64 MiB
- * gave 290-330 MB on the real corpus (in-thread compaction) and 500 MB on a synthetic one with
- * a compaction worker; 24 MiB 220-285 MB and 350 MB, at about the same CPU time.
+ * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). The
+ * window processed and those read ahead are in memory, so this bounds peak RSS. With one read
+ * ahead, 64 MiB gave 290-330 MB on the real corpus (in-thread compaction) and 500 MB on a
+ * synthetic one with a compaction worker; 24 MiB 220-285 MB and 350 MB, at about the same CPU
+ * time.
  */
 const WINDOW_BYTES = 24 * 1024 * 1024;
 /**
@@ -56361,9 +56362,13 @@ function readWindows(sizes, windowBytes, batchSize) {
     out.push(cur);
     return out;
 }
+/** Whether a run that reads `toRead` bytes of v1 blobs may take memory for speed. */
+function roomyRun(toRead) {
+    return toRead < ROOMY_UNTIL_BYTES;
+}
 /** The window size of a run that reads `toRead` bytes of v1 blobs. */
 function windowBytesFor(toRead) {
-    return toRead < ROOMY_UNTIL_BYTES ? WINDOW_BYTES : LARGE_RUN_WINDOW_BYTES;
+    return roomyRun(toRead) ? WINDOW_BYTES : LARGE_RUN_WINDOW_BYTES;
 }
 /**
  * Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. `work` is
@@ -56486,13 +56491,13 @@ class V2Writer {
             this.readsTotal++;
         }
         this.stopAfterReads = segmentReads(this.readsTotal, seg?.limit);
-        const roomy = toRead < ROOMY_UNTIL_BYTES;
+        const roomy = roomyRun(toRead);
+        this.roomy = roomy;
         this.wins = readWindows(sizes, windowBytesFor(toRead), this.s.batchSize);
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
         this.reader = (0,object_thread/* createObjectReader */.NW)(ctx.git, toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined);
         // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
         const inThread = !this.compactor || this.compactor.workers === 0;
-        this.roomy = roomy;
         this.readAhead = roomy ? READ_AHEAD_WINDOWS : 1;
         const poolBytes = Math.min(ctx.settings.readPoolBytes ?? (roomy ? POOL_BYTES : 0), toRead + POOL_SLACK_BYTES);
         const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null;
