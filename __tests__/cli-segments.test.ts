@@ -63,6 +63,9 @@ describeLinux('CLI: a first migration in segments', () => {
       ra.outcomes.map((o) => [o.id, o.status, o.fullRef])
     )
     expect(rb.v1).toEqual(ra.v1)
+    // the run's plan: the first segment's list, handed back in a file of its own
+    expect(rb.plan.checkpoints).toHaveLength(7)
+    expect(rb.plan).toEqual(ra.plan)
     expect(rb.refs.map((r) => [r.ref, r.old])).toEqual(ra.refs.map((r) => [r.ref, r.old]))
     expect(rb.verify?.ok).toBe(true)
     // the digests of the v1 blobs every segment read reach the verification in the last one

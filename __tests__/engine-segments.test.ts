@@ -8,7 +8,12 @@ import { segmentReads, stateAfterPrune } from '../src/engine/migrate.js'
 import { CURRENT_REF, loadV2State } from '../src/engine/v2state.js'
 import { inCheckpoints } from '../src/formats/v1/listing.js'
 import { mergeSegmentReports } from '../src/engine/segments.js'
-import type { MigrateSettings, MigrationReport, SegmentSettings } from '../src/engine/types.js'
+import type {
+  MigrateSettings,
+  MigrationReport,
+  PlannedCheckpoint,
+  SegmentSettings
+} from '../src/engine/types.js'
 import {
   buildV1Repo,
   claudeTranscript,
@@ -66,13 +71,22 @@ async function inSegments(
 ): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = []
   let segment: SegmentSettings = { limit }
+  let runPlan: PlannedCheckpoint[] | undefined
   for (;;) {
     const s = settings(dir, { ...over, segment })
-    const r = await runMigration(s)
-    // the write took the carried cache over: the settings no longer hold it
+    const first = reports.length === 0
+    const r = await runMigration(s, { planSink: (list) => void (first && (runPlan = list)) })
+    // the write took the carried cache over and the plan the ids: the settings hold neither
     expect(s.segment?.offsets).toBeUndefined()
+    expect(s.segment?.ids).toBeUndefined()
+    // the sink took the plan's list, which the segment then no longer holds
+    expect(r.plan.checkpoints).toEqual([])
     reports.push(r)
-    if (!r.resume) return reports
+    if (!r.resume) {
+      // as launch/segments.ts does: the run's plan is the first segment's list
+      reports[0].plan.checkpoints = runPlan!
+      return reports
+    }
     expect(reports.length).toBeLessThan(10)
     segment = {
       ids: r.resume.ids,

@@ -3,7 +3,7 @@
 // script: arguments, streams, exit codes and signals pass through.
 import { describe, it, expect, beforeAll } from '@jest/globals'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ts from 'typescript'
@@ -18,7 +18,8 @@ import {
   wantsTuning
 } from '../src/launch/tuning.js'
 import { collectGarbage, releaseDeadBuffers } from '../src/engine/heap.js'
-import { takeSegmentSettings, type SegmentOrder } from '../src/launch/segments.js'
+import { planSinkFor, takeSegmentSettings, type SegmentOrder } from '../src/launch/segments.js'
+import type { PlannedCheckpoint } from '../src/engine/types.js'
 
 const OURS = `glibc.malloc.mmap_threshold=${MMAP_THRESHOLD_BYTES}:glibc.malloc.hugetlb=1`
 
@@ -107,6 +108,28 @@ describe('takeSegmentSettings', () => {
     writeFileSync(join(dir, 'v1-digests'), records)
     const later = takeSegmentSettings(order(dir))
     expect(Buffer.from(later.v1Sha256!)).toEqual(records)
+  })
+})
+
+describe('planSinkFor', () => {
+  it("writes the list to the order's plan file; without one (a later segment) drops it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-plan-'))
+    const base = {
+      parentPid: 1,
+      now: '2026-01-01T00:00:00.000Z',
+      v1Commit: 'a'.repeat(40),
+      knownRemoteArchives: [],
+      segment: {},
+      digestsFile: join(dir, 'v1-digests'),
+      reportFile: join(dir, 'report.json')
+    }
+    const list: PlannedCheckpoint[] = [
+      { id: 'aaaaaaaaaaaa', createdAt: '2026-01-01T00:00:00Z', action: 'migrate' }
+    ]
+    planSinkFor({ ...base, planFile: join(dir, 'plan.json') })(list)
+    expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).toEqual(list)
+    planSinkFor(base)(list)
+    expect(readdirSync(dir)).toEqual(['plan.json'])
   })
 })
 

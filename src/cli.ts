@@ -20,6 +20,7 @@ import { endLike, runTuned } from './launch/respawn.js'
 import {
   runSegments,
   segmentLimit,
+  planSinkFor,
   segmentOrder,
   takeSegmentSettings,
   writeSegmentReport,
@@ -453,7 +454,8 @@ async function runSegment(
     ...opts,
     verifier,
     compactWorkerScript: selfScript(),
-    lockHeldBy: order.parentPid
+    lockHeldBy: order.parentPid,
+    planSink: planSinkFor(order)
   })
   opts.logger.finish()
   // maxRSS: kilobytes (getrusage), this process's high-water mark so far

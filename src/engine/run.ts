@@ -18,7 +18,8 @@ import {
   type EngineContext,
   type EngineLogger,
   type MigrateSettings,
-  type MigrationReport
+  type MigrationReport,
+  type PlannedCheckpoint
 } from './types.js'
 
 export { FatalMigrationError }
@@ -38,6 +39,12 @@ export interface RunOptions {
    * under its parent's lock (checked, not taken).
    */
   lockHeldBy?: number
+  /**
+   * Takes the plan's per-checkpoint list before the write, which the report then lacks: a
+   * segment hands it to its parent in a file rather than hold an entry per checkpoint left in
+   * the run (thousands) through its write. Not called for a dry run.
+   */
+  planSink?: (checkpoints: PlannedCheckpoint[]) => void
 }
 
 export const REPORT_NOTES = [
@@ -125,6 +132,12 @@ async function runMigrationLocked(
   const planned = plan.internal.work.length
   const readsBlobs = plan.internal.work.some(readsV1Blobs)
   if (!settings.dryRun) crashPoint('after-plan')
+  if (!settings.dryRun && opts.planSink) {
+    opts.planSink(plan.checkpoints)
+    plan.checkpoints = []
+  }
+  // The plan took the ids of a later segment's checkpoints; the write needs its work items only.
+  if (settings.segment) delete settings.segment.ids
   for (const w of listingWarnings) logger.warn(w)
   const report: MigrationReport = {
     target: 'v2',

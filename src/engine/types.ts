@@ -67,7 +67,8 @@ export interface SegmentSettings {
   /**
    * The checkpoints left, in the order the first segment planned them: this segment lists and
    * plans only these (and fails if they no longer come in this order), never forced (a forced
-   * run's first segment pruned all it re-migrates). Undefined: all of v1.
+   * run's first segment pruned all it re-migrates). Undefined: all of v1. Taken (removed) once
+   * planned.
    */
   ids?: string[]
   /** Checkpoints earlier segments processed (progress counts on from there). */

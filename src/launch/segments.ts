@@ -5,13 +5,19 @@
 // (engine settings.segment), and works under this process's repository lock; all of them share
 // one clock reading and the pinned v1 commit, and hand on the offset cache (§7.3) and the digests
 // of the v1 blobs read (for the verification in the last one), so the refs equal one run's.
-// Orders go to the child in a file named by SEGMENT_ORDER_ENV; its report comes back in another.
+// Orders go to the child in a file named by SEGMENT_ORDER_ENV; its report comes back in another,
+// and the first one's plan list (the run's) in a third.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAgain, type ChildEnd } from './respawn.js'
 import { mergeSegmentReports } from '../engine/segments.js'
-import type { MigrationReport, SegmentSettings, V1Snapshot } from '../engine/types.js'
+import type {
+  MigrationReport,
+  PlannedCheckpoint,
+  SegmentSettings,
+  V1Snapshot
+} from '../engine/types.js'
 
 /** Set in a segment's environment: the file holding its order (SegmentOrder as JSON). */
 export const SEGMENT_ORDER_ENV = 'ENTIRE_MIGRATE_SEGMENT_ORDER'
@@ -53,6 +59,11 @@ export interface SegmentOrder {
   digestsFile: string
   /** Where the segment writes its report (JSON). */
   reportFile: string
+  /**
+   * The first segment's only: where it writes its plan's per-checkpoint list (JSON), which is
+   * the run's plan. Later segments plan only what is left, and their lists are not kept.
+   */
+  planFile?: string
 }
 
 /** The order of this process when it runs as a segment; null otherwise. */
@@ -72,6 +83,16 @@ export function takeSegmentSettings(order: SegmentOrder): SegmentSettings {
   const settings: SegmentSettings = { ...order.segment, ...(digests ? { v1Sha256: digests } : {}) }
   order.segment = {}
   return settings
+}
+
+/**
+ * The segment's sink for its plan's per-checkpoint list (engine RunOptions.planSink): written to
+ * the order's plan file, or dropped, so the segment does not hold it through its write.
+ */
+export function planSinkFor(order: SegmentOrder): (checkpoints: PlannedCheckpoint[]) => void {
+  return (checkpoints) => {
+    if (order.planFile) writeFileSync(order.planFile, JSON.stringify(checkpoints))
+  }
 }
 
 /** Hand the segment's report back (its digests to their own file, the rest as JSON). */
@@ -114,7 +135,8 @@ export async function runSegments(
         knownRemoteArchives: run.knownRemoteArchives,
         segment,
         digestsFile: join(dir, 'v1-digests'),
-        reportFile: join(dir, `report-${index}.json`)
+        reportFile: join(dir, `report-${index}.json`),
+        ...(index === 1 ? { planFile: join(dir, 'plan.json') } : {})
       }
       const orderFile = join(dir, `order-${index}.json`)
       writeFileSync(orderFile, JSON.stringify(order))
@@ -131,6 +153,9 @@ export async function runSegments(
     }
     const merged = mergeSegmentReports(reports)
     merged.v1 = run.v1
+    const planFile = join(dir, 'plan.json')
+    if (existsSync(planFile))
+      merged.plan.checkpoints = JSON.parse(readFileSync(planFile, 'utf8')) as PlannedCheckpoint[]
     return { report: merged }
   } finally {
     rmSync(dir, { recursive: true, force: true })
