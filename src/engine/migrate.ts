@@ -535,8 +535,6 @@ class V2Writer {
   private currentFiles: Map<string, FileEntry>
   private readonly localArchives: Map<number, string>
   private nextArchive: number | undefined
-  /** /main checkpoints (ids) in the current tip. */
-  private readonly mainIds: Set<string>
 
   private pendingMain: MainGroup[] = []
   private pendingMainSessions = 0
@@ -652,7 +650,6 @@ class V2Writer {
       if (e.type !== 'tree') this.currentFiles.set(e.path, { mode: e.mode, oid: e.oid })
     }
     this.localArchives = new Map(v2.archives)
-    this.mainIds = new Set(v2.mainCheckpoints.keys())
     this.counts = emptyCounts(work.length)
   }
 
@@ -1583,7 +1580,6 @@ class V2Writer {
       full: this.pendingFull,
       stream: this.mainStream
     }
-    for (const g of batch.main) this.mainIds.add(g.id)
     this.pendingMain = []
     this.pendingMainSessions = 0
     this.pendingFinalize = []
@@ -1941,7 +1937,8 @@ class V2Writer {
         .filter((id) => forced.has(id))
         .map((id) => ({ op: 'D', path: cpPath(id) }) as FileChange)
     if (this.mainTip) {
-      const changes = removeChanges(this.mainIds)
+      // The prune comes before any batch: /main holds what it held at plan time.
+      const changes = removeChanges(this.v2.mainCheckpoints.keys())
       if (changes.length > 0) {
         fb.commit({
           parents: [this.mainTip],
@@ -2022,7 +2019,6 @@ class V2Writer {
         else this.localArchives.delete(n)
       }
     }
-    for (const id of ids) this.mainIds.delete(id)
     this.log.info(`force: pruned ${ids.length} checkpoint(s) from ${results.length} ref(s)`)
   }
 
