@@ -18,10 +18,18 @@ const NOW = new Date('2026-05-01T12:00:00Z')
 const MAIN = 'refs/entire/checkpoints/v2/main'
 
 describe('V2Target', () => {
-  it('spools the plan listings to a file until written (or keeps them where no file can be made) and hands the work to the writer', async () => {
+  it('spools the plan listings (and parks the work items) in a file until written, or keeps them where no file can be made, and hands the work to the writer', async () => {
     const { dir, git } = await buildV1Repo(undefined, v1Fixture())
-    const settings = defaultSettings(dir, { now: NOW, cliVersion: '0.6.2', redact: true })
-    const ctx = { git, settings, logger: silentLogger, timer: new PhaseTimer(silentLogger) }
+    // two checkpoints a batch: several read windows, so the items past the first one park
+    const settings = defaultSettings(dir, {
+      now: NOW,
+      cliVersion: '0.6.2',
+      redact: true,
+      batchSize: 2
+    })
+    const debug: string[] = []
+    const logger = { ...silentLogger, debug: (m: string) => void debug.push(m) }
+    const ctx = { git, settings, logger, timer: new PhaseTimer(silentLogger) }
     const target = new V2Target()
     const plan = await target.plan(ctx, await pinV1(git, {}))
     expect(plan.internal.spool).toBeDefined()
@@ -31,6 +39,7 @@ describe('V2Target', () => {
     const work: unknown[] = plan.internal.work
     expect(work.length).toBeGreaterThan(0)
     await target.write(ctx, plan)
+    expect(debug.join('\n')).toMatch(/\d+ work item\(s\) parked in the listing spool/)
     const written = await refsUnder(git, 'refs/entire/checkpoints/v2/')
     expect(Object.keys(written)).toContain(MAIN)
     // the writer took the work and let every item go once processed (a long run keeps none)
@@ -44,7 +53,12 @@ describe('V2Target', () => {
     const ctx2 = {
       ...ctx,
       git: again.git,
-      settings: defaultSettings(again.dir, { now: NOW, cliVersion: '0.6.2', redact: true })
+      settings: defaultSettings(again.dir, {
+        now: NOW,
+        cliVersion: '0.6.2',
+        redact: true,
+        batchSize: 2
+      })
     }
     const noDir = new V2Target({ spoolDir: join(again.dir, 'no-such-directory') })
     const inMemory = await noDir.plan(ctx2, await pinV1(again.git, {}))

@@ -36,12 +36,20 @@ export class ListingSpool {
 
   /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
   put(l: V1CheckpointListing, noted: ReadonlyArray<readonly [string, number]>): SpooledListing {
-    const bytes = PackedListing.encode(l, noted)
+    const [at, length] = this.putBytes(PackedListing.encode(l, noted))
+    return new SpooledListing(this, at, length)
+  }
+
+  /** Spool `bytes` (read them back with `read`): where they are, and how many. */
+  putBytes(bytes: Uint8Array): [at: number, length: number] {
     const at = this.written + this.staged
     if (this.staged + bytes.length > STAGE_BYTES) this.flush()
     if (bytes.length > STAGE_BYTES) this.writeAll(bytes)
-    else this.staged += bytes.copy(this.stage, this.staged)
-    return new SpooledListing(this, at, bytes.length)
+    else {
+      this.stage.set(bytes, this.staged)
+      this.staged += bytes.length
+    }
+    return [at, bytes.length]
   }
 
   /** The bytes at `[at, at + length)`. */
@@ -78,7 +86,7 @@ export class ListingSpool {
     this.writeAll(this.stage.subarray(0, n))
   }
 
-  private writeAll(b: Buffer): void {
+  private writeAll(b: Uint8Array): void {
     const fd = this.openFd()
     let n = 0
     while (n < b.length) n += writeSync(fd, b, n, b.length - n, this.written + n)
@@ -96,5 +104,10 @@ export class SpooledListing implements ListingPack {
 
   open(): { listing: V1CheckpointListing; noted: Array<[string, number]> } {
     return PackedListing.decode(this.spool.read(this.at, this.length))
+  }
+
+  /** Where the spool holds it (`new SpooledListing(spool, ...place())` opens it again). */
+  place(): [at: number, length: number] {
+    return [this.at, this.length]
   }
 }

@@ -67,6 +67,8 @@ import {
   type CheckpointWork,
   type SlotRef
 } from './plan.js'
+import { ParkedWork } from './parked-work.js'
+import type { ListingSpool } from './listing-spool.js'
 import type { V1CheckpointListing } from '../formats/v1/listing.js'
 import { archiveNumber, archiveRef, CURRENT_REF, MAIN_REF, type V2State } from './v2state.js'
 import type { PhaseTimer } from './timer.js'
@@ -420,6 +422,8 @@ export interface MigrateContext {
   compactor?: Compactor
   /** The bundle to run the object reader's thread (see git/object-thread.ts); none: in this thread. */
   readerScript?: string
+  /** Where work items wait until their read window (parked-work.ts); none: in memory. */
+  spool?: ListingSpool
 }
 
 /** Checkpoints `from` … `to - 1` of the work, whose v1 blobs are read together. */
@@ -559,6 +563,9 @@ class V2Writer {
   private readonly wins: ReadWindow[]
   /** Listings unpacked for the windows being read and processed. */
   private readonly listings = new Map<CheckpointWork, ReturnType<typeof listingForWrite>>()
+  /** Items waiting in the spool for their read window (parkWork). */
+  private parked: ParkedWork | null = null
+  private readonly spool: ListingSpool | undefined
   /** The batch being written, if any. */
   private packing: Promise<void> | null = null
   /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -594,6 +601,7 @@ class V2Writer {
     this.log = ctx.logger
     this.timer = ctx.timer
     this.compactor = ctx.compactor
+    this.spool = ctx.spool
     this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined
     const seg = ctx.settings.segment
     if (seg?.v1Sha256) this.v1Sha256?.addRecords(seg.v1Sha256)
@@ -653,11 +661,33 @@ class V2Writer {
     this.counts = emptyCounts(work.length)
   }
 
-  /** The work item `i`, which must not have been processed yet. */
+  /** The work item `i`, which must not have been processed yet (a parked one is taken back). */
   private at(i: number): CheckpointWork {
-    const w = this.work[i]
+    let w = this.work[i]
+    if (w === undefined && this.parked?.has(i)) this.work[i] = w = this.parked.take(i)
     if (w === undefined) throw new Error(`internal: checkpoint work ${i} was already processed`)
     return w
+  }
+
+  /** The id of work item `i`, not yet processed (a parked one stays parked). */
+  private idAt(i: number): string {
+    const w = this.work[i] ?? (this.parked?.has(i) ? this.parked.peek(i) : this.at(i))
+    return w.cp.id
+  }
+
+  /**
+   * Park the items past the first read window: each comes back when its window is read (`at`),
+   * so what the write holds of its plan is a few windows' worth, not the corpus'.
+   */
+  private parkWork(spool: ListingSpool, from: number): void {
+    const parked = new ParkedWork(spool, this.work.length)
+    for (let i = from; i < this.work.length; i++) {
+      const w = this.work[i]
+      if (w !== undefined && parked.park(i, w)) this.work[i] = undefined
+    }
+    this.parked = parked
+    if (parked.parked > 0)
+      this.log.debug(`${parked.parked} work item(s) parked in the listing spool until their window`)
   }
 
   private warn(msg: string): void {
@@ -704,6 +734,7 @@ class V2Writer {
       await this.pruneForForce()
       // What is left of the v2 state read at plan time is looked up only for /full/current.
       this.v2 = stateAfterPrune(this.v2)
+      if (this.spool && wins.length > 1) this.parkWork(this.spool, wins[0].to)
       await this.loop(wins, first)
       // A segment that stopped early leaves /full/current to the segment that ends the run.
       if (!this.nextSegment) await this.finish()
@@ -879,7 +910,7 @@ class V2Writer {
           // all of this segment and the next one starts as a rerun would.
           await this.packing
           const ids: string[] = []
-          for (let j = i + 1; j < this.work.length; j++) ids.push(this.at(j).cp.id)
+          for (let j = i + 1; j < this.work.length; j++) ids.push(this.idAt(j))
           this.nextSegment = {
             ids,
             before: this.before + this.done,

@@ -203,7 +203,7 @@ export function packForWrite(
 }
 
 /** The slot list of a work item that has none, once planned (frozen: nothing adds to it). */
-const NO_SLOTS = Object.freeze([]) as unknown as SlotRef[]
+export const NO_SLOTS = Object.freeze([]) as unknown as SlotRef[]
 
 /** Sessions the summary lists, when it decoded. */
 function summarySessions(cp: V1Checkpoint): number {

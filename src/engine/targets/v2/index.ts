@@ -174,7 +174,8 @@ export class V2Target implements Target<V2Plan> {
         ...ctx,
         timer: ctx.timer as PhaseTimer,
         compactor,
-        readerScript: this.options.compactWorkerScript
+        readerScript: this.options.compactWorkerScript,
+        ...(plan.internal.spool ? { spool: plan.internal.spool } : {})
       },
       work,
       v2
