@@ -9,7 +9,12 @@ import {
   type CheckpointWork
 } from '../src/engine/plan.js'
 import { goTimeFromEpochNanos } from '../src/formats/json/time.js'
-import { FIRST_WINDOW_BYTES, readWindows, windowBytesFor } from '../src/engine/migrate.js'
+import {
+  FIRST_WINDOW_BYTES,
+  mayReadAhead,
+  readWindows,
+  windowBytesFor
+} from '../src/engine/migrate.js'
 import type { V1CheckpointListing } from '../src/formats/v1/listing.js'
 import {
   buildV1Repo,
@@ -84,6 +89,23 @@ describe('readWindows', () => {
     const large = windowBytesFor(1024 * MiB)
     expect(small).toBe(24 * MiB)
     expect(large).toBe(16 * MiB)
+  })
+})
+
+describe('mayReadAhead', () => {
+  const win = (bytes: number) => ({ from: 0, to: 0, bytes })
+  // windows of 16, 16, a checkpoint of 24 alone, 4, 16
+  const wins = [16, 16, 24, 4, 16].map(win)
+
+  it('reads ahead while the window processed and those ahead of it fit the budget together', () => {
+    expect(mayReadAhead(wins, 0, 1, 32)).toBe(true) // 16 + 16
+    expect(mayReadAhead(wins, 2, 3, 32)).toBe(true) // 24 + 4
+    expect(mayReadAhead(wins, 2, 4, 48)).toBe(true) // 24 + 4 + 16 with two ahead
+  })
+
+  it('holds back a read that would pass it: next to a window larger than a window, or before one', () => {
+    expect(mayReadAhead(wins, 1, 2, 32)).toBe(false) // 16 + 24
+    expect(mayReadAhead(wins, 2, 4, 32)).toBe(false) // 24 + 4 + 16
   })
 })
 

@@ -99,6 +99,34 @@ describe('read pool', () => {
     }
   })
 
+  it('a read budget smaller than any window reads each only once the one before is done, and writes the same', async () => {
+    const run = async (readAheadBytes?: number) => {
+      const { dir, git } = await buildV1Repo(undefined, checkpoints())
+      const debug: string[] = []
+      const logger: EngineLogger = { ...silentLogger, debug: (m) => void debug.push(m) }
+      const settings = defaultSettings(dir, {
+        now: NOW,
+        cliVersion: '0.6.2',
+        batchSize: 2,
+        ...(readAheadBytes !== undefined ? { readAheadBytes } : {})
+      })
+      const report = await runMigration(settings, { logger })
+      expect(report.counts.migrated).toBe(5)
+      return {
+        refs: await refsUnder(git, 'refs/entire/checkpoints/v2/'),
+        held: debug.find((m) => m.startsWith('read budget:'))
+      }
+    }
+    const free = await run()
+    expect(free.held).toBeUndefined()
+    // five checkpoints, two a window (the batch size): three windows, the last two held back
+    const tight = await run(1)
+    expect(tight.held).toBe(
+      'read budget: 2 window(s) read only once the one before was done (1 bytes)'
+    )
+    expect(tight.refs).toEqual(free.refs)
+  })
+
   it('verification frees each batch of transcripts once checked, and still proves every checkpoint', async () => {
     const { git } = await migrate(0)
     // One checkpoint per batch: the history keeps the session's earlier transcripts across

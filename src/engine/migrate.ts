@@ -101,7 +101,7 @@ const WINDOW_BYTES = 24 * 1024 * 1024
 
 /**
  * The window of runs that read at least ROOMY_UNTIL_BYTES: such a run reads one window ahead,
- * so it holds two windows of v1 blobs at a time. At 16 MiB a synthetic 2,500-checkpoint run
+ * so it holds two windows' worth of v1 blobs at a time (mayReadAhead). At 16 MiB a synthetic 2,500-checkpoint run
  * peaked at 243 / 247 MiB against 251 / 256 at 24, in the same time (12 MiB: 246 / 248, 7%
  * slower), and a 10,000 one at 257 / 270 against 270 / 278.
  */
@@ -476,6 +476,26 @@ export function windowBytesFor(toRead: number): number {
   return roomyRun(toRead) ? WINDOW_BYTES : LARGE_RUN_WINDOW_BYTES
 }
 
+/**
+ * Whether window `next` may be read while window `k` is processed (those between are read or
+ * queued): their bytes together stay within `budget`. A window holds one checkpoint alone when
+ * that checkpoint is larger than a window (up to ~25 MB in the synthetic corpora), so a count of
+ * windows ahead did not bound what was read, and a run's peak hung on where its largest
+ * checkpoints fell: 2,500 synthetic checkpoints peaked at 224-246 MiB in six runs of one build.
+ * With the budget (two 16 MiB windows), 226-230 in five, and 10,000 at 233 / 236 against 245 /
+ * 247, in the same time (~0.3% of those checkpoints are larger than a window).
+ */
+export function mayReadAhead(
+  wins: readonly ReadWindow[],
+  k: number,
+  next: number,
+  budget: number
+): boolean {
+  let bytes = 0
+  for (let j = k; j <= next; j++) bytes += wins[j].bytes
+  return bytes <= budget
+}
+
 /** A window's blobs by id, and its holds on their memory (released once processed). */
 interface WindowBlobs {
   blobs: Map<string, Buffer>
@@ -557,6 +577,10 @@ class V2Writer {
   private readonly reader: ObjectReading
   /** Windows read ahead of the one processed. */
   private readonly readAhead: number
+  /** Bytes of the window processed and those read ahead of it together (mayReadAhead). */
+  private readonly readBudget: number
+  /** Windows the budget kept from being read ahead. */
+  private heldBack = 0
   /** The run reads little enough to take memory for speed (ROOMY_UNTIL_BYTES). */
   private readonly roomy: boolean
   /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
@@ -623,7 +647,8 @@ class V2Writer {
     this.stopAfterReads = segmentReads(this.readsTotal, seg?.limit)
     const roomy = roomyRun(toRead)
     this.roomy = roomy
-    this.wins = readWindows(sizes, windowBytesFor(toRead), this.s.batchSize)
+    const windowBytes = windowBytesFor(toRead)
+    this.wins = readWindows(sizes, windowBytes, this.s.batchSize)
     // A thread pays off only when there is much to read (starting it costs ~150 ms).
     this.reader = createObjectReader(
       ctx.git,
@@ -632,6 +657,7 @@ class V2Writer {
     // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
     const inThread = !this.compactor || this.compactor.workers === 0
     this.readAhead = roomy ? READ_AHEAD_WINDOWS : 1
+    this.readBudget = ctx.settings.readAheadBytes ?? (this.readAhead + 1) * windowBytes
     const poolBytes = Math.min(
       ctx.settings.readPoolBytes ?? (roomy ? POOL_BYTES : 0),
       toRead + POOL_SLACK_BYTES
@@ -872,16 +898,28 @@ class V2Writer {
   private async loop(wins: ReadWindow[], first: Promise<WindowBlobs> | null): Promise<void> {
     const ahead: Array<Promise<WindowBlobs>> = first ? [first] : []
     let issued = ahead.length
+    const issue = (): void => {
+      const p = this.readWindow(wins[issued++])
+      p.catch(() => undefined)
+      ahead.push(p)
+    }
     for (let k = 0; k < wins.length; k++) {
+      // A window the read budget held back is read now, its turn come.
+      if (issued === k) {
+        issue()
+        this.heldBack++
+      }
       const win = await ahead.shift()!
       const { blobs } = win
       // Reads of the next windows are queued while this one is compacted and written: git
-      // never waits for this thread to ask (a failure surfaces when its window is awaited).
-      while (issued < wins.length && issued <= k + this.readAhead) {
-        const p = this.readWindow(wins[issued++])
-        p.catch(() => undefined)
-        ahead.push(p)
-      }
+      // never waits for this thread to ask (a failure surfaces when its window is awaited),
+      // unless they would hold more than the budget with this one.
+      while (
+        issued < wins.length &&
+        issued <= k + this.readAhead &&
+        mayReadAhead(wins, k, issued, this.readBudget)
+      )
+        issue()
       const pre = this.prefetch(wins[k].from, wins[k].to, blobs)
       for (let i = wins[k].from; i < wins[k].to; i++) {
         const w = this.at(i)
@@ -925,6 +963,10 @@ class V2Writer {
       this.releaseWindow(win)
     }
     if (this.packing) await this.packing
+    if (this.heldBack > 0)
+      this.log.debug(
+        `read budget: ${this.heldBack} window(s) read only once the one before was done (${this.readBudget} bytes)`
+      )
     const h = this.history.stats
     if (h.reusedBytes + h.parsedBytes > 0) {
       const size = (n: number): string =>

@@ -53,6 +53,11 @@ export interface MigrateSettings {
    * run reads; 0: every blob into memory of its own).
    */
   readPoolBytes?: number
+  /**
+   * Most bytes of v1 blobs the window processed and the windows read ahead of it hold together
+   * (default: as many windows as that, full; a window larger than a window's size alone waits).
+   */
+  readAheadBytes?: number
   /** This run is one segment of a longer one, each in a process of its own (launch/segments.ts). */
   segment?: SegmentSettings
 }
