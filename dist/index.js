@@ -34617,7 +34617,7 @@ class GitRunner {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _engine_compactor_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2210);
 /* harmony import */ var _git_object_thread_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8794);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9093);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2917);
 // Action entry. The bundle doubles as the compaction pool's worker script (worker-pool.ts), so
 // when started as a pool worker it serves jobs instead of running the action.
 
@@ -34631,7 +34631,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9093:
+/***/ 2917:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55406,6 +55406,197 @@ function plannedCheckpoint(w, createdAt) {
     return p;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
+// The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
+// planned checkpoint's listing until the write step reaches it: ~1.3 KB of buffer and objects a
+// checkpoint, 13 MB at 10,000, and resident memory grew with the corpus by more than that (the
+// collector sizes the heap by what is live). Written once when planned, each is read back once,
+// for its read window; the file is unlinked as soon as it is open where the system allows it.
+
+
+
+
+/** Bytes gathered before they are written (one write for many small listings). */
+const STAGE_BYTES = 256 * 1024;
+class ListingSpool {
+    fd;
+    /** The file's directory, while it is still there (removed on close). */
+    dir;
+    stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
+    staged = 0;
+    /** Bytes in the file (not counting the stage). */
+    written = 0;
+    constructor(parent = (0,external_node_os_.tmpdir)()) {
+        const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(parent, 'entire-migrate-'));
+        const path = (0,external_node_path_.join)(dir, 'listings');
+        this.fd = (0,external_node_fs_.openSync)(path, 'w+', 0o600);
+        this.dir = dir;
+        try {
+            (0,external_node_fs_.unlinkSync)(path);
+            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+            this.dir = null;
+        }
+        catch {
+            // Some systems do not remove an open file: it goes on close.
+        }
+    }
+    /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
+    put(l, noted) {
+        const [at, length] = this.putBytes(PackedListing.encode(l, noted));
+        return new SpooledListing(this, at, length);
+    }
+    /** Spool `bytes` (read them back with `read`): where they are, and how many. */
+    putBytes(bytes) {
+        const at = this.written + this.staged;
+        if (this.staged + bytes.length > STAGE_BYTES)
+            this.flush();
+        if (bytes.length > STAGE_BYTES)
+            this.writeAll(bytes);
+        else {
+            this.stage.set(bytes, this.staged);
+            this.staged += bytes.length;
+        }
+        return [at, bytes.length];
+    }
+    /** The bytes at `[at, at + length)`. */
+    read(at, length) {
+        const fd = this.openFd();
+        this.flush();
+        const out = Buffer.allocUnsafe(length);
+        let n = 0;
+        while (n < length) {
+            const r = (0,external_node_fs_.readSync)(fd, out, n, length - n, at + n);
+            if (r === 0)
+                throw new Error(`listing spool: ${length - n} bytes missing at ${at + n}`);
+            n += r;
+        }
+        return out;
+    }
+    /** Close (and remove) the file; listings spooled can no longer be opened. */
+    close() {
+        if (this.fd !== null)
+            (0,external_node_fs_.closeSync)(this.fd);
+        this.fd = null;
+        if (this.dir !== null)
+            (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
+        this.dir = null;
+    }
+    openFd() {
+        if (this.fd === null)
+            throw new Error('listing spool: read after close');
+        return this.fd;
+    }
+    flush() {
+        if (this.staged === 0)
+            return;
+        const n = this.staged;
+        this.staged = 0;
+        this.writeAll(this.stage.subarray(0, n));
+    }
+    writeAll(b) {
+        const fd = this.openFd();
+        let n = 0;
+        while (n < b.length)
+            n += (0,external_node_fs_.writeSync)(fd, b, n, b.length - n, this.written + n);
+        this.written += b.length;
+    }
+}
+/** One listing in a spool: `open()` reads and unpacks it. */
+class SpooledListing {
+    spool;
+    at;
+    length;
+    constructor(spool, at, length) {
+        this.spool = spool;
+        this.at = at;
+        this.length = length;
+    }
+    open() {
+        return PackedListing.decode(this.spool.read(this.at, this.length));
+    }
+    /** Where the spool holds it (`new SpooledListing(spool, ...place())` opens it again). */
+    place() {
+        return [this.at, this.length];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/parked-work.ts
+// Work items the write step has not reached yet, in the listing spool instead of in memory. A
+// planned item is a few small objects (~270 bytes with its id and created_at), but a run keeps
+// one per checkpoint it has yet to process: the first segment of a 10,000-checkpoint run held
+// 10,000 through its write, ~2 MB of live heap more than a run of 2,500, which the collector then
+// sized the heap by. Parked, an item is 12 bytes of typed arrays until its read window takes it.
+// Only items whose every part is plain data park (fresh paths, skips and plan-time failures); a
+// repair item carries decoded v2 documents and stays as it is.
+
+
+class ParkedWork {
+    spool;
+    at;
+    /** Bytes of each parked item; 0: not parked. */
+    length;
+    count = 0;
+    constructor(spool, size) {
+        this.spool = spool;
+        this.at = new Float64Array(size);
+        this.length = new Uint32Array(size);
+    }
+    /** Items parked now. */
+    get parked() {
+        return this.count;
+    }
+    /** Park item `i` (false, and nothing kept, when it does not park: see above). */
+    park(i, w) {
+        const bytes = encodeWork(w);
+        if (bytes === null)
+            return false;
+        const [at, length] = this.spool.putBytes(bytes);
+        this.at[i] = at;
+        this.length[i] = length;
+        this.count++;
+        return true;
+    }
+    has(i) {
+        return this.length[i] > 0;
+    }
+    /** Item `i` back, no longer parked. */
+    take(i) {
+        const w = this.peek(i);
+        this.length[i] = 0;
+        this.count--;
+        return w;
+    }
+    /** A copy of item `i`, which stays parked. */
+    peek(i) {
+        if (!this.has(i))
+            throw new Error(`internal: work item ${i} is not parked`);
+        return decodeWork(this.spool.read(this.at[i], this.length[i]), this.spool);
+    }
+}
+/** The item as bytes to park; null when some part of it is not plain data. */
+function encodeWork(w) {
+    const l = w.cp.listing;
+    if (w.v2Summary !== undefined || w.v2Slots !== undefined)
+        return null;
+    if (l !== null && !(l instanceof SpooledListing))
+        return null;
+    const form = { ...w, cp: { ...w.cp, listing: l === null ? null : l.place() } };
+    return Buffer.from(JSON.stringify(form));
+}
+/** An item from `encodeWork`'s bytes (its listing in `spool`). */
+function decodeWork(bytes, spool) {
+    const form = JSON.parse(bytes.toString());
+    const l = form.cp.listing;
+    return {
+        ...form,
+        cp: { ...form.cp, listing: l === null ? null : new SpooledListing(spool, l[0], l[1]) },
+        repack: form.repack.length === 0 ? NO_SLOTS : form.repack,
+        backfill: form.backfill.length === 0 ? NO_SLOTS : form.backfill
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/engine/concurrency.ts
 // Bounded concurrency for independent async steps (each usually a git process of its own).
 /** `fn` over `items` with at most `limit` calls in flight; results in item order. */
@@ -56037,8 +56228,6 @@ function capHeapGrowth(percent) {
     return () => (0,external_node_v8_.setFlagsFromString)(`${GROWTH_FLAG}=0`);
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/engine/crash.ts
 // Crash points: named phase boundaries where a test can make the process die as if killed, to
 // prove that a rerun converges to what an uninterrupted run writes. `ENTIRE_MIGRATE_CRASH_AT=<name>`
@@ -56097,6 +56286,7 @@ function crashPoint(name, detail) {
 
 
 
+
 /**
  * Bytes of v1 blobs read per window (a window is also at most one batch of checkpoints). The
  * window processed and those read ahead are in memory, so this bounds peak RSS. With one read
@@ -56107,7 +56297,7 @@ function crashPoint(name, detail) {
 const WINDOW_BYTES = 24 * 1024 * 1024;
 /**
  * The window of runs that read at least ROOMY_UNTIL_BYTES: such a run reads one window ahead,
- * so it holds two windows of v1 blobs at a time. At 16 MiB a synthetic 2,500-checkpoint run
+ * so it holds two windows' worth of v1 blobs at a time (mayReadAhead). At 16 MiB a synthetic 2,500-checkpoint run
  * peaked at 243 / 247 MiB against 251 / 256 at 24, in the same time (12 MiB: 246 / 248, 7%
  * slower), and a 10,000 one at 257 / 270 against 270 / 278.
  */
@@ -56371,6 +56561,21 @@ function windowBytesFor(toRead) {
     return roomyRun(toRead) ? WINDOW_BYTES : LARGE_RUN_WINDOW_BYTES;
 }
 /**
+ * Whether window `next` may be read while window `k` is processed (those between are read or
+ * queued): their bytes together stay within `budget`. A window holds one checkpoint alone when
+ * that checkpoint is larger than a window (up to ~25 MB in the synthetic corpora), so a count of
+ * windows ahead did not bound what was read, and a run's peak hung on where its largest
+ * checkpoints fell: 2,500 synthetic checkpoints peaked at 224-246 MiB in six runs of one build.
+ * With the budget (two 16 MiB windows), 226-230 in five, and 10,000 at 233 / 236 against 245 /
+ * 247, in the same time (~0.3% of those checkpoints are larger than a window).
+ */
+function mayReadAhead(wins, k, next, budget) {
+    let bytes = 0;
+    for (let j = k; j <= next; j++)
+        bytes += wins[j].bytes;
+    return bytes <= budget;
+}
+/**
  * Execute a v2 plan. Throws FatalMigrationError (or a git error) on fatal problems. `work` is
  * the writer's from here on: each item is dropped from it once processed (a 10,000-checkpoint
  * run kept 2.7 MB of items it would not look at again, which V8 let its heap grow by ~3× over).
@@ -56414,8 +56619,6 @@ class V2Writer {
     currentFiles;
     localArchives;
     nextArchive;
-    /** /main checkpoints (ids) in the current tip. */
-    mainIds;
     pendingMain = [];
     pendingMainSessions = 0;
     pendingFinalize = [];
@@ -56433,12 +56636,19 @@ class V2Writer {
     reader;
     /** Windows read ahead of the one processed. */
     readAhead;
+    /** Bytes of the window processed and those read ahead of it together (mayReadAhead). */
+    readBudget;
+    /** Windows the budget kept from being read ahead. */
+    heldBack = 0;
     /** The run reads little enough to take memory for speed (ROOMY_UNTIL_BYTES). */
     roomy;
     /** The read windows of the run (v1 blobs of the checkpoints to migrate or repair). */
     wins;
     /** Listings unpacked for the windows being read and processed. */
     listings = new Map();
+    /** Items waiting in the spool for their read window (parkWork). */
+    parked = null;
+    spool;
     /** The batch being written, if any. */
     packing = null;
     /** v2 created_at values per checkpoint written or known in /main (tree scans). */
@@ -56470,6 +56680,7 @@ class V2Writer {
         this.log = ctx.logger;
         this.timer = ctx.timer;
         this.compactor = ctx.compactor;
+        this.spool = ctx.spool;
         this.v1Sha256 = ctx.settings.verify ? new BlobDigests() : undefined;
         const seg = ctx.settings.segment;
         if (seg?.v1Sha256)
@@ -56493,12 +56704,14 @@ class V2Writer {
         this.stopAfterReads = segmentReads(this.readsTotal, seg?.limit);
         const roomy = roomyRun(toRead);
         this.roomy = roomy;
-        this.wins = readWindows(sizes, windowBytesFor(toRead), this.s.batchSize);
+        const windowBytes = windowBytesFor(toRead);
+        this.wins = readWindows(sizes, windowBytes, this.s.batchSize);
         // A thread pays off only when there is much to read (starting it costs ~150 ms).
         this.reader = (0,object_thread/* createObjectReader */.NW)(ctx.git, toRead >= THREAD_FROM_BYTES ? ctx.readerScript : undefined);
         // Compaction workers keep histories of their own, which cannot tell the pool what they hold.
         const inThread = !this.compactor || this.compactor.workers === 0;
         this.readAhead = roomy ? READ_AHEAD_WINDOWS : 1;
+        this.readBudget = ctx.settings.readAheadBytes ?? (this.readAhead + 1) * windowBytes;
         const poolBytes = Math.min(ctx.settings.readPoolBytes ?? (roomy ? POOL_BYTES : 0), toRead + POOL_SLACK_BYTES);
         const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null;
         this.pool = pool;
@@ -56523,15 +56736,36 @@ class V2Writer {
                 this.currentFiles.set(e.path, { mode: e.mode, oid: e.oid });
         }
         this.localArchives = new Map(v2.archives);
-        this.mainIds = new Set(v2.mainCheckpoints.keys());
         this.counts = emptyCounts(work.length);
     }
-    /** The work item `i`, which must not have been processed yet. */
+    /** The work item `i`, which must not have been processed yet (a parked one is taken back). */
     at(i) {
-        const w = this.work[i];
+        let w = this.work[i];
+        if (w === undefined && this.parked?.has(i))
+            this.work[i] = w = this.parked.take(i);
         if (w === undefined)
             throw new Error(`internal: checkpoint work ${i} was already processed`);
         return w;
+    }
+    /** The id of work item `i`, not yet processed (a parked one stays parked). */
+    idAt(i) {
+        const w = this.work[i] ?? (this.parked?.has(i) ? this.parked.peek(i) : this.at(i));
+        return w.cp.id;
+    }
+    /**
+     * Park the items past the first read window: each comes back when its window is read (`at`),
+     * so what the write holds of its plan is a few windows' worth, not the corpus'.
+     */
+    parkWork(spool, from) {
+        const parked = new ParkedWork(spool, this.work.length);
+        for (let i = from; i < this.work.length; i++) {
+            const w = this.work[i];
+            if (w !== undefined && parked.park(i, w))
+                this.work[i] = undefined;
+        }
+        this.parked = parked;
+        if (parked.parked > 0)
+            this.log.debug(`${parked.parked} work item(s) parked in the listing spool until their window`);
     }
     warn(msg) {
         this.warnings.push(msg);
@@ -56573,6 +56807,8 @@ class V2Writer {
             await this.pruneForForce();
             // What is left of the v2 state read at plan time is looked up only for /full/current.
             this.v2 = stateAfterPrune(this.v2);
+            if (this.spool && wins.length > 1)
+                this.parkWork(this.spool, wins[0].to);
             await this.loop(wins, first);
             // A segment that stopped early leaves /full/current to the segment that ends the run.
             if (!this.nextSegment)
@@ -56701,16 +56937,26 @@ class V2Writer {
     async loop(wins, first) {
         const ahead = first ? [first] : [];
         let issued = ahead.length;
+        const issue = () => {
+            const p = this.readWindow(wins[issued++]);
+            p.catch(() => undefined);
+            ahead.push(p);
+        };
         for (let k = 0; k < wins.length; k++) {
+            // A window the read budget held back is read now, its turn come.
+            if (issued === k) {
+                issue();
+                this.heldBack++;
+            }
             const win = await ahead.shift();
             const { blobs } = win;
             // Reads of the next windows are queued while this one is compacted and written: git
-            // never waits for this thread to ask (a failure surfaces when its window is awaited).
-            while (issued < wins.length && issued <= k + this.readAhead) {
-                const p = this.readWindow(wins[issued++]);
-                p.catch(() => undefined);
-                ahead.push(p);
-            }
+            // never waits for this thread to ask (a failure surfaces when its window is awaited),
+            // unless they would hold more than the budget with this one.
+            while (issued < wins.length &&
+                issued <= k + this.readAhead &&
+                mayReadAhead(wins, k, issued, this.readBudget))
+                issue();
             const pre = this.prefetch(wins[k].from, wins[k].to, blobs);
             for (let i = wins[k].from; i < wins[k].to; i++) {
                 const w = this.at(i);
@@ -56742,7 +56988,7 @@ class V2Writer {
                     await this.packing;
                     const ids = [];
                     for (let j = i + 1; j < this.work.length; j++)
-                        ids.push(this.at(j).cp.id);
+                        ids.push(this.idAt(j));
                     this.nextSegment = {
                         ids,
                         before: this.before + this.done,
@@ -56758,6 +57004,8 @@ class V2Writer {
         }
         if (this.packing)
             await this.packing;
+        if (this.heldBack > 0)
+            this.log.debug(`read budget: ${this.heldBack} window(s) read only once the one before was done (${this.readBudget} bytes)`);
         const h = this.history.stats;
         if (h.reusedBytes + h.parsedBytes > 0) {
             const size = (n) => n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
@@ -57382,8 +57630,6 @@ class V2Writer {
             full: this.pendingFull,
             stream: this.mainStream
         };
-        for (const g of batch.main)
-            this.mainIds.add(g.id);
         this.pendingMain = [];
         this.pendingMainSessions = 0;
         this.pendingFinalize = [];
@@ -57748,7 +57994,8 @@ class V2Writer {
             .filter((id) => forced.has(id))
             .map((id) => ({ op: 'D', path: cpPath(id) }));
         if (this.mainTip) {
-            const changes = removeChanges(this.mainIds);
+            // The prune comes before any batch: /main holds what it held at plan time.
+            const changes = removeChanges(this.v2.mainCheckpoints.keys());
             if (changes.length > 0) {
                 fb.commit({
                     parents: [this.mainTip],
@@ -57838,8 +58085,6 @@ class V2Writer {
                     this.localArchives.delete(n);
             }
         }
-        for (const id of ids)
-            this.mainIds.delete(id);
         this.log.info(`force: pruned ${ids.length} checkpoint(s) from ${results.length} ref(s)`);
     }
     /** §9.3: transcript envelope of the remaining raw transcripts; else tree scan; else unchanged (null). */
@@ -58152,110 +58397,6 @@ async function confirmLockHeldBy(git, pid) {
         throw new Error(`the repository lock ${path} is not held by the run this segment belongs to (pid ${pid})`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/listing-spool.ts
-// The v1 listings a migration has yet to write, in a file instead of in memory. A run keeps every
-// planned checkpoint's listing until the write step reaches it: ~1.3 KB of buffer and objects a
-// checkpoint, 13 MB at 10,000, and resident memory grew with the corpus by more than that (the
-// collector sizes the heap by what is live). Written once when planned, each is read back once,
-// for its read window; the file is unlinked as soon as it is open where the system allows it.
-
-
-
-
-/** Bytes gathered before they are written (one write for many small listings). */
-const STAGE_BYTES = 256 * 1024;
-class ListingSpool {
-    fd;
-    /** The file's directory, while it is still there (removed on close). */
-    dir;
-    stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
-    staged = 0;
-    /** Bytes in the file (not counting the stage). */
-    written = 0;
-    constructor(parent = (0,external_node_os_.tmpdir)()) {
-        const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(parent, 'entire-migrate-'));
-        const path = (0,external_node_path_.join)(dir, 'listings');
-        this.fd = (0,external_node_fs_.openSync)(path, 'w+', 0o600);
-        this.dir = dir;
-        try {
-            (0,external_node_fs_.unlinkSync)(path);
-            (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
-            this.dir = null;
-        }
-        catch {
-            // Some systems do not remove an open file: it goes on close.
-        }
-    }
-    /** Spool a listing (and the blobs noted with it); read it back with `open()`. */
-    put(l, noted) {
-        const bytes = PackedListing.encode(l, noted);
-        const at = this.written + this.staged;
-        if (this.staged + bytes.length > STAGE_BYTES)
-            this.flush();
-        if (bytes.length > STAGE_BYTES)
-            this.writeAll(bytes);
-        else
-            this.staged += bytes.copy(this.stage, this.staged);
-        return new SpooledListing(this, at, bytes.length);
-    }
-    /** The bytes at `[at, at + length)`. */
-    read(at, length) {
-        const fd = this.openFd();
-        this.flush();
-        const out = Buffer.allocUnsafe(length);
-        let n = 0;
-        while (n < length) {
-            const r = (0,external_node_fs_.readSync)(fd, out, n, length - n, at + n);
-            if (r === 0)
-                throw new Error(`listing spool: ${length - n} bytes missing at ${at + n}`);
-            n += r;
-        }
-        return out;
-    }
-    /** Close (and remove) the file; listings spooled can no longer be opened. */
-    close() {
-        if (this.fd !== null)
-            (0,external_node_fs_.closeSync)(this.fd);
-        this.fd = null;
-        if (this.dir !== null)
-            (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
-        this.dir = null;
-    }
-    openFd() {
-        if (this.fd === null)
-            throw new Error('listing spool: read after close');
-        return this.fd;
-    }
-    flush() {
-        if (this.staged === 0)
-            return;
-        const n = this.staged;
-        this.staged = 0;
-        this.writeAll(this.stage.subarray(0, n));
-    }
-    writeAll(b) {
-        const fd = this.openFd();
-        let n = 0;
-        while (n < b.length)
-            n += (0,external_node_fs_.writeSync)(fd, b, n, b.length - n, this.written + n);
-        this.written += b.length;
-    }
-}
-/** One listing in a spool: `open()` reads and unpacks it. */
-class SpooledListing {
-    spool;
-    at;
-    length;
-    constructor(spool, at, length) {
-        this.spool = spool;
-        this.at = at;
-        this.length = length;
-    }
-    open() {
-        return PackedListing.decode(this.spool.read(this.at, this.length));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/engine/targets/v2/index.ts
 // The v2 layout as an engine target: /main, /full/current and numbered /full archives. Planning
 // reads the pinned v1 tree and every v2 ref once; writing runs the batched migration (migrate.ts);
@@ -58374,7 +58515,8 @@ class V2Target {
             ...ctx,
             timer: ctx.timer,
             compactor,
-            readerScript: this.options.compactWorkerScript
+            readerScript: this.options.compactWorkerScript,
+            ...(plan.internal.spool ? { spool: plan.internal.spool } : {})
         }, work, v2);
         return { compactor, written };
     }
@@ -58504,6 +58646,13 @@ async function runMigrationLocked(settings, opts) {
     const readsBlobs = plan.internal.work.some(readsV1Blobs);
     if (!settings.dryRun)
         crashPoint('after-plan');
+    if (!settings.dryRun && opts.planSink) {
+        opts.planSink(plan.checkpoints);
+        plan.checkpoints = [];
+    }
+    // The plan took the ids of a later segment's checkpoints; the write needs its work items only.
+    if (settings.segment)
+        delete settings.segment.ids;
     for (const w of listingWarnings)
         logger.warn(w);
     const report = {
