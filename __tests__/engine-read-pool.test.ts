@@ -41,27 +41,30 @@ function checkpoints() {
   return [...grown, single]
 }
 
-async function migrate(readPoolBytes?: number) {
+async function migrate(readPoolBytes?: number, readAheadBytes?: number) {
   const { dir, git } = await buildV1Repo(undefined, checkpoints())
-  const info: string[] = []
-  const logger: EngineLogger = { ...silentLogger, info: (m) => void info.push(m) }
+  const logged: string[] = []
+  const log = (m: string) => void logged.push(m)
+  const logger: EngineLogger = { ...silentLogger, info: log, debug: log }
   const settings = defaultSettings(dir, {
     now: NOW,
     cliVersion: '0.6.2',
     batchSize: 2,
-    ...(readPoolBytes !== undefined ? { readPoolBytes } : {})
+    ...(readPoolBytes !== undefined ? { readPoolBytes } : {}),
+    ...(readAheadBytes !== undefined ? { readAheadBytes } : {})
   })
   const report = await runMigration(settings, { logger })
   expect(report.counts.failed).toBe(0)
   expect(report.counts.migrated).toBe(5)
   const refs = await refsUnder(git, 'refs/entire/checkpoints/v2/')
-  const find = (prefix: string) => info.find((m) => m.startsWith(prefix))
+  const find = (prefix: string) => logged.find((m) => m.startsWith(prefix))
   return {
     git,
     refs,
     pool: find('read pool:'),
     freed: find('memory:'),
-    history: find('compaction:')
+    history: find('compaction:'),
+    heldBack: find('read budget:')
   }
 }
 
@@ -100,28 +103,11 @@ describe('read pool', () => {
   })
 
   it('a read budget smaller than any window reads each only once the one before is done, and writes the same', async () => {
-    const run = async (readAheadBytes?: number) => {
-      const { dir, git } = await buildV1Repo(undefined, checkpoints())
-      const debug: string[] = []
-      const logger: EngineLogger = { ...silentLogger, debug: (m) => void debug.push(m) }
-      const settings = defaultSettings(dir, {
-        now: NOW,
-        cliVersion: '0.6.2',
-        batchSize: 2,
-        ...(readAheadBytes !== undefined ? { readAheadBytes } : {})
-      })
-      const report = await runMigration(settings, { logger })
-      expect(report.counts.migrated).toBe(5)
-      return {
-        refs: await refsUnder(git, 'refs/entire/checkpoints/v2/'),
-        held: debug.find((m) => m.startsWith('read budget:'))
-      }
-    }
-    const free = await run()
-    expect(free.held).toBeUndefined()
+    const free = await migrate()
+    expect(free.heldBack).toBeUndefined()
     // five checkpoints, two a window (the batch size): three windows, the last two held back
-    const tight = await run(1)
-    expect(tight.held).toBe(
+    const tight = await migrate(undefined, 1)
+    expect(tight.heldBack).toBe(
       'read budget: 2 window(s) read only once the one before was done (1 bytes)'
     )
     expect(tight.refs).toEqual(free.refs)

@@ -25,6 +25,8 @@ interface Row {
   exitCode: number
   ratioToFloor?: number
   note?: string
+  /** A migration in segments: each process's own peak (the row's peak is the largest). */
+  segmentPeaksMb?: number[]
 }
 
 const V1_REF = 'refs/heads/entire/checkpoints/v1'
@@ -98,7 +100,17 @@ async function benchCorpus(label: string, repo: string, cli: string): Promise<Ro
   }
   // The floor before and after the migration; the lower one counts (warm cache both times).
   const f1 = await floorRun()
-  const migrate = await timed(process.execPath, [cli, 'migrate', '--repo', repo, '--no-verify'])
+  const report = join(tmpdir(), `em-bench-report-${process.pid}-${Date.now()}.json`)
+  const migrate = await timed(process.execPath, [
+    cli,
+    'migrate',
+    '--repo',
+    repo,
+    '--no-verify',
+    '--json',
+    report
+  ])
+  const segmentPeaksMb = segmentPeaks(report)
   const f2 = await floorRun()
   const floor = f1.seconds <= f2.seconds ? f1 : f2
   const verify = await timed(process.execPath, [cli, 'verify', '--repo', repo])
@@ -116,10 +128,28 @@ async function benchCorpus(label: string, repo: string, cli: string): Promise<Ro
     note
   })
   rows.push(row('floor', floor, `${floor.jsonLines} JSON lines`))
-  rows.push(row('migrate', migrate, lastLine(migrate)))
+  const peaks = segmentPeaksMb?.map((p) => p.toFixed(0)).join(' / ')
+  rows.push({
+    ...row('migrate', migrate, lastLine(migrate) ?? (peaks && `segments peaked at ${peaks} MB`)),
+    ...(segmentPeaksMb ? { segmentPeaksMb } : {})
+  })
   rows.push(row('verify', verify, lastLine(verify)))
   rows.push(row('no-op rerun', noop))
   return rows
+}
+
+/** The peaks of the segments a migration ran in, from its JSON report (removed); none: one process. */
+function segmentPeaks(reportFile: string): number[] | undefined {
+  if (!existsSync(reportFile)) return undefined
+  try {
+    const r = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+      segments?: Array<{ peakRssMb?: number }>
+    }
+    const peaks = r.segments?.map((s) => s.peakRssMb ?? NaN)
+    return peaks && peaks.every(Number.isFinite) ? peaks : undefined
+  } finally {
+    rmSync(reportFile, { force: true })
+  }
 }
 
 function lastLine(t: Timed): string | undefined {
