@@ -56297,9 +56297,9 @@ function crashPoint(name, detail) {
 const WINDOW_BYTES = 24 * 1024 * 1024;
 /**
  * The window of runs that read at least ROOMY_UNTIL_BYTES: such a run reads one window ahead,
- * so it holds two windows' worth of v1 blobs at a time (mayReadAhead). At 16 MiB a synthetic 2,500-checkpoint run
- * peaked at 243 / 247 MiB against 251 / 256 at 24, in the same time (12 MiB: 246 / 248, 7%
- * slower), and a 10,000 one at 257 / 270 against 270 / 278.
+ * so it holds two windows' worth of v1 blobs at a time (mayReadAhead). At 16 MiB a synthetic
+ * 2,500-checkpoint run peaked at 243 / 247 MiB against 251 / 256 at 24, in the same time
+ * (12 MiB: 246 / 248, 7% slower), and a 10,000 one at 257 / 270 against 270 / 278.
  */
 const LARGE_RUN_WINDOW_BYTES = 16 * 1024 * 1024;
 /**
