@@ -125,6 +125,7 @@ export async function runSegments(
   const dir = mkdtempSync(join(tmpdir(), 'entire-migrate-segments-'))
   try {
     const reports: MigrationReport[] = []
+    const planFile = join(dir, 'plan.json')
     let segment: SegmentOrder['segment'] = { ...limitOf(run.limit) }
     for (;;) {
       const index = reports.length + 1
@@ -136,7 +137,7 @@ export async function runSegments(
         segment,
         digestsFile: join(dir, 'v1-digests'),
         reportFile: join(dir, `report-${index}.json`),
-        ...(index === 1 ? { planFile: join(dir, 'plan.json') } : {})
+        ...(index === 1 ? { planFile } : {})
       }
       const orderFile = join(dir, `order-${index}.json`)
       writeFileSync(orderFile, JSON.stringify(order))
@@ -153,7 +154,6 @@ export async function runSegments(
     }
     const merged = mergeSegmentReports(reports)
     merged.v1 = run.v1
-    const planFile = join(dir, 'plan.json')
     if (existsSync(planFile))
       merged.plan.checkpoints = JSON.parse(readFileSync(planFile, 'utf8')) as PlannedCheckpoint[]
     return { report: merged }
