@@ -26748,6 +26748,7 @@ async function runSegments(run) {
     const dir = (0,external_node_fs_namespaceObject.mkdtempSync)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'entire-migrate-segments-'));
     try {
         const reports = [];
+        const planFile = (0,external_node_path_namespaceObject.join)(dir, 'plan.json');
         let segment = { ...limitOf(run.limit) };
         for (;;) {
             const index = reports.length + 1;
@@ -26759,7 +26760,7 @@ async function runSegments(run) {
                 segment,
                 digestsFile: (0,external_node_path_namespaceObject.join)(dir, 'v1-digests'),
                 reportFile: (0,external_node_path_namespaceObject.join)(dir, `report-${index}.json`),
-                ...(index === 1 ? { planFile: (0,external_node_path_namespaceObject.join)(dir, 'plan.json') } : {})
+                ...(index === 1 ? { planFile } : {})
             };
             const orderFile = (0,external_node_path_namespaceObject.join)(dir, `order-${index}.json`);
             (0,external_node_fs_namespaceObject.writeFileSync)(orderFile, JSON.stringify(order));
@@ -26777,7 +26778,6 @@ async function runSegments(run) {
         }
         const merged = mergeSegmentReports(reports);
         merged.v1 = run.v1;
-        const planFile = (0,external_node_path_namespaceObject.join)(dir, 'plan.json');
         if ((0,external_node_fs_namespaceObject.existsSync)(planFile))
             merged.plan.checkpoints = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(planFile, 'utf8'));
         return { report: merged };
