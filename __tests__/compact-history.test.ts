@@ -231,6 +231,25 @@ describe('compact history', () => {
     expect(memory.heldBytes).toBe(0)
   })
 
+  it('drop forgets a key at once: its memory is let go of, and the next input parses anew', () => {
+    const full = read('claude/claude_full2.jsonl')
+    const memory = new ReusedMemory()
+    const history = new CompactHistory(undefined, memory)
+    const rng = new Rng(3)
+    convertHeld(memory, history, full, rng)
+    expect(memory.heldBytes).toBe(full.length)
+    history.drop('s')
+    history.drop('not-held')
+    expect(history.heldBytes).toBe(0)
+    expect(memory.heldBytes).toBe(0)
+    const parsed = history.stats.parsedBytes
+    const r = convertHeld(memory, history, full, rng)
+    expect(history.stats.parsedBytes).toBe(parsed + full.length)
+    expect(digest(r)).toEqual(
+      digest(compactWithOffsets(full, { agent: 'Claude Code', cliVersion: '0.6.2' }, [0]))
+    )
+  })
+
   it('a continued input over the budget converts from pieces still held', () => {
     const full = read('claude/claude_full2.jsonl')
     const ends = lineEnds(full)

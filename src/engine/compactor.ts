@@ -18,6 +18,16 @@ export interface CompactJob {
    * are reused where the bytes are the same. Jobs with the same key go to the same worker.
    */
   historyKey?: string
+  /**
+   * False when no later transcript of the run has this one's key (the plan knows): the
+   * history forgets it once the job is done instead of holding it until pushed out.
+   */
+  keepHistory?: boolean
+}
+
+/** The history key of a session's transcripts: a later one likely extends an earlier one. */
+export function historyKeyOf(sessionId: string, agent: string): string {
+  return `${sessionId}\u0000${agent}`
 }
 
 export interface CompactJobResult {
@@ -48,6 +58,8 @@ export function runCompactJob(job: CompactJob, history?: CompactHistory): Compac
       : {})
   })
   const position = transcriptPosition(pieces, job.agent)
+  if (history !== undefined && job.historyKey !== undefined && job.keepHistory === false)
+    history.drop(job.historyKey)
   if (r.kind === 'output') {
     return { kind: 'output', bytes: r.bytes, lines: r.lines, offset: r.offset, position }
   }

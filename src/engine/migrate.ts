@@ -21,7 +21,7 @@ import { objectFormat, type ObjectFormat } from '../git/format.js'
 import { gitUserIdentity } from '../git/repo.js'
 import { MODE_FILE } from '../git/tree.js'
 import { CompactHistory, compact, forgetScannedInputs } from '../formats/compact/index.js'
-import { runCompactJob, type Compactor, type CompactJobResult } from './compactor.js'
+import { historyKeyOf, runCompactJob, type Compactor, type CompactJobResult } from './compactor.js'
 import { redactString } from '../formats/redact/redact.js'
 import {
   parseRfc3339,
@@ -61,6 +61,7 @@ import {
 } from './v2encode.js'
 import {
   LARGE_BLOB_BYTES,
+  historyKeeps,
   listingForWrite,
   readsV1Blobs,
   releaseListing,
@@ -1009,7 +1010,8 @@ class V2Writer {
             agent: s.metadata.agent,
             cliVersion: this.s.cliVersion,
             offsetStart: transcriptStart(s.metadata),
-            historyKey: historyKey(s.metadata)
+            historyKey: historyKey(s.metadata),
+            keepHistory: historyKeeps(w, s.index)
           }
           const p = this.compactor.run(job)
           p.catch(() => undefined)
@@ -1224,7 +1226,8 @@ class V2Writer {
                   agent: m.agent,
                   cliVersion: this.s.cliVersion,
                   offsetStart: s0,
-                  historyKey: historyKey(m)
+                  historyKey: historyKey(m),
+                  keepHistory: historyKeeps(w, s.index)
                 },
                 this.history
               )
@@ -1485,6 +1488,7 @@ class V2Writer {
                 cliVersion: this.s.cliVersion,
                 history: { cache: this.history, key: historyKey(s.metadata) }
               })
+        if (!historyKeeps(w, s.index)) this.history.drop(historyKey(s.metadata))
         this.timer.add('compact', {
           ms: performance.now() - t0,
           objects: 1,
@@ -2141,7 +2145,7 @@ function pushTasks(map: Map<number, TaskFile[][]>, slot: number, files: TaskFile
 /** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
 /** The transcript a session's next checkpoint most likely extends. */
 function historyKey(m: SessionMetadata): string {
-  return `${m.session_id}\u0000${m.agent}`
+  return historyKeyOf(m.session_id, m.agent)
 }
 
 /** `parts` (a transcript) as v2 chunks, in memory of their own (`own`: what a view must copy). */

@@ -15,6 +15,7 @@ import { checkpointBlobOids, sessionTranscriptBlobOids } from '../formats/v1/rea
 import { planTranscript } from '../formats/v1/transcript.js'
 import type { GoTime } from '../formats/json/time.js'
 import type { V1Checkpoint } from './v1source.js'
+import { historyKeyOf } from './compactor.js'
 import type { ListingSpool } from './listing-spool.js'
 import type { V2State } from './v2state.js'
 import type { FailReason, PlanAction, PlannedCheckpoint } from './types.js'
@@ -99,6 +100,11 @@ export interface CheckpointWork {
    * directory missing or without a non-empty transcript file): skipped without reading blobs.
    */
   noTranscripts?: boolean
+  /**
+   * v1 session indexes whose transcript a later checkpoint of the run may extend (the same
+   * session id and agent): the compaction history keeps only these. Absent: not known, kept.
+   */
+  continued?: number[]
 }
 
 /** Whether the write step reads the checkpoint's v1 blobs (migrated, forced or repaired). */
@@ -157,8 +163,47 @@ export async function planCheckpoints(
     }
     return w
   })
+  noteContinuedSessions(work, checkpoints)
   return { work, objects: blobs.size, bytes }
 }
+
+/**
+ * Note on each item that reads v1 blobs which of its sessions a later such item continues. The
+ * compaction history kept every transcript until 32 MiB of newer ones pushed it out, though in
+ * the synthetic corpora only ~30% of sessions have a later checkpoint: that memory (inputs,
+ * their parsed lines, their output) came and went with where large transcripts fell, and was
+ * the largest part of how far one run's peak differed from another's.
+ */
+function noteContinuedSessions(work: CheckpointWork[], checkpoints: readonly V1Checkpoint[]): void {
+  const later = new Set<string>()
+  for (let i = work.length - 1; i >= 0; i--) {
+    const w = work[i]
+    if (!readsV1Blobs(w)) continue
+    const continued: number[] = []
+    const keys: string[] = []
+    for (let j = 0; j < w.v1Sessions; j++) {
+      const m = checkpoints[i].sessions.get(String(j))
+      const meta = m?.state === 'decoded' ? m.result.value : undefined
+      if (!meta) {
+        continued.push(j) // not known here: kept, as without a plan
+        continue
+      }
+      const key = historyKeyOf(meta.session_id, meta.agent)
+      if (later.has(key)) continued.push(j)
+      keys.push(key)
+    }
+    for (const k of keys) later.add(k)
+    w.continued = continued.length === 0 ? NO_SESSIONS : continued
+  }
+}
+
+/** Whether the compaction history keeps session `index` of `w` for a later checkpoint. */
+export function historyKeeps(w: CheckpointWork, index: number): boolean {
+  return w.continued === undefined || w.continued.includes(index)
+}
+
+/** The session list of an item none of whose sessions continues (frozen, shared). */
+const NO_SESSIONS = Object.freeze([]) as unknown as number[]
 
 /**
  * Transcript blobs the write step may read into its reused memory (the pool of migrate.ts).

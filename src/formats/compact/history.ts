@@ -186,6 +186,15 @@ export class CompactHistory {
     this.trim()
   }
 
+  /**
+   * Forget `key`'s input now (no later input extends it): its memory is not held until the
+   * budget pushes it out. Call once the entries and emission of it are done with.
+   */
+  drop(key: string): void {
+    const r = this.inputs.get(key)
+    if (r !== undefined) this.forget(key, r)
+  }
+
   /** Drop the oldest inputs until what is held fits the budget. */
   private trim(): void {
     for (const [k, r] of this.inputs) {
