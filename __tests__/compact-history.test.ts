@@ -250,6 +250,27 @@ describe('compact history', () => {
     )
   })
 
+  it('keeps no input larger than largestInput, within a budget that would hold it', () => {
+    const full = read('claude/claude_full2.jsonl')
+    const ends = lineEnds(full)
+    const half = full.subarray(0, ends[Math.floor(ends.length / 2)])
+    const memory = new ReusedMemory()
+    const history = new CompactHistory(undefined, memory, half.length)
+    const rng = new Rng(9)
+    convertHeld(memory, history, half, rng)
+    expect(memory.heldBytes).toBe(half.length)
+    // the whole input extends the half (its lines are reused) but is too large to keep
+    const r = convertHeld(memory, history, full, rng)
+    expect(history.stats.reusedBytes).toBe(half.length)
+    expect(digest(r)).toEqual(
+      digest(compactWithOffsets(full, { agent: 'Claude Code', cliVersion: '0.6.2' }, [0]))
+    )
+    convertHeld(memory, history, half, rng)
+    expect(history.stats.reusedBytes).toBe(half.length)
+    history.clear()
+    expect(memory.heldBytes).toBe(0)
+  })
+
   it('a continued input over the budget converts from pieces still held', () => {
     const full = read('claude/claude_full2.jsonl')
     const ends = lineEnds(full)

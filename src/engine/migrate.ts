@@ -135,6 +135,16 @@ const ROOMY_UNTIL_BYTES = 1024 * 1024 * 1024
  */
 const HEAP_GROWTH_PERCENT = 100
 
+/**
+ * Runs that read at least ROOMY_UNTIL_BYTES keep no transcript larger than this for its
+ * session's next checkpoint. That checkpoint extends it, so a kept transcript of the largest
+ * size (20-28 MB in the synthetic corpora) was in memory twice when it came, and a run's peak
+ * hung on its largest continued session: slices of 2,500 synthetic checkpoints peaked at
+ * 168 / 176 MiB against 193 / 185, and 181 / 189 against 189 / 194, in about the same time
+ * (such transcripts are parsed again; they are a few in a thousand).
+ */
+const LARGE_RUN_HISTORY_INPUT_BYTES = 8 * 1024 * 1024
+
 /** The first window is small: nothing is compacted before it is read. */
 export const FIRST_WINDOW_BYTES = 8 * 1024 * 1024
 
@@ -666,13 +676,17 @@ class V2Writer {
     const pool = inThread && toRead > 0 && poolBytes > 0 ? new BlobPool(poolBytes) : null
     this.pool = pool
     const owned = this.owned
-    this.history = new CompactHistory(undefined, {
-      retain: (b) => void (pool?.retain(b) || owned.retain(b)),
-      release: (b) => {
-        pool?.release(b)
-        owned.release(b)
-      }
-    })
+    this.history = new CompactHistory(
+      undefined,
+      {
+        retain: (b) => void (pool?.retain(b) || owned.retain(b)),
+        release: (b) => {
+          pool?.release(b)
+          owned.release(b)
+        }
+      },
+      roomy ? undefined : LARGE_RUN_HISTORY_INPUT_BYTES
+    )
     const ms = BigInt(ctx.settings.now.getTime())
     this.nowGo = goTimeFromEpochNanos(ms * 1_000_000n)
     this.redact = ctx.settings.redact === false ? (x: string) => x : redactString

@@ -74,9 +74,15 @@ export class CompactHistory {
   private readonly copies = new WeakSet<Buffer>()
   readonly stats: HistoryStats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 }
 
+  /**
+   * @param budget bytes of input (and kept output) held at most, oldest dropped first
+   * @param pins told which of the caller's buffers are held
+   * @param largestInput an input larger than this is not kept at all (default: the budget)
+   */
   constructor(
     readonly budget = 32 * 1024 * 1024,
-    private readonly pins?: InputPins
+    private readonly pins?: InputPins,
+    private readonly largestInput = budget
   ) {}
 
   /** Bytes of input held now. */
@@ -129,7 +135,7 @@ export class CompactHistory {
       this.inputs.delete(key)
       this.held -= held(prev)
     }
-    if (rec.storedBytes <= this.budget) {
+    if (rec.storedBytes <= Math.min(this.budget, this.largestInput)) {
       if (shared === 0) {
         if (this.pins) for (const c of chunks) this.pins.retain(c)
         if (prev !== undefined) this.release(prev.stored)
