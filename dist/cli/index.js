@@ -8730,6 +8730,7 @@ function textBlock(text) {
 class CompactHistory {
     budget;
     pins;
+    largestInput;
     inputs = new Map();
     held = 0;
     /** Records dropped while the entries just returned may still view into them. */
@@ -8737,9 +8738,15 @@ class CompactHistory {
     /** The tails copied here (own memory, not the caller's: never released to the pins). */
     copies = new WeakSet();
     stats = { reusedBytes: 0, parsedBytes: 0, copiedOutputBytes: 0 };
-    constructor(budget = 32 * 1024 * 1024, pins) {
+    /**
+     * @param budget bytes of input (and kept output) held at most, oldest dropped first
+     * @param pins told which of the caller's buffers are held
+     * @param largestInput an input larger than this is not kept at all (default: the budget)
+     */
+    constructor(budget = 32 * 1024 * 1024, pins, largestInput = budget) {
         this.budget = budget;
         this.pins = pins;
+        this.largestInput = largestInput;
     }
     /** Bytes of input held now. */
     get heldBytes() {
@@ -8794,7 +8801,7 @@ class CompactHistory {
             this.inputs.delete(key);
             this.held -= held(prev);
         }
-        if (rec.storedBytes <= this.budget) {
+        if (rec.storedBytes <= Math.min(this.budget, this.largestInput)) {
             if (shared === 0) {
                 if (this.pins)
                     for (const c of chunks)
@@ -8856,6 +8863,15 @@ class CompactHistory {
         rec.trace = undefined;
         this.held += bytes.length;
         this.trim();
+    }
+    /**
+     * Forget `key`'s input now (no later input extends it): its memory is not held until the
+     * budget pushes it out. Call once the entries and emission of it are done with.
+     */
+    drop(key) {
+        const r = this.inputs.get(key);
+        if (r !== undefined)
+            this.forget(key, r);
     }
     /** Drop the oldest inputs until what is held fits the budget. */
     trim() {
@@ -9313,6 +9329,10 @@ function stringHash(s) {
 
 
 
+/** The history key of a session's transcripts: a later one likely extends an earlier one. */
+function historyKeyOf(sessionId, agent) {
+    return `${sessionId}\u0000${agent}`;
+}
 const ownsBuffer = (u) => u.byteOffset === 0 && u.byteLength === u.buffer.byteLength;
 const asBuffer = (u) => Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 function runCompactJob(job, history) {
@@ -9326,6 +9346,8 @@ function runCompactJob(job, history) {
             : {})
     });
     const position = transcriptPosition(pieces, job.agent);
+    if (history !== undefined && job.historyKey !== undefined && job.keepHistory === false)
+        history.drop(job.historyKey);
     if (r.kind === 'output') {
         return { kind: 'output', bytes: r.bytes, lines: r.lines, offset: r.offset, position };
     }
@@ -18734,6 +18756,7 @@ function encodeGeneration(oldest, newest) {
 
 
 
+
 /** The checkpoint's listing (a fresh copy when it is packed). */
 function listingOf(cp) {
     return listingForWrite(cp).listing;
@@ -18809,8 +18832,47 @@ async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
         }
         return w;
     });
+    noteContinuedSessions(work, checkpoints);
     return { work, objects: blobs.size, bytes };
 }
+/**
+ * Note on each item that reads v1 blobs which of its sessions a later such item continues. The
+ * compaction history kept every transcript until 32 MiB of newer ones pushed it out, though in
+ * the synthetic corpora only ~30% of sessions have a later checkpoint: that memory (inputs,
+ * their parsed lines, their output) came and went with where large transcripts fell, and was
+ * the largest part of how far one run's peak differed from another's.
+ */
+function noteContinuedSessions(work, checkpoints) {
+    const later = new Set();
+    for (let i = work.length - 1; i >= 0; i--) {
+        const w = work[i];
+        if (!readsV1Blobs(w))
+            continue;
+        const continued = [];
+        const keys = [];
+        for (let j = 0; j < w.v1Sessions; j++) {
+            const m = checkpoints[i].sessions.get(String(j));
+            const meta = m?.state === 'decoded' ? m.result.value : undefined;
+            if (!meta) {
+                continued.push(j); // not known here: kept, as without a plan
+                continue;
+            }
+            const key = historyKeyOf(meta.session_id, meta.agent);
+            if (later.has(key))
+                continued.push(j);
+            keys.push(key);
+        }
+        for (const k of keys)
+            later.add(k);
+        w.continued = continued.length === 0 ? NO_SESSIONS : continued;
+    }
+}
+/** Whether the compaction history keeps session `index` of `w` for a later checkpoint. */
+function historyKeeps(w, index) {
+    return w.continued === undefined || w.continued.includes(index);
+}
+/** The session list of an item none of whose sessions continues (frozen, shared). */
+const NO_SESSIONS = Object.freeze([]);
 /**
  * Transcript blobs the write step may read into its reused memory (the pool of migrate.ts).
  * Only transcripts: what holds their bytes past the checkpoint (the compaction history, raw
@@ -19953,6 +20015,15 @@ const ROOMY_UNTIL_BYTES = 1024 * 1024 * 1024;
  * garbage (a traced segment's used heap climbed from 27 to 51 MB and fell back at once).
  */
 const HEAP_GROWTH_PERCENT = 100;
+/**
+ * Runs that read at least ROOMY_UNTIL_BYTES keep no transcript larger than this for its
+ * session's next checkpoint. That checkpoint extends it, so a kept transcript of the largest
+ * size (20-28 MB in the synthetic corpora) was in memory twice when it came, and a run's peak
+ * hung on its largest continued session: slices of 2,500 synthetic checkpoints peaked at
+ * 168 / 176 MiB against 193 / 185, and 181 / 189 against 189 / 194, in about the same time
+ * (such transcripts are parsed again; they are a few in a thousand).
+ */
+const LARGE_RUN_HISTORY_INPUT_BYTES = 8 * 1024 * 1024;
 /** The first window is small: nothing is compacted before it is read. */
 const FIRST_WINDOW_BYTES = 8 * 1024 * 1024;
 /** With compaction workers, v1 blobs of at least this size are read into shared memory. */
@@ -20349,7 +20420,7 @@ class V2Writer {
                 pool?.release(b);
                 owned.release(b);
             }
-        });
+        }, roomy ? undefined : LARGE_RUN_HISTORY_INPUT_BYTES);
         const ms = BigInt(ctx.settings.now.getTime());
         this.nowGo = goTimeFromEpochNanos(ms * 1000000n);
         this.redact = ctx.settings.redact === false ? (x) => x : redactString;
@@ -20669,7 +20740,8 @@ class V2Writer {
                         agent: s.metadata.agent,
                         cliVersion: this.s.cliVersion,
                         offsetStart: transcriptStart(s.metadata),
-                        historyKey: historyKey(s.metadata)
+                        historyKey: historyKey(s.metadata),
+                        keepHistory: historyKeeps(w, s.index)
                     };
                     const p = this.compactor.run(job);
                     p.catch(() => undefined);
@@ -20848,7 +20920,8 @@ class V2Writer {
                         agent: m.agent,
                         cliVersion: this.s.cliVersion,
                         offsetStart: s0,
-                        historyKey: historyKey(m)
+                        historyKey: historyKey(m),
+                        keepHistory: historyKeeps(w, s.index)
                     }, this.history);
                 if (r.kind === 'output') {
                     compactBytes = Buffer.isBuffer(r.bytes)
@@ -21103,6 +21176,8 @@ class V2Writer {
                         cliVersion: this.s.cliVersion,
                         history: { cache: this.history, key: historyKey(s.metadata) }
                     });
+                if (!historyKeeps(w, s.index))
+                    this.history.drop(historyKey(s.metadata));
                 this.timer.add('compact', {
                     ms: performance.now() - t0,
                     objects: 1,
@@ -21759,7 +21834,7 @@ function pushTasks(map, slot, files) {
 /** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
 /** The transcript a session's next checkpoint most likely extends. */
 function historyKey(m) {
-    return `${m.session_id}\u0000${m.agent}`;
+    return historyKeyOf(m.session_id, m.agent);
 }
 /** `parts` (a transcript) as v2 chunks, in memory of their own (`own`: what a view must copy). */
 function rechunk(parts, own) {
