@@ -2156,7 +2156,6 @@ function pushTasks(map: Map<number, TaskFile[][]>, slot: number, files: TaskFile
   map.set(slot, l)
 }
 
-/** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
 /** The transcript a session's next checkpoint most likely extends. */
 function historyKey(m: SessionMetadata): string {
   return historyKeyOf(m.session_id, m.agent)

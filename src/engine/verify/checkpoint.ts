@@ -1,4 +1,5 @@
 // Verification of one checkpoint: v1 (as re-read from git) against `/main` and `/full/*`.
+import { historyKeyOf } from '../compactor.js'
 import {
   canonical,
   compactRaw,
@@ -268,11 +269,6 @@ export function transcriptPieces(parts: Buffer[]): Buffer[] {
   return pieces
 }
 
-/** The converter's history key of a session: its id and agent. */
-export function historyKey(sessionId: string, agent: string): string {
-  return `${sessionId}\0${agent}`
-}
-
 /** The pieces as one buffer (a copy only when there are several). */
 function concatPieces(pieces: Pieces): Buffer {
   return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)
@@ -305,7 +301,7 @@ export function compactionJobs(
       pieces: transcriptPieces(parts as Buffer[]),
       opts: { agent, cliVersion: writer, startLine: 0 },
       offsetStart: rawStart(m),
-      historyKey: historyKey(str(m.session_id), agent),
+      historyKey: historyKeyOf(str(m.session_id), agent),
       slot
     })
   }
@@ -535,7 +531,7 @@ function verifySlot(
   // ---- raw transcript ----------------------------------------------------------------------
   const v1Oids = s.transcript.chunks.map((c) => c.entry.oid)
   const key = blobKey(v1Oids)
-  const hkey = historyKey(str(v1Meta.session_id), agent)
+  const hkey = historyKeyOf(str(v1Meta.session_id), agent)
   /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
   const v1Bytes = (): Pieces | undefined => {
     const parts = v1Oids.map((o) => ctx.blobs.get(o))
@@ -929,7 +925,7 @@ function verifySlot(
           { agent: storedAgent, cliVersion: compactVersion, startLine: 0 },
           false,
           0,
-          historyKey(str(v1Meta.session_id), storedAgent)
+          historyKeyOf(str(v1Meta.session_id), storedAgent)
         )
       ) === storedSha
     if (same || native) {
