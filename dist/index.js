@@ -58205,7 +58205,6 @@ function pushTasks(map, slot, files) {
     l.push(files);
     map.set(slot, l);
 }
-/** Chunks for a transcript without reusable blobs (not expected; §6.4): JSONL split at 50 MiB. */
 /** The transcript a session's next checkpoint most likely extends. */
 function historyKey(m) {
     return (0,engine_compactor/* historyKeyOf */.x1)(m.session_id, m.agent);
@@ -60275,6 +60274,7 @@ function writerProfile(cliVersion) {
 
 
 
+
 /**
  * Thrown when a check needs a v1 blob the batch left unread (RunContext.notRead): the caller
  * reads it and checks the checkpoint again from the start.
@@ -60439,10 +60439,6 @@ function transcriptPieces(parts) {
     });
     return pieces;
 }
-/** The converter's history key of a session: its id and agent. */
-function checkpoint_historyKey(sessionId, agent) {
-    return `${sessionId}\0${agent}`;
-}
 /** The pieces as one buffer (a copy only when there are several). */
 function concatPieces(pieces) {
     return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
@@ -60473,7 +60469,7 @@ function compactionJobs(state, id, blobs) {
             pieces: transcriptPieces(parts),
             opts: { agent, cliVersion: writer, startLine: 0 },
             offsetStart: rawStart(m),
-            historyKey: checkpoint_historyKey(str(m.session_id), agent),
+            historyKey: (0,engine_compactor/* historyKeyOf */.x1)(str(m.session_id), agent),
             slot
         });
     }
@@ -60670,7 +60666,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
     // ---- raw transcript ----------------------------------------------------------------------
     const v1Oids = s.transcript.chunks.map((c) => c.entry.oid);
     const key = blobKey(v1Oids);
-    const hkey = checkpoint_historyKey(str(v1Meta.session_id), agent);
+    const hkey = (0,engine_compactor/* historyKeyOf */.x1)(str(v1Meta.session_id), agent);
     /** The reassembled v1 transcript as pieces (never joined for the converter or the hash). */
     const v1Bytes = () => {
         const parts = v1Oids.map((o) => ctx.blobs.get(o));
@@ -61032,7 +61028,7 @@ function verifySlot(ctx, rec, v1, s, k, slotDir, summary, writer, profile, forei
         const storedAgent = lineAgent ? JSON.parse(lineAgent[1]) : agent;
         const native = !same &&
             storedAgent !== agent &&
-            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false, 0, checkpoint_historyKey(str(v1Meta.session_id), storedAgent))) === storedSha;
+            ctx.compact.shaOf(ctx.compact.run(key, t, { agent: storedAgent, cliVersion: compactVersion, startLine: 0 }, false, 0, (0,engine_compactor/* historyKeyOf */.x1)(str(v1Meta.session_id), storedAgent))) === storedSha;
         if (same || native) {
             rec.pass('compact.rederive');
             ctx.counters.compactRederived++;
