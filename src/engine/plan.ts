@@ -156,8 +156,7 @@ export async function planCheckpoints(
       w.noTranscripts = true
       w.missingSessions = []
       for (let j = 0; j < w.v1Sessions; j++) {
-        const m = cp.sessions.get(String(j))
-        const meta = m?.state === 'decoded' ? m.result.value : undefined
+        const meta = sessionMetadata(cp, j)
         w.missingSessions.push({ sessionId: meta?.session_id ?? '', agent: meta?.agent ?? '' })
       }
     }
@@ -182,8 +181,7 @@ function noteContinuedSessions(work: CheckpointWork[], checkpoints: readonly V1C
     const continued: number[] = []
     const keys: string[] = []
     for (let j = 0; j < w.v1Sessions; j++) {
-      const m = checkpoints[i].sessions.get(String(j))
-      const meta = m?.state === 'decoded' ? m.result.value : undefined
+      const meta = sessionMetadata(checkpoints[i], j)
       if (!meta) {
         continued.push(j) // not known here: kept, as without a plan
         continue
@@ -195,6 +193,12 @@ function noteContinuedSessions(work: CheckpointWork[], checkpoints: readonly V1C
     for (const k of keys) later.add(k)
     w.continued = continued.length === 0 ? NO_SESSIONS : continued
   }
+}
+
+/** Session `index`'s v1 metadata as planning decoded it (undefined: absent or not decoded). */
+function sessionMetadata(cp: V1Checkpoint, index: number): SessionMetadata | undefined {
+  const m = cp.sessions.get(String(index))
+  return m?.state === 'decoded' ? (m.result.value ?? undefined) : undefined
 }
 
 /** Whether the compaction history keeps session `index` of `w` for a later checkpoint. */
