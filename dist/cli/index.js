@@ -18825,8 +18825,7 @@ async function planCheckpoints(git, checkpoints, v2, force, sizes = new Map()) {
             w.noTranscripts = true;
             w.missingSessions = [];
             for (let j = 0; j < w.v1Sessions; j++) {
-                const m = cp.sessions.get(String(j));
-                const meta = m?.state === 'decoded' ? m.result.value : undefined;
+                const meta = sessionMetadata(cp, j);
                 w.missingSessions.push({ sessionId: meta?.session_id ?? '', agent: meta?.agent ?? '' });
             }
         }
@@ -18851,8 +18850,7 @@ function noteContinuedSessions(work, checkpoints) {
         const continued = [];
         const keys = [];
         for (let j = 0; j < w.v1Sessions; j++) {
-            const m = checkpoints[i].sessions.get(String(j));
-            const meta = m?.state === 'decoded' ? m.result.value : undefined;
+            const meta = sessionMetadata(checkpoints[i], j);
             if (!meta) {
                 continued.push(j); // not known here: kept, as without a plan
                 continue;
@@ -18866,6 +18864,11 @@ function noteContinuedSessions(work, checkpoints) {
             later.add(k);
         w.continued = continued.length === 0 ? NO_SESSIONS : continued;
     }
+}
+/** Session `index`'s v1 metadata as planning decoded it (undefined: absent or not decoded). */
+function sessionMetadata(cp, index) {
+    const m = cp.sessions.get(String(index));
+    return m?.state === 'decoded' ? (m.result.value ?? undefined) : undefined;
 }
 /** Whether the compaction history keeps session `index` of `w` for a later checkpoint. */
 function historyKeeps(w, index) {
